@@ -1,0 +1,125 @@
+"""The ``adamviz`` command line: ``simulate`` (CSV out, no Panel import), ``serve`` and ``export``.
+
+Bad input exits with status 2 and a single line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+import numpy as np
+
+from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
+
+
+class UsageError(Exception):
+    """A bad command line or input file; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+def _add_settings(parser: argparse.ArgumentParser, *, all_optimizers: bool) -> None:
+    """The hyperparameter flags, shared by ``simulate`` and ``export``."""
+    parser.add_argument("--seed", type=int, default=0, help="stream seed, 0..4294967295 (default 0)")
+    parser.add_argument("--iterations", type=int, default=None, help=f"steps, 1..{ITERATIONS_MAX}")
+    parser.add_argument("--lr", type=float, default=0.01, help="learning rate > 0 (default 0.01)")
+    parser.add_argument("--beta1", type=float, default=0.9, help="first-moment decay in [0, 1) (default 0.9)")
+    parser.add_argument("--beta2", type=float, default=0.999, help="second-moment decay in [0, 1)")
+    parser.add_argument("--eps", type=float, default=1e-8, help="denominator epsilon > 0 (default 1e-8)")
+    parser.add_argument("--no-bias-correction", action="store_true", help="skip dividing by 1 - beta**t")
+    if all_optimizers:
+        parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
+        parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum in [0, 1)")
+        parser.add_argument("--weight-decay", type=float, default=0.0, help="weight decay >= 0")
+        parser.add_argument("--theta0", type=float, default=0.0, help="starting parameter value")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="adamviz", description="See how Adam adapts each parameter's learning rate.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sim = commands.add_parser("simulate", help="step an optimizer over a stream; CSV to stdout or --out")
+    source = sim.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stream", choices=list(STREAMS), help="a built-in seeded stream")
+    source.add_argument("--gradients", metavar="FILE", help=".csv (one column) or .npy (1-D) gradients")
+    _add_settings(sim, all_optimizers=True)
+    sim.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
+
+    serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
+    serve.add_argument("--port", type=int, default=5006)
+    serve.add_argument("--show", action="store_true", help="open a browser tab")
+    serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
+    return parser
+
+
+def write_csv(trajectory: Trajectory, out: TextIO) -> None:
+    """Header ``t,g,m,...,theta``; ``t`` from 1; every value at full (round-trip) float64 precision."""
+    table = np.column_stack([getattr(trajectory, name) for name in COLUMNS])
+    out.write("t," + ",".join(COLUMNS) + "\n")
+    for t, row in enumerate(table.tolist(), start=1):
+        out.write(f"{t}," + ",".join(map(repr, row)) + "\n")
+
+
+def _run_simulate(args: argparse.Namespace) -> None:
+    from .gradient_files import read_gradients
+
+    if args.stream:
+        gradients = stream(args.stream, 200 if args.iterations is None else args.iterations, args.seed)
+    else:
+        gradients = read_gradients(args.gradients)
+        if args.iterations is not None:
+            if not 1 <= args.iterations <= len(gradients):
+                raise ValueError(
+                    f"--iterations must be in [1, {len(gradients)}] for {args.gradients}; "
+                    f"got {args.iterations}"
+                )
+            gradients = gradients[: args.iterations]
+    trajectory = simulate(
+        gradients,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        beta1=args.beta1,
+        beta2=args.beta2,
+        eps=args.eps,
+        weight_decay=args.weight_decay,
+        momentum=args.momentum,
+        bias_correction=not args.no_bias_correction,
+        theta0=args.theta0,
+    )
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            write_csv(trajectory, out)
+    else:
+        write_csv(trajectory, sys.stdout)
+
+
+def _run_serve(args: argparse.Namespace) -> None:
+    from .server import serve
+
+    serve(port=args.port, show=args.show, lecture=args.lecture)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``adamviz`` console script; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        {"simulate": _run_simulate, "serve": _run_serve}[args.command](args)
+    except UsageError as error:
+        print(str(error).replace("\n", " "), file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as error:
+        print(f"adamviz: error: {error}".replace("\n", " "), file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `adamviz simulate ... | head`
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

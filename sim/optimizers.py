@@ -1,0 +1,220 @@
+"""Optimizers stepped over a whole gradient stream, matching ``torch.optim`` step for step.
+
+Adam (Kingma & Ba, 2015), for t = 1, 2, ... from ``m_0 = v_0 = 0``::
+
+    m_t     = beta1 * m_{t-1} + (1 - beta1) * g_t            first moment (a moving mean)
+    v_t     = beta2 * v_{t-1} + (1 - beta2) * g_t**2         second moment (a moving mean square)
+    m_hat_t = m_t / (1 - beta1**t)                           undo the pull toward the zero start
+    sqrt_v_hat_t = sqrt(v_t) / sqrt(1 - beta2**t)
+    scale_t = m_hat_t / (sqrt_v_hat_t + eps)                 eps outside the root, as torch does
+    theta_t = theta_{t-1} - lr * scale_t
+
+The others, as ``torch.optim`` computes them (``w`` = weight decay, ``mu`` = momentum)::
+
+    sgd       theta -= lr * g                                    SGD(lr)
+    momentum  b_t = mu * b_{t-1} + g_t; theta -= lr * b_t        SGD(lr, momentum=mu)
+    rmsprop   v_t as above with beta2; theta -= lr * g / (sqrt(v_t) + eps)    RMSprop(lr, alpha=beta2)
+    amsgrad   Adam with sqrt_v_hat from max(v_1..v_t)            Adam(..., amsgrad=True)
+    adamw     theta *= 1 - lr * w, then the Adam step            AdamW(lr, betas, eps, w)
+
+For every optimizer but adamw, ``weight_decay`` couples into the gradient (``g + w * theta``) as in
+torch; that makes each step depend on the last, so those runs take the step-by-step path. All other
+runs are solved whole-array at once (see :mod:`.recurrence`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
+from .streams import ITERATIONS_MAX
+from .trajectory import Trajectory
+from .validation import check_non_negative, check_positive, check_range
+
+OPTIMIZERS: dict[str, str] = {
+    "sgd": "torch.optim.SGD(lr)",
+    "momentum": "torch.optim.SGD(lr, momentum)",
+    "rmsprop": "torch.optim.RMSprop(lr, alpha=beta2, eps)",
+    "adam": "torch.optim.Adam(lr, (beta1, beta2), eps, weight_decay)",
+    "amsgrad": "torch.optim.Adam(lr, (beta1, beta2), eps, weight_decay, amsgrad=True)",
+    "adamw": "torch.optim.AdamW(lr, (beta1, beta2), eps, weight_decay)",
+}
+"""Optimizer names and the torch.optim call each one equals."""
+
+ADAM_FAMILY = frozenset({"adam", "amsgrad", "adamw"})
+"""The optimizers with a bias-corrected first moment; ``bias_correction`` applies to these."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated hyperparameters (see :func:`simulate` for their meaning and ranges)."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    momentum: float = 0.9
+    bias_correction: bool = True
+    theta0: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
+        check_positive("lr", self.lr)
+        check_range("beta1", self.beta1, 0.0, 1.0, high_open=True)
+        check_range("beta2", self.beta2, 0.0, 1.0, high_open=True)
+        check_positive("eps", self.eps)
+        check_non_negative("weight_decay", self.weight_decay)
+        check_range("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        check_range("theta0", self.theta0, -1e300, 1e300)
+        if not isinstance(self.bias_correction, (bool, np.bool_)):
+            raise ValueError(f"bias_correction must be True or False; got {self.bias_correction!r}")
+
+
+def checked_gradients(gradients: object) -> np.ndarray:
+    """The gradients as a float64 array of shape (iterations,) or (iterations, n_params)."""
+    try:
+        g = np.asarray(gradients, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"gradients must be numeric; {error}") from None
+    if g.ndim not in (1, 2):
+        raise ValueError(f"gradients must have shape (iterations,) or (iterations, n_params); got {g.shape}")
+    if not 1 <= g.shape[0] <= ITERATIONS_MAX:
+        raise ValueError(f"iterations must be in [1, {ITERATIONS_MAX}]; got {g.shape[0]}")
+    if g.ndim == 2 and g.shape[1] == 0:
+        raise ValueError("gradients must have at least one parameter column; got 0")
+    if not np.isfinite(np.sum(g)):  # cheap; a sum can overflow, so look closer before refusing
+        bad = np.flatnonzero(~np.isfinite(g.reshape(g.shape[0], -1)).all(axis=1))
+        if bad.size:
+            raise ValueError(f"gradients must be finite; step t={bad[0] + 1} holds {g[bad[0]]!r}")
+    g = g.copy()
+    g.flags.writeable = False
+    return g
+
+
+def _denominator_outputs(
+    s: Settings, m: np.ndarray, v: np.ndarray, bc1: np.ndarray | float, bc2: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(m_hat, v_hat, sqrt_v_hat, scale)`` from the moment states (``v`` already max-ed for amsgrad)."""
+    if s.optimizer in ("sgd", "momentum"):
+        zeros = np.zeros_like(m)
+        return m, zeros, zeros, m
+    corrected = s.optimizer in ADAM_FAMILY and s.bias_correction
+    m_hat = m / bc1 if corrected else m
+    v_hat = v / bc2 if corrected else v
+    sqrt_v_hat = np.sqrt(v)
+    if corrected:
+        sqrt_v_hat /= np.sqrt(bc2)
+    denominator = sqrt_v_hat + s.eps
+    return m_hat, v_hat, sqrt_v_hat, np.divide(m_hat, denominator, out=denominator)
+
+
+def _corrections(s: Settings, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step bias corrections ``(1 - beta1**t, 1 - beta2**t)``, or ones where none applies."""
+    if s.optimizer in ADAM_FAMILY and s.bias_correction:
+        return bias_correction(s.beta1, iterations), bias_correction(s.beta2, iterations)
+    ones = np.ones(iterations)
+    return ones, ones
+
+
+def _simulate_whole(g: np.ndarray, s: Settings) -> Trajectory:
+    """All steps at once; valid when no gradient depends on theta (no coupled weight decay).
+
+    Works on rows ``(n_params, iterations)`` so that every scan runs along contiguous memory.
+    """
+    rows = np.ascontiguousarray(g.T) if g.ndim == 2 else g[np.newaxis, :]
+    if s.optimizer == "sgd":
+        m, v = rows, np.zeros_like(rows)
+    elif s.optimizer == "momentum":
+        m, v = linear_recurrence(s.momentum, rows), np.zeros_like(rows)
+    elif s.optimizer == "rmsprop":
+        m, v = rows, exponential_moving_average(rows * rows, s.beta2)
+    else:
+        m = exponential_moving_average(rows, s.beta1)
+        v = exponential_moving_average(rows * rows, s.beta2, overwrite=True)
+    v_denominator = np.maximum.accumulate(v, axis=-1) if s.optimizer == "amsgrad" else v
+    bc1, bc2 = _corrections(s, rows.shape[-1])
+    m_hat, v_hat, sqrt_v_hat, scale = _denominator_outputs(s, m, v_denominator, bc1, bc2)
+    if s.optimizer == "adamw" and s.weight_decay > 0:
+        theta = linear_recurrence(1.0 - s.lr * s.weight_decay, -s.lr * scale, s.theta0)
+        previous = np.concatenate([np.full_like(theta[:, :1], s.theta0), theta[:, :-1]], axis=-1)
+        step = previous - theta
+    else:
+        step = s.lr * scale
+        theta = np.cumsum(step, axis=-1)
+        np.subtract(s.theta0, theta, out=theta)
+
+    def as_given(array: np.ndarray) -> np.ndarray:
+        return array.T if g.ndim == 2 else array[0]
+
+    return Trajectory(g, *map(as_given, (m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta)))
+
+
+def _simulate_stepwise(g: np.ndarray, s: Settings) -> Trajectory:
+    """One step at a time (vectorised over parameter columns), for coupled weight decay."""
+    columns = g.reshape(g.shape[0], -1)
+    out = {
+        name: np.empty_like(columns)
+        for name in ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
+    }
+    bc1, bc2 = _corrections(s, g.shape[0])
+    theta = np.full_like(columns[0], s.theta0)
+    m, v, v_max = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    for i, gradient in enumerate(columns):
+        grad = gradient + s.weight_decay * theta
+        if s.optimizer in ("sgd", "rmsprop"):
+            m = grad
+        elif s.optimizer == "momentum":
+            m = s.momentum * m + grad
+        else:
+            m = s.beta1 * m + (1.0 - s.beta1) * grad
+        if s.optimizer not in ("sgd", "momentum"):
+            v = s.beta2 * v + (1.0 - s.beta2) * grad * grad
+        v_max = np.maximum(v_max, v)
+        denominator_v = v_max if s.optimizer == "amsgrad" else v
+        m_hat, v_hat, sqrt_v_hat, scale = _denominator_outputs(s, m, denominator_v, bc1[i], bc2[i])
+        step = s.lr * scale
+        theta = theta - step
+        for name, value in zip(out, (m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta), strict=True):
+            out[name][i] = value
+    return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()})
+
+
+def simulate(
+    gradients: object,
+    *,
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.9,
+    bias_correction: bool = True,
+    theta0: float = 0.0,
+) -> Trajectory:
+    """Step ``optimizer`` over ``gradients`` (shape (T,) or (T, n_params)) from ``theta0``.
+
+    Args:
+        optimizer: one of :data:`OPTIMIZERS`.
+        lr: learning rate, finite and > 0.
+        beta1, beta2: moving-average decay of the first and second moment, in [0, 1).
+            rmsprop uses ``beta2`` as torch's ``alpha``.
+        eps: added to ``sqrt_v_hat`` in the denominator, finite and > 0.
+        weight_decay: >= 0; decoupled for adamw, added to the gradient for the others.
+        momentum: the velocity decay of ``momentum``, in [0, 1).
+        bias_correction: divide the Adam family's moments by ``1 - beta**t`` (torch always does).
+        theta0: the parameter's starting value.
+
+    Raises:
+        ValueError: naming the parameter, its value and the allowed range.
+    """
+    settings = Settings(optimizer, lr, beta1, beta2, eps, weight_decay, momentum, bias_correction, theta0)
+    g = checked_gradients(gradients)
+    if settings.weight_decay > 0 and settings.optimizer != "adamw":
+        return _simulate_stepwise(g, settings)
+    return _simulate_whole(g, settings)

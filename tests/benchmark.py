@@ -1,0 +1,64 @@
+"""The benchmark command: ``python tests/benchmark.py [--browser]``.
+
+Prints each figure the issues ask for beside its target, and speed-ups as ratios against a baseline
+run in the same process (never absolute timings alone: the machine varies, the ratio less so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from adamviz.sim import STREAMS, simulate, stream
+
+from reference_loop import reference_trajectory
+
+
+def median_seconds(run: Callable[[], object], repeats: int) -> float:
+    run()  # warm-up
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def simulator_figures() -> None:
+    print("== simulator (adamviz.sim.simulate, Adam defaults)")
+    streams = np.stack([stream(name, 10_000, seed=0) for name in list(STREAMS)[:3]], axis=1)
+    one_call = median_seconds(lambda: simulate(streams), 200)
+    three_calls = median_seconds(lambda: [simulate(streams[:, k]) for k in range(3)], 200)
+    loop = median_seconds(lambda: [reference_trajectory(streams[:, k].tolist()) for k in range(3)], 5)
+    print(f"3 streams x 10,000 iterations, one (10000, 3) call: {one_call * 1e3:7.3f} ms  (target <= 2 ms)")
+    print(f"3 streams x 10,000 iterations, three 1-D calls:     {three_calls * 1e3:7.3f} ms")
+    print(f"reference per-step loop on the same data:          {loop * 1e3:7.1f} ms")
+    print(
+        f"speed-up over the loop: {loop / one_call:6.0f}x one call, {loop / three_calls:6.0f}x three calls  (target >= 30x)"
+    )
+    million = stream("noisy", 1_000_000, seed=0)
+    big = median_seconds(lambda: simulate(million), 5)
+    print(f"1,000,000 iterations: {big:6.3f} s  (target <= 0.3 s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--browser", action="store_true", help="also measure the explorer in Chromium")
+    args = parser.parse_args()
+    simulator_figures()
+    if args.browser:
+        from browser_benchmark import browser_figures
+
+        browser_figures()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Regenerate ``tests/data/torch_golden.npz``: trajectories computed by torch.optim itself.
+
+Run once, by hand, in an environment with torch (not needed by the test suite)::
+
+    python -m venv /tmp/torchenv && /tmp/torchenv/bin/pip install torch==2.13.0 numpy
+    /tmp/torchenv/bin/pip install --no-deps -e .
+    /tmp/torchenv/bin/python tests/make_torch_golden.py
+
+Each case steps a float64 parameter tensor (one column per parameter) from theta0 over a seeded
+adamviz stream, recording the parameter after every step and, where the optimizer keeps them,
+torch's own moment buffers. The file holds plain arrays only (loaded with allow_pickle=False).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from adamviz.sim import stream
+
+OUT = Path(__file__).parent / "data" / "torch_golden.npz"
+
+CASES = [
+    # (name, optimizer, settings, streams, iterations)
+    ("adam_default", "adam", {}, ["consistent", "noisy", "reversal"], 200),
+    ("adam_sharp", "adam", {"lr": 0.3, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3}, ["reversal"], 120),
+    ("adam_wd", "adam", {"weight_decay": 0.1, "theta0": 1.5}, ["noisy", "consistent"], 150),
+    ("adam_slow", "adam", {"beta1": 0.99, "beta2": 0.9999, "eps": 1e-12}, ["noisy"], 300),
+    ("amsgrad_default", "amsgrad", {}, ["reversal", "noisy"], 200),
+    ("amsgrad_wd", "amsgrad", {"weight_decay": 0.05, "theta0": -2.0, "lr": 0.05}, ["consistent"], 100),
+    ("adamw_default", "adamw", {"weight_decay": 0.01}, ["consistent", "reversal"], 200),
+    ("adamw_strong", "adamw", {"weight_decay": 0.5, "lr": 0.1, "theta0": 3.0}, ["noisy"], 150),
+    ("sgd_plain", "sgd", {"lr": 0.05}, ["consistent", "noisy"], 100),
+    ("sgd_wd", "sgd", {"lr": 0.05, "weight_decay": 0.2, "theta0": 1.0}, ["noisy"], 100),
+    ("momentum_plain", "momentum", {"lr": 0.01, "momentum": 0.9}, ["reversal", "noisy"], 200),
+    (
+        "momentum_wd",
+        "momentum",
+        {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.3, "theta0": 2.0},
+        ["noisy"],
+        100,
+    ),
+    ("rmsprop_plain", "rmsprop", {"lr": 0.01, "beta2": 0.99, "eps": 1e-8}, ["consistent", "reversal"], 200),
+    (
+        "rmsprop_wd",
+        "rmsprop",
+        {"lr": 0.01, "beta2": 0.9, "eps": 1e-6, "weight_decay": 0.1, "theta0": 1.0},
+        ["noisy"],
+        100,
+    ),
+]
+
+DEFAULTS = {
+    "lr": 0.01,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+    "weight_decay": 0.0,
+    "momentum": 0.9,
+    "theta0": 0.0,
+}
+
+
+def make_optimizer(name: str, param: torch.Tensor, s: dict) -> torch.optim.Optimizer:
+    betas = (s["beta1"], s["beta2"])
+    if name == "sgd":
+        return torch.optim.SGD([param], lr=s["lr"], weight_decay=s["weight_decay"])
+    if name == "momentum":
+        return torch.optim.SGD([param], lr=s["lr"], momentum=s["momentum"], weight_decay=s["weight_decay"])
+    if name == "rmsprop":
+        return torch.optim.RMSprop(
+            [param], lr=s["lr"], alpha=s["beta2"], eps=s["eps"], weight_decay=s["weight_decay"]
+        )
+    if name in ("adam", "amsgrad"):
+        return torch.optim.Adam(
+            [param],
+            lr=s["lr"],
+            betas=betas,
+            eps=s["eps"],
+            weight_decay=s["weight_decay"],
+            amsgrad=name == "amsgrad",
+            foreach=False,
+        )
+    return torch.optim.AdamW(
+        [param], lr=s["lr"], betas=betas, eps=s["eps"], weight_decay=s["weight_decay"], foreach=False
+    )
+
+
+def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str, np.ndarray]:
+    s = {**DEFAULTS, **settings}
+    param = torch.full((gradients.shape[1],), s["theta0"], dtype=torch.float64, requires_grad=True)
+    opt = make_optimizer(optimizer, param, s)
+    theta, m, v = [], [], []
+    for row in gradients:
+        param.grad = torch.tensor(row, dtype=torch.float64)
+        opt.step()
+        theta.append(param.detach().clone().numpy())
+        state = opt.state[param]
+        if "exp_avg" in state:
+            m.append(state["exp_avg"].clone().numpy())
+        if "exp_avg_sq" in state or "square_avg" in state:
+            v.append(state.get("exp_avg_sq", state.get("square_avg")).clone().numpy())
+    out = {"theta": np.array(theta)}
+    if m:
+        out["m"] = np.array(m)
+    if v:
+        out["v"] = np.array(v)
+    return out
+
+
+def main() -> None:
+    arrays: dict[str, np.ndarray] = {}
+    index = []
+    for name, optimizer, settings, streams, iterations in CASES:
+        gradients = np.stack([stream(s, iterations, seed=7 + k) for k, s in enumerate(streams)], axis=1)
+        arrays[f"{name}/g"] = gradients
+        for key, value in run_case(optimizer, settings, gradients).items():
+            arrays[f"{name}/{key}"] = value
+        index.append({"name": name, "optimizer": optimizer, "settings": settings})
+    arrays["index"] = np.array(json.dumps({"torch": torch.__version__, "cases": index}))
+    np.savez_compressed(OUT, **arrays)
+    print(f"wrote {OUT} ({OUT.stat().st_size} bytes, torch {torch.__version__})")
+
+
+if __name__ == "__main__":
+    main()

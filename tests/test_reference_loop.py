@@ -1,0 +1,34 @@
+"""The fast whole-array path equals the plain per-step loop of tests/reference_loop.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adamviz.sim import OPTIMIZERS, simulate, stream
+
+from helpers import assert_close
+from reference_loop import reference_trajectory
+
+SETTINGS = [
+    {},
+    {"lr": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3},
+    {"beta1": 0.0, "beta2": 0.0},
+    {"beta1": 0.99, "beta2": 0.9999, "eps": 1e-12},
+    {"bias_correction": False},
+    {"weight_decay": 0.1, "theta0": 2.0},
+    {"momentum": 0.0, "lr": 1.0, "theta0": -1.0},
+]
+
+
+@pytest.mark.parametrize(
+    "settings", SETTINGS, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "defaults"
+)
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", ["consistent", "noisy", "reversal"])
+def test_fast_path_matches_reference_loop(name, optimizer, settings):
+    g = stream(name, 1000, seed=11)
+    fast = simulate(g, optimizer=optimizer, **settings)
+    slow = reference_trajectory(g.tolist(), optimizer=optimizer, **settings)
+    for key, expected in slow.items():
+        assert_close(getattr(fast, key), np.array(expected), 1e-12, what=key)
