@@ -1,0 +1,403 @@
+"""The explorer as a plain Bokeh layout: one card per scenario, the transport and advanced controls.
+
+Python only builds the models; assets/engine.js and assets/explorer.js fill and animate them in the
+browser. Every model is ``syncable=False``: the page never reports its frames back to a server.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from bokeh.models import (
+    Button,
+    Checkbox,
+    Column,
+    ColumnDataSource,
+    CustomJS,
+    CustomJSTickFormatter,
+    Div,
+    InlineStyleSheet,
+    LayoutDOM,
+    Legend,
+    LegendItem,
+    LinearAxis,
+    NumericInput,
+    RadioButtonGroup,
+    Range1d,
+    Row,
+    Slider,
+    Span,
+)
+from bokeh.plotting import figure
+
+from adamviz.sim import STREAMS
+
+from . import text
+from .assets import asset_text, engine_source
+from .settings import ExplorerSettings, browser_spec, browser_values
+
+# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+GREEN = "#009E73"
+PURPLE = "#CC79A7"
+GREY = "#8C8C8C"
+INK = "#333333"
+
+WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
+"""Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
+
+SLIDER_TRANSFORMS = {
+    "lr": "log10",
+    "eps": "log10",
+    "iterations": "log10int",
+    "beta1": "window",
+    "beta2": "window",
+}
+"""How a slider's position maps to its setting (mirrored in explorer.js ``AdamViz.sliderValue``)."""
+
+
+@dataclass
+class Card:
+    """The models of one scenario card that the browser updates."""
+
+    name: str
+    layout: LayoutDOM
+    grad: ColumnDataSource
+    line: ColumnDataSource
+    ghost: ColumnDataSource
+    eps: Span
+    readout: Div
+    cursors: list[Span] = field(default_factory=list)
+
+    def browser_models(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "grad": self.grad,
+            "line": self.line,
+            "ghost": self.ghost,
+            "eps": self.eps,
+            "cursors": self.cursors,
+            "readout": self.readout,
+        }
+
+
+def _empty(*columns: str) -> ColumnDataSource:
+    return ColumnDataSource({name: [] for name in ("x", *columns)})
+
+
+def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> figure:
+    plot = figure(
+        height=height,
+        sizing_mode="stretch_width",
+        x_range=x_range,
+        y_range=y_range,
+        toolbar_location=None,
+        tools="",
+        min_border_left=48,
+        min_border_right=48,
+        output_backend="canvas",
+    )
+    plot.yaxis.axis_label = y_label
+    plot.xaxis.axis_label = "iteration"
+    plot.grid.grid_line_alpha = 0.35
+    plot.outline_line_color = None
+    plot.axis.major_label_text_font_size = "11px"
+    plot.axis.axis_label_text_font_size = "12px"
+    plot.axis.axis_label_text_font_style = "normal"
+    plot.background_fill_color = None
+    plot.border_fill_color = None
+    return plot
+
+
+def _legend(plot: figure, items: list[tuple[str, list[Any]]]) -> None:
+    legend = Legend(
+        items=[LegendItem(label=label, renderers=renderers) for label, renderers in items],
+        orientation="horizontal",
+        location="top_left",
+        label_text_font_size="11px",
+        glyph_width=18,
+        spacing=6,
+        padding=4,
+        margin=2,
+        background_fill_alpha=0.7,
+        border_line_color=None,
+    )
+    plot.add_layout(legend, "above")
+
+
+def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_theta: Range1d) -> Card:
+    title, explanation = text.CARD_TEXT.get(name, (name.title(), STREAMS[name].description))
+    grad, line, ghost = (
+        _empty("g"),
+        _empty("m_hat", "sqrt_v_hat", "scale", "theta"),
+        _empty("m_hat", "sqrt_v_hat", "scale"),
+    )
+
+    moments = _figure(230, x_range, y_moments, "gradient and moments")
+    moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
+    eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
+    moments.add_layout(eps)
+    stems = moments.segment(x0="x", y0=0, x1="x", y1="g", source=grad, line_color=GREY, line_width=1.5)
+    dots = moments.scatter("x", "g", source=grad, size=5, fill_color=GREY, line_color=GREY)
+    ghost_m = moments.line("x", "m_hat", source=ghost, line_color=BLUE, line_alpha=0.28, line_width=2)
+    moments.line(
+        "x", "sqrt_v_hat", source=ghost, line_color=ORANGE, line_alpha=0.3, line_width=2, line_dash="dashed"
+    )
+    m_line = moments.line("x", "m_hat", source=line, line_color=BLUE, line_width=2.5)
+    v_line = moments.line(
+        "x", "sqrt_v_hat", source=line, line_color=ORANGE, line_width=2.5, line_dash="dashed"
+    )
+    _legend(moments, [("g", [stems, dots]), ("m̂", [m_line]), ("√v̂", [v_line]), ("previous", [ghost_m])])
+
+    scale_plot = _figure(160, x_range, y_scale, "scale")
+    scale_plot.extra_y_ranges = {"theta": y_theta}
+    scale_plot.add_layout(
+        LinearAxis(y_range_name="theta", axis_label="θ", major_label_text_font_size="11px"), "right"
+    )
+    scale_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
+    ghost_scale = scale_plot.line("x", "scale", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
+    scale_line = scale_plot.line("x", "scale", source=line, line_color=GREEN, line_width=2.5)
+    theta_line = scale_plot.line(
+        "x", "theta", source=line, y_range_name="theta", line_color=PURPLE, line_width=2, line_dash="dashdot"
+    )
+    _legend(
+        scale_plot,
+        [("m̂ / (√v̂ + ε)", [scale_line]), ("θ (right axis)", [theta_line]), ("previous", [ghost_scale])],
+    )
+
+    cursors = []
+    for plot in (moments, scale_plot):
+        cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
+        plot.add_layout(cursor)
+        cursors.append(cursor)
+
+    readout = Div(text="", css_classes=["av-readout-box"], sizing_mode="stretch_width")
+    header = Div(
+        text=f"<h2 class='av-card-title'>{html.escape(title)}</h2><p class='av-card-text'>{html.escape(explanation)}</p>",
+        sizing_mode="stretch_width",
+    )
+    layout = Column(
+        header,
+        readout,
+        moments,
+        scale_plot,
+        css_classes=["av-card"],
+        sizing_mode="stretch_width",
+        min_width=300,
+    )
+    return Card(name, layout, grad, line, ghost, eps, readout, cursors)
+
+
+def _slider_formatter(transform: str) -> CustomJSTickFormatter:
+    code = {
+        "log10": "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '').replace('e', 'e')",
+        "log10int": "return String(Math.round(10 ** tick))",
+        "window": (
+            "if (tick <= 0) return '0 (no averaging)';"
+            "const beta = 1 - Number((10 ** -tick).toPrecision(6));"
+            "return `${Number(beta.toFixed(4))} (≈${Math.round(10 ** tick)} steps)`"
+        ),
+    }[transform]
+    return CustomJSTickFormatter(code=code)
+
+
+def _slider_position(transform: str, value: float) -> float:
+    if transform == "window":
+        return 0.0 if value <= 0 else -math.log10(1 - value)
+    return math.log10(value)
+
+
+def _on_widget(instance_id: str, name: str, expression: str) -> CustomJS:
+    return CustomJS(
+        code=(
+            f"const e = window.AdamViz && window.AdamViz.instance({json.dumps(instance_id)});"
+            f"if (e) e.onWidget({json.dumps(name)}, {expression});"
+        )
+    )
+
+
+def _on_click(instance_id: str, call: str) -> CustomJS:
+    return CustomJS(
+        code=f"const e = window.AdamViz && window.AdamViz.instance({json.dumps(instance_id)}); if (e) e.{call};"
+    )
+
+
+def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, Any], LayoutDOM]:
+    spec = browser_spec()
+    widgets: dict[str, Any] = {
+        "play": Button(label="▶ Play", button_type="primary", width=96, css_classes=["av-play"]),
+        "back": Button(label="◀ Back", width=80, css_classes=["av-back"]),
+        "step": Button(label="Step ▶", width=80, css_classes=["av-step"]),
+        "reset": Button(label="⟲ Reset", width=80, css_classes=["av-reset"]),
+        "iteration": Slider(
+            start=0,
+            end=settings.iterations - 1,
+            value=settings.iteration,
+            step=1,
+            title="Iteration",
+            sizing_mode="stretch_width",
+            min_width=200,
+            css_classes=["av-iteration"],
+        ),
+        "speed": Slider(
+            start=spec["speed"]["min"],
+            end=spec["speed"]["max"],
+            value=settings.speed,
+            step=1,
+            title="Speed (iterations/s)",
+            width=200,
+            css_classes=["av-speed"],
+        ),
+    }
+    titles = {
+        "lr": "Learning rate η",
+        "beta1": "β₁ (momentum of m̂)",
+        "beta2": "β₂ (memory of √v̂)",
+        "eps": "ε",
+        "iterations": "Iterations",
+    }
+    steps = {"lr": 0.05, "eps": 0.25, "iterations": 0.01, "beta1": 0.01, "beta2": 0.01}
+    for name, transform in SLIDER_TRANSFORMS.items():
+        low, high = spec[name]["min"], spec[name]["max"]
+        start = 0.0 if transform == "window" else math.log10(low)
+        widgets[name] = Slider(
+            start=start,
+            end=_slider_position(transform, high),
+            step=steps[name],
+            value=_slider_position(transform, getattr(settings, name)),
+            title=titles[name],
+            format=_slider_formatter(transform),
+            width=230,
+            css_classes=[f"av-{name}"],
+        )
+    widgets["seed"] = NumericInput(
+        value=settings.seed,
+        low=spec["seed"]["min"],
+        high=spec["seed"]["max"],
+        mode="int",
+        title="Seed",
+        width=130,
+        css_classes=["av-seed"],
+    )
+    widgets["bias_correction"] = Checkbox(
+        label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
+    )
+    widgets["window_mode"] = RadioButtonGroup(
+        labels=[f"Last {settings.window or 40}", "Whole history"],
+        active=0 if settings.window else 1,
+        css_classes=["av-window"],
+    )
+
+    widgets["play"].js_on_event("button_click", _on_click(instance_id, "toggle()"))
+    widgets["back"].js_on_event("button_click", _on_click(instance_id, "step(-1)"))
+    widgets["step"].js_on_event("button_click", _on_click(instance_id, "step(1)"))
+    widgets["reset"].js_on_event("button_click", _on_click(instance_id, "reset()"))
+    for name in ("iteration", "speed", "seed", *SLIDER_TRANSFORMS):
+        widgets[name].js_on_change("value", _on_widget(instance_id, name, "cb_obj.value"))
+    widgets["bias_correction"].js_on_change(
+        "active", _on_widget(instance_id, "bias_correction", "cb_obj.active")
+    )
+    widgets["window_mode"].js_on_change("active", _on_widget(instance_id, "window_mode", "cb_obj.active"))
+
+    transport = Row(
+        widgets["play"],
+        widgets["back"],
+        widgets["step"],
+        widgets["reset"],
+        widgets["iteration"],
+        widgets["speed"],
+        css_classes=["av-transport"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+    )
+    advanced = Row(
+        *(widgets[name] for name in ("lr", "beta1", "beta2", "eps", "iterations", "seed")),
+        Column(widgets["bias_correction"], widgets["window_mode"]),
+        css_classes=["av-advanced"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+    )
+    return widgets, Column(transport, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
+
+
+@dataclass
+class ExplorerModels:
+    """A built explorer: its root layout and the callback that brings it to life in the page."""
+
+    layout: LayoutDOM
+    boot: CustomJS
+    instance_id: str
+
+
+def build_explorer(
+    settings: ExplorerSettings | None = None, *, instance_id: str | None = None
+) -> ExplorerModels:
+    """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save."""
+    settings = settings or ExplorerSettings()
+    instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
+    x_range = Range1d(-0.5, 39.5)
+    y_moments, y_scale, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
+    cards = [_card(name, x_range, y_moments, y_scale, y_theta) for name in settings.scenarios]
+    widgets, controls = _controls(settings, instance_id)
+    message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
+    live = Div(text="", sizing_mode="stretch_width", css_classes=["av-live-region"])
+    header = Div(
+        text=(
+            f"<header class='av-header'><h1>{html.escape(settings.title)}</h1>"
+            f"<div class='av-rule'>{text.UPDATE_RULE_MATHML}</div><p class='av-intro'>{text.INTRO}</p>"
+            f"<p class='av-legend-note'>{html.escape(text.LEGEND_NOTE)}</p></header>"
+        ),
+        sizing_mode="stretch_width",
+    )
+    grid = Row(
+        *(card.layout for card in cards), css_classes=["av-cards"], sizing_mode="stretch_width", styles=WRAP
+    )
+    layout = Column(
+        header,
+        message,
+        controls,
+        grid,
+        live,
+        css_classes=["adamviz", f"av-theme-{settings.theme}"],
+        sizing_mode="stretch_width",
+        name=instance_id,
+    )
+    browser_models = {
+        "cards": [card.browser_models() for card in cards],
+        "x_range": x_range,
+        "y_moments": y_moments,
+        "y_scale": y_scale,
+        "y_theta": y_theta,
+        "widgets": widgets,
+        "message": message,
+        "live": live,
+    }
+    config = {
+        "id": instance_id,
+        "spec": browser_spec(),
+        "defaults": browser_values(settings),
+        "initial": {"iteration": settings.iteration},
+        "scenarios": list(settings.scenarios),
+        "shapes": {name: {} for name in settings.scenarios},
+        "fromSlider": SLIDER_TRANSFORMS,
+        "url": True,
+        "autoplay": settings.autoplay,
+    }
+    boot = CustomJS(
+        args={"models": browser_models, "config": config},
+        code=engine_source() + "\nwindow.AdamViz.mount(models, config);",
+    )
+    cards[0].layout.children[2].js_on_change("inner_width", boot)
+    sheet = InlineStyleSheet(css=asset_text("adamviz.css"))
+    layout.stylesheets = [sheet]
+    for model in layout.references():
+        model.syncable = False
+        if isinstance(model, Div):
+            model.stylesheets = [sheet]
+    return ExplorerModels(layout, boot, instance_id)

@@ -1,0 +1,25 @@
+"""``adamviz serve``: the explorer on a local Panel server."""
+
+from __future__ import annotations
+
+import panel as pn
+
+from .main import create_app
+
+
+def serve(port: int = 5006, show: bool = False, lecture: bool = False) -> None:
+    """Serve the explorer at ``http://localhost:PORT/`` until interrupted.
+
+    Sessions are built per visitor and reaped a minute after their tab closes, so a lecture hall of
+    browsers does not accumulate memory on the laptop serving it.
+    """
+    pn.serve(
+        {"/": lambda: create_app(lecture=lecture)},
+        port=port,
+        show=show,
+        title="adamviz",
+        check_unused_sessions=10_000,
+        unused_session_lifetime=60_000,
+        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"],
+        print_url=True,
+    )

@@ -1,0 +1,72 @@
+"""The explorer's settings: one bounded, documented ``param`` model shared by every delivery.
+
+The same bounds are handed to the browser (``browser_spec``), so a URL parameter, a ``set()`` call,
+a slider and a CLI flag are all checked against one table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import param
+
+from adamviz.sim import SEED_MAX, STREAMS
+
+DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
+
+
+class ExplorerSettings(param.Parameterized):
+    """What one explorer shows when it opens."""
+
+    lr = param.Number(0.01, bounds=(1e-4, 1.0), doc="Learning rate η (log slider).")
+    beta1 = param.Number(
+        0.9, bounds=(0.0, 0.9999), doc="First-moment decay β₁; averages over ~1/(1−β₁) steps."
+    )
+    beta2 = param.Number(0.999, bounds=(0.0, 0.9999), doc="Second-moment decay β₂.")
+    eps = param.Number(1e-8, bounds=(1e-12, 1.0), doc="ε, added to √v̂ in the denominator.")
+    iterations = param.Integer(200, bounds=(10, 10_000), doc="Steps simulated per scenario.")
+    seed = param.Integer(0, bounds=(0, SEED_MAX), doc="Seed of every scenario's gradient stream.")
+    bias_correction = param.Boolean(True, doc="Divide the moments by 1 − βᵗ.")
+    speed = param.Number(20.0, bounds=(1.0, 120.0), doc="Playback speed in iterations per second.")
+    window = param.Integer(
+        40, bounds=(0, 1000), doc="Iterations shown (the last K); 0 shows the whole history."
+    )
+    iteration = param.Integer(0, bounds=(0, None), doc="Iteration shown first (counts from 0).")
+    autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
+    scenarios = param.ListSelector(
+        default=list(DEFAULT_SCENARIOS), objects=list(STREAMS), doc="Streams shown, one card each."
+    )
+    theme = param.Selector(default="light", objects=["light", "dark"], doc="Colour theme.")
+    title = param.String("How Adam adapts each parameter's learning rate", doc="Heading (escaped).")
+
+    @param.depends("iteration", "iterations", watch=True, on_init=True)
+    def _keep_iteration_in_range(self) -> None:
+        if self.iteration > self.iterations - 1:
+            raise ValueError(f"iteration must be in [0, {self.iterations - 1}]; got {self.iteration}")
+
+
+BROWSER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations", "seed", "bias_correction", "speed", "window")
+"""The settings the browser owns (``window.adamviz.state().params``), in display order."""
+
+
+def browser_spec() -> dict[str, dict[str, Any]]:
+    """Each browser setting's kind and bounds, for validation in the page."""
+    spec: dict[str, dict[str, Any]] = {}
+    for name in BROWSER_SETTINGS:
+        parameter = ExplorerSettings.param[name]
+        if isinstance(parameter, param.Boolean):
+            spec[name] = {"kind": "bool"}
+        else:
+            low, high = parameter.bounds
+            spec[name] = {
+                "kind": "number",
+                "min": low,
+                "max": high,
+                "integer": isinstance(parameter, param.Integer),
+            }
+    return spec
+
+
+def browser_values(settings: ExplorerSettings) -> dict[str, Any]:
+    """The browser settings' current values."""
+    return {name: getattr(settings, name) for name in BROWSER_SETTINGS}

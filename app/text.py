@@ -1,0 +1,48 @@
+"""Every sentence the explorer shows. Claims about the default streams are tested in
+tests/test_streams.py (test_claim_*) across many seeds."""
+
+from __future__ import annotations
+
+UPDATE_RULE_MATHML = (
+    '<math display="block" aria-label="theta becomes theta minus eta times m-hat over root v-hat plus epsilon">'
+    "<mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mi>η</mi><mo>·</mo>"
+    '<mfrac><mover><mi style="color:var(--av-blue)">m</mi><mo>^</mo></mover>'
+    '<mrow><msqrt><mover><mi style="color:var(--av-orange)">v</mi><mo>^</mo></mover></msqrt>'
+    "<mo>+</mo><mi>ε</mi></mrow></mfrac>"
+    "<mspace width='1.5em'/>"
+    "<mover><mi>m</mi><mo>^</mo></mover><mo>=</mo>"
+    "<mfrac><mi>m</mi><mrow><mn>1</mn><mo>−</mo><msubsup><mi>β</mi><mn>1</mn><mi>t</mi></msubsup></mrow></mfrac>"
+    "<mo>,</mo><mspace width='0.8em'/>"
+    "<mover><mi>v</mi><mo>^</mo></mover><mo>=</mo>"
+    "<mfrac><mi>v</mi><mrow><mn>1</mn><mo>−</mo><msubsup><mi>β</mi><mn>2</mn><mi>t</mi></msubsup></mrow></mfrac>"
+    "</math>"
+)
+
+INTRO = (
+    "Adam keeps two running averages for every parameter: <b class='av-m'>m̂</b>, where the gradient has "
+    "been pointing lately, and <b class='av-v'>√v̂</b>, how large it has been regardless of sign. Their "
+    "ratio, the <b>learning-rate scale</b>, decides how far a step goes: near ±1 when the two agree, near 0 "
+    "when the gradient keeps changing its mind. Each card below feeds Adam a different gradient stream."
+)
+
+CARD_TEXT = {
+    "consistent": (
+        "Steady gradients",
+        "The gradient keeps its sign, so its mean and its root-mean-square agree: m̂ ≈ √v̂ and the scale "
+        "stays near 1. Adam takes steps of about η, whatever the gradient's size.",
+    ),
+    "noisy": (
+        "Pure noise",
+        "The gradient is noise around zero: the signs cancel in m̂ but not in √v̂, so the scale shrinks "
+        "toward 0 and the parameter barely wanders — Adam refuses to chase noise.",
+    ),
+    "reversal": (
+        "A reversing trend",
+        "Every 50 iterations the gradient flips sign. m̂ follows within a few steps and drops through zero "
+        "while √v̂ barely moves, so the scale falls through 0 and rebuilds with the opposite sign.",
+    ),
+}
+
+LEGEND_NOTE = (
+    "Grey lollipops: gradients g · blue: m̂ · orange dashed: √v̂ · dotted: ε · faded: previous setting"
+)

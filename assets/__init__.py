@@ -1,0 +1,1 @@
+"""Browser-side files of adamviz (JS, CSS, images), shipped as package data."""

@@ -1,0 +1,113 @@
+/* adamviz engine: the browser's copy of adamviz.sim — seeded streams and the Adam step.
+ *
+ * Pure functions, no DOM. Loaded before assets/explorer.js; both define parts of one global,
+ * `AdamViz`, so that a page holding several explorers (or the same snippet twice) loads it once.
+ *
+ * Streams are bit-identical to NumPy: `Generator(Philox(key=seed)).uniform(low, high, n)` is
+ * Philox4x64-10 (Salmon et al., 2011) with the counter incremented before each block of four
+ * 64-bit words, each word turned into a double as (x >> 11) * 2**-53, and then low + (high - low) * u.
+ * The Adam recurrences are evaluated step by step in float64; tests pin them to NumPy at 1e-12.
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.engine) return;
+
+  const MASK = (1n << 64n) - 1n;
+  const PHILOX_M0 = 0xd2e7470ee14c6c93n;
+  const PHILOX_M1 = 0xca5a826395121157n;
+  const PHILOX_W0 = 0x9e3779b97f4a7c15n;
+  const PHILOX_W1 = 0xbb67ae8584caa73bn;
+  const TWO_POW_MINUS_53 = 1 / 9007199254740992;
+
+  /** Philox4x64 with 10 rounds: four 64-bit counter words and a two-word key -> four words. */
+  function philoxBlock(counter, key) {
+    let [c0, c1, c2, c3] = counter;
+    let [k0, k1] = key;
+    for (let round = 0; round < 10; round++) {
+      if (round > 0) {
+        k0 = (k0 + PHILOX_W0) & MASK;
+        k1 = (k1 + PHILOX_W1) & MASK;
+      }
+      const p0 = PHILOX_M0 * c0;
+      const p1 = PHILOX_M1 * c2;
+      [c0, c1, c2, c3] = [(p1 >> 64n) ^ c1 ^ k0, p1 & MASK, (p0 >> 64n) ^ c3 ^ k1, p0 & MASK];
+    }
+    return [c0, c1, c2, c3];
+  }
+
+  /** The first `n` raw 64-bit outputs of numpy.random.Philox(key=seed), as BigInts. */
+  function philoxRaw(seed, n) {
+    const key = [BigInt(seed) & MASK, BigInt(seed) >> 64n];
+    const out = new Array(n);
+    for (let block = 0; block * 4 < n; block++) {
+      const words = philoxBlock([BigInt(block + 1), 0n, 0n, 0n], key);
+      for (let j = 0; j < 4 && block * 4 + j < n; j++) out[block * 4 + j] = words[j];
+    }
+    return out;
+  }
+
+  /** numpy: Generator(Philox(key=seed)).uniform(low, high, n). */
+  function uniform(seed, low, high, n) {
+    const raw = philoxRaw(seed, n);
+    const range = high - low;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) out[i] = low + range * (Number(raw[i] >> 11n) * TWO_POW_MINUS_53);
+    return out;
+  }
+
+  /** The registry of adamviz.sim.streams, with the same shape parameters and defaults. */
+  const STREAMS = {
+    consistent(n, seed, { mean = 1.0, noise = 0.5 } = {}) {
+      const noiseDraws = uniform(seed, -noise, noise, n);
+      return noiseDraws.map((u) => mean + u);
+    },
+    noisy(n, seed, { noise = 1.2 } = {}) {
+      return uniform(seed, -noise, noise, n);
+    },
+    reversal(n, seed, { amplitude = 1.0, flip_every = 50, noise = 0.15 } = {}) {
+      const noiseDraws = uniform(seed, -noise, noise, n);
+      return noiseDraws.map((u, t) => (Math.floor(t / flip_every) % 2 === 0 ? amplitude : -amplitude) + u);
+    },
+  };
+
+  function stream(name, n, seed, shape) {
+    if (!(name in STREAMS)) throw new Error(`unknown stream ${name}`);
+    return STREAMS[name](n, seed, shape);
+  }
+
+  /**
+   * Adam over one gradient stream (torch.optim.Adam, float64), t = 1..n from m = v = 0:
+   *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+   *   m_hat = m / (1 - b1^t);  sqrt_v_hat = sqrt(v) / sqrt(1 - b2^t)   (no division when correction is off)
+   *   scale = m_hat / (sqrt_v_hat + eps);  theta = theta0 - sum(lr * scale)
+   */
+  function adam(g, { lr, beta1, beta2, eps, bias_correction: correct = true, theta0 = 0 }) {
+    const n = g.length;
+    const out = {
+      m_hat: new Float64Array(n),
+      sqrt_v_hat: new Float64Array(n),
+      scale: new Float64Array(n),
+      theta: new Float64Array(n),
+    };
+    let m = 0;
+    let v = 0;
+    let moved = 0;
+    for (let i = 0; i < n; i++) {
+      const t = i + 1;
+      m = beta1 * m + (1 - beta1) * g[i];
+      v = beta2 * v + (1 - beta2) * (g[i] * g[i]);
+      const mHat = correct ? m / (1 - Math.pow(beta1, t)) : m;
+      const sqrtVHat = correct ? Math.sqrt(v) / Math.sqrt(1 - Math.pow(beta2, t)) : Math.sqrt(v);
+      const scale = mHat / (sqrtVHat + eps);
+      moved += lr * scale;
+      out.m_hat[i] = mHat;
+      out.sqrt_v_hat[i] = sqrtVHat;
+      out.scale[i] = scale;
+      out.theta[i] = theta0 - moved;
+    }
+    return out;
+  }
+
+  AdamViz.engine = { philoxRaw, uniform, stream, adam, STREAMS: Object.keys(STREAMS) };
+})(typeof window !== "undefined" ? window : globalThis);
