@@ -8,8 +8,9 @@ UPDATE_RULE_MATHML = (
     "<mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mi>η</mi><mo>·</mo>"
     '<mfrac><mover><mi style="color:var(--av-blue)">m</mi><mo>^</mo></mover>'
     '<mrow><msqrt><mover><mi style="color:var(--av-orange)">v</mi><mo>^</mo></mover></msqrt>'
-    "<mo>+</mo><mi>ε</mi></mrow></mfrac>"
-    "<mspace width='1.5em'/>"
+    "<mo>+</mo><mi>ε</mi></mrow></mfrac></math>"
+    '<math display="block" aria-label="m-hat is m over one minus beta one to the t, v-hat is v over one minus '
+    'beta two to the t">'
     "<mover><mi>m</mi><mo>^</mo></mover><mo>=</mo>"
     "<mfrac><mi>m</mi><mrow><mn>1</mn><mo>−</mo><msubsup><mi>β</mi><mn>1</mn><mi>t</mi></msubsup></mrow></mfrac>"
     "<mo>,</mo><mspace width='0.8em'/>"
@@ -17,6 +18,7 @@ UPDATE_RULE_MATHML = (
     "<mfrac><mi>v</mi><mrow><mn>1</mn><mo>−</mo><msubsup><mi>β</mi><mn>2</mn><mi>t</mi></msubsup></mrow></mfrac>"
     "</math>"
 )
+"""The update rule as MathML: Chromium, Firefox and Safari render it natively, with no script or network."""
 
 INTRO = (
     "Adam keeps two running averages for every parameter: <b class='av-m'>m̂</b>, where the gradient has "

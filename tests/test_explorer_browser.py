@@ -1,0 +1,202 @@
+"""The explorer in real Chromium: served by ``adamviz serve`` and as a static file, the same behaviour."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
+from helpers import assert_close, sum_floor
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(params=["served", "static"])
+def explorer_url(request) -> str:
+    return request.getfixturevalue("served_url" if request.param == "served" else "static_url")
+
+
+def test_page_loads_with_three_cards(page, explorer_url, screenshots):
+    open_explorer(page, explorer_url)
+    assert page.locator(".av-card").count() == 3
+    titles = page.locator(".av-card-title").all_inner_texts()
+    assert titles == ["Steady gradients", "Pure noise", "A reversing trend"]
+    current = state(page)
+    assert current["scenarios"] == ["consistent", "noisy", "reversal"]
+    assert current["iteration"] == 0 and current["playing"] is False
+    assert current["params"] == {
+        "lr": 0.01,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "eps": 1e-8,
+        "iterations": 200,
+        "seed": 0,
+        "bias_correction": True,
+        "speed": 20,
+        "window": 40,
+    }
+    assert page.locator("math").count() == 2  # the update rule renders as MathML, no script, no network
+    set_params(page, iteration=60)
+    page.screenshot(
+        path=screenshots / f"explorer-{'served' if explorer_url.startswith('http') else 'static'}.png"
+    )
+
+
+def test_play_advances_and_pause_stops(page, explorer_url):
+    open_explorer(page, explorer_url)
+    set_params(page, speed=60)
+    page.locator(".av-play button").click()
+    page.wait_for_function("window.adamviz.state().iteration >= 10")
+    assert state(page)["playing"] is True
+    assert "Pause" in page.locator(".av-play button").inner_text()
+    page.locator(".av-play button").click()
+    stopped = state(page)["iteration"]
+    page.wait_for_timeout(300)
+    assert state(page)["iteration"] == stopped and state(page)["playing"] is False
+
+
+def test_step_and_step_back(page, explorer_url):
+    open_explorer(page, explorer_url)
+    set_params(page, iteration=10)
+    page.locator(".av-back button").click()
+    page.wait_for_function("window.adamviz.state().iteration === 9")
+    page.locator(".av-step button").click()
+    page.locator(".av-step button").click()
+    page.wait_for_function("window.adamviz.state().iteration === 11")
+    page.evaluate("window.adamviz.step(-5)")
+    assert state(page)["iteration"] == 6
+    page.locator(".av-reset button").click()
+    page.wait_for_function("window.adamviz.state().iteration === 0")
+    readout = page.locator(".av-readout[data-scenario='consistent'] .av-facts").inner_text()
+    assert readout.startswith("iteration 0 ·")
+
+
+def test_beta1_slider_recomputes_history_equal_to_numpy(page, explorer_url):
+    open_explorer(page, explorer_url)
+    set_params(page, iteration=150)
+    before = page_trace(page, "reversal")
+    handle = page.locator(".av-beta1 .noUi-handle")
+    handle.focus()
+    for _ in range(30):  # the slider moves in steps of the averaging window's log10
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.adamviz.state().params.beta1 > 0.94")
+    params = state(page)["params"]
+    after = page_trace(page, "reversal")
+    assert not np.allclose(before["m_hat"], after["m_hat"])
+    g, expected = numpy_trace("reversal", params)
+    np.testing.assert_array_equal(after["g"], g)
+    for key in ("m_hat", "sqrt_v_hat", "scale"):
+        assert_close(after[key], getattr(expected, key), 1e-12, what=key)
+    assert_close(after["theta"], expected.theta, 1e-12, "theta", sum_floor(expected.step))
+    # the previous setting stays as a faded ghost until the next change
+    ghost_points = page.evaluate("() => window.AdamViz.instances[0].models.cards[2].ghost.data.m_hat.length")
+    assert ghost_points == 40
+
+
+def test_trace_equals_numpy_for_random_settings(page, static_url):
+    """The JS port against adamviz.sim.simulate: >= 50 random settings, 1e-12 relative."""
+    open_explorer(page, static_url)
+    rng = random.Random(20251125)
+    for _ in range(50):
+        changes = {
+            "lr": 10 ** rng.uniform(-4, 0),
+            "beta1": rng.choice([0.0, 0.5, 0.9, 0.99, 0.9999, 1 - 10 ** -rng.uniform(0, 4)]),
+            "beta2": rng.choice([0.0, 0.9, 0.999, 0.9999, 1 - 10 ** -rng.uniform(0, 4)]),
+            "eps": 10 ** rng.uniform(-12, 0),
+            "iterations": rng.choice([10, 37, 200, 1000, 3000]),
+            "seed": rng.randrange(0, 2**32),
+            "bias_correction": rng.random() < 0.8,
+        }
+        params = set_params(page, **changes)["params"]
+        for name in ("consistent", "noisy", "reversal"):
+            got = page_trace(page, name)
+            g, expected = numpy_trace(name, params)
+            np.testing.assert_array_equal(got["g"], g)  # the streams are bit-identical
+            for key in ("m_hat", "sqrt_v_hat", "scale"):
+                assert_close(got[key], getattr(expected, key), 1e-12, what=f"{name} {key} {changes}")
+            assert_close(
+                got["theta"], expected.theta, 1e-12, f"{name} theta {changes}", sum_floor(expected.step)
+            )
+
+
+def test_url_parameters_set_the_initial_state(page, explorer_url):
+    open_explorer(
+        page, explorer_url, "?beta1=0.99&seed=3&iteration=37&lr=0.05&bias_correction=false&window=0"
+    )
+    current = state(page)
+    assert current["iteration"] == 37
+    assert current["params"] | {} == current["params"]
+    assert current["params"]["beta1"] == 0.99 and current["params"]["seed"] == 3
+    assert current["params"]["lr"] == 0.05 and current["params"]["bias_correction"] is False
+    assert current["params"]["window"] == 0
+    assert not page.locator(".av-error").is_visible()
+    _, expected = numpy_trace("noisy", current["params"])
+    assert_close(page_trace(page, "noisy")["scale"], expected.scale, 1e-12)
+
+
+def test_bad_url_parameters_show_a_message_and_fall_back(page, explorer_url):
+    open_explorer(page, explorer_url, "?beta1=1.5&eps=-1&iterations=abc&seed=<script>alert(1)</script>")
+    current = state(page)["params"]
+    assert current["beta1"] == 0.9 and current["eps"] == 1e-8 and current["iterations"] == 200
+    assert current["seed"] == 0
+    message = page.locator(".av-error").inner_text()
+    assert 'beta1 must be a number in [0, 0.9999]; got "1.5"' in message
+    assert 'eps must be a number in [1e-12, 1]; got "-1"' in message
+    assert 'iterations must be an integer in [10, 10000]; got "abc"' in message
+    assert 'seed must be an integer in [0, 4294967295]; got "<script>alert(1)</script>"' in message
+    assert page.locator(".av-error script").count() == 0  # escaped, not injected
+    set_params(page, iteration=5)  # the page lives on
+
+
+def test_set_rejects_bad_values_and_keeps_state(page, static_url):
+    open_explorer(page, static_url)
+    error = page.evaluate("window.adamviz.set({beta2: 2, lr: 0.1}).then(() => null, (e) => e.message)")
+    assert error == "beta2 must be a number in [0, 0.9999]; got 2"
+    assert state(page)["params"]["lr"] == 0.01  # nothing applied
+    error = page.evaluate("window.adamviz.set({iteration: 500}).then(() => null, (e) => e.message)")
+    assert error == "iteration must be an integer in [0, 199]; got 500"
+
+
+def test_two_sessions_never_share_state(browser, served_url):
+    first, second = browser.new_page(), browser.new_page()
+    open_explorer(first, served_url)
+    open_explorer(second, served_url)
+    set_params(first, beta1=0.5, iteration=99)
+    assert state(second)["params"]["beta1"] == 0.9 and state(second)["iteration"] == 0
+    ids = [p.evaluate("window.adamviz.id") for p in (first, second)]
+    assert ids[0] != ids[1]
+    first.close()
+    second.close()
+
+
+def test_playing_sends_nothing_over_the_websocket(page, served_url):
+    frames: list[str] = []
+
+    def watch(socket):
+        socket.on("framesent", lambda payload: frames.append("sent"))
+        socket.on("framereceived", lambda payload: frames.append("received"))
+
+    page.on("websocket", watch)
+    open_explorer(page, served_url)
+    page.wait_for_timeout(500)
+    frames.clear()
+    set_params(page, speed=120, iterations=2000)
+    page.evaluate("window.adamviz.play()")
+    page.wait_for_timeout(5000)
+    assert state(page)["iteration"] > 300  # it really played
+    assert frames == []
+
+
+def test_narrow_screen_has_no_horizontal_scroll(page, static_url, screenshots):
+    page.set_viewport_size({"width": 375, "height": 800})
+    open_explorer(page, static_url)
+    set_params(page, iteration=80)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.screenshot(path=screenshots / "explorer-375px.png", full_page=True)
+
+
+def test_panel_serve_app_main(page, panel_served_url):
+    open_explorer(page, panel_served_url)
+    assert page.locator(".av-card").count() == 3
