@@ -23,8 +23,6 @@ from bokeh.models import (
     Div,
     InlineStyleSheet,
     LayoutDOM,
-    Legend,
-    LegendItem,
     LinearAxis,
     NumericInput,
     RadioButtonGroup,
@@ -52,6 +50,10 @@ INK = "#333333"
 WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 """Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
 
+SLOT = "<div class='av-slot'></div>"
+"""Divs the browser rewrites every frame hold a slot that explorer.js writes into directly."""
+LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
+
 SLIDER_TRANSFORMS = {
     "lr": "log10",
     "eps": "log10",
@@ -68,6 +70,7 @@ class Card:
 
     name: str
     layout: LayoutDOM
+    figures: list[Any]
     grad: ColumnDataSource
     line: ColumnDataSource
     ghost: ColumnDataSource
@@ -115,22 +118,6 @@ def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> fi
     return plot
 
 
-def _legend(plot: figure, items: list[tuple[str, list[Any]]]) -> None:
-    legend = Legend(
-        items=[LegendItem(label=label, renderers=renderers) for label, renderers in items],
-        orientation="horizontal",
-        location="top_left",
-        label_text_font_size="11px",
-        glyph_width=18,
-        spacing=6,
-        padding=4,
-        margin=2,
-        background_fill_alpha=0.7,
-        border_line_color=None,
-    )
-    plot.add_layout(legend, "above")
-
-
 def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_theta: Range1d) -> Card:
     title, explanation = text.CARD_TEXT.get(name, (name.title(), STREAMS[name].description))
     grad, line, ghost = (
@@ -139,36 +126,30 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_t
         _empty("m_hat", "sqrt_v_hat", "scale"),
     )
 
-    moments = _figure(230, x_range, y_moments, "gradient and moments")
+    moments = _figure(210, x_range, y_moments, "g, m̂, √v̂")
+    moments.xaxis.visible = False  # the scale panel below carries the shared iteration axis
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
-    stems = moments.segment(x0="x", y0=0, x1="x", y1="g", source=grad, line_color=GREY, line_width=1.5)
-    dots = moments.scatter("x", "g", source=grad, size=5, fill_color=GREY, line_color=GREY)
-    ghost_m = moments.line("x", "m_hat", source=ghost, line_color=BLUE, line_alpha=0.28, line_width=2)
+    moments.segment(x0="x", y0=0, x1="x", y1="g", source=grad, line_color=GREY, line_width=1.5)
+    moments.scatter("x", "g", source=grad, size=5, fill_color=GREY, line_color=GREY)
+    moments.line("x", "m_hat", source=ghost, line_color=BLUE, line_alpha=0.28, line_width=2)
     moments.line(
         "x", "sqrt_v_hat", source=ghost, line_color=ORANGE, line_alpha=0.3, line_width=2, line_dash="dashed"
     )
-    m_line = moments.line("x", "m_hat", source=line, line_color=BLUE, line_width=2.5)
-    v_line = moments.line(
-        "x", "sqrt_v_hat", source=line, line_color=ORANGE, line_width=2.5, line_dash="dashed"
-    )
-    _legend(moments, [("g", [stems, dots]), ("m̂", [m_line]), ("√v̂", [v_line]), ("previous", [ghost_m])])
+    moments.line("x", "m_hat", source=line, line_color=BLUE, line_width=2.5)
+    moments.line("x", "sqrt_v_hat", source=line, line_color=ORANGE, line_width=2.5, line_dash="dashed")
 
-    scale_plot = _figure(160, x_range, y_scale, "scale")
+    scale_plot = _figure(170, x_range, y_scale, "scale")
     scale_plot.extra_y_ranges = {"theta": y_theta}
     scale_plot.add_layout(
         LinearAxis(y_range_name="theta", axis_label="θ", major_label_text_font_size="11px"), "right"
     )
     scale_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
-    ghost_scale = scale_plot.line("x", "scale", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
-    scale_line = scale_plot.line("x", "scale", source=line, line_color=GREEN, line_width=2.5)
-    theta_line = scale_plot.line(
+    scale_plot.line("x", "scale", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
+    scale_plot.line("x", "scale", source=line, line_color=GREEN, line_width=2.5)
+    scale_plot.line(
         "x", "theta", source=line, y_range_name="theta", line_color=PURPLE, line_width=2, line_dash="dashdot"
-    )
-    _legend(
-        scale_plot,
-        [("m̂ / (√v̂ + ε)", [scale_line]), ("θ (right axis)", [theta_line]), ("previous", [ghost_scale])],
     )
 
     cursors = []
@@ -177,21 +158,23 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_t
         plot.add_layout(cursor)
         cursors.append(cursor)
 
-    readout = Div(text="", css_classes=["av-readout-box"], sizing_mode="stretch_width")
+    readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     header = Div(
         text=f"<h2 class='av-card-title'>{html.escape(title)}</h2><p class='av-card-text'>{html.escape(explanation)}</p>",
         sizing_mode="stretch_width",
     )
+    legend = Div(text=text.LEGEND_HTML, sizing_mode="stretch_width")
     layout = Column(
         header,
         readout,
+        legend,
         moments,
         scale_plot,
         css_classes=["av-card"],
         sizing_mode="stretch_width",
         min_width=300,
     )
-    return Card(name, layout, grad, line, ghost, eps, readout, cursors)
+    return Card(name, layout, [moments, scale_plot], grad, line, ghost, eps, readout, cursors)
 
 
 def _slider_formatter(transform: str) -> CustomJSTickFormatter:
@@ -346,7 +329,7 @@ def build_explorer(
     cards = [_card(name, x_range, y_moments, y_scale, y_theta) for name in settings.scenarios]
     widgets, controls = _controls(settings, instance_id)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
-    live = Div(text="", sizing_mode="stretch_width", css_classes=["av-live-region"])
+    live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     header = Div(
         text=(
             f"<header class='av-header'><h1>{html.escape(settings.title)}</h1>"
@@ -370,6 +353,7 @@ def build_explorer(
     )
     browser_models = {
         "cards": [card.browser_models() for card in cards],
+        "figures": [plot for card in cards for plot in card.figures],
         "x_range": x_range,
         "y_moments": y_moments,
         "y_scale": y_scale,
@@ -393,7 +377,7 @@ def build_explorer(
         args={"models": browser_models, "config": config},
         code=engine_source() + "\nwindow.AdamViz.mount(models, config);",
     )
-    cards[0].layout.children[2].js_on_change("inner_width", boot)
+    cards[0].figures[0].js_on_change("inner_width", boot)  # fires once the first figure is laid out
     sheet = InlineStyleSheet(css=asset_text("adamviz.css"))
     layout.stylesheets = [sheet]
     for model in layout.references():

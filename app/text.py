@@ -45,6 +45,17 @@ CARD_TEXT = {
     ),
 }
 
-LEGEND_NOTE = (
-    "Grey lollipops: gradients g · blue: m̂ · orange dashed: √v̂ · dotted: ε · faded: previous setting"
+LEGEND_NOTE = "Faded curves show the previous setting until the next change."
+
+LEGEND_HTML = (
+    "<ul class='av-legend' aria-label='legend'>"
+    "<li><span class='av-key av-key-g'></span>gradient g</li>"
+    "<li><span class='av-key av-key-m'></span>m̂</li>"
+    "<li><span class='av-key av-key-v'></span>√v̂</li>"
+    "<li><span class='av-key av-key-eps'></span>ε</li>"
+    "<li><span class='av-key av-key-scale'></span>scale m̂/(√v̂+ε)</li>"
+    "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"
+    "</ul>"
 )
+"""The plots' key in HTML (canvas legends cost a CSS lookup per item per frame); line styles as well as
+colours tell the curves apart."""

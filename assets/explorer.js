@@ -79,6 +79,29 @@
     return out;
   }
 
+  /**
+   * Bokeh 3.9 lets CSS variables (--bk-line-color, ...) override every visual property, so each
+   * glyph, axis and grid asks getComputedStyle for each property on every paint: a third of a frame's
+   * time here. This explorer sets no such variables, so its own views skip the lookup (instance-level,
+   * so any other Bokeh plot on the host page keeps the CSS behaviour).
+   */
+  function skipCssVisualLookups(index, plotViews) {
+    const ours = new Set(plotViews);
+    const belongs = (view) => {
+      for (let v = view, depth = 0; v && depth < 6; v = v.parent, depth++) if (ours.has(v)) return true;
+      return false;
+    };
+    const noCss = () => "";
+    for (const plot of plotViews) {
+      const fontSize = plot.base_font_size; // also read from getComputedStyle on every text measurement
+      Object.defineProperty(plot, "base_font_size", { get: () => fontSize, configurable: true });
+    }
+    for (const view of index.all_views()) {
+      if (!view.visuals || !belongs(view)) continue;
+      for (const visual of view.visuals) visual._get_css_value = noCss;
+    }
+  }
+
   class Explorer {
     constructor(models, config) {
       this.models = models;
@@ -94,8 +117,10 @@
       this._frame = null;
       this._lastTime = null;
       this._carry = 0;
-      this._rendered = -1;
-      this.frameTimes = [];
+      this._renderedAt = 0;
+      this.paintTimes = []; // when the first figure last repainted (for the fps benchmark)
+      this._paintWaiters = [];
+      this._hookedViews = null;
     }
 
     /* ---- public API -------------------------------------------------------------------- */
@@ -127,8 +152,9 @@
         this.showMessage(errors);
         throw new Error(errors.join("; "));
       }
+      const since = performance.now();
       this.apply(accepted);
-      await nextPaint();
+      await this.painted(since);
       return this.state();
     }
 
@@ -282,8 +308,6 @@
           const last = this.params.iterations - 1;
           this.iteration = Math.min(last, this.iteration + steps);
           this.render(false);
-          this.frameTimes.push(time);
-          if (this.frameTimes.length > 600) this.frameTimes.shift();
           if (this.iteration >= last) {
             this.pause();
             return;
@@ -292,6 +316,51 @@
       }
       this._lastTime = time;
       this._frame = requestAnimationFrame((t) => this._tick(t));
+    }
+
+    /* ---- paint tracking ---------------------------------------------------------------- */
+
+    /** Bokeh's views of this explorer's figures, each wrapped to report when it has repainted. */
+    plotViews() {
+      if (this._hookedViews) return this._hookedViews;
+      const index = global.Bokeh && global.Bokeh.index;
+      const views = index ? this.models.figures.map((f) => index.find_one(f)).filter(Boolean) : [];
+      if (views.length !== this.models.figures.length) return [];
+      const explorer = this;
+      skipCssVisualLookups(index, views);
+      views.forEach((view, k) => {
+        const repaint = view.repaint;
+        view.repaint = function () {
+          repaint.apply(this, arguments);
+          view.adamvizPaintedAt = performance.now();
+          if (k === 0) {
+            explorer.paintTimes.push(view.adamvizPaintedAt);
+            if (explorer.paintTimes.length > 1000) explorer.paintTimes.shift();
+          }
+          explorer._checkPaintWaiters();
+        };
+        view.adamvizPaintedAt = 0;
+      });
+      return (this._hookedViews = views);
+    }
+
+    /** Resolves once every figure has repainted after `since` (or at the next frame if none must). */
+    painted(since) {
+      const views = this.plotViews();
+      if (!views.length || this._renderedAt < since) return nextPaint();
+      return new Promise((resolve) => {
+        this._paintWaiters.push({ since, resolve, views });
+        setTimeout(() => this._checkPaintWaiters(true), 2000); // a hidden page never paints
+        this._checkPaintWaiters();
+      });
+    }
+
+    _checkPaintWaiters(giveUp = false) {
+      this._paintWaiters = this._paintWaiters.filter(({ since, resolve, views }) => {
+        const done = giveUp || views.every((v) => v.adamvizPaintedAt >= since);
+        if (done) resolve();
+        return !done;
+      });
     }
 
     /* ---- drawing ----------------------------------------------------------------------- */
@@ -313,13 +382,29 @@
         if (settingsChanged || this.ghosts) card.ghost.data = this.ghostData(name, lo, iteration);
         if (settingsChanged) card.eps.location = params.eps;
         for (const cursor of card.cursors) cursor.location = iteration;
-        card.readout.text = this.readout(name, iteration);
+        this.writeHtml(card.readout, this.readout(name, iteration));
       }
       const slider = this.models.widgets.iteration;
       if (slider.end !== params.iterations - 1) slider.end = params.iterations - 1;
       if (slider.value !== iteration) slider.value = iteration;
-      this._rendered = iteration;
+      this._renderedAt = performance.now();
       for (const listener of this.listeners) listener(this);
+    }
+
+    /**
+     * Put `html` into a Div's `.av-slot` element directly. Setting a Bokeh Div's `text` costs a
+     * whole-document relayout (~30 ms here), far too slow for every frame; the slot's size is
+     * fixed by CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text`.
+     */
+    writeHtml(div, html) {
+      const index = global.Bokeh && global.Bokeh.index;
+      const view = index && index.find_one(div);
+      const slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
+      if (slot) {
+        if (slot.innerHTML !== html) slot.innerHTML = html;
+      } else {
+        div.text = `<div class="av-slot">${html}</div>`;
+      }
     }
 
     /** The previous setting's curves over the same window (empty when there is none). */
@@ -382,7 +467,7 @@
         const t = this.traces[name];
         return `${name}: g ${fmt(this.streams[name][i])}, m-hat ${fmt(t.m_hat[i])}, root v-hat ${fmt(t.sqrt_v_hat[i])}, scale ${fmt(t.scale[i])}`;
       });
-      live.text = `<div aria-live="polite" class="av-live">Iteration ${i}. ${escapeHtml(parts.join("; "))}.</div>`;
+      this.writeHtml(live, `Iteration ${i}. ${escapeHtml(parts.join("; "))}.`);
     }
   }
 
@@ -423,6 +508,7 @@
     const { accepted, messages } = config.url ? fromQuery(explorer, global.location ? global.location.search : "") : { accepted: {}, messages: [] };
     explorer.apply({ ...config.initial, ...accepted });
     explorer.showMessage(messages);
+    explorer.plotViews();
     AdamViz.instances.push(explorer);
     const api = (e) => ({
       state: () => e.state(),

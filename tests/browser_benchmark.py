@@ -1,0 +1,120 @@
+"""Browser figures for ``python tests/benchmark.py --browser``: the explorer in Debian's Chromium.
+
+Each figure is printed beside a baseline measured in the same page: the display's own frame rate,
+and the time from an input to the end of the next frame when nothing has to be drawn.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from conftest import CHROMIUM_ARGS, free_port, start_server
+from playwright.sync_api import sync_playwright
+
+from adamviz.app.export import write_export
+from adamviz.app.settings import ExplorerSettings
+
+READY = "() => window.adamviz !== undefined"
+
+CONTROL_CHANGES = """async (count) => {
+  const changes = [], floor = [];
+  const nextFrameEnd = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  for (let i = 0; i < count; i++) {
+    let t0 = performance.now();
+    await nextFrameEnd();
+    floor.push(performance.now() - t0);
+    t0 = performance.now();
+    await window.adamviz.set({beta1: i % 2 ? 0.9 : 0.95, eps: i % 3 ? 1e-8 : 1e-6});
+    changes.push(performance.now() - t0);
+  }
+  return {changes, floor};
+}"""
+
+FRAME_RATE = """async (seconds) => {
+  const explorer = window.AdamViz.instances[0];
+  let frames = 0, t0 = performance.now();
+  await new Promise((resolve) => {
+    const tick = (t) => { frames++; if (t - t0 < seconds * 1000) requestAnimationFrame(tick); else resolve(); };
+    requestAnimationFrame(tick);
+  });
+  const display = frames / ((performance.now() - t0) / 1000);
+  explorer.paintTimes.length = 0;
+  window.adamviz.play();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  window.adamviz.pause();
+  const p = explorer.paintTimes;
+  const fps = (p.length - 1) / ((p[p.length - 1] - p[0]) / 1000);
+  return {display, fps, iteration: window.adamviz.state().iteration};
+}"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def browser_figures() -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise SystemExit("Debian's chromium is needed: `bash tests/run.sh` installs it")
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+        print("== explorer in Chromium (static file, 3 scenarios)")
+        url = write_export(Path(folder) / "bench.html", ExplorerSettings(iterations=1000)).as_uri()
+        page.goto(url)
+        page.wait_for_function(READY)
+        for window, label in ((40, "last 40"), (0, "whole history")):
+            page.evaluate(f"window.adamviz.set({{window: {window}, iteration: 999}})")
+            result = page.evaluate(CONTROL_CHANGES, 100)
+            changes, floor = result["changes"], result["floor"]
+            print(
+                f"control change -> figures repainted, 3 x 1,000 iterations, {label}: "
+                f"p50 {statistics.median(changes):5.1f} ms, p95 {percentile(changes, 0.95):5.1f} ms  (target p95 <= 16 ms); "
+                f"next-frame floor p50 {statistics.median(floor):4.1f} ms, p95 {percentile(floor, 0.95):4.1f} ms; "
+                f"p95 ratio {percentile(changes, 0.95) / percentile(floor, 0.95):4.2f}x the floor"
+            )
+        for iterations, window in ((10_000, 40), (1000, 0)):
+            page.evaluate(
+                f"window.adamviz.set({{iterations: {iterations}, window: {window}, speed: 120, iteration: 0}})"
+            )
+            rates = page.evaluate(FRAME_RATE, 3)
+            label = f"{iterations:,} iterations, {'whole history' if window == 0 else f'last {window}'}"
+            print(
+                f"frames/s at top speed (120 it/s), {label}: {rates['fps']:5.1f}  (target 60); "
+                f"display {rates['display']:5.1f} frames/s -> {rates['fps'] / rates['display']:4.2f} of the display rate"
+            )
+
+        print("== served explorer (adamviz serve)")
+        port = free_port()
+        server = start_server([shutil.which("adamviz") or "adamviz", "serve", "--port", str(port)], port)
+        served = next(server)
+        frames: list[str] = []
+        page.on(
+            "websocket",
+            lambda ws: (
+                ws.on("framesent", lambda _: frames.append("s")),
+                ws.on("framereceived", lambda _: frames.append("r")),
+            ),
+        )
+        page.goto(served)
+        page.wait_for_function(READY)
+        page.wait_for_timeout(500)
+        page.evaluate("window.adamviz.set({iterations: 2000, speed: 120})")
+        frames.clear()
+        start = time.monotonic()
+        page.evaluate("window.adamviz.play()")
+        page.wait_for_timeout(5000)
+        elapsed = time.monotonic() - start
+        played = page.evaluate("window.adamviz.state().iteration")
+        print(
+            f"websocket messages while playing: {len(frames) / elapsed:.1f}/s over {elapsed:.1f} s "
+            f"({played} iterations played)  (target 0)"
+        )
+        server.close()
+        browser.close()
