@@ -24,6 +24,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
+DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
+
+
 def _add_settings(parser: argparse.ArgumentParser, *, all_optimizers: bool) -> None:
     """The hyperparameter flags, shared by ``simulate`` and ``export``."""
     parser.add_argument("--seed", type=int, default=0, help="stream seed, 0..4294967295 (default 0)")
@@ -50,6 +53,32 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--gradients", metavar="FILE", help=".csv (one column) or .npy (1-D) gradients")
     _add_settings(sim, all_optimizers=True)
     sim.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
+
+    export = commands.add_parser("export", help="write the explorer as one self-contained HTML file")
+    export.add_argument("out", metavar="OUT.html", help="the file to write")
+    export.add_argument(
+        "--resources",
+        choices=["inline", "cdn"],
+        default="inline",
+        help="inline (default): works offline; cdn: small, loads BokehJS from its CDN",
+    )
+    export.add_argument("--snippet", action="store_true", help="an HTML fragment to paste into a blog post")
+    _add_settings(export, all_optimizers=False)
+    export.add_argument("--iteration", type=int, default=0, help="iteration shown first (from 0)")
+    export.add_argument(
+        "--scenarios", default=",".join(DEFAULT_SCENARIOS), help="comma-separated streams, one card each"
+    )
+    export.add_argument("--speed", type=float, default=20.0, help="iterations per second while playing")
+    export.add_argument("--window", type=int, default=40, help="iterations shown; 0 = whole history")
+    export.add_argument("--theme", choices=["light", "dark"], default="light")
+    export.add_argument(
+        "--autoplay",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="start playing when the page opens",
+    )
+    export.add_argument("--title", default=None, help="the page's heading (shown escaped)")
+    export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
 
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
     serve.add_argument("--port", type=int, default=5006)
@@ -99,6 +128,32 @@ def _run_simulate(args: argparse.Namespace) -> None:
         write_csv(trajectory, sys.stdout)
 
 
+def _run_export(args: argparse.Namespace) -> None:
+    from .export import write_export
+    from .settings import checked_settings
+
+    values = {
+        "seed": args.seed,
+        "iterations": 200 if args.iterations is None else args.iterations,
+        "lr": args.lr,
+        "beta1": args.beta1,
+        "beta2": args.beta2,
+        "eps": args.eps,
+        "bias_correction": not args.no_bias_correction,
+        "iteration": args.iteration,
+        "speed": args.speed,
+        "window": args.window,
+        "theme": args.theme,
+        "autoplay": args.autoplay,
+        "scenarios": [name.strip() for name in args.scenarios.split(",") if name.strip()],
+        "lecture": args.lecture,
+    }
+    if args.title is not None:
+        values["title"] = args.title
+    path = write_export(args.out, checked_settings(**values), resources=args.resources, snippet=args.snippet)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
 def _run_serve(args: argparse.Namespace) -> None:
     from .server import serve
 
@@ -109,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adamviz`` console script; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        {"simulate": _run_simulate, "serve": _run_serve}[args.command](args)
+        {"simulate": _run_simulate, "export": _run_export, "serve": _run_serve}[args.command](args)
     except UsageError as error:
         print(str(error).replace("\n", " "), file=sys.stderr)
         return 2

@@ -7,12 +7,14 @@ regenerates every seeded stream itself, so the file holds no data arrays at all:
 
 from __future__ import annotations
 
-import html
+import json
 from pathlib import Path
 from typing import Literal
 
+from bokeh.core.templates import get_env
 from bokeh.document import Document
 from bokeh.embed import components, file_html
+from bokeh.embed.bundle import bundle_for_objs_and_resources
 from bokeh.resources import CDN, INLINE
 
 from .figures import build_explorer
@@ -41,19 +43,67 @@ def explorer_html(settings: ExplorerSettings | None = None, resources: Resources
     page = file_html(
         explorer_document(settings),
         INLINE if resources == "inline" else CDN,
-        title=html.escape(settings.title),
-        template=_TEMPLATE,
+        title=settings.title,  # the template escapes it
+        template=get_env().from_string(_TEMPLATE),
         template_variables={"body_class": f"av-{settings.theme}", "page_style": PAGE_STYLE},
     )
     return page
 
 
+BUNDLE_PRESENT = ("window.Bokeh", "window.Bokeh && window.Bokeh.Widgets")
+"""JS tests for BokehJS's two bundles (core, widgets) already on the page."""
+
+_CDN_LOADER = """(function () {
+  const bundles = %(bundles)s;
+  const run = function () { %(embed)s };
+  const next = function (i) {
+    if (i === bundles.length) return run();
+    if (new Function("return " + bundles[i][0])()) return next(i + 1);
+    let tag = document.querySelector('script[data-adamviz-bundle="' + bundles[i][1] + '"]');
+    if (!tag) {
+      tag = document.createElement("script");
+      tag.src = bundles[i][1];
+      tag.dataset.adamvizBundle = bundles[i][1];
+      document.head.appendChild(tag);
+    }
+    tag.addEventListener("load", function () { next(i + 1); });
+  };
+  next(0);
+})();"""
+
+
 def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resources = "cdn") -> str:
-    """An HTML fragment for a blog post: paste it into a page; several fragments may share one page."""
+    """An HTML fragment for a blog post: paste it into a page; several fragments may share one page.
+
+    BokehJS is loaded only if the page does not have it yet: a second copy would replace
+    ``window.Bokeh`` under the first explorer. With ``cdn`` resources a small loader fetches the two
+    bundles once (snippets share the request) and embeds the explorer when they have run; ``inline``
+    bundles sit in inert ``text/plain`` tags and run only when missing.
+    """
     settings = settings or ExplorerSettings()
-    script, div = components(explorer_document(settings).roots[0], wrap_script=True)
-    bokeh_js = (INLINE if resources == "inline" else CDN).render_js()
-    return f"<div class='adamviz-snippet'>\n{bokeh_js}\n{script}\n{div}\n</div>\n"
+    layout = explorer_document(settings).roots[0]
+    bundle = bundle_for_objs_and_resources([layout], INLINE if resources == "inline" else CDN)
+    if resources == "cdn":
+        embed_js, div = components(layout, wrap_script=False)
+        bundles = [[present, str(url)] for present, url in zip(BUNDLE_PRESENT, bundle.js_files, strict=True)]
+        loader = _CDN_LOADER % {"bundles": json.dumps(bundles), "embed": embed_js}
+        body = f"{div}\n<script>{loader}</script>"
+    else:
+        script, div = components(layout, wrap_script=True)
+        guards = [
+            f"<script type='text/plain'>{code}</script>"
+            "<script>(function (holder) { if (!("
+            + present
+            + ")) { const s = document.createElement('script');"
+            " s.text = holder.textContent; document.head.appendChild(s); } holder.remove(); })"
+            "(document.currentScript.previousElementSibling);</script>"
+            for present, code in zip(BUNDLE_PRESENT, bundle.js_raw, strict=False)
+        ]
+        body = "\n".join(guards) + f"\n{div}\n{script}"
+    return (
+        "<!-- adamviz explorer: paste anywhere in a page; several may share one page -->\n"
+        f"<div class='adamviz-snippet'>\n{body}\n</div>\n"
+    )
 
 
 def write_export(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bokeh.models import (
+    Axis,
     Button,
     Checkbox,
     Column,
@@ -21,6 +22,7 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
+    Grid,
     InlineStyleSheet,
     LayoutDOM,
     LinearAxis,
@@ -46,6 +48,7 @@ GREEN = "#009E73"
 PURPLE = "#CC79A7"
 GREY = "#8C8C8C"
 INK = "#333333"
+INK_ON_DARK = "#c9d1d9"
 
 WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 """Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
@@ -240,7 +243,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
     }
     titles = {
         "lr": "Learning rate η",
-        "beta1": "β₁ (momentum of m̂)",
+        "beta1": "β₁ (memory of m̂)",
         "beta2": "β₂ (memory of √v̂)",
         "eps": "ε",
         "iterations": "Iterations",
@@ -307,6 +310,18 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
         styles=WRAP,
     )
     return widgets, Column(transport, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
+
+
+def _darken(layout: LayoutDOM) -> None:
+    """Light ink for the canvases on a dark page (the Divs follow the CSS theme by themselves)."""
+    for model in layout.references():
+        if isinstance(model, Axis):
+            model.axis_line_color = model.major_tick_line_color = model.minor_tick_line_color = INK_ON_DARK
+            model.major_label_text_color = model.axis_label_text_color = INK_ON_DARK
+        elif isinstance(model, Span) and model.line_color == INK:
+            model.line_color = INK_ON_DARK
+        elif isinstance(model, Grid):
+            model.grid_line_color = "#30363d"
 
 
 @dataclass
@@ -378,6 +393,8 @@ def build_explorer(
         code=engine_source() + "\nwindow.AdamViz.mount(models, config);",
     )
     cards[0].figures[0].js_on_change("inner_width", boot)  # fires once the first figure is laid out
+    if settings.theme == "dark":
+        _darken(layout)
     sheet = InlineStyleSheet(css=asset_text("adamviz.css"))
     layout.stylesheets = [sheet]
     for model in layout.references():

@@ -38,6 +38,7 @@ class ExplorerSettings(param.Parameterized):
     )
     theme = param.Selector(default="light", objects=["light", "dark"], doc="Colour theme.")
     title = param.String("How Adam adapts each parameter's learning rate", doc="Heading (escaped).")
+    lecture = param.Boolean(False, doc="Presenter layout: one scenario at a time, large type, keyboard deck.")
 
     @param.depends("iteration", "iterations", watch=True, on_init=True)
     def _keep_iteration_in_range(self) -> None:
@@ -70,3 +71,30 @@ def browser_spec() -> dict[str, dict[str, Any]]:
 def browser_values(settings: ExplorerSettings) -> dict[str, Any]:
     """The browser settings' current values."""
     return {name: getattr(settings, name) for name in BROWSER_SETTINGS}
+
+
+def checked_settings(**values: Any) -> ExplorerSettings:
+    """``ExplorerSettings(**values)``, with a ValueError naming the setting, its value and its range.
+
+    Used for anything that arrives from outside (CLI flags, the page's state for an export), so the
+    messages read the same as the page's own (``beta1 must be a number in [0, 0.9999]; got 1.5``).
+    """
+    spec = browser_spec()
+    for name, value in values.items():
+        if name in spec and spec[name]["kind"] == "number":
+            low, high, integer = spec[name]["min"], spec[name]["max"], spec[name]["integer"]
+            kind = "an integer" if integer else "a number"
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+            if not ok or (integer and float(value) != int(value)):
+                raise ValueError(f"{name} must be {kind} in [{low:g}, {high:g}]; got {value!r}")
+    unknown = [name for name in values.get("scenarios", []) if name not in STREAMS]
+    if unknown:
+        raise ValueError(f"scenarios must be among {', '.join(STREAMS)}; got {', '.join(unknown)}")
+    iterations = values.get("iterations", ExplorerSettings.param.iterations.default)
+    iteration = values.get("iteration", 0)
+    if not (isinstance(iteration, int) and 0 <= iteration < iterations):
+        raise ValueError(f"iteration must be an integer in [0, {iterations - 1}]; got {iteration!r}")
+    try:
+        return ExplorerSettings(**values)
+    except ValueError as error:  # param's own checks (theme, types): already names the value
+        raise ValueError(str(error)) from None

@@ -1,0 +1,202 @@
+"""`adamviz export`: one self-contained file that works offline from file://, and paste-able snippets."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adamviz.app.cli import main
+
+from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
+from helpers import assert_close
+
+INLINE_BUDGET = 2_000_000
+CDN_BUDGET = 150_000
+
+HOSTILE_CSS = """
+* { font-size: 31px !important; color: rgb(255, 0, 0) !important; box-sizing: content-box !important;
+    line-height: 3 !important; }
+div { padding: 13px !important; margin: 7px !important; display: block !important; }
+canvas { display: none !important; } h1 { display: none !important; } button { visibility: hidden !important; }
+"""
+
+
+def export(tmp_path: Path, name: str, *flags: str) -> Path:
+    out = tmp_path / name
+    assert main(["export", str(out), *flags]) == 0
+    return out
+
+
+def block_network(page) -> list[str]:
+    """Abort every request that is not for a file:// URL, and record it."""
+    requests: list[str] = []
+
+    def handle(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return requests
+
+
+def test_sizes_within_budget(tmp_path):
+    inline = export(tmp_path, "inline.html")
+    cdn = export(tmp_path, "cdn.html", "--resources", "cdn")
+    assert inline.stat().st_size <= INLINE_BUDGET
+    assert cdn.stat().st_size <= CDN_BUDGET
+
+
+@pytest.mark.browser
+def test_inline_file_makes_no_network_request_and_works(page, tmp_path):
+    path = export(tmp_path, "offline.html", "--seed", "3", "--iterations", "500")
+    requests = block_network(page)
+    open_explorer(page, path.as_uri())
+    page.evaluate("window.adamviz.play()")
+    page.wait_for_function("window.adamviz.state().iteration > 5")
+    page.evaluate("window.adamviz.pause()")
+    params = set_params(page, beta2=0.99, eps=1e-4)["params"]
+    _, expected = numpy_trace("consistent", params)
+    assert_close(page_trace(page, "consistent")["sqrt_v_hat"], expected.sqrt_v_hat, 1e-12)
+    assert requests == []
+
+
+@pytest.mark.browser
+def test_flags_set_the_initial_state(page, tmp_path):
+    path = export(
+        tmp_path,
+        "flags.html",
+        "--seed",
+        "3",
+        "--beta1",
+        "0.99",
+        "--beta2",
+        "0.99",
+        "--eps",
+        "1e-6",
+        "--lr",
+        "0.1",
+        "--iterations",
+        "300",
+        "--iteration",
+        "37",
+        "--no-bias-correction",
+        "--theme",
+        "dark",
+        "--scenarios",
+        "reversal,noisy",
+        "--window",
+        "0",
+        "--speed",
+        "50",
+    )
+    open_explorer(page, path.as_uri())
+    current = state(page)
+    assert current["iteration"] == 37 and current["playing"] is False
+    assert current["scenarios"] == ["reversal", "noisy"]
+    assert current["params"] == {
+        "lr": 0.1,
+        "beta1": 0.99,
+        "beta2": 0.99,
+        "eps": 1e-6,
+        "iterations": 300,
+        "seed": 3,
+        "bias_correction": False,
+        "speed": 50,
+        "window": 0,
+    }
+    assert page.locator(".av-card").count() == 2
+    assert page.evaluate("document.body.className") == "av-dark"
+
+
+@pytest.mark.browser
+def test_autoplay_and_url_parameters_in_the_file(page, tmp_path):
+    path = export(tmp_path, "auto.html", "--autoplay", "--speed", "100")
+    open_explorer(page, path.as_uri())
+    page.wait_for_function("window.adamviz.state().iteration > 10")
+    assert state(page)["playing"] is True
+    open_explorer(page, path.as_uri(), "?beta1=0.5&iteration=12&speed=5")
+    assert state(page)["params"]["beta1"] == 0.5
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("resources", ["inline", "cdn"])
+def test_two_snippets_in_a_hostile_page(page, tmp_path, resources, screenshots):
+    first = export(tmp_path, "a.html", "--snippet", "--resources", resources, "--seed", "5").read_text()
+    second = export(
+        tmp_path,
+        "b.html",
+        "--snippet",
+        "--resources",
+        resources,
+        "--seed",
+        "9",
+        "--title",
+        '<img src=x onerror="window.pwned=1">Second',
+    ).read_text()
+    host = tmp_path / "host.html"
+    host.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><style>{HOSTILE_CSS}</style></head><body>"
+        f"<p id='before'>Host text</p>{first}<p id='middle'>Middle</p>{second}<p id='after'>After</p></body></html>"
+    )
+    if resources == "cdn":  # answer BokehJS's CDN URLs from the installed bokeh package: no network here
+        import bokeh
+
+        static = Path(bokeh.__file__).parent / "server" / "static" / "js"
+
+        def from_package(route):
+            name = route.request.url.rsplit("/", 1)[1].replace("-" + bokeh.__version__, "")
+            route.fulfill(content_type="application/javascript", path=static / name)
+
+        page.route("https://cdn.bokeh.org/**", from_package)
+    page.goto(host.as_uri())
+    page.wait_for_function("window.adamviz && window.adamviz.instances.length === 2")
+    one, two = "window.adamviz.instances[0]", "window.adamviz.instances[1]"
+    page.wait_for_function(f"{two}.state().scenarios.length === 3")
+    assert page.evaluate(f"[{one}.state().params.seed, {two}.state().params.seed]") == [5, 9]
+    page.evaluate(f"{one}.set({{beta1: 0.5, iteration: 20}})")
+    page.evaluate(f"{two}.step(3)")
+    assert page.evaluate(f"[{one}.state().params.beta1, {two}.state().params.beta1]") == [0.5, 0.9]
+    assert page.evaluate(f"[{one}.state().iteration, {two}.state().iteration]") == [20, 3]
+    # the page's CSS cannot hide or restyle the explorers, and theirs does not leak into the page
+    assert page.locator("canvas").first.is_visible()
+    assert page.locator(".av-play button").first.is_visible()
+    assert page.locator(".av-header h1").nth(1).is_visible()
+    color = page.locator(".av-card-title").first.evaluate("e => getComputedStyle(e).color")
+    assert color != "rgb(255, 0, 0)"
+    assert page.evaluate("getComputedStyle(document.getElementById('after')).fontSize") == "31px"
+    # the user-supplied title is text, not markup
+    assert page.locator(".av-header h1").nth(1).inner_text() == '<img src=x onerror="window.pwned=1">Second'
+    assert page.evaluate("window.pwned") is None
+    page.screenshot(path=screenshots / f"two-snippets-{resources}.png", full_page=True)
+
+
+def test_bad_export_flags_exit_2_with_one_line(tmp_path, capsys):
+    cases = [
+        (["--beta1", "1.5"], "beta1 must be a number in [0, 0.9999]; got 1.5"),
+        (["--eps", "0"], "eps must be a number in [1e-12, 1]; got 0.0"),
+        (["--iterations", "5"], "iterations must be an integer in [10, 10000]; got 5"),
+        (["--iteration", "300"], "iteration must be an integer in [0, 199]; got 300"),
+        (["--scenarios", "noisy,wavy"], "scenarios must be among consistent, noisy, reversal; got wavy"),
+        (["--theme", "neon"], "invalid choice: 'neon'"),
+        (["--resources", "web"], "invalid choice: 'web'"),
+    ]
+    for flags, message in cases:
+        assert main(["export", str(tmp_path / "x.html"), *flags]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, (flags, err)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_console_script_writes_the_file(tmp_path):
+    out = tmp_path / "cli.html"
+    done = subprocess.run(
+        ["adamviz", "export", str(out), "--resources", "cdn"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and out.exists() and "wrote" in done.stdout
+    assert np.isfinite(out.stat().st_size)
