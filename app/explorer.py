@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import panel as pn
 import param
 
+from .export import explorer_html
 from .figures import build_explorer
-from .settings import ExplorerSettings
+from .settings import BROWSER_SETTINGS, ExplorerSettings, checked_settings
 
 
 class AdamExplorer(pn.viewable.Viewer):
@@ -35,5 +39,29 @@ class AdamExplorer(pn.viewable.Viewer):
         """The id the browser knows this explorer by (``window.adamviz.instances[k].id``)."""
         return self._models.instance_id
 
+    def current_settings(self) -> ExplorerSettings:
+        """What the page shows now (as its last report said), validated; the initial settings before that."""
+        report = self._models.state_sink.value
+        if not report:
+            return self.settings
+        values = json.loads(report)
+        keep = {name: getattr(self.settings, name) for name in ("scenarios", "theme", "title", "lecture")}
+        return checked_settings(**{name: values[name] for name in (*BROWSER_SETTINGS, "iteration")}, **keep)
+
+    def export_file(self) -> io.BytesIO:
+        """The current state as a self-contained HTML file (the Export button's download)."""
+        return io.BytesIO(explorer_html(self.current_settings(), resources="inline").encode("utf-8"))
+
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.pane.Bokeh(self._models.layout, sizing_mode="stretch_width")
+        download = pn.widgets.FileDownload(
+            callback=self.export_file,
+            filename="adamviz.html",
+            label="⤓ Export as HTML",
+            width=170,
+            css_classes=["av-export"],
+        )
+        return pn.Column(
+            pn.pane.Bokeh(self._models.layout, sizing_mode="stretch_width"),
+            download,
+            sizing_mode="stretch_width",
+        )

@@ -14,8 +14,8 @@ from typing import Literal
 from bokeh.core.templates import get_env
 from bokeh.document import Document
 from bokeh.embed import components, file_html
-from bokeh.embed.bundle import bundle_for_objs_and_resources
 from bokeh.resources import CDN, INLINE
+from bokeh.resources import Resources as BokehResources
 
 from .figures import build_explorer
 from .settings import ExplorerSettings
@@ -37,15 +37,52 @@ def explorer_document(settings: ExplorerSettings | None = None) -> Document:
     return document
 
 
+BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
+
+
+def bokeh_scripts(resources: Resources) -> tuple[list[str], list[str]]:
+    """BokehJS's two bundles as ``(cdn_urls, inline_sources)`` — and nothing else.
+
+    Once Panel is imported it adds its own module shim (a server-relative URL) to every Bokeh
+    resource list; that file would be missing next to an exported page, so the export picks
+    Bokeh's bundles out by name instead of trusting the resource list.
+    """
+    files = BokehResources(mode="cdn", components=list(BOKEH_BUNDLES)).js_files
+    urls = [url for url in files if url.startswith("https://cdn.bokeh.org/")]
+    sources = (
+        []
+        if resources == "cdn"
+        else [
+            code
+            for code in BokehResources(mode="inline", components=list(BOKEH_BUNDLES)).js_raw
+            if code.startswith("/* BEGIN bokeh")
+        ]
+    )
+    if len(urls) != len(BOKEH_BUNDLES) or len(sources) not in (0, len(BOKEH_BUNDLES)):
+        raise RuntimeError(f"unexpected BokehJS resources: {urls}, {len(sources)} inline bundles")
+    return urls, sources
+
+
+def _script_tags(resources: Resources) -> str:
+    urls, sources = bokeh_scripts(resources)
+    if resources == "cdn":
+        return "\n".join(f'<script src="{url}"></script>' for url in urls)
+    return "\n".join(f"<script>{code}</script>" for code in sources)
+
+
 def explorer_html(settings: ExplorerSettings | None = None, resources: Resources = "inline") -> str:
     """A complete, self-contained HTML page (``resources="inline"``: no network access at all)."""
     settings = settings or ExplorerSettings()
     page = file_html(
         explorer_document(settings),
-        INLINE if resources == "inline" else CDN,
+        INLINE if resources == "inline" else CDN,  # ignored by the template: see bokeh_scripts
         title=settings.title,  # the template escapes it
         template=get_env().from_string(_TEMPLATE),
-        template_variables={"body_class": f"av-{settings.theme}", "page_style": PAGE_STYLE},
+        template_variables={
+            "body_class": f"av-{settings.theme}",
+            "page_style": PAGE_STYLE,
+            "adamviz_js": _script_tags(resources),
+        },
     )
     return page
 
@@ -82,10 +119,10 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
     """
     settings = settings or ExplorerSettings()
     layout = explorer_document(settings).roots[0]
-    bundle = bundle_for_objs_and_resources([layout], INLINE if resources == "inline" else CDN)
+    urls, sources = bokeh_scripts(resources)
     if resources == "cdn":
         embed_js, div = components(layout, wrap_script=False)
-        bundles = [[present, str(url)] for present, url in zip(BUNDLE_PRESENT, bundle.js_files, strict=True)]
+        bundles = [[present, url] for present, url in zip(BUNDLE_PRESENT, urls, strict=True)]
         loader = _CDN_LOADER % {"bundles": json.dumps(bundles), "embed": embed_js}
         body = f"{div}\n<script>{loader}</script>"
     else:
@@ -97,7 +134,7 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
             + ")) { const s = document.createElement('script');"
             " s.text = holder.textContent; document.head.appendChild(s); } holder.remove(); })"
             "(document.currentScript.previousElementSibling);</script>"
-            for present, code in zip(BUNDLE_PRESENT, bundle.js_raw, strict=False)
+            for present, code in zip(BUNDLE_PRESENT, sources, strict=True)
         ]
         body = "\n".join(guards) + f"\n{div}\n{script}"
     return (
@@ -127,8 +164,7 @@ _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 {{ page_style }}
-{{ bokeh_css | indent(4) if bokeh_css }}
-{{ bokeh_js | indent(4) if bokeh_js }}
+{{ adamviz_js }}
 </head>
 <body class="{{ body_class }}">
 <main class="av-page">

@@ -32,6 +32,7 @@ from bokeh.models import (
     Row,
     Slider,
     Span,
+    TextInput,
 )
 from bokeh.plotting import figure
 
@@ -259,7 +260,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             value=_slider_position(transform, getattr(settings, name)),
             title=titles[name],
             format=_slider_formatter(transform),
-            width=230,
+            width=250,
             css_classes=[f"av-{name}"],
         )
     widgets["seed"] = NumericInput(
@@ -331,6 +332,7 @@ class ExplorerModels:
     layout: LayoutDOM
     boot: CustomJS
     instance_id: str
+    state_sink: TextInput
 
 
 def build_explorer(
@@ -345,6 +347,9 @@ def build_explorer(
     widgets, controls = _controls(settings, instance_id)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
+    # The one model the page reports to a server: the settings (never the frames), so that a served
+    # page can export what it shows. Written on setting changes and pauses only.
+    state_sink = TextInput(value="", visible=False, name=f"{instance_id}-state")
     header = Div(
         text=(
             f"<header class='av-header'><h1>{html.escape(settings.title)}</h1>"
@@ -362,6 +367,7 @@ def build_explorer(
         controls,
         grid,
         live,
+        state_sink,
         css_classes=["adamviz", f"av-theme-{settings.theme}"],
         sizing_mode="stretch_width",
         name=instance_id,
@@ -376,6 +382,7 @@ def build_explorer(
         "widgets": widgets,
         "message": message,
         "live": live,
+        "sink": state_sink,
     }
     config = {
         "id": instance_id,
@@ -398,7 +405,7 @@ def build_explorer(
     sheet = InlineStyleSheet(css=asset_text("adamviz.css"))
     layout.stylesheets = [sheet]
     for model in layout.references():
-        model.syncable = False
+        model.syncable = model is state_sink
         if isinstance(model, Div):
             model.stylesheets = [sheet]
-    return ExplorerModels(layout, boot, instance_id)
+    return ExplorerModels(layout, boot, instance_id, state_sink)

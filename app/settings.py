@@ -83,10 +83,14 @@ def checked_settings(**values: Any) -> ExplorerSettings:
     for name, value in values.items():
         if name in spec and spec[name]["kind"] == "number":
             low, high, integer = spec[name]["min"], spec[name]["max"], spec[name]["integer"]
-            kind = "an integer" if integer else "a number"
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
             if not ok or (integer and float(value) != int(value)):
-                raise ValueError(f"{name} must be {kind} in [{low:g}, {high:g}]; got {value!r}")
+                kind, shown = (
+                    ("an integer", (int(low), int(high)))
+                    if integer
+                    else ("a number", (f"{low:g}", f"{high:g}"))
+                )
+                raise ValueError(f"{name} must be {kind} in [{shown[0]}, {shown[1]}]; got {value!r}")
     unknown = [name for name in values.get("scenarios", []) if name not in STREAMS]
     if unknown:
         raise ValueError(f"scenarios must be among {', '.join(STREAMS)}; got {', '.join(unknown)}")

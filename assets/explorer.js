@@ -175,6 +175,7 @@
       this._frame = null;
       this.renderTransport();
       this.announce();
+      this.report();
     }
 
     toggle() {
@@ -185,12 +186,14 @@
       this.pause();
       this.goTo(this.iteration + Math.trunc(n));
       this.announce();
+      this.report();
     }
 
     reset() {
       this.pause();
       this.goTo(0);
       this.announce();
+      this.report();
     }
 
     /* ---- settings ---------------------------------------------------------------------- */
@@ -236,6 +239,15 @@
       }
       this.syncWidgets();
       this.render(true);
+      this.report();
+    }
+
+    /** Tell a server (if any) the settings and the paused iteration, e.g. for its Export button. */
+    report() {
+      const sink = this.models.sink;
+      if (!sink || this.playing) return;
+      const value = JSON.stringify({ ...this.params, iteration: this.iteration });
+      if (sink.value !== value) sink.value = value;
     }
 
     recompute(newStreams) {
@@ -509,6 +521,7 @@
     explorer.apply({ ...config.initial, ...accepted });
     explorer.showMessage(messages);
     explorer.plotViews();
+    explorer.mountedAt = performance.now(); // for the load-to-interactive benchmark
     AdamViz.instances.push(explorer);
     const api = (e) => ({
       state: () => e.state(),

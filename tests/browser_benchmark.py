@@ -90,6 +90,40 @@ def browser_figures() -> None:
                 f"display {rates['display']:5.1f} frames/s -> {rates['fps'] / rates['display']:4.2f} of the display rate"
             )
 
+        print("== exported files (load -> interactive, 5 loads each, median)")
+        import bokeh
+        from bokeh.embed import file_html
+        from bokeh.models import Div
+        from bokeh.resources import INLINE
+
+        static = Path(bokeh.__file__).parent / "server" / "static" / "js"
+
+        def from_package(route):
+            name = route.request.url.rsplit("/", 1)[1].replace("-" + bokeh.__version__, "")
+            route.fulfill(content_type="application/javascript", path=static / name)
+
+        page.route("https://cdn.bokeh.org/**", from_package)  # no network here: CDN files come from disk
+        floor_page = Path(folder) / "floor.html"
+        floor_page.write_text(file_html(Div(text="BokehJS only"), INLINE, "floor"))
+        floor = []
+        for _ in range(5):
+            page.goto(floor_page.as_uri())
+            page.wait_for_function("window.Bokeh && Bokeh.documents.length > 0")
+            floor.append(page.evaluate("performance.now()"))
+        print(f"floor: BokehJS inline + one Div, ready after {statistics.median(floor):6.0f} ms")
+        for resources in ("inline", "cdn"):
+            path = write_export(Path(folder) / f"{resources}.html", resources=resources)
+            loads = []
+            for _ in range(5):
+                page.goto(path.as_uri())
+                page.wait_for_function("window.AdamViz && window.AdamViz.instances.length > 0")
+                loads.append(page.evaluate("window.AdamViz.instances[0].mountedAt"))
+            print(
+                f"{resources:6s}: {path.stat().st_size:>9,} bytes (budget {'2,000,000' if resources == 'inline' else '150,000'}); "
+                f"load -> interactive {statistics.median(loads):6.0f} ms (target <= 1000 ms), "
+                f"{statistics.median(loads) / statistics.median(floor):4.2f}x the floor"
+            )
+
         print("== served explorer (adamviz serve)")
         port = free_port()
         server = start_server([shutil.which("adamviz") or "adamviz", "serve", "--port", str(port)], port)
@@ -105,7 +139,8 @@ def browser_figures() -> None:
         page.goto(served)
         page.wait_for_function(READY)
         page.wait_for_timeout(500)
-        page.evaluate("window.adamviz.set({iterations: 2000, speed: 120})")
+        page.evaluate("window.adamviz.set({iterations: 2000, speed: 120})")  # reports its settings once
+        page.wait_for_timeout(500)
         frames.clear()
         start = time.monotonic()
         page.evaluate("window.adamviz.play()")

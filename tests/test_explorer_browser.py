@@ -181,9 +181,10 @@ def test_playing_sends_nothing_over_the_websocket(page, served_url):
     page.on("websocket", watch)
     open_explorer(page, served_url)
     page.wait_for_timeout(500)
+    set_params(page, speed=120, iterations=2000)  # a setting change may report to the server ...
+    page.wait_for_timeout(300)
     frames.clear()
-    set_params(page, speed=120, iterations=2000)
-    page.evaluate("window.adamviz.play()")
+    page.evaluate("window.adamviz.play()")  # ... an animation frame never does
     page.wait_for_timeout(5000)
     assert state(page)["iteration"] > 300  # it really played
     assert frames == []

@@ -200,3 +200,59 @@ def test_console_script_writes_the_file(tmp_path):
     )
     assert done.returncode == 0 and out.exists() and "wrote" in done.stdout
     assert np.isfinite(out.stat().st_size)
+
+
+@pytest.mark.browser
+def test_served_export_button_downloads_the_current_state(page, served_url, tmp_path):
+    open_explorer(page, served_url)
+    set_params(page, beta1=0.99, seed=7, iteration=42, lr=0.05)
+    page.wait_for_timeout(500)  # the settings report reaches the server
+    with page.expect_download() as download:
+        page.locator(".av-export button, .av-export a").first.click()
+    saved = tmp_path / "downloaded.html"
+    download.value.save_as(saved)
+    assert saved.stat().st_size <= INLINE_BUDGET
+    requests = block_network(page)
+    open_explorer(page, saved.as_uri())
+    current = state(page)
+    assert current["iteration"] == 42
+    assert (
+        current["params"]["beta1"] == 0.99
+        and current["params"]["seed"] == 7
+        and current["params"]["lr"] == 0.05
+    )
+    assert requests == []
+
+
+@pytest.mark.browser
+def test_a_link_in_the_prose_drives_the_explorer(page, tmp_path):
+    """The README's "Embed in your blog" example: a link that sets beta1 = 0.99 and plays."""
+    snippet = export(tmp_path, "post.html", "--snippet", "--resources", "inline").read_text()
+    post = tmp_path / "blog.html"
+    post.write_text(
+        "<!DOCTYPE html><html><body><p>With a long memory, "
+        "<a id='try' href='#' onclick='adamviz.set({beta1: 0.99}).then(adamviz.play); return false;'>"
+        "set β₁ to 0.99 and watch m̂ lag</a>.</p>" + snippet + "</body></html>"
+    )
+    page.goto(post.as_uri())
+    page.wait_for_function("window.adamviz !== undefined")
+    page.click("#try")
+    page.wait_for_function("window.adamviz.state().playing && window.adamviz.state().params.beta1 === 0.99")
+
+
+def test_exports_reference_only_bokehjs_even_with_panel_loaded():
+    """Panel adds a server-relative module shim to Bokeh's resources once imported; an export must not."""
+    import re
+
+    import panel as pn
+
+    from adamviz.app.export import explorer_html, explorer_snippet
+
+    pn.extension()
+    for page in (explorer_html(resources="cdn"), explorer_snippet(resources="cdn")):
+        sources = re.findall(r"""["']([^"'\s]+\.js)["']""", page)
+        assert sources and all(url.startswith("https://cdn.bokeh.org/bokeh/release/") for url in sources), (
+            sources
+        )
+    for page in (explorer_html(resources="inline"), explorer_snippet(resources="inline")):
+        assert "<script src" not in page and "es-module-shims" not in page
