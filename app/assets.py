@@ -13,5 +13,5 @@ def asset_text(name: str) -> str:
 
 
 def engine_source() -> str:
-    """engine.js then explorer.js: everything ``AdamViz.mount`` needs, as one script."""
-    return asset_text("engine.js") + "\n" + asset_text("explorer.js")
+    """engine.js, explorer.js and lecture.js: everything ``AdamViz.mount`` needs, as one script."""
+    return "\n".join(asset_text(name) for name in ("engine.js", "explorer.js", "lecture.js"))

@@ -58,6 +58,19 @@ SLOT = "<div class='av-slot'></div>"
 """Divs the browser rewrites every frame hold a slot that explorer.js writes into directly."""
 LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
 
+WIDGET_LABELS = {
+    "iteration": "Iteration",
+    "speed": "Speed (iterations/s)",
+    "lr": "Learning rate η",
+    "beta1": "β₁ (memory of m̂)",
+    "beta2": "β₂ (memory of √v̂)",
+    "eps": "ε",
+    "iterations": "Iterations",
+    "seed": "Seed",
+    "bias_correction": "Bias correction",
+}
+"""Each control's name, shown as its title and given to screen readers as its accessible label."""
+
 SLIDER_TRANSFORMS = {
     "lr": "log10",
     "eps": "log10",
@@ -85,6 +98,7 @@ class Card:
     def browser_models(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "layout": self.layout,
             "grad": self.grad,
             "line": self.line,
             "ghost": self.ghost,
@@ -242,13 +256,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             css_classes=["av-speed"],
         ),
     }
-    titles = {
-        "lr": "Learning rate η",
-        "beta1": "β₁ (memory of m̂)",
-        "beta2": "β₂ (memory of √v̂)",
-        "eps": "ε",
-        "iterations": "Iterations",
-    }
+    titles = {name: WIDGET_LABELS[name] for name in SLIDER_TRANSFORMS}
     steps = {"lr": 0.05, "eps": 0.25, "iterations": 0.01, "beta1": 0.01, "beta2": 0.01}
     for name, transform in SLIDER_TRANSFORMS.items():
         low, high = spec[name]["min"], spec[name]["max"]
@@ -361,12 +369,29 @@ def build_explorer(
     grid = Row(
         *(card.layout for card in cards), css_classes=["av-cards"], sizing_mode="stretch_width", styles=WRAP
     )
+    deck = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-deck"])
+    help_overlay = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-help-box"])
+    previous_slide = Button(label="◀ Previous slide", width=150, css_classes=["av-prev-slide"])
+    next_slide = Button(label="Next slide ▶", width=150, button_type="primary", css_classes=["av-next-slide"])
+    previous_slide.js_on_event("button_click", _on_click(instance_id, "showSlide((e.slide || 0) - 1)"))
+    next_slide.js_on_event("button_click", _on_click(instance_id, "showSlide((e.slide || 0) + 1)"))
+    help_button = Button(label="? Keys", width=90, css_classes=["av-help-button"])
+    help_button.js_on_event("button_click", _on_click(instance_id, "toggleHelp()"))
+    lecture_bar = Column(
+        Row(previous_slide, next_slide, help_button, styles=WRAP),
+        deck,
+        visible=False,
+        sizing_mode="stretch_width",
+        css_classes=["av-lecture-bar"],
+    )
     layout = Column(
         header,
         message,
+        lecture_bar,
         controls,
         grid,
         live,
+        help_overlay,
         state_sink,
         css_classes=["adamviz", f"av-theme-{settings.theme}"],
         sizing_mode="stretch_width",
@@ -383,6 +408,11 @@ def build_explorer(
         "message": message,
         "live": live,
         "sink": state_sink,
+        "root": layout,
+        "deck": deck,
+        "help": help_overlay,
+        "lecture_bar": lecture_bar,
+        "axes": [axis for card in cards for plot in card.figures for axis in plot.axis],
     }
     config = {
         "id": instance_id,
@@ -394,6 +424,9 @@ def build_explorer(
         "fromSlider": SLIDER_TRANSFORMS,
         "url": True,
         "autoplay": settings.autoplay,
+        "lecture": settings.lecture,
+        "deck": text.DECK,
+        "labels": WIDGET_LABELS,
     }
     boot = CustomJS(
         args={"models": browser_models, "config": config},
@@ -406,6 +439,6 @@ def build_explorer(
     layout.stylesheets = [sheet]
     for model in layout.references():
         model.syncable = model is state_sink
-        if isinstance(model, Div):
+        if isinstance(model, (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup)):
             model.stylesheets = [sheet]
     return ExplorerModels(layout, boot, instance_id, state_sink)

@@ -13,7 +13,9 @@ from adamviz.app.explorer import AdamExplorer
 def create_app(lecture: bool = False) -> pn.viewable.Viewable:
     """One session's page."""
     pn.state.curdoc.title = "adamviz — Adam's adaptive learning rates"
-    return pn.Column(AdamExplorer(), sizing_mode="stretch_width", styles={"padding": "8px 16px"})
+    return pn.Column(
+        AdamExplorer(lecture=lecture), sizing_mode="stretch_width", styles={"padding": "8px 16px"}
+    )
 
 
 if pn.state.served:

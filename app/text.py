@@ -59,3 +59,70 @@ LEGEND_HTML = (
 )
 """The plots' key in HTML (canvas legends cost a CSS lookup per item per frame); line styles as well as
 colours tell the curves apart."""
+
+
+DECK = [
+    {
+        "title": "Steady gradients",
+        "scenario": "consistent",
+        "settings": {},
+        "iteration": 0,
+        "text": [
+            "Every gradient points the same way, so the running mean m̂ and the running size √v̂ agree.",
+            "Their ratio, the scale, sits near 1: Adam steps about η per iteration, however large g is.",
+        ],
+    },
+    {
+        "title": "Pure noise",
+        "scenario": "noisy",
+        "settings": {},
+        "iteration": 0,
+        "text": [
+            "Now the gradient is noise around zero. Its signs cancel in m̂ but not in √v̂.",
+            "The scale shrinks toward 0 and θ barely wanders: Adam does not chase noise.",
+        ],
+    },
+    {
+        "title": "A reversing trend",
+        "scenario": "reversal",
+        "settings": {},
+        "iteration": 40,
+        "text": [
+            "Every 50 iterations the gradient flips. m̂ turns within a few steps; √v̂ hardly notices.",
+            "So the scale falls through 0 and rebuilds with the other sign — watch iteration 50.",
+        ],
+    },
+    {
+        "title": "Bias correction",
+        "scenario": "consistent",
+        "settings": {"bias_correction": False},
+        "iteration": 0,
+        "text": [
+            "Both averages start at zero. Without correction √v̂ starts relatively smaller than m̂ "
+            "(1 − β₂ᵗ ≪ 1 − β₁ᵗ), so the first steps come out up to three times too large.",
+            "Press B to divide by 1 − βᵗ again: the scale is near 1 from the very first step.",
+        ],
+    },
+    {
+        "title": "A long memory",
+        "scenario": "reversal",
+        "settings": {"beta1": 0.99},
+        "iteration": 40,
+        "text": [
+            "With β₁ = 0.99, m̂ averages over about 100 steps instead of 10.",
+            "After a flip it takes several times longer to turn, and θ keeps moving the old way meanwhile.",
+        ],
+    },
+    {
+        "title": "When ε takes over",
+        "scenario": "noisy",
+        "settings": {"eps": 0.5},
+        "iteration": 0,
+        "text": [
+            "ε is meant to guard against dividing by zero. Make it comparable to √v̂ (the dotted line) "
+            "and it, not the gradient history, sets the step size.",
+            "The scale shrinks for every stream: Adam drifts toward momentum SGD with a smaller rate.",
+        ],
+    },
+]
+"""The lecture: each slide shows one scenario with its settings (on top of the defaults)."""

@@ -419,6 +419,20 @@
       }
     }
 
+    /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */
+    labelControls() {
+      const index = global.Bokeh && global.Bokeh.index;
+      if (!index) return;
+      for (const [name, label] of Object.entries(this.config.labels || {})) {
+        const widget = this.models.widgets[name];
+        const view = widget && index.find_one(widget);
+        if (!view || !view.shadow_el) continue;
+        for (const control of view.shadow_el.querySelectorAll(".noUi-handle, input")) {
+          control.setAttribute("aria-label", label);
+        }
+      }
+    }
+
     /** The previous setting's curves over the same window (empty when there is none). */
     ghostData(name, lo, iteration) {
       const ghost = this.ghosts && this.ghosts[name];
@@ -517,9 +531,21 @@
     const existing = AdamViz.instances.find((e) => e.config.id === config.id);
     if (existing) return existing;
     const explorer = new Explorer(models, config);
-    const { accepted, messages } = config.url ? fromQuery(explorer, global.location ? global.location.search : "") : { accepted: {}, messages: [] };
-    explorer.apply({ ...config.initial, ...accepted });
-    explorer.showMessage(messages);
+    const search = config.url && global.location ? global.location.search : "";
+    const lecture = Boolean(config.lecture || new URLSearchParams(search).get("mode") === "lecture");
+    let start = { ...config.initial };
+    let lectureMessages = [];
+    if (lecture && AdamViz.lectureStart) {
+      const opening = AdamViz.lectureStart(explorer, new URLSearchParams(search));
+      explorer.slide = opening.index;
+      start = { ...start, ...opening.settings };
+      lectureMessages = opening.messages;
+    }
+    const { accepted, messages } = fromQuery(explorer, search);
+    explorer.apply({ ...start, ...accepted });
+    explorer.showMessage([...lectureMessages, ...messages]);
+    if (lecture && explorer.setLecture) explorer.setLecture(true);
+    explorer.labelControls();
     explorer.plotViews();
     explorer.mountedAt = performance.now(); // for the load-to-interactive benchmark
     AdamViz.instances.push(explorer);
@@ -537,6 +563,7 @@
     const first = AdamViz.instances[0].api;
     global.adamviz = Object.assign({}, first, { instances: AdamViz.instances.map((e) => e.api) });
     if (config.autoplay) explorer.play();
+    explorer.report();
     return explorer;
   };
 

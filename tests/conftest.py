@@ -84,6 +84,24 @@ def served_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def lecture_served_url() -> Iterator[str]:
+    """``adamviz serve --lecture`` on a free port."""
+    port = free_port()
+    adamviz = shutil.which("adamviz") or "adamviz"
+    yield from start_server([adamviz, "serve", "--port", str(port), "--lecture"], port)
+
+
+@pytest.fixture(scope="session")
+def lecture_static_url(tmp_path_factory) -> str:
+    """``adamviz export --lecture``: the whole lecture in one offline file."""
+    from adamviz.app.export import write_export
+    from adamviz.app.settings import ExplorerSettings
+
+    path = write_export(tmp_path_factory.mktemp("lecture") / "deck.html", ExplorerSettings(lecture=True))
+    return path.as_uri()
+
+
+@pytest.fixture(scope="session")
 def panel_served_url() -> Iterator[str]:
     """``panel serve app/main.py`` on a free port, as the README says."""
     port = free_port()

@@ -94,3 +94,39 @@ def test_claim_reversal_scale_drops_through_zero_and_rebuilds():
             assert crossing < 10, (seed, flip)
             assert abs(before) > 0.7 and abs(after[-1]) > 0.7 and np.sign(after[-1]) == -np.sign(before)
             np.testing.assert_allclose(traj.sqrt_v_hat[flip : flip + 30], 1.0, atol=0.1)
+
+
+# The lecture deck's slides (app/text.py DECK) make these claims.
+
+
+def test_claim_without_bias_correction_first_steps_are_up_to_three_times_too_large():
+    for seed in SEEDS:
+        g = stream("consistent", 200, seed)
+        raw = simulate(g, bias_correction=False).scale
+        corrected = simulate(g).scale
+        assert raw[:5].max() > 2.5 and raw[0] < 3.3  # (1 - 0.9) / sqrt(1 - 0.999) = 3.16 at t = 1
+        assert corrected[:5].max() < 1.05
+
+
+def test_claim_long_memory_turns_several_times_slower():
+    for seed in SEEDS:
+        g = stream("reversal", 200, seed)
+        short, long = simulate(g, beta1=0.9).m_hat, simulate(g, beta1=0.99).m_hat
+        turn_short = int(np.flatnonzero(short[50:] < 0)[0])
+        turn_long = int(np.flatnonzero(long[50:] < 0)[0])
+        assert turn_long >= 3 * turn_short, (seed, turn_short, turn_long)
+        assert np.all(simulate(g, beta1=0.99).step[50 : 50 + turn_long] > 0)  # theta keeps moving the old way
+
+
+def test_claim_large_eps_shrinks_the_scale_for_every_stream():
+    for seed in SEEDS:
+        for name in ("consistent", "noisy", "reversal"):
+            g = stream(name, 200, seed)
+            small, large = simulate(g).scale, simulate(g, eps=0.5).scale
+            assert np.abs(large).mean() < 0.8 * np.abs(small).mean(), (seed, name)
+
+
+def test_claim_step_size_does_not_depend_on_the_gradient_size():
+    g = stream("consistent", 200, 1)
+    for factor in (1e-3, 1e3):
+        np.testing.assert_allclose(simulate(factor * g).scale, simulate(g).scale, rtol=1e-4)

@@ -1,0 +1,212 @@
+"""Lecture mode in Chromium: keys, the deck, state in the URL, help, focus and an accessibility audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import open_explorer, set_params, state
+
+pytestmark = pytest.mark.browser
+
+DECK_TITLES = [
+    "Steady gradients",
+    "Pure noise",
+    "A reversing trend",
+    "Bias correction",
+    "A long memory",
+    "When ε takes over",
+]
+
+
+@pytest.fixture(params=["served", "static", "query"])
+def lecture_url(request) -> tuple[str, str]:
+    """(url, query): `adamviz serve --lecture`, `adamviz export --lecture`, and `?mode=lecture` on a plain page."""
+    if request.param == "served":
+        return request.getfixturevalue("lecture_served_url"), "?"
+    if request.param == "static":
+        return request.getfixturevalue("lecture_static_url"), "?"
+    return request.getfixturevalue("served_url"), "?mode=lecture&"
+
+
+def slide_title(page) -> str:
+    return page.locator(".av-slide h2").inner_text()
+
+
+def visible_cards(page) -> list[str]:
+    return [c.inner_text() for c in page.locator(".av-card .av-card-title").all() if c.is_visible()]
+
+
+def test_keys_do_what_they_say(page, lecture_url, screenshots):
+    url, query = lecture_url
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_explorer(page, url, query.rstrip("&?"))
+    assert slide_title(page) == "Steady gradients" and visible_cards(page) == ["Steady gradients"]
+    keyboard = page.keyboard
+    keyboard.press("ArrowRight")
+    assert state(page)["iteration"] == 1
+    keyboard.press("Shift+ArrowRight")
+    assert state(page)["iteration"] == 11
+    keyboard.press("Shift+ArrowLeft")
+    keyboard.press("ArrowLeft")
+    assert state(page)["iteration"] == 0
+    keyboard.press("End")
+    assert state(page)["iteration"] == 199
+    keyboard.press("Home")
+    assert state(page)["iteration"] == 0
+    keyboard.press("Space")
+    page.wait_for_function("window.adamviz.state().playing && window.adamviz.state().iteration > 2")
+    keyboard.press("Space")
+    assert state(page)["playing"] is False
+    keyboard.press("r")
+    assert state(page)["iteration"] == 0
+    keyboard.press("b")
+    page.wait_for_function("window.adamviz.state().params.bias_correction === false")
+    keyboard.press("B")
+    page.wait_for_function("window.adamviz.state().params.bias_correction === true")
+    for key, title in [("PageDown", 1), ("n", 2), ("N", 3), ("PageUp", 2), ("p", 1), ("P", 0)]:
+        keyboard.press(key)
+        assert slide_title(page) == DECK_TITLES[title], key
+    keyboard.press("PageDown")
+    assert visible_cards(page) == ["Pure noise"]
+    keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement !== null")
+    keyboard.press("F")
+    page.wait_for_function("document.fullscreenElement === null")
+    # readouts are legible from the back row
+    size = page.locator(".av-readout .av-formula").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    facts = page.locator(".av-readout .av-facts").first.evaluate(
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
+    assert size >= 24 and facts >= 24
+    page.screenshot(path=screenshots / f"lecture-{Path(url).name or 'served'}.png")
+
+
+def test_the_deck_and_its_slides(page, lecture_served_url):
+    open_explorer(page, lecture_served_url)
+    seen = []
+    for index, title in enumerate(DECK_TITLES):
+        assert slide_title(page) == title
+        seen.append((title, state(page)["params"]["beta1"], state(page)["params"]["eps"]))
+        if index < len(DECK_TITLES) - 1:
+            page.locator(".av-next-slide button").click()
+    assert ("A long memory", 0.99, 1e-8) in seen and ("When ε takes over", 0.9, 0.5) in seen
+    page.keyboard.press("PageDown")  # past the end stays on the last slide
+    assert slide_title(page) == DECK_TITLES[-1]
+
+
+def test_keys_never_fire_while_typing(page, lecture_static_url):
+    open_explorer(page, lecture_static_url)
+    set_params(page, iteration=5)
+    seed = page.locator(".av-seed input")
+    seed.click()
+    for key in ("ArrowRight", "r", "b", "n", "Space", "End"):
+        page.keyboard.press(key)
+    current = state(page)
+    assert current["iteration"] == 5 and current["params"]["bias_correction"] is True
+    assert slide_title(page) == DECK_TITLES[0] and current["playing"] is False
+
+
+def test_url_restores_slide_iteration_and_settings(page, lecture_static_url):
+    open_explorer(page, lecture_static_url, "?mode=lecture&slide=3&iteration=37&seed=4")
+    assert slide_title(page) == "A reversing trend"
+    assert state(page)["iteration"] == 37 and state(page)["params"]["seed"] == 4
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("PageDown")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("b")
+    page.wait_for_function("window.adamviz.state().params.bias_correction === true")
+    bookmark = page.url
+    assert "slide=4" in bookmark and "iteration=10" in bookmark and "bias_correction=true" in bookmark
+    page.goto("about:blank")
+    open_explorer(page, bookmark)
+    assert slide_title(page) == "Bias correction"
+    current = state(page)
+    assert current["iteration"] == 10 and current["params"]["bias_correction"] is True
+    assert current["params"]["seed"] == 0  # the slide's own settings: the deck starts from the defaults
+    open_explorer(page, lecture_static_url, "?mode=lecture&slide=9")
+    assert "slide must be an integer in [1, 6]" in page.locator(".av-error").inner_text()
+    assert slide_title(page) == DECK_TITLES[0]
+
+
+def test_help_overlay_lists_the_keys(page, lecture_static_url):
+    open_explorer(page, lecture_static_url)
+    assert page.locator(".av-help").count() == 0
+    page.keyboard.press("?")
+    overlay = page.locator(".av-help")
+    assert overlay.is_visible()
+    text = overlay.inner_text()
+    for key in ("Space", "Shift + ← / →", "Home / End", "PageUp / PageDown", "R", "B", "F", "?"):
+        assert key in text
+    page.keyboard.press("Escape")
+    assert page.locator(".av-help").count() == 0
+    page.locator(".av-help-button button").click()
+    assert page.locator(".av-help").is_visible()
+
+
+ACTIVE_LABEL = """() => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  return el ? (el.getAttribute('aria-label') || el.innerText || el.tagName).trim() : null;
+}"""
+
+
+def test_focus_order_and_live_region(page, lecture_static_url):
+    open_explorer(page, lecture_static_url)
+    labels = []
+    for _ in range(17):
+        page.keyboard.press("Tab")
+        labels.append(page.evaluate(ACTIVE_LABEL))
+    assert labels[:7] == [
+        "◀ Previous slide",
+        "Next slide ▶",
+        "? Keys",
+        "▶ Play",
+        "◀ Back",
+        "Step ▶",
+        "⟲ Reset",
+    ]
+    assert labels[7:15] == [
+        "Iteration",
+        "Speed (iterations/s)",
+        "Learning rate η",
+        "β₁ (memory of m̂)",
+        "β₂ (memory of √v̂)",
+        "ε",
+        "Iterations",
+        "Seed",
+    ]
+    assert labels[15] == "Bias correction"
+    # a focused control shows a visible focus ring
+    outline = page.evaluate("""() => {
+      let el = document.activeElement;
+      while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+      const s = getComputedStyle(el); return [s.outlineStyle, parseFloat(s.outlineWidth)];
+    }""")
+    assert outline[0] != "none" and outline[1] >= 2
+    page.keyboard.press("Escape")
+    page.locator(".av-step button").click()
+    live = page.locator(".av-live")
+    assert live.get_attribute("aria-live") == "polite"
+    assert live.inner_text().startswith("Iteration 1. consistent: g ")
+    assert "m-hat" in live.inner_text() and "scale" in live.inner_text()
+
+
+AXE = Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
+
+
+@pytest.mark.parametrize("mode", ["explorer", "lecture"])
+def test_accessibility_audit_has_no_serious_violations(page, static_url, mode):
+    open_explorer(page, static_url, "?mode=lecture" if mode == "lecture" else "")
+    set_params(page, iteration=30)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == []
