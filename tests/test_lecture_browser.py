@@ -44,17 +44,16 @@ def test_keys_do_what_they_say(page, lecture_url, screenshots):
     open_explorer(page, url, query.rstrip("&?"))
     assert slide_title(page) == "Steady gradients" and visible_cards(page) == ["Steady gradients"]
     keyboard = page.keyboard
-    keyboard.press("ArrowRight")
-    assert state(page)["iteration"] == 1
-    keyboard.press("Shift+ArrowRight")
-    assert state(page)["iteration"] == 11
-    keyboard.press("Shift+ArrowLeft")
-    keyboard.press("ArrowLeft")
-    assert state(page)["iteration"] == 0
-    keyboard.press("End")
-    assert state(page)["iteration"] == 199
-    keyboard.press("Home")
-    assert state(page)["iteration"] == 0
+    steps = [
+        ("ArrowRight", 1),
+        ("Shift+ArrowRight", 11),
+        ("Shift+ArrowLeft", 1),
+        ("ArrowLeft", 0),
+        ("End", 199),
+    ]
+    for key, iteration in [*steps, ("Home", 0)]:
+        keyboard.press(key)
+        assert state(page)["iteration"] == iteration, key
     keyboard.press("Space")
     page.wait_for_function("window.adamviz.state().playing && window.adamviz.state().iteration > 2")
     keyboard.press("Space")
