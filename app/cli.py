@@ -14,6 +14,8 @@ import numpy as np
 
 from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
 
+from .settings import DEFAULT_SCENARIOS
+
 
 class UsageError(Exception):
     """A bad command line or input file; printed as one line, exit status 2."""
@@ -22,9 +24,6 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: error: {message}")
-
-
-DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 
 
 def _add_settings(parser: argparse.ArgumentParser, *, all_optimizers: bool) -> None:

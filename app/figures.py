@@ -197,7 +197,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_t
 
 def _slider_formatter(transform: str) -> CustomJSTickFormatter:
     code = {
-        "log10": "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '').replace('e', 'e')",
+        "log10": "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '')",
         "log10int": "return String(Math.round(10 ** tick))",
         "window": (
             "if (tick <= 0) return '0 (no averaging)';"

@@ -27,13 +27,13 @@
     if (!Number.isFinite(x)) return String(x);
     if (x === 0) return "0";
     const magnitude = Math.abs(x);
-    if (magnitude < 1e-3 || magnitude >= 1e5) return x.toExponential(digits - 1).replace("e", "e");
+    if (magnitude < 1e-3 || magnitude >= 1e5) return x.toExponential(digits - 1);
     return x.toPrecision(digits);
   }
 
   /** Validate one setting against its spec: returns [value, null] or [null, message]. */
-  function checkSetting(name, raw, spec, context) {
-    const range = spec.kind === "bool" ? "true or false" : `${spec.integer ? "an integer" : "a number"} in [${spec.min}, ${context.max ?? spec.max}]`;
+  function checkSetting(name, raw, spec) {
+    const range = spec.kind === "bool" ? "true or false" : `${spec.integer ? "an integer" : "a number"} in [${spec.min}, ${spec.max}]`;
     if (spec.kind === "bool") {
       if (raw === true || raw === false) return [raw, null];
       const text = String(raw).toLowerCase();
@@ -42,8 +42,7 @@
       return [null, `${name} must be ${range}; got ${JSON.stringify(String(raw))}`];
     }
     const value = typeof raw === "number" ? raw : String(raw).trim() === "" ? NaN : Number(raw);
-    const max = context.max ?? spec.max;
-    if (!Number.isFinite(value) || (spec.integer && !Number.isInteger(value)) || value < spec.min || value > max) {
+    if (!Number.isFinite(value) || (spec.integer && !Number.isInteger(value)) || value < spec.min || value > spec.max) {
       return [null, `${name} must be ${range}; got ${JSON.stringify(typeof raw === "number" ? raw : String(raw))}`];
     }
     return [value, null];
@@ -209,13 +208,13 @@
           errors.push(`unknown setting ${JSON.stringify(name)}; known: ${Object.keys(this.spec).join(", ")}, iteration`);
           continue;
         }
-        const [value, error] = checkSetting(name, raw, spec, {});
+        const [value, error] = checkSetting(name, raw, spec);
         if (error) errors.push(error);
         else accepted[name] = value;
       }
       if ("iteration" in changes) {
         const max = Number.isInteger(iterations) ? iterations - 1 : this.params.iterations - 1;
-        const [value, error] = checkSetting("iteration", changes.iteration, { min: 0, max, integer: true }, {});
+        const [value, error] = checkSetting("iteration", changes.iteration, { min: 0, max, integer: true });
         if (error) errors.push(error);
         else accepted.iteration = value;
       }

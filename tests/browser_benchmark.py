@@ -156,7 +156,7 @@ def browser_figures() -> None:
         elapsed = time.monotonic() - start
         played = page.evaluate("window.adamviz.state().iteration")
         print(
-            f"websocket messages while playing: {len(frames) / elapsed:.1f}/s over {elapsed:.1f} s "
+            f"websocket frames (sent + received) while playing: {len(frames) / elapsed:.1f}/s over {elapsed:.1f} s "
             f"({played} iterations played)  (target 0)"
         )
         server.close()
