@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true", help="open a browser tab")
     serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
+    serve.add_argument("--address", default=None, help="interface to listen on (default: all, as Panel does)")
+    serve.add_argument(
+        "--allow-websocket-origin",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="also accept pages opened as http://HOST:PORT/ (e.g. a laptop's name in a lecture hall)",
+    )
     return parser
 
 
@@ -156,7 +164,13 @@ def _run_export(args: argparse.Namespace) -> None:
 def _run_serve(args: argparse.Namespace) -> None:
     from .server import serve
 
-    serve(port=args.port, show=args.show, lecture=args.lecture)
+    serve(
+        port=args.port,
+        show=args.show,
+        lecture=args.lecture,
+        address=args.address,
+        allow_websocket_origin=tuple(args.allow_websocket_origin),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

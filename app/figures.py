@@ -1,7 +1,8 @@
 """The explorer as a plain Bokeh layout: one card per scenario, the transport and advanced controls.
 
 Python only builds the models; assets/engine.js and assets/explorer.js fill and animate them in the
-browser. Every model is ``syncable=False``: the page never reports its frames back to a server.
+browser. Every model but one is ``syncable=False``: the page never reports its frames to a server, only
+its settings (on change and on pause) through a hidden text input, for the served Export button.
 """
 
 from __future__ import annotations

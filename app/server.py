@@ -7,11 +7,18 @@ import panel as pn
 from .main import create_app
 
 
-def serve(port: int = 5006, show: bool = False, lecture: bool = False) -> None:
+def serve(
+    port: int = 5006,
+    show: bool = False,
+    lecture: bool = False,
+    address: str | None = None,
+    allow_websocket_origin: tuple[str, ...] = (),
+) -> None:
     """Serve the explorer at ``http://localhost:PORT/`` until interrupted.
 
     Sessions are built per visitor and reaped a minute after their tab closes, so a lecture hall of
-    browsers does not accumulate memory on the laptop serving it.
+    browsers does not accumulate memory on the laptop serving it. To let other machines connect,
+    pass ``address="0.0.0.0"`` and the host name they use in ``allow_websocket_origin``.
     """
     pn.serve(
         {"/": lambda: create_app(lecture=lecture)},
@@ -20,6 +27,7 @@ def serve(port: int = 5006, show: bool = False, lecture: bool = False) -> None:
         title="adamviz",
         check_unused_sessions=10_000,
         unused_session_lifetime=60_000,
-        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"],
+        address=address,
+        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", *allow_websocket_origin],
         print_url=True,
     )
