@@ -2,8 +2,9 @@
  *
  * The only animation state is the iteration counter; every frame is a pure function of
  * (settings, iteration) over arrays recomputed by AdamViz.engine when a setting changes.
- * Nothing here talks to a server: the Python side marks every model this file touches
- * `syncable=False`, so a served page and a static file behave the same.
+ * Frames never reach a server: the Python side marks every model this file touches
+ * `syncable=False`, except one hidden input that carries the settings (on change and on pause) for
+ * the served Export button. A served page and a static file behave the same.
  *
  * Public API (window.adamviz, and window.adamviz.instances[k] when a page holds several):
  *   state() -> {iteration, playing, params: {...}, scenarios: [...]}
