@@ -14,7 +14,7 @@ import numpy as np
 
 from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
 
-from .settings import DEFAULT_SCENARIOS
+from .settings import DEFAULT_SCENARIOS, ExplorerSettings
 
 
 class UsageError(Exception):
@@ -67,8 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--scenarios", default=",".join(DEFAULT_SCENARIOS), help="comma-separated streams, one card each"
     )
-    export.add_argument("--speed", type=float, default=20.0, help="iterations per second while playing")
-    export.add_argument("--window", type=int, default=40, help="iterations shown; 0 = whole history")
+    defaults = ExplorerSettings.param
+    export.add_argument(
+        "--speed", type=float, default=defaults.speed.default, help="iterations per second while playing"
+    )
+    export.add_argument(
+        "--window", type=int, default=defaults.window.default, help="iterations shown; 0 = whole history"
+    )
     export.add_argument("--theme", choices=["light", "dark"], default="light")
     export.add_argument(
         "--autoplay",
@@ -141,7 +146,9 @@ def _run_export(args: argparse.Namespace) -> None:
 
     values = {
         "seed": args.seed,
-        "iterations": 200 if args.iterations is None else args.iterations,
+        "iterations": ExplorerSettings.param.iterations.default
+        if args.iterations is None
+        else args.iterations,
         "lr": args.lr,
         "beta1": args.beta1,
         "beta2": args.beta2,

@@ -95,7 +95,7 @@ _CDN_LOADER = """(function () {
   const run = function () { %(embed)s };
   const next = function (i) {
     if (i === bundles.length) return run();
-    if (new Function("return " + bundles[i][0])()) return next(i + 1);
+    if (bundles[i][0]()) return next(i + 1);
     let tag = document.querySelector('script[data-adamviz-bundle="' + bundles[i][1] + '"]');
     if (!tag) {
       tag = document.createElement("script");
@@ -122,8 +122,10 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
     urls, sources = bokeh_scripts(resources)
     if resources == "cdn":
         embed_js, div = components(layout, wrap_script=False)
-        bundles = [[present, url] for present, url in zip(BUNDLE_PRESENT, urls, strict=True)]
-        loader = _CDN_LOADER % {"bundles": json.dumps(bundles), "embed": embed_js}
+        bundles = ", ".join(
+            f"[() => {present}, {json.dumps(url)}]" for present, url in zip(BUNDLE_PRESENT, urls, strict=True)
+        )
+        loader = _CDN_LOADER % {"bundles": f"[{bundles}]", "embed": embed_js}
         body = f"{div}\n<script>{loader}</script>"
     else:
         script, div = components(layout, wrap_script=True)

@@ -215,19 +215,15 @@ def _slider_position(transform: str, value: float) -> float:
     return math.log10(value)
 
 
-def _on_widget(instance_id: str, name: str, expression: str) -> CustomJS:
-    return CustomJS(
-        code=(
-            f"const e = window.AdamViz && window.AdamViz.instance({json.dumps(instance_id)});"
-            f"if (e) e.onWidget({json.dumps(name)}, {expression});"
-        )
-    )
-
-
-def _on_click(instance_id: str, call: str) -> CustomJS:
+def _call(instance_id: str, call: str) -> CustomJS:
+    """A callback that calls ``call`` (e.g. ``step(1)``) on this explorer, once it is mounted."""
     return CustomJS(
         code=f"const e = window.AdamViz && window.AdamViz.instance({json.dumps(instance_id)}); if (e) e.{call};"
     )
+
+
+def _on_widget(instance_id: str, name: str, attribute: str) -> CustomJS:
+    return _call(instance_id, f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
 
 
 def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, Any], LayoutDOM]:
@@ -242,7 +238,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             end=settings.iterations - 1,
             value=settings.iteration,
             step=1,
-            title="Iteration",
+            title=WIDGET_LABELS["iteration"],
             sizing_mode="stretch_width",
             min_width=200,
             css_classes=["av-iteration"],
@@ -252,22 +248,20 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             end=spec["speed"]["max"],
             value=settings.speed,
             step=1,
-            title="Speed (iterations/s)",
+            title=WIDGET_LABELS["speed"],
             width=200,
             css_classes=["av-speed"],
         ),
     }
-    titles = {name: WIDGET_LABELS[name] for name in SLIDER_TRANSFORMS}
     steps = {"lr": 0.05, "eps": 0.25, "iterations": 0.01, "beta1": 0.01, "beta2": 0.01}
     for name, transform in SLIDER_TRANSFORMS.items():
         low, high = spec[name]["min"], spec[name]["max"]
-        start = 0.0 if transform == "window" else math.log10(low)
         widgets[name] = Slider(
-            start=start,
+            start=_slider_position(transform, low),
             end=_slider_position(transform, high),
             step=steps[name],
             value=_slider_position(transform, getattr(settings, name)),
-            title=titles[name],
+            title=WIDGET_LABELS[name],
             format=_slider_formatter(transform),
             width=250,
             css_classes=[f"av-{name}"],
@@ -277,7 +271,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
         low=spec["seed"]["min"],
         high=spec["seed"]["max"],
         mode="int",
-        title="Seed",
+        title=WIDGET_LABELS["seed"],
         width=130,
         css_classes=["av-seed"],
     )
@@ -290,16 +284,14 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
         css_classes=["av-window"],
     )
 
-    widgets["play"].js_on_event("button_click", _on_click(instance_id, "toggle()"))
-    widgets["back"].js_on_event("button_click", _on_click(instance_id, "step(-1)"))
-    widgets["step"].js_on_event("button_click", _on_click(instance_id, "step(1)"))
-    widgets["reset"].js_on_event("button_click", _on_click(instance_id, "reset()"))
+    widgets["play"].js_on_event("button_click", _call(instance_id, "toggle()"))
+    widgets["back"].js_on_event("button_click", _call(instance_id, "step(-1)"))
+    widgets["step"].js_on_event("button_click", _call(instance_id, "step(1)"))
+    widgets["reset"].js_on_event("button_click", _call(instance_id, "reset()"))
     for name in ("iteration", "speed", "seed", *SLIDER_TRANSFORMS):
-        widgets[name].js_on_change("value", _on_widget(instance_id, name, "cb_obj.value"))
-    widgets["bias_correction"].js_on_change(
-        "active", _on_widget(instance_id, "bias_correction", "cb_obj.active")
-    )
-    widgets["window_mode"].js_on_change("active", _on_widget(instance_id, "window_mode", "cb_obj.active"))
+        widgets[name].js_on_change("value", _on_widget(instance_id, name, "value"))
+    widgets["bias_correction"].js_on_change("active", _on_widget(instance_id, "bias_correction", "active"))
+    widgets["window_mode"].js_on_change("active", _on_widget(instance_id, "window_mode", "active"))
 
     transport = Row(
         widgets["play"],
@@ -374,10 +366,10 @@ def build_explorer(
     help_overlay = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-help-box"])
     previous_slide = Button(label="◀ Previous slide", width=150, css_classes=["av-prev-slide"])
     next_slide = Button(label="Next slide ▶", width=150, button_type="primary", css_classes=["av-next-slide"])
-    previous_slide.js_on_event("button_click", _on_click(instance_id, "showSlide((e.slide || 0) - 1)"))
-    next_slide.js_on_event("button_click", _on_click(instance_id, "showSlide((e.slide || 0) + 1)"))
+    previous_slide.js_on_event("button_click", _call(instance_id, "showSlide((e.slide || 0) - 1)"))
+    next_slide.js_on_event("button_click", _call(instance_id, "showSlide((e.slide || 0) + 1)"))
     help_button = Button(label="? Keys", width=90, css_classes=["av-help-button"])
-    help_button.js_on_event("button_click", _on_click(instance_id, "toggleHelp()"))
+    help_button.js_on_event("button_click", _call(instance_id, "toggleHelp()"))
     lecture_bar = Column(
         Row(previous_slide, next_slide, help_button, styles=WRAP),
         deck,

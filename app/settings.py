@@ -31,7 +31,7 @@ class ExplorerSettings(param.Parameterized):
     window = param.Integer(
         40, bounds=(0, 1000), doc="Iterations shown (the last K); 0 shows the whole history."
     )
-    iteration = param.Integer(0, bounds=(0, None), doc="Iteration shown first (counts from 0).")
+    iteration = param.Integer(0, doc="Iteration shown first (counts from 0; checked against iterations).")
     autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
     scenarios = param.ListSelector(
         default=list(DEFAULT_SCENARIOS), objects=list(STREAMS), doc="Streams shown, one card each."
@@ -42,8 +42,10 @@ class ExplorerSettings(param.Parameterized):
 
     @param.depends("iteration", "iterations", watch=True, on_init=True)
     def _keep_iteration_in_range(self) -> None:
-        if self.iteration > self.iterations - 1:
-            raise ValueError(f"iteration must be in [0, {self.iterations - 1}]; got {self.iteration}")
+        if not 0 <= self.iteration <= self.iterations - 1:
+            raise ValueError(
+                f"iteration must be an integer in [0, {self.iterations - 1}]; got {self.iteration!r}"
+            )
 
 
 BROWSER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations", "seed", "bias_correction", "speed", "window")
@@ -94,11 +96,7 @@ def checked_settings(**values: Any) -> ExplorerSettings:
     unknown = [name for name in values.get("scenarios", []) if name not in STREAMS]
     if unknown:
         raise ValueError(f"scenarios must be among {', '.join(STREAMS)}; got {', '.join(unknown)}")
-    iterations = values.get("iterations", ExplorerSettings.param.iterations.default)
-    iteration = values.get("iteration", 0)
-    if not (isinstance(iteration, int) and 0 <= iteration < iterations):
-        raise ValueError(f"iteration must be an integer in [0, {iterations - 1}]; got {iteration!r}")
     try:
         return ExplorerSettings(**values)
-    except ValueError as error:  # param's own checks (theme, types): already names the value
+    except ValueError as error:  # param's own checks (iteration, theme, types): already name the value
         raise ValueError(str(error)) from None

@@ -113,7 +113,6 @@
       this.streams = {};
       this.traces = {};
       this.ghosts = null;
-      this.listeners = [];
       this._frame = null;
       this._lastTime = null;
       this._carry = 0;
@@ -287,11 +286,7 @@
       const toParam = this.config.fromSlider[name];
       const param = toParam ? AdamViz.sliderValue(toParam, value) : value;
       if (name === "iteration") {
-        if (value !== this.iteration) {
-          this.pause();
-          this.goTo(value);
-          this.announce();
-        }
+        if (value !== this.iteration) this.step(value - this.iteration);
         return;
       }
       if (name === "window_mode") {
@@ -400,7 +395,6 @@
       if (slider.end !== params.iterations - 1) slider.end = params.iterations - 1;
       if (slider.value !== iteration) slider.value = iteration;
       this._renderedAt = performance.now();
-      for (const listener of this.listeners) listener(this);
     }
 
     /**
@@ -528,7 +522,7 @@
 
   /** Build an explorer on already-rendered Bokeh models and expose it as window.adamviz. */
   AdamViz.mount = function mount(models, config) {
-    const existing = AdamViz.instances.find((e) => e.config.id === config.id);
+    const existing = AdamViz.instance(config.id);
     if (existing) return existing;
     const explorer = new Explorer(models, config);
     const search = config.url && global.location ? global.location.search : "";
