@@ -6,6 +6,7 @@ Arrays here are laid out ``(n_params, iterations)``: time runs along the last, c
 from __future__ import annotations
 
 import math
+from itertools import repeat
 
 import numpy as np
 
@@ -63,18 +64,20 @@ NEGLIGIBLE_POWER = 2.0**-54
 def bias_correction(beta: float, iterations: int) -> np.ndarray:
     """``1 - beta**t`` for t = 1..iterations, as torch.optim computes it where it matters.
 
-    torch evaluates ``1 - beta ** step`` with the C library's ``pow``, and so does this function
-    (NumPy's ``power`` calls the same ``pow``) for every step where ``beta**t >= 1/2`` — the steps
-    where ``1 - beta**t`` is small and any error in ``beta**t`` is magnified. There the result is
-    torch's to the bit. Later powers are built by doubling, ``beta**(K+j) = beta**K * beta**j``:
-    each doubling adds one rounding, so ``beta**t`` is within ~log2(T/K) ulp and ``1 - beta**t``
-    (now >= 1/2) within 5e-16 relative of torch's — far cheaper than ``pow`` for every step.
-    Once ``beta**t < 2**-54`` the result is exactly 1.0.
+    torch evaluates ``1 - beta ** step`` on Python floats, that is with the C library's ``pow``;
+    so does this function, through :func:`math.pow`, for every step where ``beta**t >= 1/2`` — the
+    steps where ``1 - beta**t`` is small and any error in ``beta**t`` is magnified. There the result
+    is torch's to the bit on every CPU. (``numpy.power`` is not used: on CPUs with AVX-512 NumPy
+    dispatches it to SIMD kernels of its own that differ from ``pow`` in the last bit for a few
+    percent of the powers.) Later powers are built by doubling, ``beta**(K+j) = beta**K * beta**j``,
+    with correctly rounded multiplications only: each doubling adds one rounding, so ``beta**t`` is
+    within ``ceil(log2(T/K)) + 1`` ulp of the exact power and ``1 - beta**t`` (now >= 1/2) within
+    that many units of 2**-53 relative of torch's. Once ``beta**t < 2**-54`` the result is exactly 1.0.
     """
     power = np.zeros(iterations)
     if beta > 0.0:
         exact = min(iterations, max(1, math.ceil(math.log(0.5) / math.log(beta))))
-        power[:exact] = np.power(float(beta), np.arange(1, exact + 1, dtype=np.float64))
+        power[:exact] = np.fromiter(map(math.pow, repeat(float(beta)), range(1, exact + 1)), float, exact)
         done = exact
         while done < iterations and power[done - 1] >= NEGLIGIBLE_POWER:
             block = min(done, iterations - done)

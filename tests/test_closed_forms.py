@@ -1,4 +1,4 @@
-"""Closed forms the simulator must reproduce exactly (DESIGN.md §5)."""
+"""Closed forms the simulator must reproduce (to within its rounding-error bounds, tests/error_bounds.py)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,44 @@ import pytest
 
 from adamviz.sim import OPTIMIZERS, simulate, stream
 
+from error_bounds import U, assert_within, trajectory_bounds
+
 
 @pytest.mark.parametrize("g", [1.0, -0.37, 2.5e-6, 1e8])
 @pytest.mark.parametrize("optimizer", ["adam", "amsgrad", "adamw"])
 def test_constant_gradient_has_unbiased_moments(g, optimizer):
-    """g_t = g for all t  =>  m_hat_t = g, v_hat_t = g**2 and step = lr*g/(|g|+eps) from t = 1."""
-    lr, eps = 0.03, 1e-8
-    traj = simulate(np.full(500, g), optimizer=optimizer, lr=lr, eps=eps, beta1=0.9, beta2=0.999)
-    np.testing.assert_allclose(traj.m_hat, g, rtol=1e-13)
-    np.testing.assert_allclose(traj.v_hat, g * g, rtol=1e-12)
-    np.testing.assert_allclose(traj.sqrt_v_hat, abs(g), rtol=1e-12)
-    np.testing.assert_allclose(traj.step, lr * g / (abs(g) + eps), rtol=1e-12)
-    np.testing.assert_allclose(traj.theta, -lr * g / (abs(g) + eps) * np.arange(1, 501), rtol=1e-12)
+    """g_t = g for all t  =>  m_hat_t = g, v_hat_t = g**2 and step = lr*g/(|g|+eps) from t = 1.
+
+    Tolerances: the rounding-error bounds of tests/error_bounds.py against exact arithmetic
+    (``power_ulps=1``), plus the few roundings of the expected expression.
+    """
+    lr, eps, iterations = 0.03, 1e-8, 500
+    gradients = np.full(iterations, g)
+    traj = simulate(gradients, optimizer=optimizer, lr=lr, eps=eps, beta1=0.9, beta2=0.999)
+    bounds = trajectory_bounds(gradients, traj.theta, optimizer=optimizer, lr=lr, eps=eps, power_ulps=1)
+    step = lr * g / (abs(g) + eps)
+    assert_within(traj.m_hat, np.full(iterations, g), bounds["m_hat"][:, 0], what="m_hat")
+    assert_within(traj.sqrt_v_hat, np.full(iterations, abs(g)), bounds["sqrt_v_hat"][:, 0], what="sqrt_v_hat")
+    v_hat_bound = 2 * abs(g) * bounds["sqrt_v_hat"][:, 0] + 2 * U * g * g  # v_hat = sqrt_v_hat**2, rounded
+    assert_within(traj.v_hat, np.full(iterations, g * g), v_hat_bound, what="v_hat")
+    assert_within(traj.step, np.full(iterations, step), bounds["step"][:, 0] + 4 * U * abs(step), what="step")
+    expected_theta = -step * np.arange(1, iterations + 1)
+    assert_within(
+        traj.theta, expected_theta, bounds["theta"][:, 0] + 5 * U * abs(expected_theta), what="theta"
+    )
 
 
 def test_without_bias_correction_moments_start_at_zero():
     """Bias correction off: m_hat_t = (1 - beta1**t) * g for a constant g (the bias the correction undoes)."""
     t = np.arange(1, 101)
-    traj = simulate(np.full(100, 2.0), beta1=0.9, beta2=0.99, bias_correction=False)
-    np.testing.assert_allclose(traj.m_hat, 2.0 * (1 - 0.9**t), rtol=1e-12)
-    np.testing.assert_allclose(traj.v_hat, 4.0 * (1 - 0.99**t), rtol=1e-12)
+    g = np.full(100, 2.0)
+    traj = simulate(g, beta1=0.9, beta2=0.99, bias_correction=False)
+    bounds = trajectory_bounds(g, traj.theta, beta1=0.9, beta2=0.99, bias_correction=False, power_ulps=1)
+    expected_m = 2.0 * (1 - 0.9 ** t.astype(float))  # pow within 1 ulp, then two roundings
+    assert_within(traj.m_hat, expected_m, bounds["m_hat"][:, 0] + 4 * U * 2.0, what="m_hat")
+    expected_v = 4.0 * (1 - 0.99 ** t.astype(float))
+    v_bound = 2 * np.sqrt(expected_v) * bounds["sqrt_v_hat"][:, 0] + 4 * U * 4.0
+    assert_within(traj.v_hat, expected_v, v_bound, what="v_hat")
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))

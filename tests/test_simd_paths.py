@@ -1,0 +1,56 @@
+"""The numeric tests once more, with NumPy's AVX-512 kernels switched off, in a subprocess.
+
+NumPy picks SIMD kernels per CPU at import time, and some of them (its AVX-512 ``power``, for one)
+round differently from the C library. The suite runs as dispatched on this machine; this test runs
+the numeric part again with ``NPY_DISABLE_CPU_FEATURES`` naming every AVX-512 target this CPU has,
+so both code paths are exercised on an AVX-512 machine (on one without, both runs take the AVX2 path).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+TESTS = Path(__file__).parent
+NUMERIC_TESTS = [
+    "test_torch_golden.py",
+    "test_recurrence.py",
+    "test_reference_loop.py",
+    "test_closed_forms.py",
+]
+
+_FEATURES = """
+try:
+    from numpy._core import _multiarray_umath as umath
+except ImportError:  # numpy < 2
+    from numpy.core import _multiarray_umath as umath
+print(" ".join(f for f in umath.__cpu_dispatch__
+               if (f.startswith("AVX512") or f == "X86_V4") and umath.__cpu_features__.get(f)))
+"""
+
+
+def _avx512_targets(env: dict[str, str]) -> list[str]:
+    """The AVX-512 dispatch targets NumPy would use under ``env``."""
+    out = subprocess.run(
+        [sys.executable, "-c", _FEATURES], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.split()
+
+
+def test_numeric_tests_pass_with_avx512_kernels_off():
+    env = {key: value for key, value in os.environ.items() if key != "NPY_DISABLE_CPU_FEATURES"}
+    targets = _avx512_targets(env)
+    if targets:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(targets)
+        assert _avx512_targets(env) == [], "NumPy did not switch its AVX-512 kernels off"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *NUMERIC_TESTS],
+        cwd=TESTS,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout.splitlines()[-1]
