@@ -6,6 +6,7 @@ Bad input exits with status 2 and a single line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
@@ -185,15 +186,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         {"simulate": _run_simulate, "export": _run_export, "serve": _run_serve}[args.command](args)
+    except BrokenPipeError:  # `adamviz simulate ... | head`: the reader has all it wanted
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a command killed by the signal reports
     except UsageError as error:
         print(str(error).replace("\n", " "), file=sys.stderr)
         return 2
     except (ValueError, OSError) as error:
         print(f"adamviz: error: {error}".replace("\n", " "), file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `adamviz simulate ... | head`
-        return 0
     return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's final flush does not hit the closed pipe again
+    (the recipe in Python's documentation of SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

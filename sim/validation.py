@@ -6,17 +6,13 @@ import math
 import numbers
 
 
-def _describe(value: object) -> str:
-    return repr(value) if not isinstance(value, float) else f"{value!r}"
-
-
 def check_int(name: str, value: object, low: int, high: int) -> int:
     """Return ``value`` as an int if it is an integer in [low, high]; else raise ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise ValueError(f"{name} must be an integer in [{low}, {high}]; got {_describe(value)}")
+            raise ValueError(f"{name} must be an integer in [{low}, {high}]; got {value!r}")
     if not low <= value <= high:
         raise ValueError(f"{name} must be an integer in [{low}, {high}]; got {value}")
     return int(value)
@@ -24,7 +20,7 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
 
 def _as_float(name: str, value: object, allowed: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number {allowed}; got {_describe(value)}")
+        raise ValueError(f"{name} must be a number {allowed}; got {value!r}")
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number {allowed}; got {number}")

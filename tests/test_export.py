@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from adamviz.app.cli import main
@@ -199,7 +198,8 @@ def test_console_script_writes_the_file(tmp_path):
         ["adamviz", "export", str(out), "--resources", "cdn"], capture_output=True, text=True
     )
     assert done.returncode == 0 and out.exists() and "wrote" in done.stdout
-    assert np.isfinite(out.stat().st_size)
+    assert f"wrote {out} ({out.stat().st_size:,} bytes)" in done.stdout
+    assert 50_000 < out.stat().st_size <= 150_000  # the README's budget for a cdn file
 
 
 @pytest.mark.browser
