@@ -14,6 +14,7 @@ from typing import NoReturn, TextIO
 import numpy as np
 
 from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
+from adamviz.sim.validation import rejection
 
 from .settings import DEFAULT_SCENARIOS, ExplorerSettings
 
@@ -118,8 +119,8 @@ def _run_simulate(args: argparse.Namespace) -> None:
         if args.iterations is not None:
             if not 1 <= args.iterations <= len(gradients):
                 raise ValueError(
-                    f"--iterations must be in [1, {len(gradients)}] for {args.gradients}; "
-                    f"got {args.iterations}"
+                    rejection("--iterations", args.iterations, f"an integer in [1, {len(gradients)}]")
+                    + f" (the length of {args.gradients})"
                 )
             gradients = gradients[: args.iterations]
     trajectory = simulate(

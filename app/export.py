@@ -8,6 +8,7 @@ regenerates every seeded stream itself, so the file holds no data arrays at all:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -81,7 +82,7 @@ def explorer_html(settings: ExplorerSettings | None = None, resources: Resources
         template_variables={
             "body_class": f"av-{settings.theme}",
             "page_style": PAGE_STYLE,
-            "adamviz_js": _script_tags(resources),
+            "bokehjs_tags": _script_tags(resources),
         },
     )
     return page
@@ -109,6 +110,27 @@ _CDN_LOADER = """(function () {
 })();"""
 
 
+_RELOCATE = """(function () {
+  // The same snippet may be pasted twice into one post: give this copy's element an id of its own,
+  // so that each copy renders into its own place (the script runs right after its element).
+  const holder = document.currentScript.previousElementSibling;
+  const target = holder.id + "-" + Math.random().toString(36).slice(2, 10);
+  holder.id = target;
+  %(code)s
+})();"""
+
+
+def _relocatable(embed_js: str, div: str) -> str:
+    """Bokeh's embed code with its target element's id replaced by the variable ``target``."""
+    element_id = re.search(r'id="([^"]+)"', div).group(1)
+    quoted = json.dumps(element_id)
+    if embed_js.count(quoted) != 1:
+        raise RuntimeError(
+            f"unexpected Bokeh embed code: element id {quoted} found {embed_js.count(quoted)} times"
+        )
+    return embed_js.replace(quoted, "target")
+
+
 def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resources = "cdn") -> str:
     """An HTML fragment for a blog post: paste it into a page; several fragments may share one page.
 
@@ -120,15 +142,15 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
     settings = settings or ExplorerSettings()
     layout = explorer_document(settings).roots[0]
     urls, sources = bokeh_scripts(resources)
+    embed_js, div = components(layout, wrap_script=False)
+    embed_js = _relocatable(embed_js, div)
     if resources == "cdn":
-        embed_js, div = components(layout, wrap_script=False)
         bundles = ", ".join(
             f"[() => {present}, {json.dumps(url)}]" for present, url in zip(BUNDLE_PRESENT, urls, strict=True)
         )
         loader = _CDN_LOADER % {"bundles": f"[{bundles}]", "embed": embed_js}
-        body = f"{div}\n<script>{loader}</script>"
+        body = f"{div}\n<script>{_RELOCATE % {'code': loader}}</script>"
     else:
-        script, div = components(layout, wrap_script=True)
         guards = [
             f"<script type='text/plain'>{code}</script>"
             "<script>(function (holder) { if (!("
@@ -138,7 +160,7 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
             "(document.currentScript.previousElementSibling);</script>"
             for present, code in zip(BUNDLE_PRESENT, sources, strict=True)
         ]
-        body = "\n".join(guards) + f"\n{div}\n{script}"
+        body = "\n".join(guards) + f"\n{div}\n<script>{_RELOCATE % {'code': embed_js}}</script>"
     return (
         "<!-- adamviz explorer: paste anywhere in a page; several may share one page -->\n"
         f"<div class='adamviz-snippet'>\n{body}\n</div>\n"
@@ -166,7 +188,7 @@ _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title>
 {{ page_style }}
-{{ adamviz_js }}
+{{ bokehjs_tags }}
 </head>
 <body class="{{ body_class }}">
 <main class="av-page">

@@ -37,20 +37,15 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from adamviz.sim import STREAMS
+from adamviz.sim import stream_shapes
 
 from . import text
-from .assets import asset_text, engine_source
-from .settings import ExplorerSettings, browser_spec, browser_values
+from .browser_code import explorer_script, stylesheet
+from .palette import PLOT
+from .settings import SLIDERS, ExplorerSettings, browser_spec, browser_values
 
-# Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-BLUE = "#0072B2"
-ORANGE = "#E69F00"
-GREEN = "#009E73"
-PURPLE = "#CC79A7"
-GREY = "#8C8C8C"
-INK = "#333333"
-INK_ON_DARK = "#c9d1d9"
+BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
+GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
 
 WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 """Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
@@ -59,27 +54,8 @@ SLOT = "<div class='av-slot'></div>"
 """Divs the browser rewrites every frame hold a slot that explorer.js writes into directly."""
 LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
 
-WIDGET_LABELS = {
-    "iteration": "Iteration",
-    "speed": "Speed (iterations/s)",
-    "lr": "Learning rate η",
-    "beta1": "β₁ (memory of m̂)",
-    "beta2": "β₂ (memory of √v̂)",
-    "eps": "ε",
-    "iterations": "Iterations",
-    "seed": "Seed",
-    "bias_correction": "Bias correction",
-}
-"""Each control's name, shown as its title and given to screen readers as its accessible label."""
-
-SLIDER_TRANSFORMS = {
-    "lr": "log10",
-    "eps": "log10",
-    "iterations": "log10int",
-    "beta1": "window",
-    "beta2": "window",
-}
-"""How a slider's position maps to its setting (mirrored in explorer.js ``AdamViz.sliderValue``)."""
+SLIDER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations")
+"""The advanced settings shown as transformed sliders (settings.SLIDERS says how each moves)."""
 
 
 @dataclass
@@ -138,7 +114,7 @@ def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> fi
 
 
 def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_theta: Range1d) -> Card:
-    title, explanation = text.CARD_TEXT.get(name, (name.title(), STREAMS[name].description))
+    title, explanation = text.CARD_TEXT[name]
     grad, line, ghost = (
         _empty("g"),
         _empty("m_hat", "sqrt_v_hat", "scale", "theta"),
@@ -215,19 +191,21 @@ def _slider_position(transform: str, value: float) -> float:
     return math.log10(value)
 
 
-def _call(instance_id: str, call: str) -> CustomJS:
-    """A callback that calls ``call`` (e.g. ``step(1)``) on this explorer, once it is mounted."""
+def _call(call: str) -> CustomJS:
+    """A callback that calls ``call`` (e.g. ``step(1)``) on the explorer the widget belongs to, once
+    it is mounted (``cb_obj`` is the widget, or for a button click the event, whose origin is the button)."""
     return CustomJS(
-        code=f"const e = window.AdamViz && window.AdamViz.instance({json.dumps(instance_id)}); if (e) e.{call};"
+        code=f"const e = window.AdamViz && window.AdamViz.instanceOf(cb_obj.origin || cb_obj); if (e) e.{call};"
     )
 
 
-def _on_widget(instance_id: str, name: str, attribute: str) -> CustomJS:
-    return _call(instance_id, f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
+def _on_widget(name: str, attribute: str) -> CustomJS:
+    return _call(f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
 
 
-def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, Any], LayoutDOM]:
+def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
     spec = browser_spec()
+    label = {name: entry["label"] for name, entry in spec.items()}
     widgets: dict[str, Any] = {
         "play": Button(label="▶ Play", button_type="primary", width=96, css_classes=["av-play"]),
         "back": Button(label="◀ Back", width=80, css_classes=["av-back"]),
@@ -237,8 +215,8 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             start=0,
             end=settings.iterations - 1,
             value=settings.iteration,
-            step=1,
-            title=WIDGET_LABELS["iteration"],
+            step=SLIDERS["iteration"].step,
+            title=ExplorerSettings.param.iteration.label,
             sizing_mode="stretch_width",
             min_width=200,
             css_classes=["av-iteration"],
@@ -247,21 +225,21 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
             start=spec["speed"]["min"],
             end=spec["speed"]["max"],
             value=settings.speed,
-            step=1,
-            title=WIDGET_LABELS["speed"],
+            step=SLIDERS["speed"].step,
+            title=label["speed"],
             width=200,
             css_classes=["av-speed"],
         ),
     }
-    steps = {"lr": 0.05, "eps": 0.25, "iterations": 0.01, "beta1": 0.01, "beta2": 0.01}
-    for name, transform in SLIDER_TRANSFORMS.items():
+    for name in SLIDER_SETTINGS:
         low, high = spec[name]["min"], spec[name]["max"]
+        transform = SLIDERS[name].transform
         widgets[name] = Slider(
             start=_slider_position(transform, low),
             end=_slider_position(transform, high),
-            step=steps[name],
+            step=SLIDERS[name].step,
             value=_slider_position(transform, getattr(settings, name)),
-            title=WIDGET_LABELS[name],
+            title=label[name],
             format=_slider_formatter(transform),
             width=250,
             css_classes=[f"av-{name}"],
@@ -271,7 +249,7 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
         low=spec["seed"]["min"],
         high=spec["seed"]["max"],
         mode="int",
-        title=WIDGET_LABELS["seed"],
+        title=label["seed"],
         width=130,
         css_classes=["av-seed"],
     )
@@ -284,14 +262,14 @@ def _controls(settings: ExplorerSettings, instance_id: str) -> tuple[dict[str, A
         css_classes=["av-window"],
     )
 
-    widgets["play"].js_on_event("button_click", _call(instance_id, "toggle()"))
-    widgets["back"].js_on_event("button_click", _call(instance_id, "step(-1)"))
-    widgets["step"].js_on_event("button_click", _call(instance_id, "step(1)"))
-    widgets["reset"].js_on_event("button_click", _call(instance_id, "reset()"))
-    for name in ("iteration", "speed", "seed", *SLIDER_TRANSFORMS):
-        widgets[name].js_on_change("value", _on_widget(instance_id, name, "value"))
-    widgets["bias_correction"].js_on_change("active", _on_widget(instance_id, "bias_correction", "active"))
-    widgets["window_mode"].js_on_change("active", _on_widget(instance_id, "window_mode", "active"))
+    widgets["play"].js_on_event("button_click", _call("toggle()"))
+    widgets["back"].js_on_event("button_click", _call("step(-1)"))
+    widgets["step"].js_on_event("button_click", _call("step(1)"))
+    widgets["reset"].js_on_event("button_click", _call("reset()"))
+    for name in ("iteration", "speed", "seed", *SLIDER_SETTINGS):
+        widgets[name].js_on_change("value", _on_widget(name, "value"))
+    widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
+    widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
 
     transport = Row(
         widgets["play"],
@@ -323,15 +301,14 @@ def _darken(layout: LayoutDOM) -> None:
         elif isinstance(model, Span) and model.line_color == INK:
             model.line_color = INK_ON_DARK
         elif isinstance(model, Grid):
-            model.grid_line_color = "#30363d"
+            model.grid_line_color = PLOT["grid_on_dark"]
 
 
 @dataclass
 class ExplorerModels:
-    """A built explorer: its root layout and the callback that brings it to life in the page."""
+    """A built explorer: its root layout (which brings itself to life in the page once laid out)."""
 
     layout: LayoutDOM
-    boot: CustomJS
     instance_id: str
     state_sink: TextInput
 
@@ -345,7 +322,7 @@ def build_explorer(
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_scale, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_scale, y_theta) for name in settings.scenarios]
-    widgets, controls = _controls(settings, instance_id)
+    widgets, controls = _controls(settings)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -366,10 +343,10 @@ def build_explorer(
     help_overlay = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-help-box"])
     previous_slide = Button(label="◀ Previous slide", width=150, css_classes=["av-prev-slide"])
     next_slide = Button(label="Next slide ▶", width=150, button_type="primary", css_classes=["av-next-slide"])
-    previous_slide.js_on_event("button_click", _call(instance_id, "showSlide((e.slide || 0) - 1)"))
-    next_slide.js_on_event("button_click", _call(instance_id, "showSlide((e.slide || 0) + 1)"))
+    previous_slide.js_on_event("button_click", _call("lecture.next(-1)"))
+    next_slide.js_on_event("button_click", _call("lecture.next(1)"))
     help_button = Button(label="? Keys", width=90, css_classes=["av-help-button"])
-    help_button.js_on_event("button_click", _call(instance_id, "toggleHelp()"))
+    help_button.js_on_event("button_click", _call("lecture.toggleHelp()"))
     lecture_bar = Column(
         Row(previous_slide, next_slide, help_button, styles=WRAP),
         deck,
@@ -413,25 +390,23 @@ def build_explorer(
         "defaults": browser_values(settings),
         "initial": {"iteration": settings.iteration},
         "scenarios": list(settings.scenarios),
-        "shapes": {name: {} for name in settings.scenarios},
-        "fromSlider": SLIDER_TRANSFORMS,
-        "url": True,
+        "shapes": {name: stream_shapes(name) for name in settings.scenarios},
         "autoplay": settings.autoplay,
         "lecture": settings.lecture,
         "deck": text.DECK,
-        "labels": WIDGET_LABELS,
+        "iterationLabel": ExplorerSettings.param.iteration.label,
     }
     boot = CustomJS(
         args={"models": browser_models, "config": config},
-        code=engine_source() + "\nwindow.AdamViz.mount(models, config);",
+        code=explorer_script() + "\nwindow.AdamViz.mount(models, config);",
     )
     cards[0].figures[0].js_on_change("inner_width", boot)  # fires once the first figure is laid out
     if settings.theme == "dark":
         _darken(layout)
-    sheet = InlineStyleSheet(css=asset_text("adamviz.css"))
+    sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
     for model in layout.references():
         model.syncable = model is state_sink
         if isinstance(model, (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup)):
             model.stylesheets = [sheet]
-    return ExplorerModels(layout, boot, instance_id, state_sink)
+    return ExplorerModels(layout, instance_id, state_sink)

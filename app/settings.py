@@ -6,32 +6,53 @@ a slider and a CLI flag are all checked against one table.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import param
 
 from adamviz.sim import SEED_MAX, STREAMS
+from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 
 
 class ExplorerSettings(param.Parameterized):
-    """What one explorer shows when it opens."""
+    """What one explorer shows when it opens — the one table of settings.
 
-    lr = param.Number(0.01, bounds=(1e-4, 1.0), doc="Learning rate η (log slider).")
+    Every browser setting's name (also its URL key and ``set()`` key), bounds, default and label live
+    here; :data:`SLIDERS` adds how a slider moves. :func:`browser_spec` hands all of it to the page.
+    """
+
+    lr = param.Number(0.01, bounds=(1e-4, 1.0), label="Learning rate η", doc="Learning rate η (log slider).")
     beta1 = param.Number(
-        0.9, bounds=(0.0, 0.9999), doc="First-moment decay β₁; averages over ~1/(1−β₁) steps."
+        0.9,
+        bounds=(0.0, 0.9999),
+        label="β₁ (memory of m̂)",
+        doc="First-moment decay β₁; averages over ~1/(1−β₁) steps.",
     )
-    beta2 = param.Number(0.999, bounds=(0.0, 0.9999), doc="Second-moment decay β₂.")
-    eps = param.Number(1e-8, bounds=(1e-12, 1.0), doc="ε, added to √v̂ in the denominator.")
-    iterations = param.Integer(200, bounds=(10, 10_000), doc="Steps simulated per scenario.")
-    seed = param.Integer(0, bounds=(0, SEED_MAX), doc="Seed of every scenario's gradient stream.")
-    bias_correction = param.Boolean(True, doc="Divide the moments by 1 − βᵗ.")
-    speed = param.Number(20.0, bounds=(1.0, 120.0), doc="Playback speed in iterations per second.")
+    beta2 = param.Number(
+        0.999, bounds=(0.0, 0.9999), label="β₂ (memory of √v̂)", doc="Second-moment decay β₂."
+    )
+    eps = param.Number(1e-8, bounds=(1e-12, 1.0), label="ε", doc="ε, added to √v̂ in the denominator.")
+    iterations = param.Integer(
+        200, bounds=(10, 10_000), label="Iterations", doc="Steps simulated per scenario."
+    )
+    seed = param.Integer(
+        0, bounds=(0, SEED_MAX), label="Seed", doc="Seed of every scenario's gradient stream."
+    )
+    bias_correction = param.Boolean(True, label="Bias correction", doc="Divide the moments by 1 − βᵗ.")
+    speed = param.Number(
+        20.0,
+        bounds=(1.0, 120.0),
+        label="Speed (iterations/s)",
+        doc="Playback speed in iterations per second.",
+    )
     window = param.Integer(
-        40, bounds=(0, 1000), doc="Iterations shown (the last K); 0 shows the whole history."
+        40, bounds=(0, 1000), label="Window", doc="Iterations shown (the last K); 0 shows the whole history."
     )
-    iteration = param.Integer(0, doc="Iteration shown first (counts from 0; checked against iterations).")
+    iteration = param.Integer(
+        0, label="Iteration", doc="Iteration shown first (counts from 0; checked against iterations)."
+    )
     autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
     scenarios = param.ListSelector(
         default=list(DEFAULT_SCENARIOS), objects=list(STREAMS), doc="Streams shown, one card each."
@@ -44,8 +65,35 @@ class ExplorerSettings(param.Parameterized):
     def _keep_iteration_in_range(self) -> None:
         if not 0 <= self.iteration <= self.iterations - 1:
             raise ValueError(
-                f"iteration must be an integer in [0, {self.iterations - 1}]; got {self.iteration!r}"
+                range_rejection("iteration", self.iteration, "an integer", 0, self.iterations - 1)
             )
+
+
+class Slider(NamedTuple):
+    """How a setting's slider moves: ``transform`` maps the slider's position to the value
+    (``log10``: 10^x; ``log10int``: round(10^x); ``window``: β = 1 − 10^−x, the averaging window
+    1/(1−β) on a log scale; ``linear``: x itself) in steps of ``step`` slider units."""
+
+    transform: str
+    step: float
+
+
+SLIDERS = {
+    "lr": Slider("log10", 0.05),
+    "beta1": Slider("window", 0.01),
+    "beta2": Slider("window", 0.01),
+    "eps": Slider("log10", 0.25),
+    "iterations": Slider("log10int", 0.01),
+    "speed": Slider("linear", 1.0),
+    "iteration": Slider("linear", 1.0),
+}
+"""The settings shown as sliders (the others are a number box, a checkbox and a toggle)."""
+
+
+def range_rejection(name: str, value: Any, kind: str, low: float, high: float) -> str:
+    """The message for a setting outside its closed range (the page's settings.js says the same)."""
+    shown = (lambda x: str(int(x))) if kind == "an integer" else (lambda x: f"{x:g}")
+    return rejection(name, value, f"{kind} in [{shown(low)}, {shown(high)}]")
 
 
 BROWSER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations", "seed", "bias_correction", "speed", "window")
@@ -53,20 +101,23 @@ BROWSER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations", "seed", "bias_c
 
 
 def browser_spec() -> dict[str, dict[str, Any]]:
-    """Each browser setting's kind and bounds, for validation in the page."""
+    """Each browser setting as the page needs it: kind, bounds, default, label, slider.
+
+    The page validates, labels, builds its URL and moves its sliders from this alone.
+    """
     spec: dict[str, dict[str, Any]] = {}
     for name in BROWSER_SETTINGS:
         parameter = ExplorerSettings.param[name]
+        entry: dict[str, Any] = {"label": parameter.label, "default": parameter.default}
         if isinstance(parameter, param.Boolean):
-            spec[name] = {"kind": "bool"}
+            entry["kind"] = "bool"
         else:
             low, high = parameter.bounds
-            spec[name] = {
-                "kind": "number",
-                "min": low,
-                "max": high,
-                "integer": isinstance(parameter, param.Integer),
-            }
+            integer = isinstance(parameter, param.Integer)
+            entry.update(kind="number", min=low, max=high, integer=integer)
+        if name in SLIDERS:
+            entry.update(transform=SLIDERS[name].transform, step=SLIDERS[name].step)
+        spec[name] = entry
     return spec
 
 
@@ -87,12 +138,9 @@ def checked_settings(**values: Any) -> ExplorerSettings:
             low, high, integer = spec[name]["min"], spec[name]["max"], spec[name]["integer"]
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
             if not ok or (integer and float(value) != int(value)):
-                kind, shown = (
-                    ("an integer", (int(low), int(high)))
-                    if integer
-                    else ("a number", (f"{low:g}", f"{high:g}"))
+                raise ValueError(
+                    range_rejection(name, value, "an integer" if integer else "a number", low, high)
                 )
-                raise ValueError(f"{name} must be {kind} in [{shown[0]}, {shown[1]}]; got {value!r}")
     unknown = [name for name in values.get("scenarios", []) if name not in STREAMS]
     if unknown:
         raise ValueError(f"scenarios must be among {', '.join(STREAMS)}; got {', '.join(unknown)}")

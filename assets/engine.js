@@ -1,7 +1,7 @@
 /* adamviz engine: the browser's copy of adamviz.sim — seeded streams and the Adam step.
  *
- * Pure functions, no DOM. Loaded before assets/explorer.js; both define parts of one global,
- * `AdamViz`, so that a page holding several explorers (or the same snippet twice) loads it once.
+ * Pure functions, no DOM, no Bokeh: tests/test_engine_node.py runs this file alone in Node and
+ * compares it with NumPy. In a page it becomes `AdamViz.engine`; in Node, `module.exports`.
  *
  * Streams are bit-identical to NumPy: `Generator(Philox(key=seed)).uniform(low, high, n)` is
  * Philox4x64-10 (Salmon et al., 2011) with the counter incremented before each block of four
@@ -56,24 +56,66 @@
     return out;
   }
 
-  /** The registry of adamviz.sim.streams, with the same shape parameters and defaults. */
+  /**
+   * The registry of adamviz.sim.streams. Shape parameters have no defaults here: the page receives
+   * them from adamviz.sim (`stream_shapes`), so the two sides cannot disagree.
+   */
   const STREAMS = {
-    consistent(n, seed, { mean = 1.0, noise = 0.5 } = {}) {
+    consistent(n, seed, { mean, noise }) {
       const noiseDraws = uniform(seed, -noise, noise, n);
       return noiseDraws.map((u) => mean + u);
     },
-    noisy(n, seed, { noise = 1.2 } = {}) {
+    noisy(n, seed, { noise }) {
       return uniform(seed, -noise, noise, n);
     },
-    reversal(n, seed, { amplitude = 1.0, flip_every = 50, noise = 0.15 } = {}) {
+    reversal(n, seed, { amplitude, flip_every: flipEvery, noise }) {
       const noiseDraws = uniform(seed, -noise, noise, n);
-      return noiseDraws.map((u, t) => (Math.floor(t / flip_every) % 2 === 0 ? amplitude : -amplitude) + u);
+      return noiseDraws.map((u, t) => (Math.floor(t / flipEvery) % 2 === 0 ? amplitude : -amplitude) + u);
     },
   };
 
   function stream(name, n, seed, shape) {
-    if (!(name in STREAMS)) throw new Error(`unknown stream ${name}`);
+    if (!Object.hasOwn(STREAMS, name)) throw new Error(`unknown stream ${JSON.stringify(name)}`);
+    for (const [key, value] of Object.entries(shape)) {
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`${name}: shape parameter ${key} must be a finite number`);
+    }
     return STREAMS[name](n, seed, shape);
+  }
+
+  /* Double-double arithmetic (Dekker 1971): a value hi + lo carried to ~106 bits. */
+  const SPLITTER = 134217729; // 2**27 + 1
+  function split(a) {
+    const c = SPLITTER * a;
+    const hi = c - (c - a);
+    return [hi, a - hi];
+  }
+  /** a * b exactly, as [product rounded, its rounding error]. */
+  function twoProduct(a, b) {
+    const p = a * b;
+    const [ah, al] = split(a);
+    const [bh, bl] = split(b);
+    return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
+  }
+
+  /**
+   * beta**t for t = 1..n, each correctly rounded (up to ties closer than 2**-40 ulp): a running
+   * double-double product, whose error after t steps is ~t * 2**-104. The C library's pow that torch
+   * and adamviz.sim use is correctly rounded in all but ~0.1% of these powers (within 1 ulp then);
+   * V8's Math.pow is off by an ulp in ~10% — which, near beta = 0.9999, moves 1 - beta**t by 1e-12.
+   */
+  function powers(beta, n) {
+    const out = new Float64Array(n);
+    let hi = 1;
+    let lo = 0;
+    for (let t = 0; t < n; t++) {
+      const [p, e] = twoProduct(hi, beta);
+      const tail = e + lo * beta;
+      hi = p + tail;
+      lo = tail - (hi - p);
+      out[t] = hi;
+      if (hi === 0) break;
+    }
+    return out;
   }
 
   /**
@@ -90,15 +132,16 @@
       scale: new Float64Array(n),
       theta: new Float64Array(n),
     };
+    const power1 = powers(beta1, n);
+    const power2 = powers(beta2, n);
     let m = 0;
     let v = 0;
     let moved = 0;
     for (let i = 0; i < n; i++) {
-      const t = i + 1;
       m = beta1 * m + (1 - beta1) * g[i];
       v = beta2 * v + (1 - beta2) * (g[i] * g[i]);
-      const mHat = correct ? m / (1 - Math.pow(beta1, t)) : m;
-      const sqrtVHat = correct ? Math.sqrt(v) / Math.sqrt(1 - Math.pow(beta2, t)) : Math.sqrt(v);
+      const mHat = correct ? m / (1 - power1[i]) : m;
+      const sqrtVHat = correct ? Math.sqrt(v) / Math.sqrt(1 - power2[i]) : Math.sqrt(v);
       const scale = mHat / (sqrtVHat + eps);
       moved += lr * scale;
       out.m_hat[i] = mHat;
@@ -109,5 +152,6 @@
     return out;
   }
 
-  AdamViz.engine = { philoxRaw, uniform, stream, adam, STREAMS: Object.keys(STREAMS) };
-})(typeof window !== "undefined" ? window : globalThis);
+  AdamViz.engine = { philoxRaw, uniform, stream, powers, adam, STREAMS: Object.keys(STREAMS) };
+  if (typeof module !== "undefined" && module.exports) module.exports = AdamViz.engine;
+})(globalThis);

@@ -1,7 +1,7 @@
 """adamviz.sim — seeded gradient streams and torch-exact optimizers in pure NumPy (no UI imports)."""
 
 from .optimizers import ADAM_FAMILY, OPTIMIZERS, Settings, simulate
-from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream
+from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream, stream_shapes
 from .trajectory import COLUMNS, Trajectory
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "Trajectory",
     "simulate",
     "stream",
+    "stream_shapes",
 ]

@@ -31,7 +31,7 @@ import numpy as np
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .streams import ITERATIONS_MAX
 from .trajectory import Trajectory
-from .validation import check_non_negative, check_positive, check_range
+from .validation import check_non_negative, check_positive, check_range, rejection
 
 OPTIMIZERS: dict[str, str] = {
     "sgd": "torch.optim.SGD(lr)",
@@ -84,7 +84,7 @@ def checked_gradients(gradients: object) -> np.ndarray:
     if g.ndim not in (1, 2):
         raise ValueError(f"gradients must have shape (iterations,) or (iterations, n_params); got {g.shape}")
     if not 1 <= g.shape[0] <= ITERATIONS_MAX:
-        raise ValueError(f"iterations must be in [1, {ITERATIONS_MAX}]; got {g.shape[0]}")
+        raise ValueError(rejection("iterations", g.shape[0], f"an integer in [1, {ITERATIONS_MAX}]"))
     if g.ndim == 2 and g.shape[1] == 0:
         raise ValueError("gradients must have at least one parameter column; got 0")
     if not np.isfinite(np.sum(g)):  # cheap; a sum can overflow, so look closer before refusing

@@ -91,6 +91,14 @@ STREAMS: dict[str, StreamSpec] = {
 ITERATIONS_MAX = 1_000_000
 
 
+def stream_shapes(name: str) -> dict[str, float]:
+    """The shape parameters of ``STREAMS[name]`` with their defaults (the page's streams take these)."""
+    if name not in STREAMS:
+        raise ValueError(f"stream must be one of {', '.join(STREAMS)}; got {name!r}")
+    parameters = inspect.signature(STREAMS[name].make).parameters.values()
+    return {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
+
+
 def stream(name: str, iterations: int, seed: int = 0, **shape: float) -> np.ndarray:
     """``STREAMS[name]`` drawn for ``iterations`` steps from seed ``seed`` (float64, shape (iterations,)).
 
@@ -99,10 +107,9 @@ def stream(name: str, iterations: int, seed: int = 0, **shape: float) -> np.ndar
     if name not in STREAMS:
         raise ValueError(f"stream must be one of {', '.join(STREAMS)}; got {name!r}")
     check_int("iterations", iterations, 1, ITERATIONS_MAX)
-    make = STREAMS[name].make
-    accepted = [p.name for p in inspect.signature(make).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    accepted = list(stream_shapes(name))
     for key, value in shape.items():
         if key not in accepted:
             raise ValueError(f"{name} has no shape parameter {key!r}; it takes: {', '.join(accepted)}")
         check_range(key, value, -1e6, 1e6)
-    return np.asarray(make(int(iterations), rng_for(seed), **shape), dtype=np.float64)
+    return np.asarray(STREAMS[name].make(int(iterations), rng_for(seed), **shape), dtype=np.float64)

@@ -6,11 +6,18 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "== installing Debian's chromium for the browser tests"
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)  # the browser tests
+command -v node >/dev/null 2>&1 || missing+=(nodejs)  # the engine's own tests and ESLint
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing Debian's ${missing[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+echo "== installing ESLint (tests/js/package-lock.json)"
+npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 echo "== installing adamviz with its test extra"
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
@@ -18,6 +25,9 @@ python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 echo "== ruff"
 python3 -m ruff check .
 python3 -m ruff format --check .
+
+echo "== eslint"
+tests/js/node_modules/.bin/eslint --config tests/js/eslint.config.mjs assets/ tests/js/
 
 echo "== pytest"
 python3 -m pytest -p no:cacheprovider "$@"

@@ -55,9 +55,29 @@ def test_current_settings_follow_the_page_report():
 
 def test_browser_spec_matches_the_settings_bounds():
     spec = browser_spec()
-    assert spec["beta1"] == {"kind": "number", "min": 0.0, "max": 0.9999, "integer": False}
-    assert spec["iterations"] == {"kind": "number", "min": 10, "max": 10_000, "integer": True}
-    assert spec["bias_correction"] == {"kind": "bool"}
+    assert spec["beta1"] == {
+        "kind": "number",
+        "min": 0.0,
+        "max": 0.9999,
+        "integer": False,
+        "default": 0.9,
+        "label": "β₁ (memory of m̂)",
+        "transform": "window",
+        "step": 0.01,
+    }
+    assert spec["iterations"] | {"label": None} == {
+        "kind": "number",
+        "min": 10,
+        "max": 10_000,
+        "integer": True,
+        "default": 200,
+        "label": None,
+        "transform": "log10int",
+        "step": 0.01,
+    }
+    assert spec["bias_correction"] == {"kind": "bool", "default": True, "label": "Bias correction"}
+    for name, entry in spec.items():  # every setting is labelled for sliders and screen readers
+        assert entry["label"] and entry["default"] == ExplorerSettings.param[name].default
 
 
 @pytest.mark.parametrize(

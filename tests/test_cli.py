@@ -122,9 +122,9 @@ def bad_inputs(tmp_path):
         np.lib.format.write_array(f, np.array([Exploit()], dtype=object), allow_pickle=True)
     (tmp_path / "g.txt").write_text("1\n")
     return [
-        (["simulate", "--stream", "noisy", "--beta1", "1.5"], "beta1 must be in [0, 1); got 1.5"),
-        (["simulate", "--stream", "noisy", "--eps", "-1"], "eps must be > 0; got -1.0"),
-        (["simulate", "--stream", "noisy", "--lr", "0"], "lr must be > 0; got 0.0"),
+        (["simulate", "--stream", "noisy", "--beta1", "1.5"], "beta1 must be a number in [0, 1); got 1.5"),
+        (["simulate", "--stream", "noisy", "--eps", "-1"], "eps must be a number > 0; got -1.0"),
+        (["simulate", "--stream", "noisy", "--lr", "0"], "lr must be a number > 0; got 0.0"),
         (
             ["simulate", "--stream", "noisy", "--iterations", "0"],
             "iterations must be an integer in [1, 1000000]; got 0",
@@ -177,7 +177,9 @@ def test_console_script_exit_status_and_no_panel_import(tmp_path):
         text=True,
         check=False,
     )
-    assert done.returncode == 2 and done.stderr == "adamviz: error: beta2 must be in [0, 1); got 2.0\n"
+    assert (
+        done.returncode == 2 and done.stderr == "adamviz: error: beta2 must be a number in [0, 1); got 2.0\n"
+    )
     code = (
         "import sys; from adamviz.app.cli import main; main(['simulate', '--stream', 'noisy', '--out', "
         f"{str(tmp_path / 'o.csv')!r}]); print(sorted(m for m in ('panel', 'bokeh') if m in sys.modules))"

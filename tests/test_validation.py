@@ -10,17 +10,17 @@ from adamviz.sim import simulate
 G = np.linspace(-1, 1, 20)
 
 INVALID = [
-    ({"beta1": 1.0}, "beta1 must be in [0, 1); got 1.0"),
-    ({"beta1": -0.1}, "beta1 must be in [0, 1); got -0.1"),
-    ({"beta2": 1.5}, "beta2 must be in [0, 1); got 1.5"),
-    ({"beta2": float("nan")}, "beta2 must be a finite number in [0, 1); got nan"),
-    ({"eps": 0.0}, "eps must be > 0; got 0.0"),
-    ({"eps": -1e-8}, "eps must be > 0; got -1e-08"),
-    ({"lr": 0.0}, "lr must be > 0; got 0.0"),
-    ({"lr": float("inf")}, "lr must be a finite number > 0; got inf"),
+    ({"beta1": 1.0}, "beta1 must be a number in [0, 1); got 1.0"),
+    ({"beta1": -0.1}, "beta1 must be a number in [0, 1); got -0.1"),
+    ({"beta2": 1.5}, "beta2 must be a number in [0, 1); got 1.5"),
+    ({"beta2": float("nan")}, "beta2 must be a number in [0, 1); got nan"),
+    ({"eps": 0.0}, "eps must be a number > 0; got 0.0"),
+    ({"eps": -1e-8}, "eps must be a number > 0; got -1e-08"),
+    ({"lr": 0.0}, "lr must be a number > 0; got 0.0"),
+    ({"lr": float("inf")}, "lr must be a number > 0; got inf"),
     ({"lr": "0.1"}, "lr must be a number > 0; got '0.1'"),
-    ({"weight_decay": -1.0}, "weight_decay must be >= 0; got -1.0"),
-    ({"momentum": 1.0}, "momentum must be in [0, 1); got 1.0"),
+    ({"weight_decay": -1.0}, "weight_decay must be a number >= 0; got -1.0"),
+    ({"momentum": 1.0}, "momentum must be a number in [0, 1); got 1.0"),
     (
         {"optimizer": "lion"},
         "optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw; got 'lion'",
@@ -57,7 +57,7 @@ def test_edge_of_range_is_valid(settings):
 @pytest.mark.parametrize(
     ("gradients", "message"),
     [
-        ([], "iterations must be in [1, 1000000]; got 0"),
+        ([], "iterations must be an integer in [1, 1000000]; got 0"),
         ([1.0, float("nan"), 2.0], "gradients must be finite; step t=2 holds"),
         ([[1.0, 2.0], [float("inf"), 0.0]], "gradients must be finite; step t=2 holds"),
         (
@@ -65,7 +65,7 @@ def test_edge_of_range_is_valid(settings):
             "gradients must have shape (iterations,) or (iterations, n_params); got (2, 2, 2)",
         ),
         (["a", "b"], "gradients must be numeric"),
-        (np.zeros(1_000_001), "iterations must be in [1, 1000000]; got 1000001"),
+        (np.zeros(1_000_001), "iterations must be an integer in [1, 1000000]; got 1000001"),
     ],
 )
 def test_invalid_gradients_are_named(gradients, message):

@@ -1,0 +1,69 @@
+"""The one palette: every colour the plots draw and the page's text uses, defined once.
+
+The plots take :data:`PLOT` directly; the stylesheet reads the same colours as CSS custom properties
+(:func:`css_variables`), so an HTML legend key and the line it names cannot drift apart.
+Okabe–Ito hues: distinguishable with every common colour-vision deficiency.
+"""
+
+from __future__ import annotations
+
+PLOT = {
+    "m_hat": "#0072B2",  # blue
+    "sqrt_v_hat": "#E69F00",  # orange
+    "scale": "#009E73",  # green
+    "theta": "#CC79A7",  # purple
+    "gradient": "#8C8C8C",  # grey
+    "ink": "#333333",
+    "ink_on_dark": "#c9d1d9",
+    "grid_on_dark": "#30363d",
+}
+"""Colours drawn on the canvases, by what they draw."""
+
+TEXT = {
+    "light": {
+        "blue": "#0072b2",
+        "orange": "#8f5500",  # the plot's orange, darkened for >= 4.5:1 contrast on the page
+        "green": "#00745a",
+        "ink": "#1f2328",
+        "muted": "#57606a",
+        "card": "#ffffff",
+        "page": "#f6f8fa",
+        "line": "#d0d7de",
+        "focus": "#0969da",
+        "highlight": "#fff3b0",  # behind ε in a readout when ε dominates the denominator
+        "highlight-ink": "#5c4500",
+        "error-line": "#cf222e",
+        "error-fill": "#ffebe9",
+        "error-ink": "#82071e",
+        "primary": "#0b5cad",  # the Play button
+    },
+    "dark": {
+        "blue": "#56b4e9",
+        "orange": "#e69f00",
+        "green": "#3ccfa0",
+        "ink": "#e6edf3",
+        "muted": "#9da7b3",
+        "card": "#161b22",
+        "page": "#0d1117",
+        "line": "#30363d",
+        "focus": "#58a6ff",
+    },
+    "lecture": {"ink": "#000000", "muted": "#1a1a1a", "page": "#ffffff", "card": "#ffffff"},
+}
+"""Colours of the page's text and surfaces per theme (lecture mode: projector contrast)."""
+
+_SELECTORS = {
+    "light": ":host(.adamviz)",
+    "dark": ":host(.adamviz.av-theme-dark)",
+    "lecture": ":host(.adamviz.av-lecture)",
+}
+
+
+def css_variables() -> str:
+    """The palette as CSS custom properties: ``--av-plot-NAME`` for plot colours, ``--av-NAME`` for text."""
+    plot = "".join(f"--av-plot-{name.replace('_', '-')}: {colour};" for name, colour in PLOT.items())
+    blocks = [f"{_SELECTORS['light']} {{ {plot} }}"]
+    for theme, colours in TEXT.items():
+        body = "".join(f"--av-{name}: {colour};" for name, colour in colours.items())
+        blocks.append(f"{_SELECTORS[theme]} {{ {body} }}")
+    return "\n".join(blocks) + "\n"

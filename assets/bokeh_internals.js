@@ -1,0 +1,117 @@
+/* adamviz's every use of BokehJS internals, in one module.
+ *
+ * Bokeh's public API has no way to find a model's view, write into a Div without a relayout, skip
+ * its per-paint CSS lookups, or learn when a plot has repainted; the explorer needs each for speed or
+ * for knowing a frame is on screen. Each internal is named in INTERNALS, and `missing()` returns the
+ * names a running BokehJS lacks: tests/test_bokeh_internals.py fails with those names after a Bokeh
+ * upgrade instead of the explorer degrading silently. Pinned: bokeh >= 3.6, < 3.10 (pyproject.toml).
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.bokeh) return;
+
+  const index = () => global.Bokeh && global.Bokeh.index;
+
+  /** The view that renders `model` (the first, if a model is shown twice), or null. */
+  function viewOf(model) {
+    const views = index();
+    return (views && model && views.find_one(model)) || null;
+  }
+
+  /**
+   * Every internal, with a check that takes {plot, div} — a figure's model and a Div's model — and
+   * says whether this BokehJS still has it.
+   */
+  const INTERNALS = {
+    "Bokeh.index.find_one": () => Boolean(index()) && typeof index().find_one === "function",
+    "Bokeh.index.all_views": () => Boolean(index()) && typeof index().all_views === "function",
+    "PlotView.repaint": ({ plot }) => typeof (viewOf(plot) || {}).repaint === "function",
+    "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
+    "View.visuals[]._get_css_value": ({ plot }) => {
+      const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
+      return Boolean(withVisuals) && [...withVisuals.visuals].every((visual) => typeof visual._get_css_value === "function");
+    },
+    "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
+    "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof global.Element,
+    "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
+    "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
+  };
+
+  /** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). */
+  function missing(models) {
+    return Object.entries(INTERNALS)
+      .filter(([, present]) => {
+        try {
+          return !present(models);
+        } catch {
+          return true;
+        }
+      })
+      .map(([name]) => name);
+  }
+
+  /**
+   * Put `html` into a Div's `.av-slot` element directly. Setting a Bokeh Div's `text` costs a
+   * whole-document relayout (~30 ms here), far too slow for every frame; the slot's size is fixed by
+   * CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text` before the view exists.
+   */
+  function writeSlot(div, html) {
+    const view = viewOf(div);
+    const slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
+    if (slot) {
+      if (slot.innerHTML !== html) slot.innerHTML = html;
+    } else {
+      div.text = `<div class="av-slot">${html}</div>`;
+    }
+  }
+
+  /** The focusable controls inside a widget's view (slider handles, inputs), for accessible names. */
+  function controlsOf(widget) {
+    const view = viewOf(widget);
+    return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input")] : [];
+  }
+
+  /** Whether a DOM event happened inside the element that renders `model`. */
+  function eventWithin(model, event) {
+    const view = viewOf(model);
+    return Boolean(view && event.composedPath && event.composedPath().includes(view.el));
+  }
+
+  /**
+   * Bokeh 3.9 lets CSS variables (--bk-line-color, ...) override every visual property, so each glyph,
+   * axis and grid asks getComputedStyle for each property on every paint: a third of a frame's time
+   * here. The explorer sets no such variables, so its own views skip the lookup (instance-level, so any
+   * other Bokeh plot on the host page keeps the CSS behaviour).
+   */
+  function skipCssLookups(plotViews) {
+    const ours = new Set(plotViews);
+    const belongs = (view) => {
+      for (let v = view, depth = 0; v && depth < 6; v = v.parent, depth++) if (ours.has(v)) return true;
+      return false;
+    };
+    const noCss = () => "";
+    for (const plot of plotViews) {
+      const fontSize = plot.base_font_size; // also read from getComputedStyle on every text measurement
+      Object.defineProperty(plot, "base_font_size", { get: () => fontSize, configurable: true });
+    }
+    for (const view of index().all_views()) {
+      if (!view.visuals || !belongs(view)) continue;
+      for (const visual of view.visuals) visual._get_css_value = noCss;
+    }
+  }
+
+  /** Whether two models belong to one Bokeh document (one explorer; a pasted copy is another document). */
+  const sameDocument = (a, b) => Boolean(a && b && a.document) && a.document === b.document;
+
+  /** Call `listener(performance.now())` after every repaint of a plot's view. */
+  function onRepaint(plotView, listener) {
+    const repaint = plotView.repaint;
+    plotView.repaint = function (...args) {
+      repaint.apply(this, args);
+      listener(performance.now());
+    };
+  }
+
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, eventWithin, sameDocument, skipCssLookups, onRepaint };
+})(globalThis);

@@ -1,0 +1,117 @@
+/* adamviz settings: the one table of settings, as Python's ExplorerSettings sends it (`browser_spec`),
+ * and everything read from it — validation with one message style, slider transforms, URL query.
+ *
+ * No DOM, no Bokeh. A spec entry is {kind: "number" | "bool", min, max, integer, default, label,
+ * transform?, step?}; a setting's URL key and set() key are its name.
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.settings) return;
+
+  const TRUE_WORDS = ["1", "true", "on", "yes"];
+  const FALSE_WORDS = ["0", "false", "off", "no"];
+
+  /** How a rejected value is shown: numbers as they are, anything else as a quoted string. */
+  function shown(raw) {
+    if (typeof raw === "number") return String(raw);
+    try {
+      return JSON.stringify(typeof raw === "string" ? raw : String(raw));
+    } catch {
+      return '"?"';
+    }
+  }
+
+  /** The one message for a rejected value (Python's adamviz.sim.validation.rejection says the same). */
+  function rejection(name, raw, requirement) {
+    return `${name} must be ${requirement}; got ${shown(raw)}`;
+  }
+
+  function requirement(spec) {
+    if (spec.kind === "bool") return "true or false";
+    return `${spec.integer ? "an integer" : "a number"} in [${spec.min}, ${spec.max}]`;
+  }
+
+  /** One setting against its spec: [value, null] or [null, message]. */
+  function check(name, raw, spec) {
+    if (spec.kind === "bool") {
+      if (raw === true || raw === false) return [raw, null];
+      const word = typeof raw === "string" ? raw.trim().toLowerCase() : null;
+      if (TRUE_WORDS.includes(word)) return [true, null];
+      if (FALSE_WORDS.includes(word)) return [false, null];
+      return [null, rejection(name, raw, requirement(spec))];
+    }
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+    const valid =
+      Number.isFinite(value) && (!spec.integer || Number.isInteger(value)) && value >= spec.min && value <= spec.max;
+    return valid ? [value, null] : [null, rejection(name, raw, requirement(spec))];
+  }
+
+  /**
+   * Check a set of changes against the table: {accepted, errors}. `iteration` is checked against the
+   * iterations the changes leave (0 .. iterations − 1).
+   */
+  function validate(spec, changes, currentIterations) {
+    const accepted = {};
+    const errors = [];
+    for (const [name, raw] of Object.entries(changes)) {
+      if (name === "iteration") continue;
+      if (!Object.hasOwn(spec, name)) {
+        errors.push(`unknown setting ${shown(name)}; known: ${Object.keys(spec).join(", ")}, iteration`);
+        continue;
+      }
+      const [value, error] = check(name, raw, spec[name]);
+      if (error) errors.push(error);
+      else accepted[name] = value;
+    }
+    if (Object.hasOwn(changes, "iteration")) {
+      const iterations = accepted.iterations ?? currentIterations;
+      const [value, error] = check("iteration", changes.iteration, { kind: "number", min: 0, max: iterations - 1, integer: true });
+      if (error) errors.push(error);
+      else accepted.iteration = value;
+    }
+    return { accepted, errors };
+  }
+
+  /**
+   * Slider transforms: a slider holds a friendly coordinate x, the state holds the value.
+   * log10: 10^x; log10int: round(10^x); window: β = 1 − 10^−x (the averaging window 1/(1−β) on a
+   * log scale, x = 0 meaning β = 0); linear: x. Values read off a slider are rounded to 6 significant
+   * digits (a slider's position is no more precise); values set through set() or the URL are kept exactly.
+   */
+  const TRANSFORMS = {
+    log10: { value: (x) => Number((10 ** x).toPrecision(6)), position: (v) => Math.log10(v) },
+    log10int: { value: (x) => Math.round(10 ** x), position: (v) => Math.log10(v) },
+    window: {
+      value: (x) => (x <= 0 ? 0 : 1 - Number((10 ** -x).toPrecision(6))),
+      position: (v) => (v <= 0 ? 0 : -Math.log10(1 - v)),
+    },
+    linear: { value: (x) => x, position: (v) => v },
+  };
+  const sliderValue = (transform, x) => TRANSFORMS[transform].value(x);
+  const sliderPosition = (transform, value) => TRANSFORMS[transform].position(value);
+
+  /** URL query parameters named like settings (plus `iteration`): {accepted, messages}. */
+  function fromQuery(spec, search, currentIterations) {
+    const query = new URLSearchParams(search);
+    const wanted = {};
+    for (const [name, raw] of query.entries()) {
+      if (Object.hasOwn(spec, name) || name === "iteration") wanted[name] = raw;
+    }
+    const { accepted, errors } = validate(spec, wanted, currentIterations);
+    return { accepted, messages: errors.map((e) => `${e} — using the default`) };
+  }
+
+  /** `search` with every setting of `params` (and the extra entries) written into it. */
+  function toQuery(spec, params, search, extra) {
+    const query = new URLSearchParams(search);
+    for (const [name, value] of Object.entries(extra)) query.set(name, String(value));
+    for (const name of Object.keys(spec)) query.set(name, String(params[name]));
+    return query.toString();
+  }
+
+  /** The defaults of every setting in the table. */
+  const defaults = (spec) => Object.fromEntries(Object.entries(spec).map(([name, entry]) => [name, entry.default]));
+
+  AdamViz.settings = { rejection, check, validate, sliderValue, sliderPosition, fromQuery, toQuery, defaults };
+})(globalThis);

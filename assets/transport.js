@@ -1,0 +1,106 @@
+/* adamviz transport: the clock that advances the iteration while playing, and the paint tracker that
+ * knows when every figure shows the latest frame (what set()'s Promise waits for).
+ *
+ * The only animation state is the iteration counter (explorer.js owns it); the clock turns elapsed
+ * time into whole iterations at `speed` iterations per second.
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.Clock) return;
+  const { viewOf, onRepaint, skipCssLookups } = AdamViz.bokeh;
+
+  const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+  const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
+
+  class Clock {
+    /** `speed()` gives iterations per second; `advance(steps)` moves on and returns false to stop. */
+    constructor(speed, advance) {
+      this.speed = speed;
+      this.advance = advance;
+      this.running = false;
+      this.frame = null;
+      this.lastTime = null;
+      this.carry = 0;
+    }
+
+    start() {
+      if (this.running) return;
+      this.running = true;
+      this.lastTime = null;
+      this.carry = 0;
+      this.frame = requestAnimationFrame((time) => this.tick(time));
+    }
+
+    stop() {
+      this.running = false;
+      if (this.frame !== null) cancelAnimationFrame(this.frame);
+      this.frame = null;
+    }
+
+    tick(time) {
+      if (!this.running) return;
+      if (this.lastTime !== null) {
+        this.carry += ((time - this.lastTime) / 1000) * this.speed();
+        const steps = Math.floor(this.carry);
+        if (steps > 0) {
+          this.carry -= steps;
+          if (!this.advance(steps)) return;
+        }
+      }
+      this.lastTime = time;
+      this.frame = requestAnimationFrame((t) => this.tick(t));
+    }
+  }
+
+  class PaintTracker {
+    constructor(figures) {
+      this.figures = figures;
+      this.views = null;
+      this.renderedAt = 0; // when the models last changed
+      this.waiters = [];
+    }
+
+    /** The figures' views, hooked once they exist (with the CSS lookups skipped, see bokeh_internals.js). */
+    hook() {
+      if (this.views) return this.views;
+      const views = this.figures.map(viewOf).filter(Boolean);
+      if (views.length !== this.figures.length) return [];
+      skipCssLookups(views);
+      for (const view of views) {
+        view.adamvizPaintedAt = 0;
+        onRepaint(view, (time) => {
+          view.adamvizPaintedAt = time;
+          this.check();
+        });
+      }
+      return (this.views = views);
+    }
+
+    changed() {
+      this.renderedAt = performance.now();
+    }
+
+    /** Resolves once every figure has repainted after `since` (or at the next frame if none must). */
+    painted(since) {
+      const views = this.hook();
+      if (!views.length || this.renderedAt < since) return nextPaint();
+      return new Promise((resolve) => {
+        this.waiters.push({ since, resolve, views });
+        setTimeout(() => this.check(true), HIDDEN_PAGE_TIMEOUT_MS);
+        this.check();
+      });
+    }
+
+    check(giveUp = false) {
+      this.waiters = this.waiters.filter(({ since, resolve, views }) => {
+        const done = giveUp || views.every((v) => v.adamvizPaintedAt >= since);
+        if (done) resolve();
+        return !done;
+      });
+    }
+  }
+
+  AdamViz.Clock = Clock;
+  AdamViz.PaintTracker = PaintTracker;
+})(globalThis);

@@ -1,0 +1,18 @@
+// Runs assets/engine.js alone (no page, no Bokeh) on the requests in a JSON file and prints the
+// results as JSON: tests/test_engine_node.py compares them with adamviz.sim.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const engine = require(path.join(__dirname, "..", "..", "assets", "engine.js"));
+
+const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const answers = requests.map((request) => {
+  if (request.kind === "stream") return Array.from(engine.stream(request.name, request.n, request.seed, request.shape));
+  if (request.kind === "powers") return Array.from(engine.powers(request.beta, request.n));
+  if (request.kind === "adam") {
+    const out = engine.adam(Float64Array.from(request.g), request.settings);
+    return Object.fromEntries(Object.entries(out).map(([key, values]) => [key, Array.from(values)]));
+  }
+  throw new Error(`unknown request ${request.kind}`);
+});
+process.stdout.write(JSON.stringify(answers));

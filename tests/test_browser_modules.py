@@ -1,0 +1,123 @@
+"""The browser modules against Python: one settings table, one message style, the Bokeh internals
+they rely on, exact settings through set(), and a snippet pasted twice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adamviz.app.settings import browser_spec, checked_settings
+from adamviz.sim import simulate, stream
+
+from browser_helpers import open_explorer, page_trace, set_params, state
+from error_bounds import assert_within, trajectory_bounds
+
+pytestmark = pytest.mark.browser
+
+BOKEH_INTERNALS = [
+    "Bokeh.index.find_one",
+    "Bokeh.index.all_views",
+    "PlotView.repaint",
+    "PlotView.base_font_size",
+    "View.visuals[]._get_css_value",
+    "View.parent",
+    "DOMView.el",
+    "DOMView.shadow_el",
+    "HasProps.document",
+]
+"""Every BokehJS internal assets/bokeh_internals.js uses; a Bokeh upgrade that drops one fails here by name."""
+
+
+def test_every_bokeh_internal_is_still_there(page, static_url):
+    open_explorer(page, static_url)
+    names = page.evaluate("Object.keys(window.AdamViz.bokeh.INTERNALS)")
+    assert names == BOKEH_INTERNALS
+    missing = page.evaluate(
+        """() => { const m = window.AdamViz.instances[0].models;
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout}); }"""
+    )
+    assert missing == [], f"BokehJS no longer has: {', '.join(missing)}"
+
+
+def test_a_missing_internal_is_reported_by_name(page, static_url):
+    open_explorer(page, static_url)
+    missing = page.evaluate(
+        """() => { const m = window.AdamViz.instances[0].models;
+                   const view = window.Bokeh.index.find_one(m.figures[0]);
+                   view.repaint = undefined;
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout}); }"""
+    )
+    assert missing == ["PlotView.repaint"]
+
+
+def test_the_page_reads_pythons_settings_table(page, static_url):
+    open_explorer(page, static_url)
+    assert page.evaluate("window.AdamViz.instances[0].config.spec") == browser_spec()
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("beta1", 1.5),
+        ("eps", -1),
+        ("iterations", 5),
+        ("iterations", 12.5),
+        ("lr", 2),
+        ("seed", -3),
+        ("speed", 0),
+    ],
+)
+def test_rejections_read_the_same_in_the_page_and_in_python(page, static_url, name, value):
+    open_explorer(page, static_url)
+    in_page = page.evaluate(
+        "([name, value]) => window.adamviz.set({[name]: value}).then(() => 'accepted', (e) => e.message)",
+        [name, value],
+    )
+    with pytest.raises(ValueError) as python:
+        checked_settings(**{name: value})
+    assert in_page == str(python.value)
+
+
+def test_set_keeps_a_setting_exactly(page, static_url):
+    """A slider shows lr rounded, but the state keeps what set() was given, and trace() is simulate()
+    run with exactly what state().params reports."""
+    open_explorer(page, static_url)
+    set_params(page, lr=0.035593556, beta1=0.912345678901)
+    page.wait_for_timeout(300)  # slider callbacks run asynchronously: give any echo time to land
+    params = state(page)["params"]
+    assert params["lr"] == 0.035593556 and params["beta1"] == 0.912345678901
+    g = stream("consistent", params["iterations"], params["seed"])
+    keys = ("lr", "beta1", "beta2", "eps", "bias_correction")
+    expected = simulate(g, **{k: params[k] for k in keys})
+    bounds = trajectory_bounds(g, expected.theta, **{k: params[k] for k in keys}, power_ulps=1)
+    got = page_trace(page, "consistent")
+    for key in ("m_hat", "sqrt_v_hat", "scale", "theta"):
+        assert_within(got[key], getattr(expected, key), bounds[key][:, 0], what=key)
+
+
+def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
+    from adamviz.app.export import explorer_snippet
+    from adamviz.app.settings import ExplorerSettings
+
+    snippet = explorer_snippet(ExplorerSettings(scenarios=["noisy"]), resources="inline")
+    post = tmp_path / "post.html"
+    post.write_text(f"<html><body><p>One.</p>{snippet}<p>Two.</p>{snippet}</body></html>")
+    page.goto(post.as_uri())
+    page.wait_for_function("window.adamviz && window.adamviz.instances.length === 2", timeout=30_000)
+    ids = page.evaluate("window.adamviz.instances.map((e) => e.id)")
+    assert len(set(ids)) == 2
+    page.evaluate("window.adamviz.instances[1].set({iteration: 50})")
+    iterations = page.evaluate("window.adamviz.instances.map((e) => e.state().iteration)")
+    assert iterations == [0, 50]
+    # each copy draws in its own place: two sets of cards, one explorer root in each snippet
+    assert page.locator(".adamviz-snippet").count() == 2
+    for k in range(2):
+        assert page.locator(".adamviz-snippet").nth(k).locator(".av-card").count() == 1
+    # the second copy's buttons drive the second explorer
+    page.locator(".adamviz-snippet").nth(1).locator(".av-step button").click()
+    page.wait_for_function("window.adamviz.instances[1].state().iteration === 51")
+    assert page.evaluate("window.adamviz.instances[0].state().iteration") == 0
+    assert np.array_equal(
+        page.evaluate("window.adamviz.instances[0].trace('noisy').g"),
+        page.evaluate("window.adamviz.instances[1].trace('noisy').g"),
+    )
