@@ -110,8 +110,5 @@
     return query.toString();
   }
 
-  /** The defaults of every setting in the table. */
-  const defaults = (spec) => Object.fromEntries(Object.entries(spec).map(([name, entry]) => [name, entry.default]));
-
-  AdamViz.settings = { rejection, check, validate, sliderValue, sliderPosition, fromQuery, toQuery, defaults };
+  AdamViz.settings = { rejection, check, validate, sliderValue, sliderPosition, fromQuery, toQuery };
 })(globalThis);
