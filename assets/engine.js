@@ -6,7 +6,8 @@
  * Streams are bit-identical to NumPy: `Generator(Philox(key=seed)).uniform(low, high, n)` is
  * Philox4x64-10 (Salmon et al., 2011) with the counter incremented before each block of four
  * 64-bit words, each word turned into a double as (x >> 11) * 2**-53, and then low + (high - low) * u.
- * The Adam recurrences are evaluated step by step in float64; tests pin them to NumPy at 1e-12.
+ * The optimizers are evaluated step by step in float64; tests pin them to NumPy within derived
+ * rounding-error bounds (tests/error_bounds.py), far below 1e-12.
  */
 (function (global) {
   "use strict";
@@ -72,6 +73,14 @@
       const noiseDraws = uniform(seed, -noise, noise, n);
       return noiseDraws.map((u, t) => (Math.floor(t / flipEvery) % 2 === 0 ? amplitude : -amplitude) + u);
     },
+    sparse(n, seed, { probability, size }) {
+      return uniform(seed, 0, 1, n).map((u) => (u < probability ? size : 0));
+    },
+    shrinking(n, seed, { size, drop_at: dropAt, factor, noise }) {
+      const noiseDraws = uniform(seed, -noise, noise, n);
+      const late = size / factor;
+      return noiseDraws.map((u, t) => (t < dropAt ? size : late) * (1 + u));
+    },
   };
 
   function stream(name, n, seed, shape) {
@@ -118,40 +127,81 @@
     return out;
   }
 
+  const OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"];
+  const ADAM_FAMILY = ["adam", "amsgrad", "adamw"];
+
   /**
-   * Adam over one gradient stream (torch.optim.Adam, float64), t = 1..n from m = v = 0:
-   *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
-   *   m_hat = m / (1 - b1^t);  sqrt_v_hat = sqrt(v) / sqrt(1 - b2^t)   (no division when correction is off)
-   *   scale = m_hat / (sqrt_v_hat + eps);  theta = theta0 - sum(lr * scale)
+   * `optimizer` over one gradient stream, as torch.optim steps it in float64 (adamviz.sim.simulate),
+   * t = 1..n from m = v = 0 and theta = theta0. With w = weight_decay, every optimizer but adamw
+   * steps on grad = g + w theta (coupled, as torch); adamw first shrinks theta by 1 - lr w.
+   *   sgd       scale = grad
+   *   momentum  b = mu b + grad;                              scale = b
+   *   rmsprop   v = b2 v + (1 - b2) grad^2;                   scale = grad / (sqrt(v) + eps)
+   *   adam      m = b1 m + (1 - b1) grad;  v as rmsprop;     m_hat = m / (1 - b1^t),
+   *             sqrt_v_hat = sqrt(v) / sqrt(1 - b2^t)  (no division without bias correction);
+   *             scale = m_hat / (sqrt_v_hat + eps)
+   *   amsgrad   adam with sqrt_v_hat from max(v_1..v_t)
+   *   step = theta_{t-1} - theta_t (lr * scale, plus the decoupled decay for adamw).
+   * Returns {m_hat, sqrt_v_hat, scale, step, theta}; for sgd and momentum m_hat is the scale and
+   * sqrt_v_hat is 0, as in adamviz.sim.
    */
-  function adam(g, { lr, beta1, beta2, eps, bias_correction: correct = true, theta0 = 0 }) {
+  function optimize(g, optimizer, settings) {
+    if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
+    const { lr, beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
     const n = g.length;
     const out = {
       m_hat: new Float64Array(n),
       sqrt_v_hat: new Float64Array(n),
       scale: new Float64Array(n),
+      step: new Float64Array(n),
       theta: new Float64Array(n),
     };
-    const power1 = powers(beta1, n);
-    const power2 = powers(beta2, n);
+    const adamFamily = ADAM_FAMILY.includes(optimizer);
+    const correct = adamFamily && correctOn;
+    const power1 = correct ? powers(beta1, n) : null;
+    const power2 = correct ? powers(beta2, n) : null;
+    const coupled = optimizer === "adamw" ? 0 : decay;
+    const shrink = optimizer === "adamw" ? 1 - lr * decay : 1;
+    const denominator = optimizer !== "sgd" && optimizer !== "momentum";
     let m = 0;
     let v = 0;
-    let moved = 0;
+    let vMax = 0;
+    let theta = theta0;
+    let moved = 0; // without decay, theta = theta0 - sum of steps, summed as adamviz.sim does
     for (let i = 0; i < n; i++) {
-      m = beta1 * m + (1 - beta1) * g[i];
-      v = beta2 * v + (1 - beta2) * (g[i] * g[i]);
-      const mHat = correct ? m / (1 - power1[i]) : m;
-      const sqrtVHat = correct ? Math.sqrt(v) / Math.sqrt(1 - power2[i]) : Math.sqrt(v);
-      const scale = mHat / (sqrtVHat + eps);
-      moved += lr * scale;
+      const grad = coupled ? g[i] + coupled * theta : g[i];
+      if (optimizer === "momentum") m = momentum * m + grad;
+      else if (adamFamily) m = beta1 * m + (1 - beta1) * grad;
+      else m = grad;
+      let mHat = m;
+      let sqrtVHat = 0;
+      let scale = m;
+      if (denominator) {
+        v = beta2 * v + (1 - beta2) * (grad * grad);
+        vMax = Math.max(vMax, v);
+        const vUsed = optimizer === "amsgrad" ? vMax : v;
+        mHat = correct ? m / (1 - power1[i]) : m;
+        sqrtVHat = correct ? Math.sqrt(vUsed) / Math.sqrt(1 - power2[i]) : Math.sqrt(vUsed);
+        scale = mHat / (sqrtVHat + eps);
+      }
+      const previous = theta;
+      if (shrink !== 1) {
+        theta = shrink * theta - lr * scale;
+      } else if (coupled) {
+        theta = theta - lr * scale;
+      } else {
+        moved += lr * scale;
+        theta = theta0 - moved;
+      }
       out.m_hat[i] = mHat;
       out.sqrt_v_hat[i] = sqrtVHat;
       out.scale[i] = scale;
-      out.theta[i] = theta0 - moved;
+      out.step[i] = shrink !== 1 ? previous - theta : lr * scale;
+      out.theta[i] = theta;
     }
     return out;
   }
 
-  AdamViz.engine = { philoxRaw, uniform, stream, powers, adam, STREAMS: Object.keys(STREAMS) };
+  AdamViz.engine = { philoxRaw, uniform, stream, powers, optimize, OPTIMIZERS, STREAMS: Object.keys(STREAMS) };
   if (typeof module !== "undefined" && module.exports) module.exports = AdamViz.engine;
 })(globalThis);

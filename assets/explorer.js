@@ -139,7 +139,7 @@
         this.x = Float64Array.from({ length: iterations }, (_, i) => i);
       }
       const traces = {};
-      for (const name of this.config.scenarios) traces[name] = engine.adam(this.streams[name], this.params);
+      for (const name of this.config.scenarios) traces[name] = engine.optimize(this.streams[name], "adam", this.params);
       this.traces = traces;
       this.view.fitRanges(this.streams, this.traces);
     }

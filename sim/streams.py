@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .validation import check_int, check_range
+from .validation import check_int, check_positive, check_range
 
 SEED_MAX = 2**32 - 1
 """Seeds are integers in [0, SEED_MAX]; a seed is the Philox key."""
@@ -74,6 +74,41 @@ def reversal(
     return sign * amplitude + rng.uniform(-noise, noise, iterations)
 
 
+def sparse(
+    iterations: int, rng: np.random.Generator, *, probability: float = 0.1, size: float = 1.0
+) -> np.ndarray:
+    """A rare gradient, like an embedding row whose token seldom appears: ``g_t = size`` on a
+    step with probability ``probability`` (when ``U(0, 1) < probability``), else exactly 0.
+
+    Adam's √v̂ sees the mean square ``probability·size²``, so its effective learning rate
+    η/(√v̂+ε) comes out about ``1/√probability`` times that of a parameter fed ``size`` on every step.
+    """
+    check_range("probability", probability, 0.0, 1.0)
+    return np.where(rng.uniform(0.0, 1.0, iterations) < probability, size, 0.0)
+
+
+def shrinking(
+    iterations: int,
+    rng: np.random.Generator,
+    *,
+    size: float = 1.0,
+    drop_at: int = 100,
+    factor: float = 100.0,
+    noise: float = 0.5,
+) -> np.ndarray:
+    """A gradient that drops ``factor``-fold after step ``drop_at``:
+    ``g_t = level_t · (1 + U(−noise, noise))`` with ``level_t = size`` for t = 1..drop_at and
+    ``size / factor`` after.
+
+    √v̂ forgets the large gradients slowly — √v halves every ``2·ln 2/(1 − β₂)`` steps once the new
+    gradients are negligible — so Adam's step collapses at the drop and climbs back as √v̂ catches up.
+    """
+    check_int("drop_at", drop_at, 0, 10**9)
+    check_positive("factor", factor)
+    level = np.where(np.arange(iterations) < drop_at, size, size / factor)
+    return level * (1.0 + rng.uniform(-noise, noise, iterations))
+
+
 class StreamSpec(NamedTuple):
     """A registered stream: its generator function and a one-line description."""
 
@@ -85,6 +120,8 @@ STREAMS: dict[str, StreamSpec] = {
     "consistent": StreamSpec(consistent, "steady positive trend plus noise"),
     "noisy": StreamSpec(noisy, "noise around zero"),
     "reversal": StreamSpec(reversal, "a trend whose sign flips every 50 steps, plus a little noise"),
+    "sparse": StreamSpec(sparse, "0 on most steps, 1 on one step in ten (a rare token's embedding row)"),
+    "shrinking": StreamSpec(shrinking, "a noisy gradient of 1 that drops 100-fold after step 100"),
 }
 """The registry of stream names; the explorer shows one card per entry, in this order."""
 

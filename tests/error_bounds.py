@@ -154,11 +154,14 @@ def trajectory_bounds(
 
 
 def assert_within(actual: np.ndarray, expected: np.ndarray, bound: np.ndarray, what: str = "") -> None:
-    """Elementwise ``|actual − expected| <= bound``, naming the worst element when it fails."""
+    """Elementwise ``|actual − expected| <= bound`` (or bit-equal, where a bound overflowed to
+    inf or NaN on a diverging run), naming the worst element when it fails."""
     actual = np.asarray(actual, dtype=float).reshape(np.shape(bound))
     expected = np.asarray(expected, dtype=float).reshape(np.shape(bound))
-    error = np.abs(actual - expected)
-    worst = np.unravel_index(np.argmax(error - bound), error.shape)
-    assert np.all(error <= bound), (
+    with np.errstate(invalid="ignore"):
+        error = np.abs(actual - expected)
+        ok = (error <= bound) | (actual == expected)
+    worst = np.unravel_index(np.argmax(np.where(ok, -np.inf, error)), error.shape)
+    assert np.all(ok), (
         f"{what}: |{actual[worst]!r} - {expected[worst]!r}| = {error[worst]:.3g} > bound {bound[worst]:.3g} at {worst}"
     )

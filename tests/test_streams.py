@@ -46,12 +46,18 @@ def test_shapes_are_as_documented():
     g = stream("reversal", 200, seed=1, noise=0.0, amplitude=3.0, flip_every=25)
     expected = np.repeat([3.0, -3.0, 3.0, -3.0, 3.0, -3.0, 3.0, -3.0], 25)
     np.testing.assert_array_equal(g, expected)
+    g = stream("sparse", 20_000, seed=1, probability=0.25, size=3.0)
+    assert set(np.unique(g)) == {0.0, 3.0} and abs((g > 0).mean() - 0.25) < 0.01
+    g = stream("shrinking", 300, seed=1, size=2.0, drop_at=100, factor=10.0, noise=0.0)
+    np.testing.assert_array_equal(g, np.repeat([2.0, 0.2], [100, 200]))
+    g = stream("shrinking", 20_000, seed=1)
+    assert np.all((g[:100] >= 0.5) & (g[:100] < 1.5)) and np.all((g[100:] >= 0.005) & (g[100:] < 0.015))
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("steady", 10), "stream must be one of consistent, noisy, reversal; got 'steady'"),
+        (("steady", 10), "stream must be one of consistent, noisy, reversal, sparse, shrinking; got 'steady'"),
         (("noisy", 0), "iterations must be an integer in [1, 1000000]; got 0"),
         (("noisy", 10, -1), "seed must be an integer in [0, 4294967295]; got -1"),
         (("noisy", 10, 2.5), "seed must be an integer in [0, 4294967295]; got 2.5"),
