@@ -44,6 +44,16 @@ def _add_settings(parser: argparse.ArgumentParser, *, all_optimizers: bool) -> N
         parser.add_argument("--theta0", type=float, default=0.0, help="starting parameter value")
 
 
+def defaults_of(name: str) -> object:
+    """The default of setting ``name`` (ExplorerSettings is the one table)."""
+    return ExplorerSettings.param[name].default
+
+
+def _names(flag: str) -> list[str]:
+    """A comma-separated flag as a list of names (spaces and empty items dropped)."""
+    return [name.strip() for name in flag.split(",") if name.strip()]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="adamviz", description="See how Adam adapts each parameter's learning rate.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -65,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--snippet", action="store_true", help="an HTML fragment to paste into a blog post")
     _add_settings(export, all_optimizers=False)
+    export.add_argument(
+        "--optimizer", default="adam", help=f"the optimizer the cards show: {', '.join(OPTIMIZERS)}"
+    )
+    export.add_argument(
+        "--compare", default="", help="comma-separated optimizers drawn beside it (e.g. sgd,momentum)"
+    )
+    export.add_argument(
+        "--momentum", type=float, default=defaults_of("momentum"), help="momentum in [0, 0.999]"
+    )
+    export.add_argument("--weight-decay", type=float, default=0.0, help="weight decay in [0, 1]")
+    export.add_argument(
+        "--grad-scale", type=int, default=0, help="every stream times 10^K, K in -6..6 (default 0)"
+    )
     export.add_argument("--iteration", type=int, default=0, help="iteration shown first (from 0)")
     export.add_argument(
         "--scenarios", default=",".join(DEFAULT_SCENARIOS), help="comma-separated streams, one card each"
@@ -161,8 +184,13 @@ def _run_export(args: argparse.Namespace) -> None:
         "window": args.window,
         "theme": args.theme,
         "autoplay": args.autoplay,
-        "scenarios": [name.strip() for name in args.scenarios.split(",") if name.strip()],
+        "scenarios": _names(args.scenarios),
         "lecture": args.lecture,
+        "optimizer": args.optimizer,
+        "compare": _names(args.compare),
+        "momentum": args.momentum,
+        "weight_decay": args.weight_decay,
+        "grad_scale": args.grad_scale,
     }
     if args.title is not None:
         values["title"] = args.title

@@ -40,13 +40,19 @@ class AdamExplorer(pn.viewable.Viewer):
         return self._models.instance_id
 
     def current_settings(self) -> ExplorerSettings:
-        """What the page shows now (as its last report said), validated; the initial settings before that."""
+        """What the page shows now (as its last report said), validated; the initial settings before that
+        (and for any setting a report leaves out)."""
         report = self._models.state_sink.value
         if not report:
             return self.settings
         values = json.loads(report)
         keep = {name: getattr(self.settings, name) for name in ("scenarios", "theme", "title", "lecture")}
-        return checked_settings(**{name: values[name] for name in (*BROWSER_SETTINGS, "iteration")}, **keep)
+        if not isinstance(values, dict):
+            raise ValueError(f"the page's settings report must be an object; got {report[:80]!r}")
+        reported = {
+            name: values.get(name, getattr(self.settings, name)) for name in (*BROWSER_SETTINGS, "iteration")
+        }
+        return checked_settings(**reported, **keep)
 
     def export_file(self) -> io.BytesIO:
         """The current state as a self-contained HTML file (the Export button's download)."""

@@ -16,13 +16,16 @@ from typing import Any
 
 from bokeh.models import (
     Axis,
+    BasicTicker,
     Button,
     Checkbox,
+    CheckboxButtonGroup,
     Column,
     ColumnDataSource,
     CustomJS,
     CustomJSTickFormatter,
     Div,
+    FixedTicker,
     Grid,
     InlineStyleSheet,
     LayoutDOM,
@@ -31,17 +34,18 @@ from bokeh.models import (
     RadioButtonGroup,
     Range1d,
     Row,
+    Select,
     Slider,
     Span,
     TextInput,
 )
 from bokeh.plotting import figure
 
-from adamviz.sim import stream_shapes
+from adamviz.sim import OPTIMIZERS, STREAMS, stream_shapes
 
 from . import text
 from .browser_code import explorer_script, stylesheet
-from .palette import PLOT
+from .palette import OPTIMIZER_STYLE, PLOT
 from .settings import SLIDERS, ExplorerSettings, browser_spec, browser_values
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
@@ -54,7 +58,9 @@ SLOT = "<div class='av-slot'></div>"
 """Divs the browser rewrites every frame hold a slot that explorer.js writes into directly."""
 LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
 
-SLIDER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations")
+OPTIMIZERS_INDEX = {name: index for index, name in enumerate(OPTIMIZERS)}
+
+SLIDER_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "iterations")
 """The advanced settings shown as transformed sliders (settings.SLIDERS says how each moves)."""
 
 
@@ -70,18 +76,31 @@ class Card:
     ghost: ColumnDataSource
     eps: Span
     readout: Div
+    legend: Div
+    header: Div
+    others: ColumnDataSource
+    others_theta: ColumnDataSource
+    step_axis: Axis
+    theta_axis: Axis
     cursors: list[Span] = field(default_factory=list)
 
     def browser_models(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "layout": self.layout,
+            "figures": self.figures,
             "grad": self.grad,
             "line": self.line,
             "ghost": self.ghost,
+            "others": self.others,
+            "others_theta": self.others_theta,
             "eps": self.eps,
             "cursors": self.cursors,
             "readout": self.readout,
+            "legend": self.legend,
+            "header": self.header,
+            "step_axis": self.step_axis,
+            "theta_axis": self.theta_axis,
         }
 
 
@@ -113,16 +132,22 @@ def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> fi
     return plot
 
 
-def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_theta: Range1d) -> Card:
+def card_header(name: str) -> str:
+    """A card's title and explanation (HTML), for scenario ``name``."""
     title, explanation = text.CARD_TEXT[name]
+    return f"<h2 class='av-card-title'>{html.escape(title)}</h2><p class='av-card-text'>{html.escape(explanation)}</p>"
+
+
+def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d) -> Card:
+    """One card, first showing scenario ``name``; the page may give it another (a lecture slide's)."""
     grad, line, ghost = (
         _empty("g"),
-        _empty("m_hat", "sqrt_v_hat", "scale", "theta"),
-        _empty("m_hat", "sqrt_v_hat", "scale"),
+        _empty("m_hat", "sqrt_v_hat", "step", "theta"),
+        _empty("m_hat", "sqrt_v_hat", "step"),
     )
 
     moments = _figure(210, x_range, y_moments, "g, m̂, √v̂")
-    moments.xaxis.visible = False  # the scale panel below carries the shared iteration axis
+    moments.xaxis.visible = False  # the step panel below carries the shared iteration axis
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
@@ -135,46 +160,96 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_scale: Range1d, y_t
     moments.line("x", "m_hat", source=line, line_color=BLUE, line_width=2.5)
     moments.line("x", "sqrt_v_hat", source=line, line_color=ORANGE, line_width=2.5, line_dash="dashed")
 
-    scale_plot = _figure(170, x_range, y_scale, "scale")
-    scale_plot.extra_y_ranges = {"theta": y_theta}
-    scale_plot.add_layout(
-        LinearAxis(y_range_name="theta", axis_label="θ", major_label_text_font_size="11px"), "right"
+    step_plot = _figure(170, x_range, y_step, text.STEP_AXIS_LABEL)
+    step_plot.yaxis.ticker = BasicTicker()
+    step_plot.extra_y_ranges = {"theta": y_theta}
+    theta_axis = LinearAxis(
+        y_range_name="theta", axis_label="θ", major_label_text_font_size="11px", ticker=BasicTicker()
     )
-    scale_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
-    scale_plot.line("x", "scale", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
-    scale_plot.line("x", "scale", source=line, line_color=GREEN, line_width=2.5)
-    scale_plot.line(
+    step_plot.add_layout(theta_axis, "right")
+    step_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
+    step_plot.line("x", "step", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
+    # the compared optimizers: one multi-line each for step/η and θ, colour and dash per line
+    others = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
+    others_theta = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
+    step_plot.multi_line("xs", "ys", source=others, line_color="colour", line_dash="dash", line_width=1.8)
+    step_plot.multi_line(
+        "xs",
+        "ys",
+        source=others_theta,
+        y_range_name="theta",
+        line_color="colour",
+        line_dash="dash",
+        line_width=1.2,
+        line_alpha=0.6,
+    )
+    step_plot.line("x", "step", source=line, line_color=GREEN, line_width=2.75)
+    step_plot.line(
         "x", "theta", source=line, y_range_name="theta", line_color=PURPLE, line_width=2, line_dash="dashdot"
     )
 
     cursors = []
-    for plot in (moments, scale_plot):
+    for plot in (moments, step_plot):
         cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
         plot.add_layout(cursor)
         cursors.append(cursor)
 
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
-    header = Div(
-        text=f"<h2 class='av-card-title'>{html.escape(title)}</h2><p class='av-card-text'>{html.escape(explanation)}</p>",
-        sizing_mode="stretch_width",
-    )
-    legend = Div(text=text.LEGEND_HTML, sizing_mode="stretch_width")
+    header = Div(text=f"<div class='av-slot'>{card_header(name)}</div>", sizing_mode="stretch_width")
+    legend = Div(text=text.LEGEND_HTML + SLOT, sizing_mode="stretch_width")
     layout = Column(
         header,
         readout,
         legend,
         moments,
-        scale_plot,
+        step_plot,
         css_classes=["av-card"],
         sizing_mode="stretch_width",
         min_width=300,
     )
-    return Card(name, layout, [moments, scale_plot], grad, line, ghost, eps, readout, cursors)
+    return Card(
+        name,
+        layout,
+        [moments, step_plot],
+        grad,
+        line,
+        ghost,
+        eps,
+        readout,
+        legend,
+        header,
+        others,
+        others_theta,
+        step_plot.yaxis[0],
+        theta_axis,
+        cursors,
+    )
+
+
+def _symlog_axis() -> dict[str, Any]:
+    """The ticker and labels of a symmetric-log axis (drawing.js's ``symlog``): a tick t stands for
+    t·c within ±1 and ±c·10^(|t|−1) beyond; the page puts the ticks and c (in ``tags``) on the ticker."""
+    ticker = FixedTicker(ticks=[], tags=[1.0])
+    formatter = CustomJSTickFormatter(
+        args={"ticker": ticker},
+        code=(
+            "const c = ticker.tags[0]; const a = Math.abs(tick);"
+            "const v = a <= 1 ? tick * c : Math.sign(tick) * c * 10 ** (a - 1);"
+            "const m = Math.abs(v);"
+            "return m !== 0 && (m >= 1e4 || m < 1e-3) ? v.toExponential(0) : String(Number(v.toPrecision(2)));"
+        ),
+    )
+    return {"ticker": ticker, "formatter": formatter}
 
 
 def _slider_formatter(transform: str) -> CustomJSTickFormatter:
     code = {
         "log10": "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '')",
+        "log10zero": (
+            f"if (tick <= {SLIDERS['weight_decay'].zero_at} + 1e-9) return '0 (off)';"
+            "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '')"
+        ),
+        "linear": "return tick === 0 ? '×1' : `×1e${tick}`",
         "log10int": "return String(Math.round(10 ** tick))",
         "window": (
             "if (tick <= 0) return '0 (no averaging)';"
@@ -185,7 +260,12 @@ def _slider_formatter(transform: str) -> CustomJSTickFormatter:
     return CustomJSTickFormatter(code=code)
 
 
-def _slider_position(transform: str, value: float) -> float:
+def _slider_position(name: str, value: float) -> float:
+    transform, zero_at = SLIDERS[name].transform, SLIDERS[name].zero_at
+    if transform == "linear":
+        return value
+    if transform == "log10zero":
+        return zero_at if value <= 0 else max(zero_at, math.log10(value))
     if transform == "window":
         return 0.0 if value <= 0 else -math.log10(1 - value)
     return math.log10(value)
@@ -203,7 +283,8 @@ def _on_widget(name: str, attribute: str) -> CustomJS:
     return _call(f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
 
 
-def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
+def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM]:
+    """The widgets by name, the optimizer row (hidden in lecture mode) and the whole control panel."""
     spec = browser_spec()
     label = {name: entry["label"] for name, entry in spec.items()}
     widgets: dict[str, Any] = {
@@ -235,10 +316,10 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
         low, high = spec[name]["min"], spec[name]["max"]
         transform = SLIDERS[name].transform
         widgets[name] = Slider(
-            start=_slider_position(transform, low),
-            end=_slider_position(transform, high),
+            start=_slider_position(name, low),
+            end=_slider_position(name, high),
             step=SLIDERS[name].step,
-            value=_slider_position(transform, getattr(settings, name)),
+            value=_slider_position(name, getattr(settings, name)),
             title=label[name],
             format=_slider_formatter(transform),
             width=250,
@@ -253,6 +334,18 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
         width=130,
         css_classes=["av-seed"],
     )
+    widgets["optimizer"] = Select(
+        options=list(OPTIMIZERS),
+        value=settings.optimizer,
+        title=label["optimizer"],
+        width=130,
+        css_classes=["av-optimizer"],
+    )
+    widgets["compare"] = CheckboxButtonGroup(
+        labels=list(OPTIMIZERS),
+        active=[OPTIMIZERS_INDEX[name] for name in settings.compare],
+        css_classes=["av-compare"],
+    )
     widgets["bias_correction"] = Checkbox(
         label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
     )
@@ -266,8 +359,9 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    for name in ("iteration", "speed", "seed", *SLIDER_SETTINGS):
+    for name in ("iteration", "speed", "seed", "optimizer", *SLIDER_SETTINGS):
         widgets[name].js_on_change("value", _on_widget(name, "value"))
+    widgets["compare"].js_on_change("active", _on_widget("compare", "active"))
     widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
     widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
 
@@ -282,14 +376,44 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM]:
         sizing_mode="stretch_width",
         styles=WRAP,
     )
+    for preset in text.PRESETS:
+        button = Button(label=preset["label"], css_classes=[f"av-preset-{preset['name']}"])
+        button.js_on_event("button_click", _call(f"preset({json.dumps(preset['name'])})"))
+        widgets[f"preset_{preset['name']}"] = button
+    optimizers = Row(
+        widgets["optimizer"],
+        Column(Div(text=html.escape(label["compare"]), css_classes=["av-compare-title"]), widgets["compare"]),
+        Div(text=html.escape(text.PRESETS_TITLE), css_classes=["av-presets-title"]),
+        *(widgets[f"preset_{preset['name']}"] for preset in text.PRESETS),
+        css_classes=["av-optimizers"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+    )
     advanced = Row(
-        *(widgets[name] for name in ("lr", "beta1", "beta2", "eps", "iterations", "seed")),
+        *(
+            widgets[name]
+            for name in (
+                "lr",
+                "beta1",
+                "beta2",
+                "eps",
+                "weight_decay",
+                "momentum",
+                "grad_scale",
+                "iterations",
+            )
+        ),
+        widgets["seed"],
         Column(widgets["bias_correction"], widgets["window_mode"]),
         css_classes=["av-advanced"],
         sizing_mode="stretch_width",
         styles=WRAP,
     )
-    return widgets, Column(transport, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
+    return (
+        widgets,
+        optimizers,
+        Column(transport, optimizers, advanced, css_classes=["av-controls"], sizing_mode="stretch_width"),
+    )
 
 
 def _darken(layout: LayoutDOM) -> None:
@@ -320,9 +444,9 @@ def build_explorer(
     settings = settings or ExplorerSettings()
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
-    y_moments, y_scale, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
-    cards = [_card(name, x_range, y_moments, y_scale, y_theta) for name in settings.scenarios]
-    widgets, controls = _controls(settings)
+    y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
+    cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
+    widgets, optimizers_row, controls = _controls(settings)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -372,8 +496,9 @@ def build_explorer(
         "figures": [plot for card in cards for plot in card.figures],
         "x_range": x_range,
         "y_moments": y_moments,
-        "y_scale": y_scale,
+        "y_step": y_step,
         "y_theta": y_theta,
+        "symlog": {"step": _symlog_axis(), "theta": _symlog_axis()},
         "widgets": widgets,
         "message": message,
         "live": live,
@@ -382,6 +507,7 @@ def build_explorer(
         "deck": deck,
         "help": help_overlay,
         "lecture_bar": lecture_bar,
+        "optimizers_row": optimizers_row,
         "axes": [axis for card in cards for plot in card.figures for axis in plot.axis],
     }
     config = {
@@ -390,7 +516,16 @@ def build_explorer(
         "defaults": browser_values(settings),
         "initial": {"iteration": settings.iteration},
         "scenarios": list(settings.scenarios),
-        "shapes": {name: stream_shapes(name) for name in settings.scenarios},
+        "shapes": {name: stream_shapes(name) for name in STREAMS},
+        "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
+        "cardHeaders": {name: card_header(name) for name in STREAMS},
+        "presets": text.PRESETS,
+        "presetResets": list(text.PRESET_RESETS),
+        "labels": {
+            "step": text.STEP_AXIS_LABEL,
+            "stepSymlog": text.STEP_AXIS_SYMLOG,
+            "thetaSymlog": "θ (symlog)",
+        },
         "autoplay": settings.autoplay,
         "lecture": settings.lecture,
         "deck": text.DECK,
@@ -407,6 +542,9 @@ def build_explorer(
     layout.stylesheets = [sheet]
     for model in layout.references():
         model.syncable = model is state_sink
-        if isinstance(model, (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup)):
+        if isinstance(
+            model,
+            (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup, CheckboxButtonGroup, Select),
+        ):
             model.stylesheets = [sheet]
     return ExplorerModels(layout, instance_id, state_sink)

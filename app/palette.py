@@ -19,6 +19,17 @@ PLOT = {
 }
 """Colours drawn on the canvases, by what they draw."""
 
+OPTIMIZER_STYLE = {
+    "sgd": ("#D55E00", []),  # vermillion, solid
+    "momentum": ("#56B4E9", [6]),  # sky blue, dashed
+    "rmsprop": ("#A6761D", [2, 4]),  # brown, dotted
+    "adam": ("#1B7837", [6, 4, 2, 4]),  # dark green, dash-dot
+    "amsgrad": ("#0072B2", [2, 4, 6, 4]),  # blue, dot-dash
+    "adamw": ("#7B3294", [10, 3, 2, 3]),  # violet, long dash-dot
+}
+"""How a *compared* optimizer is drawn: its colour and dash (Bokeh's line_dash, SVG's stroke-dasharray).
+The main optimizer is drawn in the scale's green and θ's purple, boldest."""
+
 TEXT = {
     "light": {
         "blue": "#0072b2",
@@ -60,8 +71,10 @@ _SELECTORS = {
 
 
 def css_variables() -> str:
-    """The palette as CSS custom properties: ``--av-plot-NAME`` for plot colours, ``--av-NAME`` for text."""
+    """The palette as CSS custom properties: ``--av-plot-NAME`` for plot colours, ``--av-opt-NAME`` for
+    compared optimizers, ``--av-NAME`` for text."""
     plot = "".join(f"--av-plot-{name.replace('_', '-')}: {colour};" for name, colour in PLOT.items())
+    plot += "".join(f"--av-opt-{name}: {colour};" for name, (colour, _) in OPTIMIZER_STYLE.items())
     blocks = [f"{_SELECTORS['light']} {{ {plot} }}"]
     for theme, colours in TEXT.items():
         body = "".join(f"--av-{name}: {colour};" for name, colour in colours.items())

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import param
 
-from adamviz.sim import SEED_MAX, STREAMS
+from adamviz.sim import OPTIMIZERS, SEED_MAX, STREAMS
 from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
@@ -23,6 +23,15 @@ class ExplorerSettings(param.Parameterized):
     here; :data:`SLIDERS` adds how a slider moves. :func:`browser_spec` hands all of it to the page.
     """
 
+    optimizer = param.Selector(
+        default="adam", objects=list(OPTIMIZERS), label="Optimizer", doc="The optimizer the cards show."
+    )
+    compare = param.ListSelector(
+        default=[],
+        objects=list(OPTIMIZERS),
+        label="Compare with",
+        doc="Other optimizers drawn beside it on every card (step/η and θ), on the same gradients.",
+    )
     lr = param.Number(0.01, bounds=(1e-4, 1.0), label="Learning rate η", doc="Learning rate η (log slider).")
     beta1 = param.Number(
         0.9,
@@ -34,6 +43,21 @@ class ExplorerSettings(param.Parameterized):
         0.999, bounds=(0.0, 0.9999), label="β₂ (memory of √v̂)", doc="Second-moment decay β₂."
     )
     eps = param.Number(1e-8, bounds=(1e-12, 1.0), label="ε", doc="ε, added to √v̂ in the denominator.")
+    weight_decay = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="Weight decay w",
+        doc="Weight decay: added to the gradient as w·θ (L2), except adamw, which shrinks θ by 1 − ηw.",
+    )
+    momentum = param.Number(
+        0.9, bounds=(0.0, 0.999), label="Momentum μ", doc="The velocity decay of the momentum optimizer."
+    )
+    grad_scale = param.Integer(
+        0,
+        bounds=(-6, 6),
+        label="Gradient scale 10^k",
+        doc="Every stream multiplied by 10^k: Adam's steps stay the same until ε matters; SGD's do not.",
+    )
     iterations = param.Integer(
         200, bounds=(10, 10_000), label="Iterations", doc="Steps simulated per scenario."
     )
@@ -71,11 +95,13 @@ class ExplorerSettings(param.Parameterized):
 
 class Slider(NamedTuple):
     """How a setting's slider moves: ``transform`` maps the slider's position to the value
-    (``log10``: 10^x; ``log10int``: round(10^x); ``window``: β = 1 − 10^−x, the averaging window
-    1/(1−β) on a log scale; ``linear``: x itself) in steps of ``step`` slider units."""
+    (``log10``: 10^x; ``log10zero``: 10^x, and exactly 0 at ``zero_at`` and below; ``log10int``:
+    round(10^x); ``window``: β = 1 − 10^−x, the averaging window 1/(1−β) on a log scale; ``linear``:
+    x itself) in steps of ``step`` slider units."""
 
     transform: str
     step: float
+    zero_at: float | None = None
 
 
 SLIDERS = {
@@ -83,6 +109,9 @@ SLIDERS = {
     "beta1": Slider("window", 0.01),
     "beta2": Slider("window", 0.01),
     "eps": Slider("log10", 0.25),
+    "weight_decay": Slider("log10zero", 0.05, zero_at=-5.0),
+    "momentum": Slider("window", 0.01),
+    "grad_scale": Slider("linear", 1.0),
     "iterations": Slider("log10int", 0.01),
     "speed": Slider("linear", 1.0),
     "iteration": Slider("linear", 1.0),
@@ -96,7 +125,22 @@ def range_rejection(name: str, value: Any, kind: str, low: float, high: float) -
     return rejection(name, value, f"{kind} in [{shown(low)}, {shown(high)}]")
 
 
-BROWSER_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations", "seed", "bias_correction", "speed", "window")
+BROWSER_SETTINGS = (
+    "optimizer",
+    "compare",
+    "lr",
+    "beta1",
+    "beta2",
+    "eps",
+    "weight_decay",
+    "momentum",
+    "grad_scale",
+    "iterations",
+    "seed",
+    "bias_correction",
+    "speed",
+    "window",
+)
 """The settings the browser owns (``window.adamviz.state().params``), in display order."""
 
 
@@ -111,19 +155,32 @@ def browser_spec() -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"label": parameter.label, "default": parameter.default}
         if isinstance(parameter, param.Boolean):
             entry["kind"] = "bool"
+        elif isinstance(parameter, param.ListSelector):
+            entry.update(kind="choices", options=list(parameter.objects), default=list(parameter.default))
+        elif isinstance(parameter, param.Selector):
+            entry.update(kind="choice", options=list(parameter.objects))
         else:
             low, high = parameter.bounds
             integer = isinstance(parameter, param.Integer)
             entry.update(kind="number", min=low, max=high, integer=integer)
         if name in SLIDERS:
             entry.update(transform=SLIDERS[name].transform, step=SLIDERS[name].step)
+            if SLIDERS[name].zero_at is not None:
+                entry["zero_at"] = SLIDERS[name].zero_at
         spec[name] = entry
     return spec
 
 
 def browser_values(settings: ExplorerSettings) -> dict[str, Any]:
     """The browser settings' current values."""
-    return {name: getattr(settings, name) for name in BROWSER_SETTINGS}
+    values = {name: getattr(settings, name) for name in BROWSER_SETTINGS}
+    values["compare"] = compared(values["optimizer"], values["compare"])
+    return values
+
+
+def compared(optimizer: str, compare: list[str]) -> list[str]:
+    """The optimizers drawn beside ``optimizer``: ``compare`` without the main one, in table order."""
+    return [name for name in OPTIMIZERS if name in compare and name != optimizer]
 
 
 def checked_settings(**values: Any) -> ExplorerSettings:
@@ -141,9 +198,24 @@ def checked_settings(**values: Any) -> ExplorerSettings:
                 raise ValueError(
                     range_rejection(name, value, "an integer" if integer else "a number", low, high)
                 )
-    unknown = [name for name in values.get("scenarios", []) if name not in STREAMS]
-    if unknown:
-        raise ValueError(f"scenarios must be among {', '.join(STREAMS)}; got {', '.join(unknown)}")
+    for name in ("scenarios", "compare"):
+        objects = ExplorerSettings.param[name].objects
+        chosen = values.get(name, [])
+        if isinstance(chosen, str) or not isinstance(chosen, (list, tuple)):
+            raise ValueError(rejection(name, chosen, f"a list of names among {', '.join(objects)}"))
+        unknown = [str(item) for item in chosen if item not in objects]
+        if unknown:
+            raise ValueError(f"{name} must be among {', '.join(objects)}; got {', '.join(unknown)}")
+        if len(set(chosen)) != len(chosen):
+            raise ValueError(rejection(name, list(chosen), "a list of distinct names"))
+    if "scenarios" in values and not values["scenarios"]:
+        raise ValueError(
+            rejection(
+                "scenarios", values["scenarios"], f"a non-empty list of names among {', '.join(STREAMS)}"
+            )
+        )
+    if "optimizer" in values and values["optimizer"] not in OPTIMIZERS:
+        raise ValueError(rejection("optimizer", values["optimizer"], f"one of {', '.join(OPTIMIZERS)}"))
     try:
         return ExplorerSettings(**values)
     except ValueError as error:  # param's own checks (iteration, theme, types): already name the value

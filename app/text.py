@@ -43,7 +43,82 @@ CARD_TEXT = {
         "Every 50 iterations the gradient flips sign. m̂ follows within a few steps and drops through zero "
         "while √v̂ barely moves, so the scale falls through 0 and rebuilds with the opposite sign.",
     ),
+    "sparse": (
+        "A rare gradient",
+        "The gradient is 1 on one step in ten and 0 otherwise, like the embedding row of a rare word. √v̂ "
+        "averages the squares, about 0.1, so √v̂ ≈ 0.3: each rare gradient gets about 3 (1/√0.1) times "
+        "the step a parameter with a gradient of 1 on every step would get — 2½ to 5 times, as the rare "
+        "gradients happen to fall.",
+    ),
+    "shrinking": (
+        "A gradient that shrinks",
+        "After step 100 the gradient drops 100-fold. m̂ follows within a few dozen steps; √v̂ remembers "
+        "the large gradients for hundreds, so the scale collapses and only slowly climbs back.",
+    ),
 }
+
+STEP_AXIS_LABEL = "step / η"
+STEP_AXIS_SYMLOG = "step / η (symlog)"
+"""The lower panel's axis. Each optimizer's step in units of η: for Adam without weight decay that is
+the scale m̂/(√v̂+ε). When a compared optimizer's steps dwarf the main one's (SGD at 10⁶× gradients),
+the step and θ axes turn symmetric-logarithmic — linear within ±1 (θ: within the main optimizer's
+largest |θ|), one decade per tick beyond — and the label says so."""
+
+PRESETS_TITLE = "Presets:"
+
+PRESETS = [
+    {
+        "name": "sign-descent",
+        "label": "Sign descent",
+        "key": "1",
+        "settings": {"beta1": 0.0, "beta2": 0.0},
+        "about": "β₁ = β₂ = 0: the scale is g/(|g|+ε), the sign of the gradient.",
+    },
+    {
+        "name": "equal-betas",
+        "label": "β₁ = β₂",
+        "key": "2",
+        "settings": {"beta1": 0.99, "beta2": 0.99},
+        "about": "Both averages over one window: |m̂| ≤ √v̂, so |scale| < 1 on every step.",
+    },
+    {
+        "name": "adam-vs-sgd",
+        "label": "Adam vs SGD",
+        "key": "3",
+        "settings": {"optimizer": "adam", "compare": ["sgd"], "grad_scale": 2},
+        "about": "Gradients ×100: Adam's steps stay about η; SGD's grow 100-fold.",
+    },
+    {
+        "name": "adamw-vs-l2",
+        "label": "AdamW vs Adam + L2",
+        "key": "4",
+        "settings": {
+            "optimizer": "adamw",
+            "compare": ["adam"],
+            "weight_decay": 0.5,
+            "grad_scale": 2,
+            "iterations": 1000,
+        },
+        "about": "With L2 the decay w·θ is divided by √v̂ (here ~100): barely any decay. AdamW decays θ alike.",
+    },
+]
+"""One click (or key, in a focused explorer) each; in the URL as ``preset=NAME``. A preset resets the
+optimizer settings to their defaults, then applies its own; seed, speed and window stay."""
+
+PRESET_RESETS = (
+    "optimizer",
+    "compare",
+    "lr",
+    "beta1",
+    "beta2",
+    "eps",
+    "weight_decay",
+    "momentum",
+    "grad_scale",
+    "bias_correction",
+    "iterations",
+)
+"""The settings a preset puts back to their defaults before applying its own."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
 
@@ -53,7 +128,7 @@ LEGEND_HTML = (
     "<li><span class='av-key av-key-m'></span>m̂</li>"
     "<li><span class='av-key av-key-v'></span>√v̂</li>"
     "<li><span class='av-key av-key-eps'></span>ε</li>"
-    "<li><span class='av-key av-key-scale'></span>scale m̂/(√v̂+ε)</li>"
+    "<li><span class='av-key av-key-scale'></span>step/η (Adam: the scale m̂/(√v̂+ε))</li>"
     "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"
     "</ul>"
 )
@@ -122,6 +197,83 @@ DECK = [
             "ε is meant to guard against dividing by zero. Make it comparable to √v̂ (the dotted line) "
             "and it, not the gradient history, sets the step size.",
             "The scale shrinks for every stream: Adam drifts toward momentum SGD with a smaller rate.",
+        ],
+    },
+    {
+        "title": "Adam vs SGD: the size of the gradient",
+        "scenario": "consistent",
+        "settings": {"compare": ["sgd"], "grad_scale": 2},
+        "iteration": 30,
+        "text": [
+            "The same gradients, 100 times larger. SGD's step is η·g: about 100 η now (the red line).",
+            "Adam's step/η stays near 1 — the same to seven digits as at gradient scale 1: m̂ and √v̂ "
+            "grow together and the ratio does not notice. Only ε, far below √v̂, could tell.",
+        ],
+    },
+    {
+        "title": "Momentum is Adam's m, undamped",
+        "scenario": "consistent",
+        "settings": {"optimizer": "momentum", "compare": ["adam"]},
+        "iteration": 60,
+        "text": [
+            "Momentum SGD keeps b = μ·b + g: Adam's m without the (1 − β₁) in front of g, and without "
+            "dividing by √v̂.",
+            "So on a steady gradient its steps build up to about 1/(1 − μ) = 10 times the gradient, "
+            "while Adam's stay near η.",
+        ],
+    },
+    {
+        "title": "RMSProp: Adam without m",
+        "scenario": "noisy",
+        "settings": {"optimizer": "rmsprop", "compare": ["adam"]},
+        "iteration": 40,
+        "text": [
+            "RMSProp divides each gradient by √v, the running root-mean-square — no m, no bias correction.",
+            "Its first step is 1/√(1 − β₂) ≈ 32 η, since v starts at 0. And on noise every step keeps "
+            "its full size: nothing averages the signs away, so its steps are over ten times Adam's.",
+        ],
+    },
+    {
+        "title": "Sparse gradients get big steps",
+        "scenario": "sparse",
+        "settings": {},
+        "iteration": 150,
+        "text": [
+            "This gradient is 1 on one step in ten and 0 otherwise — a rare word's embedding row.",
+            "√v̂ averages the squares: about 0.1, so √v̂ ≈ 0.3, and η/(√v̂+ε) is about 3 (1/√0.1) times "
+            "what a gradient of 1 on every step would get (2½ to 5 from step 100 on). Rare parameters get "
+            "big steps.",
+        ],
+    },
+    {
+        "title": "A shrinking gradient and β₂",
+        "scenario": "shrinking",
+        "settings": {"beta2": 0.99, "iterations": 1500, "window": 0},
+        "iteration": 90,
+        "text": [
+            "After step 100 the gradient drops 100-fold. m̂ follows within a few dozen steps; √v̂ "
+            "remembers the large gradients and needs about 100 steps just to halve.",
+            "So the scale collapses to about 0.01 and climbs back past 0.5 only around step 800–950. "
+            "With β₂ = 0.999 it is still below 0.2 at step 1,500: the lag after a loss spike.",
+        ],
+    },
+    {
+        "title": "AdamW vs Adam + L2",
+        "scenario": "consistent",
+        "settings": {
+            "optimizer": "adamw",
+            "compare": ["adam"],
+            "weight_decay": 0.5,
+            "grad_scale": 2,
+            "iterations": 1000,
+            "window": 0,
+        },
+        "iteration": 999,
+        "text": [
+            "Gradients of about 100, weight decay 0.5. AdamW shrinks θ by 1 − ηw every step, whatever the "
+            "gradient: θ settles near −2, where the decay balances a step of about η.",
+            "Adam + L2 adds w·θ to the gradient — and divides it by √v̂ ≈ 100 like the rest, so the decay "
+            "barely acts: θ is past −9 by step 1,000. At gradient scale 1 the two agree.",
         ],
     },
 ]

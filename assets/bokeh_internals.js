@@ -66,10 +66,10 @@
     }
   }
 
-  /** The focusable controls inside a widget's view (slider handles, inputs), for accessible names. */
+  /** The focusable controls inside a widget's view (slider handles, inputs, selects), for accessible names. */
   function controlsOf(widget) {
     const view = viewOf(widget);
-    return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input")] : [];
+    return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input, select")] : [];
   }
 
   /** Whether a DOM event happened inside the element that renders `model`. */

@@ -66,33 +66,132 @@
     return [lo - pad, hi + pad];
   }
 
+  /** The smallest of 1, 2, 5 × 10^k that is >= x (x > 0). */
+  function niceCeil(x) {
+    const decade = 10 ** Math.floor(Math.log10(x));
+    return [1, 2, 5, 10].map((m) => m * decade).find((v) => v >= x * (1 - 1e-12));
+  }
+
+  /**
+   * A symmetric-log axis: linear within ±c, one decade per unit beyond — so values 10⁶ apart stay
+   * readable on one axis. f(y) = y/c for |y| <= c, sign(y)·(1 + log10(|y|/c)) beyond.
+   */
+  const symlog = (c) => (y) => (Math.abs(y) <= c ? y / c : Math.sign(y) * (1 + Math.log10(Math.abs(y) / c)));
+
+  /** Ticks for a symlog axis over [lo, hi] (in transformed units; figures.py's formatter labels them). */
+  function symlogTicks(lo, hi) {
+    const ticks = [];
+    const from = Math.floor(lo);
+    const to = Math.ceil(hi);
+    const step = to - from > 8 ? 2 : 1;
+    for (let t = from; t <= to; t++) if (t % step === 0 || Math.abs(t) === 1) ticks.push(t);
+    return ticks;
+  }
+
+  /** Largest |value| over arrays. */
+  function largest(arrays) {
+    let top = 0;
+    for (const values of arrays) for (const x of values) if (Math.abs(x) > top) top = Math.abs(x);
+    return top;
+  }
+
+  /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
+  function formula(optimizer, t, eps, i) {
+    const scale = `<b class="av-scale">${fmt(t.scale[i])}</b>`;
+    if (optimizer === "sgd") return `step/η = g = ${scale}`;
+    if (optimizer === "momentum") return `step/η = b = μ·b + g = ${scale}`;
+    const epsDominates = eps >= 0.1 * t.sqrt_v_hat[i];
+    const epsSpan = `<span class="${epsDominates ? "av-eps av-eps-hot" : "av-eps"}">${fmt(eps, 2)}</span>`;
+    if (optimizer === "rmsprop") return `g / (<span class="av-v">√v</span> + ε) = ${fmt(t.m_hat[i])} / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`;
+    return (
+      `<span class="av-m">m̂</span> / (<span class="av-v">√v̂</span> + ε) = ` +
+      `<span class="av-m">${fmt(t.m_hat[i])}</span> / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`
+    );
+  }
+
   class CardsView {
     constructor(models, config) {
       this.models = models;
       this.config = config;
+      this.axes = { step: null, theta: null }; // symlog thresholds, null while linear
+      for (const card of models.cards) {
+        card.linear = {
+          step: { ticker: card.step_axis.ticker, formatter: card.step_axis.formatter },
+          theta: { ticker: card.theta_axis.ticker, formatter: card.theta_axis.formatter },
+        };
+      }
     }
 
     /**
-     * Draw `frame` = {params, iteration, x, streams, traces, ghosts}. With `settingsChanged`, also
-     * what only a setting change moves (ε line, ghosts).
+     * Give the cards their scenarios: card k shows `active[k]` (a lecture slide's scenario goes to the
+     * first card); cards beyond hide.
+     */
+    assign(active) {
+      this.models.cards.forEach((card, k) => {
+        const name = k < active.length ? active[k] : null;
+        if (name !== null && name !== card.shows) writeSlot(card.header, this.config.cardHeaders[name]);
+        card.shows = name;
+        if (card.layout.visible !== (name !== null)) card.layout.visible = name !== null;
+      });
+    }
+
+    /** The figures of the cards on screen (what a paint must reach before set() resolves). */
+    activeFigures() {
+      return this.models.cards.filter((card) => card.shows !== null).flatMap((card) => card.figures);
+    }
+
+    /**
+     * Draw `frame` = {params, iteration, x, streams, traces, compared, ghosts, active}. With
+     * `settingsChanged`, also what only a setting change moves (ε line, ghosts, legends, hidden series).
      */
     render(frame, settingsChanged) {
-      const { params, iteration, x, streams, traces } = frame;
+      const { params, iteration, x, streams, traces, compared } = frame;
       const window = params.window;
       const lo = window > 0 ? Math.max(0, iteration - window + 1) : 0;
       const { x_range: xRange } = this.models;
       const [start, end] = window > 0 ? [lo - 0.5, Math.max(lo + window, window) - 0.5] : [-0.5, params.iterations - 0.5];
       if (xRange.start !== start || xRange.end !== end) [xRange.start, xRange.end] = [start, end];
+      const onStep = this.axes.step === null ? null : symlog(this.axes.step);
+      const onTheta = this.axes.theta === null ? null : symlog(this.axes.theta);
+      const shown = (values, f) => (f ? values.map(f) : values);
       for (const card of this.models.cards) {
-        const trace = traces[card.name];
-        const gradient = decimate(x, { g: streams[card.name] }, lo, iteration);
+        if (card.shows === null) continue;
+        const name = card.shows;
+        const trace = traces[name];
+        const gradient = decimate(x, { g: streams[name] }, lo, iteration);
         card.grad.data = { x: gradient.x, g: gradient.g };
-        const curves = { m_hat: trace.m_hat, sqrt_v_hat: trace.sqrt_v_hat, scale: trace.scale, theta: trace.theta };
-        card.line.data = decimate(x, curves, lo, iteration);
-        if (settingsChanged || frame.ghosts) card.ghost.data = this.ghostData(frame, card.name, lo);
-        if (settingsChanged) card.eps.location = params.eps;
+        const curves = { m_hat: trace.m_hat, sqrt_v_hat: trace.sqrt_v_hat, step: trace.per_lr, theta: trace.theta };
+        const line = decimate(x, curves, lo, iteration);
+        line.step = shown(line.step, onStep);
+        line.theta = shown(line.theta, onTheta);
+        card.line.data = line;
+        const steps = { xs: [], ys: [], colour: [], dash: [] };
+        const thetas = { xs: [], ys: [], colour: [], dash: [] };
+        for (const optimizer of params.compare) {
+          const other = compared[name][optimizer];
+          const drawn = decimate(x, { step: other.per_lr, theta: other.theta }, lo, iteration);
+          const { colour, dash } = this.config.optimizerStyle[optimizer];
+          for (const [out, values] of [
+            [steps, shown(drawn.step, onStep)],
+            [thetas, shown(drawn.theta, onTheta)],
+          ]) {
+            out.xs.push(drawn.x);
+            out.ys.push(values);
+            out.colour.push(colour);
+            out.dash.push(dash);
+          }
+        }
+        if (steps.xs.length || card.others.data.xs.length) {
+          card.others.data = steps;
+          card.others_theta.data = thetas;
+        }
+        if (settingsChanged || frame.ghosts) card.ghost.data = this.ghostData(frame, name, lo, onStep);
+        if (settingsChanged) {
+          card.eps.location = params.eps;
+          writeSlot(card.legend, this.legend(params));
+        }
         for (const cursor of card.cursors) cursor.location = iteration;
-        writeSlot(card.readout, this.readout(frame, card.name));
+        writeSlot(card.readout, this.readout(frame, name));
       }
       const slider = this.models.widgets.iteration;
       if (slider.end !== params.iterations - 1) slider.end = params.iterations - 1;
@@ -100,44 +199,90 @@
     }
 
     /** The previous setting's curves over the same window (empty when there is none). */
-    ghostData({ ghosts, iteration, x }, name, lo) {
+    ghostData({ ghosts, iteration, x }, name, lo, onStep) {
       const ghost = ghosts && ghosts[name];
       const end = ghost ? Math.min(iteration, ghost.scale.length - 1) : -1;
-      if (end < lo) return { x: [], m_hat: [], sqrt_v_hat: [], scale: [] };
-      return decimate(x, { m_hat: ghost.m_hat, sqrt_v_hat: ghost.sqrt_v_hat, scale: ghost.scale }, lo, end);
+      if (end < lo) return { x: [], m_hat: [], sqrt_v_hat: [], step: [] };
+      const drawn = decimate(x, { m_hat: ghost.m_hat, sqrt_v_hat: ghost.sqrt_v_hat, step: ghost.per_lr }, lo, end);
+      if (onStep) drawn.step = drawn.step.map(onStep);
+      return drawn;
     }
 
-    /** Every figure's y-range fitted to the whole history of every card. */
-    fitRanges(streams, traces) {
-      const { y_moments: moments, y_scale: scale, y_theta: theta } = this.models;
-      const names = Object.keys(traces);
-      [moments.start, moments.end] = span(names.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), [0, 0]);
-      [scale.start, scale.end] = span(names.map((n) => traces[n].scale), [-1, 1]);
-      [theta.start, theta.end] = span(names.map((n) => traces[n].theta), [-1e-9, 1e-9]);
+    /**
+     * Fit every figure's y-range to the whole history of the cards on screen. The step and θ axes turn
+     * symmetric-log when a compared optimizer's values exceed the main one's more than tenfold.
+     */
+    fitRanges({ streams, traces, compared, active }) {
+      const { y_moments: moments, y_step: stepRange, y_theta: thetaRange } = this.models;
+      [moments.start, moments.end] = span(active.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), [0, 0]);
+      const others = active.flatMap((n) => Object.values(compared[n]));
+      for (const [axis, key, range, floor] of [
+        ["step", "per_lr", stepRange, [-1, 1]],
+        ["theta", "theta", thetaRange, [-1e-9, 1e-9]],
+      ]) {
+        const main = active.map((n) => traces[n][key]);
+        const all = [...main, ...others.map((t) => t[key])];
+        const mainTop = largest(main);
+        const symlogged = largest(all) > 10 * Math.max(mainTop, axis === "step" ? 1 : 0);
+        this.axes[axis] = symlogged ? niceCeil(Math.max(mainTop, axis === "step" ? 1 : 1e-12)) : null;
+        const f = symlogged ? symlog(this.axes[axis]) : (y) => y;
+        [range.start, range.end] = span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor);
+        this.setAxis(axis, symlogged ? symlogTicks(range.start, range.end) : null);
+      }
     }
 
-    readout({ params, iteration: i, streams, traces }, name) {
-      const { eps, lr } = params;
+    /** Linear ticks (Bokeh's own), or the symlog ticks, labelled by the symlog formatter. */
+    setAxis(axis, symlogTickList) {
+      const symlogged = symlogTickList !== null;
+      const { ticker, formatter } = this.models.symlog[axis];
+      if (symlogged) {
+        ticker.ticks = symlogTickList;
+        ticker.tags = [this.axes[axis]]; // the formatter reads the threshold c from here
+      }
+      const labels = this.config.labels;
+      const title = axis === "step" ? (symlogged ? labels.stepSymlog : labels.step) : symlogged ? labels.thetaSymlog : "θ";
+      for (const card of this.models.cards) {
+        const model = axis === "step" ? card.step_axis : card.theta_axis;
+        const wanted = symlogged ? { ticker, formatter } : card.linear[axis];
+        if (model.ticker !== wanted.ticker) model.ticker = wanted.ticker;
+        if (model.formatter !== wanted.formatter) model.formatter = wanted.formatter;
+        if (model.axis_label !== title) model.axis_label = title;
+      }
+    }
+
+    /** The compared optimizers' keys, with their colour and dash (the main one is the plain keys above). */
+    legend({ optimizer, compare }) {
+      if (!compare.length) return "";
+      const style = this.config.optimizerStyle;
+      const key = (name) =>
+        `<svg width="26" height="8" aria-hidden="true"><line x1="0" y1="4" x2="26" y2="4" stroke="${style[name].colour}" stroke-width="3" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
+      const items = compare.map((name) => `<li>${key(name)}${escapeHtml(name)}: step/η, θ (thin)</li>`).join("");
+      return `<ul class="av-legend av-compare-legend" aria-label="compared optimizers"><li><b>${escapeHtml(optimizer)}</b>: bold</li>${items}</ul>`;
+    }
+
+    readout({ params, iteration: i, streams, traces, compared }, name) {
+      const { eps, lr, optimizer, compare } = params;
       const t = traces[name];
-      const epsDominates = eps >= 0.1 * t.sqrt_v_hat[i];
+      const others = compare.map((other) => {
+        const colour = this.config.optimizerStyle[other].colour;
+        return ` · <span style="color:${colour}">${escapeHtml(other)} ${fmt(compared[name][other].per_lr[i])}</span>`;
+      });
+      const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
       return (
         `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-        `<div class="av-formula"><span class="av-m">m̂</span> / (<span class="av-v">√v̂</span> + ε) = ` +
-        `<span class="av-m">${fmt(t.m_hat[i])}</span> / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ` +
-        `<span class="${epsDominates ? "av-eps av-eps-hot" : "av-eps"}">${fmt(eps, 2)}</span>) = ` +
-        `<b class="av-scale">${fmt(t.scale[i])}</b></div>` +
-        `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])} · step = η × scale = ${fmt(lr * t.scale[i])} · θ = ${fmt(t.theta[i])}</div>` +
+        `<div class="av-formula">${formula(optimizer, t, eps, i)}</div>${comparison}` +
+        `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
         `</div>`
       );
     }
 
     /** What screen readers hear when the explorer stops on an iteration. */
-    announce({ iteration: i, streams, traces }) {
+    announce({ iteration: i, streams, traces, params }) {
       const parts = Object.keys(traces).map((name) => {
         const t = traces[name];
         return `${name}: g ${fmt(streams[name][i])}, m-hat ${fmt(t.m_hat[i])}, root v-hat ${fmt(t.sqrt_v_hat[i])}, scale ${fmt(t.scale[i])}`;
       });
-      writeSlot(this.models.live, `Iteration ${i}. ${escapeHtml(parts.join("; "))}.`);
+      writeSlot(this.models.live, `Iteration ${i}. ${escapeHtml(parts.join("; "))}. Optimizer: ${escapeHtml(params.optimizer)}.`);
     }
 
     showPlaying(playing) {
@@ -154,8 +299,11 @@
         if (!widget) continue;
         if (entry.kind === "bool") {
           if (widget.active !== params[name]) widget.active = params[name];
+        } else if (entry.kind === "choices") {
+          const active = params[name].map((n) => entry.options.indexOf(n));
+          if (widget.active.join() !== active.join()) widget.active = active;
         } else if (entry.transform) {
-          const position = sliderPosition(entry.transform, params[name]);
+          const position = sliderPosition(entry, params[name]);
           if (Math.abs(widget.value - position) > 1e-9) widget.value = position;
         } else if (widget.value !== params[name]) {
           widget.value = params[name];
@@ -179,17 +327,17 @@
       }
     }
 
-    /** Presenter look: large axis type, only `scenario`'s card (all cards when null). */
-    setLecture(on, scenario) {
+    /** Presenter look: large type, the lecture bar (which cards show is `assign`'s business). */
+    setLecture(on) {
       const root = this.models.root;
       const classes = root.css_classes.filter((c) => c !== "av-lecture");
       root.css_classes = on ? [...classes, "av-lecture"] : classes;
       this.models.lecture_bar.visible = on;
+      this.models.optimizers_row.visible = !on; // slides and keys 1–4 choose optimizers in a lecture
       for (const axis of this.models.axes) {
         axis.major_label_text_font_size = on ? "16px" : "11px";
         axis.axis_label_text_font_size = on ? "18px" : "12px";
       }
-      for (const card of this.models.cards) card.layout.visible = !on || card.name === scenario;
     }
   }
 

@@ -11,8 +11,10 @@
  *
  * Public API (window.adamviz, and window.adamviz.instances[k] when a page holds several):
  *   state() -> {iteration, playing, params: {...}, scenarios: [...]}
- *   trace(name) -> {g, m_hat, sqrt_v_hat, scale, theta}   (plain arrays, current settings)
+ *   trace(name, optimizer = params.optimizer) -> {g, m_hat, sqrt_v_hat, scale, step, theta}
+ *       (plain arrays under the current settings; g is the stream times 10^grad_scale)
  *   set({...params, iteration}) -> Promise, resolved once the figures show it
+ *   preset(name) -> Promise (a preset of config.presets, as its button or key applies it)
  *   play(), pause(), step(n = 1) (negative n steps back), reset()
  */
 (function (global) {
@@ -22,8 +24,12 @@
   const settings = AdamViz.settings;
   const engine = AdamViz.engine;
 
-  const STREAM_SETTINGS = ["seed", "iterations"];
-  const STEP_SETTINGS = ["lr", "beta1", "beta2", "eps", "bias_correction"];
+  const STREAM_SETTINGS = ["seed", "iterations", "grad_scale"];
+  const STEP_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
+  // 10^k for the gradient scale, as literals (correctly rounded, like Python's 10.0 ** k); `**` may not be
+  const POWERS_OF_TEN = { "-6": 1e-6, "-5": 1e-5, "-4": 1e-4, "-3": 1e-3, "-2": 1e-2, "-1": 1e-1, 0: 1, 1: 1e1, 2: 1e2, 3: 1e3, 4: 1e4, 5: 1e5, 6: 1e6 };
+  const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const changedValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? !sameList(a, b) : a !== b);
 
   class Explorer {
     constructor(models, config) {
@@ -33,7 +39,9 @@
       this.iteration = 0;
       this.playing = false;
       this.streams = {};
-      this.traces = {};
+      this.traces = {}; // scenario -> the main optimizer's trace
+      this.compared = {}; // scenario -> {optimizer -> trace} for params.compare
+      this.active = []; // the scenarios on screen (lecture mode: the slide's)
       this.ghosts = null;
       this.x = new Float64Array(0);
       this.view = new AdamViz.CardsView(models, config);
@@ -48,16 +56,27 @@
       return { iteration: this.iteration, playing: this.playing, params: { ...this.params }, scenarios: this.config.scenarios.slice() };
     }
 
-    trace(name) {
-      if (!Object.hasOwn(this.traces, name)) throw new Error(`no scenario ${JSON.stringify(name)}; have ${this.config.scenarios.join(", ")}`);
-      const trace = this.traces[name];
-      return {
-        g: Array.from(this.streams[name]),
-        m_hat: Array.from(trace.m_hat),
-        sqrt_v_hat: Array.from(trace.sqrt_v_hat),
-        scale: Array.from(trace.scale),
-        theta: Array.from(trace.theta),
-      };
+    trace(name, optimizer = this.params.optimizer) {
+      if (!Object.hasOwn(this.config.shapes, name)) throw new Error(`no scenario ${JSON.stringify(name)}; have ${Object.keys(this.config.shapes).join(", ")}`);
+      if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(settings.rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
+      const g = Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
+      const known = optimizer === this.params.optimizer ? this.traces[name] : (this.compared[name] || {})[optimizer];
+      const trace = known || engine.optimize(g, optimizer, this.params);
+      const out = { g: Array.from(g) };
+      for (const key of ["m_hat", "sqrt_v_hat", "scale", "step", "theta"]) out[key] = Array.from(trace[key]);
+      return out;
+    }
+
+    /** Apply preset `name` (config.presets): the optimizer settings back to their defaults, then its own. */
+    preset(name) {
+      const preset = this.config.presets.find((p) => p.name === name);
+      if (!preset) {
+        const message = settings.rejection("preset", name, `one of ${this.config.presets.map((p) => p.name).join(", ")}`);
+        this.view.showMessage([message]);
+        return Promise.reject(new Error(message));
+      }
+      const reset = Object.fromEntries(this.config.presetResets.map((k) => [k, this.config.defaults[k]]));
+      return this.set({ ...reset, ...preset.settings, iteration: 0 });
     }
 
     async set(changes) {
@@ -68,7 +87,7 @@
       }
       const since = performance.now();
       this.apply(accepted);
-      await this.paints.painted(since);
+      await this.paints.painted(since, this.view.activeFigures());
       return this.state();
     }
 
@@ -110,10 +129,15 @@
     /** Take validated settings (and maybe an iteration); recompute what they change; redraw. */
     apply(accepted, { ghost = true } = {}) {
       const { iteration, ...params } = accepted;
-      const changed = Object.keys(params).filter((k) => params[k] !== this.params[k]);
+      const changed = Object.keys(params).filter((k) => changedValue(params[k], this.params[k]));
       const previousIterations = this.params.iterations;
       this.params = { ...this.params, ...params };
-      const fresh = !Object.keys(this.traces).length;
+      // the main optimizer is always drawn: comparing it with itself adds nothing
+      this.params.compare = this.params.compare.filter((name) => name !== this.params.optimizer);
+      const active = this.activeScenarios();
+      const fresh = !Object.keys(this.traces).length || !sameList(active, this.active);
+      this.active = active;
+      if (fresh) this.view.assign(active);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));
       const stepChanged = STEP_SETTINGS.some((k) => changed.includes(k));
       if (streamChanged || stepChanged) {
@@ -132,16 +156,37 @@
       this.report();
     }
 
+    /** The scenarios on screen: config.scenarios, or in lecture mode the slide's one. */
+    activeScenarios() {
+      return this.lecture && this.lecture.on ? [this.lecture.deck[this.lecture.slide].scenario] : this.config.scenarios.slice();
+    }
+
+    /** Scenario `name`'s stream under the current settings: stream(name, iterations, seed) × 10^grad_scale. */
+    gradients(name) {
+      const { iterations, seed, grad_scale: k } = this.params;
+      const g = engine.stream(name, iterations, seed, this.config.shapes[name]);
+      return k === 0 ? g : g.map((x) => x * POWERS_OF_TEN[k]);
+    }
+
     recompute(newStreams) {
-      const { iterations, seed } = this.params;
       if (newStreams) {
-        for (const name of this.config.scenarios) this.streams[name] = engine.stream(name, iterations, seed, this.config.shapes[name]);
-        this.x = Float64Array.from({ length: iterations }, (_, i) => i);
+        this.streams = Object.fromEntries(this.active.map((name) => [name, this.gradients(name)]));
+        this.x = Float64Array.from({ length: this.params.iterations }, (_, i) => i);
       }
-      const traces = {};
-      for (const name of this.config.scenarios) traces[name] = engine.optimize(this.streams[name], "adam", this.params);
-      this.traces = traces;
-      this.view.fitRanges(this.streams, this.traces);
+      const { optimizer, compare } = this.params;
+      this.traces = {};
+      this.compared = {};
+      // each trace also carries its step in units of η, what the lower panel draws
+      const run = (g, name) => {
+        const trace = engine.optimize(g, name, this.params);
+        trace.per_lr = trace.step.map((step) => step / this.params.lr);
+        return trace;
+      };
+      for (const name of this.active) {
+        this.traces[name] = run(this.streams[name], optimizer);
+        this.compared[name] = Object.fromEntries(compare.map((other) => [other, run(this.streams[name], other)]));
+      }
+      this.view.fitRanges(this.frame());
     }
 
     /** A widget moved. Sliders echo every value the explorer gives them: those echoes change nothing. */
@@ -150,16 +195,21 @@
         if (value !== this.iteration) this.step(value - this.iteration);
         return;
       }
+      if (name === "compare") {
+        const names = value.map((index) => this.config.spec.compare.options[index]);
+        if (changedValue(names, this.params.compare)) this.set({ compare: names }).catch(() => {});
+        return;
+      }
       if (name === "window_mode") {
         const window = value === 0 ? this.config.defaults.window || 40 : 0;
         if (window !== this.params.window) this.set({ window }).catch(() => {});
         return;
       }
-      const transform = this.config.spec[name].transform;
-      if (transform) {
-        const current = settings.sliderPosition(transform, this.params[name]);
+      const spec = this.config.spec[name];
+      if (spec.transform) {
+        const current = settings.sliderPosition(spec, this.params[name]);
         if (Math.abs(current - value) <= 1e-9) return; // the slider shows the current value
-        value = settings.sliderValue(transform, value);
+        value = settings.sliderValue(spec, value);
       }
       if (value !== this.params[name]) this.set({ [name]: value }).catch(() => {});
     }
@@ -180,15 +230,20 @@
       return false;
     }
 
+    /** Everything the view draws from. */
+    frame() {
+      const { params, iteration, x, streams, traces, compared, ghosts, active } = this;
+      return { params, iteration, x, streams, traces, compared, ghosts, active };
+    }
+
     draw(settingsChanged) {
-      const frame = { params: this.params, iteration: this.iteration, x: this.x, streams: this.streams, traces: this.traces, ghosts: this.ghosts };
-      this.view.render(frame, settingsChanged);
+      this.view.render(this.frame(), settingsChanged);
       this.paints.changed();
     }
 
     /** Stopped on an iteration: tell screen readers, a server (if any) and the lecture URL. */
     settled() {
-      this.view.announce({ iteration: this.iteration, streams: this.streams, traces: this.traces });
+      this.view.announce(this.frame());
       this.report();
     }
 
@@ -203,7 +258,8 @@
     api() {
       return {
         state: () => this.state(),
-        trace: (name) => this.trace(name),
+        trace: (name, optimizer) => this.trace(name, optimizer),
+        preset: (name) => this.preset(name),
         set: (changes) => this.set(changes),
         play: () => this.play(),
         pause: () => this.pause(),
@@ -237,6 +293,11 @@
       const opening = explorer.lecture.opening(query);
       start = { ...start, ...opening.settings };
       messages.push(...opening.messages);
+    }
+    if (query.has("preset")) {
+      const preset = config.presets.find((p) => p.name === query.get("preset"));
+      if (preset) start = { ...start, ...preset.settings };
+      else messages.push(`${settings.rejection("preset", query.get("preset"), `one of ${config.presets.map((p) => p.name).join(", ")}`)} — using none`);
     }
     const fromUrl = settings.fromQuery(config.spec, search, config.defaults.iterations);
     explorer.apply({ ...start, ...fromUrl.accepted });

@@ -21,6 +21,7 @@
     ["PageUp / PageDown, P / N", "previous / next slide"],
     ["R", "reset to iteration 0"],
     ["B", "bias correction on / off"],
+    ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"],
     ["F", "full screen"],
     ["?", "this help (Esc closes)"],
   ];
@@ -61,8 +62,9 @@
     /** Switch presenter layout on or off; in lecture mode only the slide's scenario is shown. */
     setOn(on) {
       this.on = on;
-      this.explorer.view.setLecture(on, this.deck[this.slide].scenario);
+      this.explorer.view.setLecture(on);
       if (on) this.showSlide(this.slide, { keepState: true });
+      else this.explorer.apply({}, { ghost: false }); // back to the page's scenarios
     }
 
     /** Go to slide `index`: its scenario, its settings on top of the defaults, its first iteration. */
@@ -70,11 +72,13 @@
       const explorer = this.explorer;
       this.slide = Math.max(0, Math.min(this.deck.length - 1, index));
       const slide = this.deck[this.slide];
-      explorer.view.setLecture(this.on, slide.scenario);
+      explorer.view.setLecture(this.on);
       if (!keepState) {
         explorer.pause();
         explorer.ghosts = null;
         explorer.apply({ ...explorer.config.defaults, ...slide.settings, iteration: slide.iteration || 0 }, { ghost: false });
+      } else {
+        explorer.apply({}, { ghost: false }); // the slide's scenario may not have been computed yet
       }
       const sentences = slide.text.map((s) => `<p>${escapeHtml(s)}</p>`).join("");
       writeSlot(
@@ -143,6 +147,7 @@
         "?": () => this.toggleHelp(),
         Escape: () => this.toggleHelp(false),
       };
+      for (const preset of explorer.config.presets) actions[preset.key] = () => explorer.preset(preset.name).catch(() => {});
       const action = actions[event.key];
       if (!action) return false;
       action();

@@ -1,8 +1,10 @@
 /* adamviz settings: the one table of settings, as Python's ExplorerSettings sends it (`browser_spec`),
  * and everything read from it — validation with one message style, slider transforms, URL query.
  *
- * No DOM, no Bokeh. A spec entry is {kind: "number" | "bool", min, max, integer, default, label,
- * transform?, step?}; a setting's URL key and set() key are its name.
+ * No DOM, no Bokeh. A spec entry is {kind, default, label} plus, by kind: "number": min, max, integer,
+ * and for a slider transform, step (zero_at for log10zero); "choice" (one name) and "choices" (a list
+ * of distinct names; in a URL, comma-separated): options; "bool": nothing. A setting's URL key and
+ * set() key are its name.
  */
 (function (global) {
   "use strict";
@@ -29,6 +31,8 @@
 
   function requirement(spec) {
     if (spec.kind === "bool") return "true or false";
+    if (spec.kind === "choice") return `one of ${spec.options.join(", ")}`;
+    if (spec.kind === "choices") return `a list of distinct names among ${spec.options.join(", ")}`;
     return `${spec.integer ? "an integer" : "a number"} in [${spec.min}, ${spec.max}]`;
   }
 
@@ -40,6 +44,16 @@
       if (TRUE_WORDS.includes(word)) return [true, null];
       if (FALSE_WORDS.includes(word)) return [false, null];
       return [null, rejection(name, raw, requirement(spec))];
+    }
+    if (spec.kind === "choice") {
+      return typeof raw === "string" && spec.options.includes(raw) ? [raw, null] : [null, rejection(name, raw, requirement(spec))];
+    }
+    if (spec.kind === "choices") {
+      const names = typeof raw === "string" ? raw.split(",").map((n) => n.trim()).filter((n) => n !== "") : raw;
+      const valid =
+        Array.isArray(names) && names.every((n) => typeof n === "string" && spec.options.includes(n)) && new Set(names).size === names.length;
+      if (!valid) return [null, rejection(name, Array.isArray(raw) ? raw.join(",") : raw, requirement(spec))];
+      return [spec.options.filter((n) => names.includes(n)), null];
     }
     const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
     const valid =
@@ -75,12 +89,17 @@
 
   /**
    * Slider transforms: a slider holds a friendly coordinate x, the state holds the value.
-   * log10: 10^x; log10int: round(10^x); window: β = 1 − 10^−x (the averaging window 1/(1−β) on a
-   * log scale, x = 0 meaning β = 0); linear: x. Values read off a slider are rounded to 6 significant
-   * digits (a slider's position is no more precise); values set through set() or the URL are kept exactly.
+   * log10: 10^x; log10zero: 10^x, and 0 at x <= spec.zero_at (a log slider with an explicit 0);
+   * log10int: round(10^x); window: β = 1 − 10^−x (the averaging window 1/(1−β) on a log scale,
+   * x = 0 meaning β = 0); linear: x. Values read off a slider are rounded to 6 significant digits (a
+   * slider's position is no more precise); values set through set() or the URL are kept exactly.
    */
   const TRANSFORMS = {
     log10: { value: (x) => Number((10 ** x).toPrecision(6)), position: (v) => Math.log10(v) },
+    log10zero: {
+      value: (x, spec) => (x <= spec.zero_at + 1e-9 ? 0 : Number((10 ** x).toPrecision(6))),
+      position: (v, spec) => (v <= 0 ? spec.zero_at : Math.max(spec.zero_at, Math.log10(v))),
+    },
     log10int: { value: (x) => Math.round(10 ** x), position: (v) => Math.log10(v) },
     window: {
       value: (x) => (x <= 0 ? 0 : 1 - Number((10 ** -x).toPrecision(6))),
@@ -88,8 +107,10 @@
     },
     linear: { value: (x) => x, position: (v) => v },
   };
-  const sliderValue = (transform, x) => TRANSFORMS[transform].value(x);
-  const sliderPosition = (transform, value) => TRANSFORMS[transform].position(value);
+  /** The value a slider at position x stands for (`spec`: the setting's table entry). */
+  const sliderValue = (spec, x) => TRANSFORMS[spec.transform].value(x, spec);
+  /** Where a slider showing `value` sits. */
+  const sliderPosition = (spec, value) => TRANSFORMS[spec.transform].position(value, spec);
 
   /** URL query parameters named like settings (plus `iteration`): {accepted, messages}. */
   function fromQuery(spec, search, currentIterations) {

@@ -81,9 +81,13 @@
       this.renderedAt = performance.now();
     }
 
-    /** Resolves once every figure has repainted after `since` (or at the next frame if none must). */
-    painted(since) {
-      const views = this.hook();
+    /**
+     * Resolves once each of `figures` (default: all; hidden cards never paint) has repainted after
+     * `since`, or at the next frame if none must.
+     */
+    painted(since, figures = this.figures) {
+      const all = this.hook();
+      const views = all.filter((_, k) => figures.includes(this.figures[k]));
       if (!views.length || this.renderedAt < since) return nextPaint();
       return new Promise((resolve) => {
         this.waiters.push({ since, resolve, views });

@@ -41,10 +41,24 @@ def test_current_settings_follow_the_page_report():
     assert explorer.current_settings() is explorer.settings
     explorer._models.state_sink.value = (
         '{"lr": 0.05, "beta1": 0.99, "beta2": 0.9, "eps": 1e-6, "iterations": 300, "seed": 7,'
-        ' "bias_correction": false, "speed": 30, "window": 0, "iteration": 42}'
+        ' "bias_correction": false, "speed": 30, "window": 0, "iteration": 42, "optimizer": "adamw",'
+        ' "compare": ["sgd", "rmsprop"], "weight_decay": 0.25, "momentum": 0.5, "grad_scale": -3}'
     )
     current = explorer.current_settings()
     assert (current.beta1, current.seed, current.iteration, current.bias_correction) == (0.99, 7, 42, False)
+    assert (
+        current.optimizer,
+        current.compare,
+        current.weight_decay,
+        current.momentum,
+        current.grad_scale,
+    ) == (
+        "adamw",
+        ["sgd", "rmsprop"],
+        0.25,
+        0.5,
+        -3,
+    )
     assert current.scenarios == ["noisy"] and current.theme == "dark"
     page = explorer.export_file().getvalue().decode()
     assert page.startswith("<!DOCTYPE html>") and len(page) > 1_000_000  # inline BokehJS: works offline
@@ -86,7 +100,10 @@ def test_browser_spec_matches_the_settings_bounds():
         ({"lr": 0.0}, "lr must be a number in [0.0001, 1]; got 0.0"),
         ({"seed": -1}, "seed must be an integer in [0, 4294967295]; got -1"),
         ({"iterations": 20, "iteration": 20}, "iteration must be an integer in [0, 19]; got 20"),
-        ({"scenarios": ["wavy"]}, "scenarios must be among consistent, noisy, reversal; got wavy"),
+        (
+            {"scenarios": ["wavy"]},
+            "scenarios must be among consistent, noisy, reversal, sparse, shrinking; got wavy",
+        ),
     ],
 )
 def test_checked_settings_name_the_value_and_range(values, message):

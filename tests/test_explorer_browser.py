@@ -27,10 +27,15 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
     assert current["scenarios"] == ["consistent", "noisy", "reversal"]
     assert current["iteration"] == 0 and current["playing"] is False
     assert current["params"] == {
+        "optimizer": "adam",
+        "compare": [],
         "lr": 0.01,
         "beta1": 0.9,
         "beta2": 0.999,
         "eps": 1e-8,
+        "weight_decay": 0,
+        "momentum": 0.9,
+        "grad_scale": 0,
         "iterations": 200,
         "seed": 0,
         "bias_correction": True,

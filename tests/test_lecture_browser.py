@@ -17,6 +17,12 @@ DECK_TITLES = [
     "Bias correction",
     "A long memory",
     "When ε takes over",
+    "Adam vs SGD: the size of the gradient",
+    "Momentum is Adam's m, undamped",
+    "RMSProp: Adam without m",
+    "Sparse gradients get big steps",
+    "A shrinking gradient and β₂",
+    "AdamW vs Adam + L2",
 ]
 
 
@@ -146,8 +152,8 @@ def test_url_restores_slide_iteration_and_settings(page, lecture_static_url):
     current = state(page)
     assert current["iteration"] == 10 and current["params"]["bias_correction"] is True
     assert current["params"]["seed"] == 0  # the slide's own settings: the deck starts from the defaults
-    open_explorer(page, lecture_static_url, "?mode=lecture&slide=9")
-    assert "slide must be an integer in [1, 6]" in page.locator(".av-error").inner_text()
+    open_explorer(page, lecture_static_url, "?mode=lecture&slide=99")
+    assert "slide must be an integer in [1, 12]" in page.locator(".av-error").inner_text()
     assert slide_title(page) == DECK_TITLES[0]
 
 
@@ -176,7 +182,7 @@ ACTIVE_LABEL = """() => {
 def test_focus_order_and_live_region(page, lecture_static_url):
     open_explorer(page, lecture_static_url)
     labels = []
-    for _ in range(17):
+    for _ in range(20):
         page.keyboard.press("Tab")
         labels.append(page.evaluate(ACTIVE_LABEL))
     assert labels[:7] == [
@@ -188,17 +194,20 @@ def test_focus_order_and_live_region(page, lecture_static_url):
         "Step ▶",
         "⟲ Reset",
     ]
-    assert labels[7:15] == [
+    assert labels[7:18] == [
         "Iteration",
         "Speed (iterations/s)",
         "Learning rate η",
         "β₁ (memory of m̂)",
         "β₂ (memory of √v̂)",
         "ε",
+        "Weight decay w",
+        "Momentum μ",
+        "Gradient scale 10^k",
         "Iterations",
         "Seed",
     ]
-    assert labels[15] == "Bias correction"
+    assert labels[18] == "Bias correction"
     # a focused control shows a visible focus ring
     outline = page.evaluate("""() => {
       let el = document.activeElement;

@@ -57,7 +57,10 @@ def test_shapes_are_as_documented():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("steady", 10), "stream must be one of consistent, noisy, reversal, sparse, shrinking; got 'steady'"),
+        (
+            ("steady", 10),
+            "stream must be one of consistent, noisy, reversal, sparse, shrinking; got 'steady'",
+        ),
         (("noisy", 0), "iterations must be an integer in [1, 1000000]; got 0"),
         (("noisy", 10, -1), "seed must be an integer in [0, 4294967295]; got -1"),
         (("noisy", 10, 2.5), "seed must be an integer in [0, 4294967295]; got 2.5"),
@@ -136,3 +139,97 @@ def test_claim_step_size_does_not_depend_on_the_gradient_size():
     g = stream("consistent", 200, 1)
     for factor in (1e-3, 1e3):
         np.testing.assert_allclose(simulate(factor * g).scale, simulate(g).scale, rtol=1e-4)
+
+
+# The slides and cards about other optimizers and the new streams (app/text.py) make these claims.
+
+
+def test_claim_adam_ignores_the_gradient_scale_and_sgd_does_not():
+    """Slide "Adam vs SGD": at gradient scale 100, SGD's step/η is about 100; Adam's the same to 7 digits."""
+    for seed in SEEDS:
+        g = stream("consistent", 200, seed)
+        sgd = simulate(100.0 * g, optimizer="sgd", lr=0.01).step / 0.01
+        assert 90 < sgd[10:].mean() < 110, seed
+        np.testing.assert_allclose(simulate(100.0 * g).scale, simulate(g).scale, rtol=1e-7)
+
+
+def test_claim_momentum_builds_up_to_one_over_one_minus_mu():
+    """Slide "Momentum is Adam's m, undamped": steps about 1/(1 − μ) = 10 × the gradient; Adam's near 1."""
+    for seed in SEEDS:
+        g = stream("consistent", 200, seed)
+        momentum = simulate(g, optimizer="momentum", momentum=0.9).step[50:] / 0.01
+        assert np.all((momentum > 7) & (momentum < 13)), seed
+        assert np.all(np.abs(simulate(g).scale[50:] - 1) < 0.25), seed
+
+
+def test_claim_rmsprop_first_step_and_noise():
+    """Slide "RMSProp": first step 1/√(1 − β₂) ≈ 32 η; on noise, steps over ten times Adam's."""
+    for seed in SEEDS:
+        g = stream("noisy", 200, seed)
+        rmsprop = simulate(g, optimizer="rmsprop").step / 0.01
+        assert abs(abs(rmsprop[0]) - 1 / np.sqrt(1 - 0.999)) < 0.01, seed
+        adam = simulate(g).scale
+        assert np.abs(rmsprop[20:]).mean() > 10 * np.abs(adam[20:]).mean(), seed
+
+
+def test_claim_sparse_gradients_get_about_three_times_the_rate():
+    """Card and slide "sparse": √v̂ ≈ 0.3 and η/(√v̂+ε) about 3 (1/√0.1) times that of a steady gradient
+    of the same size — from iteration 100 on, between 2½ and 5 times, as the rare gradients fall."""
+    for seed in SEEDS:
+        sparse = simulate(stream("sparse", 200, seed)).sqrt_v_hat
+        steady = simulate(np.ones(200)).sqrt_v_hat
+        ratio = (steady + 1e-8) / (sparse + 1e-8)
+        assert np.all((ratio[99:] > 2.3) & (ratio[99:] < 5)), (seed, ratio[99:].min(), ratio[99:].max())
+        assert np.all((sparse[99:] > 0.2) & (sparse[99:] < 0.42)), seed
+
+
+def test_claim_shrinking_gradient_collapses_the_scale_and_it_climbs_back_slowly():
+    """Card and slide "shrinking" (β₂ = 0.99): m̂ follows within a few dozen steps, √v̂ needs about 100 to
+    halve, the scale falls to about 0.01 and climbs past 0.5 around step 800–950; at β₂ = 0.999 it is
+    still below 0.2 at step 1,500."""
+    for seed in SEEDS:
+        g = stream("shrinking", 1500, seed)
+        fast = simulate(g, beta2=0.99)
+        assert np.all(np.abs(fast.m_hat[100 + 60 :]) < 0.02), seed  # 1 → 0.01 in ln(100)/(1−β₁) ≈ 46 steps
+        halved = int(np.flatnonzero(fast.sqrt_v_hat[100:] < fast.sqrt_v_hat[99] / 2)[0])
+        assert 80 <= halved <= 140, (seed, halved)
+        lowest = fast.scale[100:300].min()
+        assert 0.005 < lowest < 0.025, (seed, lowest)
+        back = int(np.flatnonzero(fast.scale[200:] > 0.5)[0]) + 201  # the step number (from 1)
+        assert 800 <= back <= 950, (seed, back)
+        slow = simulate(g, beta2=0.999)
+        assert slow.scale[150:].max() < 0.2, seed
+
+
+def test_claim_adamw_decays_alike_and_l2_barely_at_large_gradients():
+    """Slide "AdamW vs Adam + L2" (gradients ×100, w = 0.5, 1,000 steps): AdamW's θ settles near −2;
+    Adam + L2's is past −9 by step 1,000; at gradient scale 1 the two end within 15% of each other."""
+    for seed in SEEDS:
+        g = stream("consistent", 1000, seed)
+        adamw = simulate(100.0 * g, optimizer="adamw", weight_decay=0.5).theta
+        l2 = simulate(100.0 * g, optimizer="adam", weight_decay=0.5).theta
+        assert np.all(adamw > -2.1) and -2.1 < adamw[-1] < -1.7, seed
+        assert l2[-1] < -9, seed
+        same_w = simulate(g, optimizer="adamw", weight_decay=0.5).theta[-1]
+        same_l2 = simulate(g, optimizer="adam", weight_decay=0.5).theta[-1]
+        assert abs(same_l2 - same_w) < 0.15 * abs(same_w), seed
+
+
+def test_claim_equal_betas_keep_the_scale_below_one():
+    """Preset "β₁ = β₂": |m̂| ≤ √v̂ (a weighted mean is at most the weighted root-mean-square), so
+    |scale| < 1 on every step, for every stream."""
+    for seed in SEEDS:
+        for name in STREAMS:
+            scale = simulate(stream(name, 500, seed), beta1=0.99, beta2=0.99).scale
+            assert np.all(np.abs(scale) < 1 + 1e-12), (seed, name)
+
+
+def test_claim_sign_descent():
+    """Preset "sign descent": β₁ = β₂ = 0 makes the scale g/(|g|+ε), the sign of g wherever |g| ≫ ε."""
+    for seed in SEEDS:
+        for name in STREAMS:
+            g = stream(name, 200, seed)
+            scale = simulate(g, beta1=0.0, beta2=0.0).scale
+            big = np.abs(g) > 1e-4
+            np.testing.assert_allclose(scale[big], np.sign(g[big]), atol=1e-4)
+            assert np.all(scale[g == 0] == 0)
