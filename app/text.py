@@ -205,9 +205,8 @@ DECK = [
         "settings": {"compare": ["sgd"], "grad_scale": 2},
         "iteration": 30,
         "text": [
-            "The same gradients, 100 times larger. SGD's step is η·g: about 100 η now (the red line).",
-            "Adam's step/η stays near 1 — the same to seven digits as at gradient scale 1: m̂ and √v̂ "
-            "grow together and the ratio does not notice. Only ε, far below √v̂, could tell.",
+            "The same gradients, 100 times larger. SGD's step is η·g: about 100 η now (red).",
+            "Adam's step/η stays near 1, the same to seven digits: m̂ and √v̂ grow together.",
         ],
     },
     {
@@ -216,10 +215,8 @@ DECK = [
         "settings": {"optimizer": "momentum", "compare": ["adam"]},
         "iteration": 60,
         "text": [
-            "Momentum SGD keeps b = μ·b + g: Adam's m without the (1 − β₁) in front of g, and without "
-            "dividing by √v̂.",
-            "So on a steady gradient its steps build up to about 1/(1 − μ) = 10 times the gradient, "
-            "while Adam's stay near η.",
+            "Momentum SGD keeps b = μ·b + g: Adam's m without the (1 − β₁) and without √v̂.",
+            "On a steady gradient its steps build up to about 1/(1 − μ) = 10 g; Adam's stay near η.",
         ],
     },
     {
@@ -228,9 +225,8 @@ DECK = [
         "settings": {"optimizer": "rmsprop", "compare": ["adam"]},
         "iteration": 40,
         "text": [
-            "RMSProp divides each gradient by √v, the running root-mean-square — no m, no bias correction.",
-            "Its first step is 1/√(1 − β₂) ≈ 32 η, since v starts at 0. And on noise every step keeps "
-            "its full size: nothing averages the signs away, so its steps are over ten times Adam's.",
+            "RMSProp divides g by √v — no m, no bias correction: its first step is 1/√(1 − β₂) ≈ 32 η.",
+            "On noise nothing averages the signs away: its steps are over ten times Adam's.",
         ],
     },
     {
@@ -239,10 +235,8 @@ DECK = [
         "settings": {},
         "iteration": 150,
         "text": [
-            "This gradient is 1 on one step in ten and 0 otherwise — a rare word's embedding row.",
-            "√v̂ averages the squares: about 0.1, so √v̂ ≈ 0.3, and η/(√v̂+ε) is about 3 (1/√0.1) times "
-            "what a gradient of 1 on every step would get (2½ to 5 from step 100 on). Rare parameters get "
-            "big steps.",
+            "A gradient of 1 on one step in ten, else 0: a rare word's embedding row.",
+            "√v̂ ≈ √0.1 ≈ 0.3, so η/(√v̂+ε) is about 3 times (2½ to 5) that of a gradient of 1 every step.",
         ],
     },
     {
@@ -251,10 +245,8 @@ DECK = [
         "settings": {"beta2": 0.99, "iterations": 1500, "window": 0},
         "iteration": 90,
         "text": [
-            "After step 100 the gradient drops 100-fold. m̂ follows within a few dozen steps; √v̂ "
-            "remembers the large gradients and needs about 100 steps just to halve.",
-            "So the scale collapses to about 0.01 and climbs back past 0.5 only around step 800–950. "
-            "With β₂ = 0.999 it is still below 0.2 at step 1,500: the lag after a loss spike.",
+            "After step 100 g drops 100-fold. m̂ follows in a few dozen steps; √v̂ needs ~100 to halve.",
+            "The scale falls to ~0.01, back past 0.5 only at step 800–950 (β₂ = 0.999: below 0.2 at 1,500).",
         ],
     },
     {
@@ -270,10 +262,8 @@ DECK = [
         },
         "iteration": 999,
         "text": [
-            "Gradients of about 100, weight decay 0.5. AdamW shrinks θ by 1 − ηw every step, whatever the "
-            "gradient: θ settles near −2, where the decay balances a step of about η.",
-            "Adam + L2 adds w·θ to the gradient — and divides it by √v̂ ≈ 100 like the rest, so the decay "
-            "barely acts: θ is past −9 by step 1,000. At gradient scale 1 the two agree.",
+            "Gradients ~100, decay w = 0.5. AdamW shrinks θ by 1 − ηw every step: θ settles near −2.",
+            "Adam + L2 adds w·θ to g and divides it by √v̂ ≈ 100: θ is past −9 by step 1,000.",
         ],
     },
 ]

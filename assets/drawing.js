@@ -10,6 +10,7 @@
   const { writeSlot, controlsOf } = AdamViz.bokeh;
   const { sliderPosition } = AdamViz.settings;
 
+  const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of their page heights
   const MAX_POINTS = 600; // per drawn series: about one point per pixel of a card's width
   const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
@@ -334,6 +335,13 @@
       root.css_classes = on ? [...classes, "av-lecture"] : classes;
       this.models.lecture_bar.visible = on;
       this.models.optimizers_row.visible = !on; // slides and keys 1–4 choose optimizers in a lecture
+      for (const card of this.models.cards) {
+        card.figures.forEach((plot) => {
+          plot.adamvizHeight = plot.adamvizHeight || plot.height;
+          const height = on ? Math.round(plot.adamvizHeight * LECTURE_PLOT_SHARE) : plot.adamvizHeight;
+          if (plot.height !== height) plot.height = height; // the slide above needs the room at 1080 px
+        });
+      }
       for (const axis of this.models.axes) {
         axis.major_label_text_font_size = on ? "16px" : "11px";
         axis.axis_label_text_font_size = on ? "18px" : "12px";

@@ -24,18 +24,20 @@ def set_params(page, **changes: Any) -> dict[str, Any]:
     return page.evaluate("(changes) => window.adamviz.set(changes)", changes)
 
 
-def numpy_trace(name: str, params: dict[str, Any]) -> Any:
-    """What adamviz.sim computes for the page's current settings."""
+STEP_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
+
+
+def numpy_trace(name: str, params: dict[str, Any], optimizer: str | None = None) -> Any:
+    """What adamviz.sim computes for the page's current settings: the stream times 10^grad_scale
+    (10^k written as the literal ``1eK``, as the page does), stepped by ``optimizer`` (default: the main one)."""
     g = stream(name, params["iterations"], params["seed"])
-    return g, simulate(
-        g,
-        lr=params["lr"],
-        beta1=params["beta1"],
-        beta2=params["beta2"],
-        eps=params["eps"],
-        bias_correction=params["bias_correction"],
-    )
+    k = params.get("grad_scale", 0)
+    if k:
+        g = g * float(f"1e{k}")
+    settings = {key: params[key] for key in STEP_SETTINGS if key in params}
+    return g, simulate(g, optimizer=optimizer or params.get("optimizer", "adam"), **settings)
 
 
-def page_trace(page, name: str) -> dict[str, np.ndarray]:
-    return {k: np.array(v) for k, v in page.evaluate("(n) => window.adamviz.trace(n)", name).items()}
+def page_trace(page, name: str, optimizer: str | None = None) -> dict[str, np.ndarray]:
+    got = page.evaluate("([n, o]) => window.adamviz.trace(n, o || undefined)", [name, optimizer])
+    return {k: np.array(v) for k, v in got.items()}

@@ -238,3 +238,23 @@ def test_accessibility_audit_has_no_serious_violations(page, static_url, mode):
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == []
+
+
+def test_every_slide_shows_its_scenario_and_settings_and_fits(page, lecture_static_url):
+    """Slide by slide (the new ones carry optimizers, streams and presets): the card shows the slide's
+    scenario, the settings are the defaults plus the slide's, and slide, readouts and plots fit 1080 px."""
+    from adamviz.app.settings import ExplorerSettings, browser_values
+    from adamviz.app.text import CARD_TEXT, DECK
+
+    defaults = browser_values(ExplorerSettings())
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    for number, slide in enumerate(DECK, start=1):
+        open_explorer(page, lecture_static_url, f"?slide={number}")
+        assert page.locator(".av-card:visible .av-card-title").all_inner_texts() == [
+            CARD_TEXT[slide["scenario"]][0]
+        ]
+        assert page.locator(".av-readout").first.get_attribute("data-scenario") == slide["scenario"]
+        current = state(page)
+        assert current["params"] == {**defaults, **slide["settings"]}, slide["title"]
+        assert current["iteration"] == slide["iteration"]
+        assert page.evaluate(PLOTS_BOTTOM) <= 1080, slide["title"]
