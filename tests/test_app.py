@@ -155,3 +155,13 @@ def test_serve_passes_address_and_origins_to_panel(monkeypatch):
     assert options["port"] == 5999 and options["address"] == "0.0.0.0"
     assert options["websocket_origin"] == ["localhost:5999", "127.0.0.1:5999", "hall-laptop:5999"]
     assert options["unused_session_lifetime"] == 60_000
+
+
+def test_notebook_keywords_take_the_new_settings():
+    explorer = AdamExplorer(optimizer="rmsprop", compare=["adam", "sgd"], grad_scale=2, weight_decay=0.1)
+    s = explorer.settings
+    assert (s.optimizer, s.compare, s.grad_scale, s.weight_decay) == ("rmsprop", ["adam", "sgd"], 2, 0.1)
+    with pytest.raises(ValueError, match="lion"):
+        AdamExplorer(compare=["lion"])
+    with pytest.raises(ValueError, match="grad_scale"):
+        AdamExplorer(grad_scale=9)
