@@ -113,13 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true", help="open a browser tab")
     serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
-    serve.add_argument("--address", default=None, help="interface to listen on (default: all, as Panel does)")
+    serve.add_argument(
+        "--address", default=None, help="interface to listen on (default: localhost only; 0.0.0.0 for all)"
+    )
     serve.add_argument(
         "--allow-websocket-origin",
         action="append",
         default=[],
         metavar="HOST[:PORT]",
-        help="also accept pages opened as http://HOST:PORT/ (e.g. a laptop's name in a lecture hall)",
+        help="also answer requests for http://HOST:PORT/ (e.g. a laptop's name in a lecture hall)",
     )
     return parser
 

@@ -7,8 +7,11 @@ regenerates every seeded stream itself, so the file holds no data arrays at all:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +24,11 @@ from bokeh.resources import Resources as BokehResources
 from .figures import build_explorer
 from .settings import ExplorerSettings
 
-Resources = Literal["inline", "cdn"]
+Resources = Literal["inline", "cdn", "server"]
+"""Where BokehJS comes from: inline (offline), the Bokeh CDN, or ``adamviz serve``'s own
+``BOKEHJS_ROUTE`` (a served page: cached by every visitor's browser after the first)."""
+
+BOKEHJS_ROUTE = "/bokehjs/"
 
 PAGE_STYLE = (
     "<style>html,body{margin:0;padding:0;background:#f6f8fa}"
@@ -29,11 +36,11 @@ PAGE_STYLE = (
 )
 
 
-def explorer_document(settings: ExplorerSettings | None = None) -> Document:
+def explorer_document(settings: ExplorerSettings | None = None, *, export_url: str | None = None) -> Document:
     """A Bokeh Document holding one explorer."""
     settings = settings or ExplorerSettings()
     document = Document()
-    document.add_root(build_explorer(settings).layout)
+    document.add_root(build_explorer(settings, export_url=export_url).layout)
     document.title = settings.title
     return document
 
@@ -65,19 +72,33 @@ def bokeh_scripts(resources: Resources) -> tuple[list[str], list[str]]:
 
 
 def _script_tags(resources: Resources) -> str:
-    urls, sources = bokeh_scripts(resources)
+    urls, sources = bokeh_scripts("cdn" if resources == "server" else resources)
+    if resources == "server":  # the bundles' file names, under the server's route for them
+        return "\n".join(f'<script src="{BOKEHJS_ROUTE}{bundle_file(url)}"></script>' for url in urls)
     if resources == "cdn":
         return "\n".join(f'<script src="{url}"></script>' for url in urls)
     return "\n".join(f"<script>{code}</script>" for code in sources)
 
 
-def explorer_html(settings: ExplorerSettings | None = None, resources: Resources = "inline") -> str:
-    """A complete, self-contained HTML page (``resources="inline"``: no network access at all)."""
+def bundle_file(cdn_url: str) -> str:
+    """``bokeh-widgets.min.js`` for ``https://cdn.bokeh.org/.../bokeh-widgets-3.9.2.min.js``: the
+    name of the same bundle in the installed package's ``server/static/js``."""
+    return re.sub(r"-\d+\.\d+\.\d+(?=\.min\.js$)", "", cdn_url.rsplit("/", 1)[1])
+
+
+def explorer_html(
+    settings: ExplorerSettings | None = None,
+    resources: Resources = "inline",
+    *,
+    export_url: str | None = None,
+) -> str:
+    """A complete HTML page (``resources="inline"``: self-contained, no network access at all).
+    ``export_url``: where the page's Export button posts its settings (a served page only)."""
     settings = settings or ExplorerSettings()
     page = file_html(
-        explorer_document(settings),
+        explorer_document(settings, export_url=export_url),
         INLINE if resources == "inline" else CDN,  # ignored by the template: see bokeh_scripts
-        title=settings.title,  # the template escapes it
+        title=settings.title,  # escaped by the template (`| e`): a title is text, never markup
         template=get_env().from_string(_TEMPLATE),
         template_variables={
             "body_class": f"av-{settings.theme}",
@@ -174,10 +195,34 @@ def write_export(
     resources: Resources = "inline",
     snippet: bool = False,
 ) -> Path:
-    """Write the page (or the snippet) to ``path`` and return it."""
-    path = Path(path)
+    """Write the page (or the snippet) to ``path`` (atomically: see :func:`write_atomically`)."""
     text = explorer_snippet(settings, resources) if snippet else explorer_html(settings, resources)
-    path.write_text(text, encoding="utf-8")
+    return write_atomically(path, text)
+
+
+def write_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    A failed write (a full disk, an interrupted process) leaves whatever stood at ``path`` intact, and
+    two writers to one path each leave a whole file, never an interleaving. The new file gets the
+    permissions a plain ``open(path, "w")`` would give it.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     return path
 
 
@@ -186,7 +231,7 @@ _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
+<title>{{ title | e }}</title>
 {{ page_style }}
 {{ bokehjs_tags }}
 </head>

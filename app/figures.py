@@ -283,7 +283,7 @@ def _on_widget(name: str, attribute: str) -> CustomJS:
     return _call(f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
 
 
-def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM]:
+def _controls(settings: ExplorerSettings, exportable: bool) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM]:
     """The widgets by name, the optimizer row (hidden in lecture mode) and the whole control panel."""
     spec = browser_spec()
     label = {name: entry["label"] for name, entry in spec.items()}
@@ -365,6 +365,10 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM, La
     widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
     widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
 
+    widgets["export"] = Button(
+        label="⤓ Export as HTML", width=170, visible=exportable, css_classes=["av-export"]
+    )
+    widgets["export"].js_on_event("button_click", _call("exportFile()"))
     transport = Row(
         widgets["play"],
         widgets["back"],
@@ -372,6 +376,7 @@ def _controls(settings: ExplorerSettings) -> tuple[dict[str, Any], LayoutDOM, La
         widgets["reset"],
         widgets["iteration"],
         widgets["speed"],
+        widgets["export"],
         css_classes=["av-transport"],
         sizing_mode="stretch_width",
         styles=WRAP,
@@ -438,15 +443,18 @@ class ExplorerModels:
 
 
 def build_explorer(
-    settings: ExplorerSettings | None = None, *, instance_id: str | None = None
+    settings: ExplorerSettings | None = None, *, instance_id: str | None = None, export_url: str | None = None
 ) -> ExplorerModels:
-    """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save."""
+    """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save.
+
+    ``export_url``: a served page's Export button posts the page's settings there (none otherwise).
+    """
     settings = settings or ExplorerSettings()
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
-    widgets, optimizers_row, controls = _controls(settings)
+    widgets, optimizers_row, controls = _controls(settings, export_url is not None)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -530,6 +538,7 @@ def build_explorer(
         "lecture": settings.lecture,
         "deck": text.DECK,
         "iterationLabel": ExplorerSettings.param.iteration.label,
+        "exportUrl": export_url,
     }
     boot = CustomJS(
         args={"models": browser_models, "config": config},

@@ -1,10 +1,175 @@
-"""``adamviz serve``: the explorer on a local Panel server."""
+"""``adamviz serve``: the explorer served as the static document it is, to any number of visitors.
+
+Every frame and every control runs in the page, so the server keeps no session per visitor: ``GET /``
+answers one prebuilt page (built once at start, ~180 KB) whose BokehJS comes from ``/bokehjs/`` with a
+year-long cache, and ``POST /export`` turns a page's settings into a self-contained HTML file (in a
+worker thread, one at a time, so the event loop keeps answering). Nothing else exists to attack.
+
+Safe by default: it listens on localhost unless ``address`` says otherwise; a request whose ``Host``
+is not one of the served names gets 403 (DNS rebinding), an export from a foreign ``Origin`` gets 403
+(no server work for other sites), and every response carries security headers (:data:`HEADERS`).
+"""
 
 from __future__ import annotations
 
-import panel as pn
+import asyncio
+import contextlib
+import json
+import webbrowser
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
-from .main import create_app
+import bokeh
+import tornado.web
+from tornado.httpserver import HTTPServer
+
+from .export import BOKEHJS_ROUTE, explorer_html
+from .settings import BROWSER_SETTINGS, ExplorerSettings, checked_settings
+
+EXPORT_ROUTE = "/export"
+EXPORT_BODY_LIMIT = 16 * 1024
+"""Bytes: a page's settings report is ~400; anything larger is not one."""
+
+HEADERS = {
+    # BokehJS compiles CustomJS callbacks with `new Function` (unsafe-eval) and the page embeds its
+    # models in an inline script; everything else is locked to this origin, and framing to this site.
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+"""Sent with every response. To embed the explorer in another site, export it: the file has no server."""
+
+
+class _Base(tornado.web.RequestHandler):
+    """Every handler: the Host check and the security headers."""
+
+    def initialize(self, hosts: frozenset[str]) -> None:
+        self.hosts = hosts
+
+    def set_default_headers(self) -> None:
+        for name, value in HEADERS.items():
+            self.set_header(name, value)
+
+    def prepare(self) -> None:
+        if self.request.host.lower() not in self.hosts:
+            raise tornado.web.HTTPError(403, reason="unknown host")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.finish(self._reason)
+
+
+class _Page(_Base):
+    def initialize(self, hosts: frozenset[str], page: bytes) -> None:
+        super().initialize(hosts)
+        self.page = page
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-cache")
+        self.write(self.page)
+
+
+class _BokehJS(_Base, tornado.web.StaticFileHandler):
+    """BokehJS's two bundles from the installed package; versioned by the server's life, so cached."""
+
+    def initialize(self, hosts: frozenset[str], path: str) -> None:  # type: ignore[override]
+        _Base.initialize(self, hosts)
+        tornado.web.StaticFileHandler.initialize(self, path)
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+
+
+class _Export(_Base):
+    def initialize(
+        self, hosts: frozenset[str], origins: frozenset[str], base: ExplorerSettings, pool
+    ) -> None:
+        super().initialize(hosts)
+        self.origins, self.base, self.pool = origins, base, pool
+
+    async def post(self) -> None:
+        origin = self.request.headers.get("Origin")
+        if origin is not None and origin.lower() not in self.origins:
+            raise tornado.web.HTTPError(
+                403, reason=f"exports are made for pages of this server, not {origin}"
+            )
+        try:
+            settings = export_settings(self.request.body, self.base)
+        except ValueError as error:
+            raise tornado.web.HTTPError(400, reason=str(error)) from None
+        page = await asyncio.get_running_loop().run_in_executor(self.pool, explorer_html, settings)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Disposition", 'attachment; filename="adamviz.html"')
+        self.write(page)
+
+
+def export_settings(body: bytes, base: ExplorerSettings) -> ExplorerSettings:
+    """A page's settings report (JSON: every browser setting and ``iteration``) on top of ``base``,
+    validated like every other input; a ValueError names what is wrong."""
+    if len(body) > EXPORT_BODY_LIMIT:
+        raise ValueError(f"a settings report must be at most {EXPORT_BODY_LIMIT} bytes; got {len(body)}")
+    try:
+        values = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("a settings report must be a JSON object") from None
+    if not isinstance(values, dict):
+        raise ValueError("a settings report must be a JSON object")
+    known = (*BROWSER_SETTINGS, "iteration")
+    unknown = sorted(str(name) for name in values if name not in known)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; known: {', '.join(known)}")
+    keep = {name: getattr(base, name) for name in ("scenarios", "theme", "title", "lecture")}
+    return checked_settings(**{**{name: getattr(base, name) for name in known}, **values, **keep})
+
+
+def allowed_names(port: int, address: str, extra: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The Host headers and Origins this server answers: its loopback names, ``address`` if it is one,
+    and the ``HOST[:PORT]`` names given (a laptop's name in a lecture hall)."""
+    names = {"localhost", "127.0.0.1", "[::1]"}
+    if address not in ("", "0.0.0.0", "::", "localhost"):
+        names.add(address)
+    hosts = {f"{name}:{port}" for name in names} | {name.lower() for name in extra}
+    hosts |= {f"{name}:{port}" for name in extra if ":" not in name}
+    origins = {f"http://{host}" for host in hosts} | {f"https://{host}" for host in hosts}
+    return frozenset(h.lower() for h in hosts), frozenset(o.lower() for o in origins)
+
+
+def make_app(
+    port: int,
+    *,
+    lecture: bool = False,
+    address: str = "localhost",
+    allow_websocket_origin: tuple[str, ...] = (),
+) -> tornado.web.Application:
+    """The whole server: the page, BokehJS, the export endpoint."""
+    hosts, origins = allowed_names(port, address, allow_websocket_origin)
+    base = ExplorerSettings(lecture=lecture)
+    page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE).encode("utf-8")
+    bokehjs = str(Path(bokeh.__file__).parent / "server" / "static" / "js")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-export")
+    return tornado.web.Application(
+        [
+            (r"/", _Page, {"hosts": hosts, "page": page}),
+            (rf"{BOKEHJS_ROUTE}(bokeh(?:-widgets)?\.min\.js)", _BokehJS, {"hosts": hosts, "path": bokehjs}),
+            (EXPORT_ROUTE, _Export, {"hosts": hosts, "origins": origins, "base": base, "pool": pool}),
+        ],
+        default_handler_class=_NotFound,
+        default_handler_args={"hosts": hosts},
+    )
+
+
+class _NotFound(_Base):
+    def prepare(self) -> None:
+        super().prepare()
+        raise tornado.web.HTTPError(404, reason="not found")
 
 
 def serve(
@@ -16,18 +181,20 @@ def serve(
 ) -> None:
     """Serve the explorer at ``http://localhost:PORT/`` until interrupted.
 
-    Sessions are built per visitor and reaped a minute after their tab closes, so a lecture hall of
-    browsers does not accumulate memory on the laptop serving it. To let other machines connect,
-    pass ``address="0.0.0.0"`` and the host name they use in ``allow_websocket_origin``.
+    ``address``: the interface to listen on (default: localhost only). To let a lecture hall connect,
+    pass ``address="0.0.0.0"`` and the name students type in ``allow_websocket_origin``.
     """
-    pn.serve(
-        {"/": lambda: create_app(lecture=lecture)},
-        port=port,
-        show=show,
-        title="adamviz",
-        check_unused_sessions=10_000,
-        unused_session_lifetime=60_000,
-        address=address,
-        websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}", *allow_websocket_origin],
-        print_url=True,
-    )
+    address = address or "localhost"
+    app = make_app(port, lecture=lecture, address=address, allow_websocket_origin=allow_websocket_origin)
+    server = HTTPServer(app, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)
+
+    async def run() -> None:
+        server.listen(port, address=address)
+        url = f"http://localhost:{port}/"
+        print(f"adamviz: serving the explorer at {url} (listening on {address}:{port})", flush=True)
+        if show:
+            webbrowser.open(url)
+        await asyncio.Event().wait()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it quietly
+        asyncio.run(run())

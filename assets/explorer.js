@@ -124,6 +124,29 @@
       this.settled();
     }
 
+    /**
+     * A served page's Export button: post the settings to the server (config.exportUrl), which answers
+     * with the page as one self-contained file; save it, or show the server's message.
+     */
+    async exportFile() {
+      if (!this.config.exportUrl) return;
+      try {
+        const response = await fetch(this.config.exportUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ...this.params, iteration: this.iteration }),
+        });
+        if (!response.ok) throw new Error((await response.text()).slice(0, 500) || `export failed (${response.status})`);
+        const link = global.document.createElement("a");
+        link.href = URL.createObjectURL(await response.blob());
+        link.download = "adamviz.html";
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      } catch (error) {
+        this.view.showMessage([`Export: ${error.message}`]);
+      }
+    }
+
     /* ---- settings ---------------------------------------------------------------------- */
 
     /** Take validated settings (and maybe an iteration); recompute what they change; redraw. */

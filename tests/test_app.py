@@ -131,32 +131,6 @@ def test_settings_defaults_are_the_documented_ones():
     )
 
 
-def test_serve_passes_address_and_origins_to_panel(monkeypatch):
-    from adamviz.app import server
-    from adamviz.app.cli import main
-
-    calls = []
-    monkeypatch.setattr(server.pn, "serve", lambda apps, **options: calls.append(options))
-    assert (
-        main(
-            [
-                "serve",
-                "--port",
-                "5999",
-                "--address",
-                "0.0.0.0",
-                "--allow-websocket-origin",
-                "hall-laptop:5999",
-            ]
-        )
-        == 0
-    )
-    (options,) = calls
-    assert options["port"] == 5999 and options["address"] == "0.0.0.0"
-    assert options["websocket_origin"] == ["localhost:5999", "127.0.0.1:5999", "hall-laptop:5999"]
-    assert options["unused_session_lifetime"] == 60_000
-
-
 def test_notebook_keywords_take_the_new_settings():
     explorer = AdamExplorer(optimizer="rmsprop", compare=["adam", "sgd"], grad_scale=2, weight_decay=0.1)
     s = explorer.settings
