@@ -1,9 +1,10 @@
 """``adamviz serve``: the explorer served as the static document it is, to any number of visitors.
 
 Every frame and every control runs in the page, so the server keeps no session per visitor: ``GET /``
-answers one prebuilt page (built once at start, ~180 KB) whose BokehJS comes from ``/bokehjs/`` with a
-year-long cache, and ``POST /export`` turns a page's settings into a self-contained HTML file (in a
-worker thread, one at a time, so the event loop keeps answering). Nothing else exists to attack.
+answers one page built (and gzipped) once at start — 180 KB, 40 KB compressed — whose BokehJS comes
+from ``/bokehjs/`` (gzipped once, cached by browsers for a year), and ``POST /export`` turns a page's
+settings into a self-contained HTML file (in a worker thread, one at a time, so the event loop keeps
+answering). Nothing else exists to attack.
 
 Safe by default: it listens on localhost unless ``address`` says otherwise; a request whose ``Host``
 is not one of the served names gets 403 (DNS rebinding), an export from a foreign ``Origin`` gets 403
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import hashlib
 import json
 import webbrowser
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import bokeh
 import tornado.web
@@ -30,6 +34,10 @@ from .settings import BROWSER_SETTINGS, ExplorerSettings, checked_settings
 EXPORT_ROUTE = "/export"
 EXPORT_BODY_LIMIT = 16 * 1024
 """Bytes: a page's settings report is ~400; anything larger is not one."""
+EXPORT_QUEUE = 8
+"""Exports waiting at most (each ~0.5 s): a ninth gets 503 at once."""
+EXPORT_CACHE = 8
+"""Recent exports kept (1.8 MB each): the same settings twice give the same file."""
 
 HEADERS = {
     # BokehJS compiles CustomJS callbacks with `new Function` (unsafe-eval) and the page embeds its
@@ -66,34 +74,81 @@ class _Base(tornado.web.RequestHandler):
         self.finish(self._reason)
 
 
-class _Page(_Base):
-    def initialize(self, hosts: frozenset[str], page: bytes) -> None:
+class _Prebuilt(_Base):
+    """A file built (and gzipped) once at start: the page, or one of BokehJS's bundles."""
+
+    def initialize(self, hosts: frozenset[str], files: dict[str, Prebuilt], cache: str) -> None:
         super().initialize(hosts)
-        self.page = page
+        self.files, self.cache = files, cache
 
-    def get(self) -> None:
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-cache")
-        self.write(self.page)
+    def get(self, name: str = "") -> None:
+        prebuilt = self.files.get(name)
+        if prebuilt is None:
+            raise tornado.web.HTTPError(404, reason="not found")
+        self.set_header("Content-Type", prebuilt.content_type)
+        self.set_header("Cache-Control", self.cache)
+        self.set_header("Vary", "Accept-Encoding")
+        self.set_header("ETag", prebuilt.etag)
+        if self.request.headers.get("If-None-Match") == prebuilt.etag:
+            self.set_status(304)
+            return
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            self.write(prebuilt.gzipped)
+        else:
+            self.write(prebuilt.raw)
 
 
-class _BokehJS(_Base, tornado.web.StaticFileHandler):
-    """BokehJS's two bundles from the installed package; versioned by the server's life, so cached."""
+class Prebuilt(NamedTuple):
+    """A response body kept in memory, plain and gzipped (compressed once, not per visitor)."""
 
-    def initialize(self, hosts: frozenset[str], path: str) -> None:  # type: ignore[override]
-        _Base.initialize(self, hosts)
-        tornado.web.StaticFileHandler.initialize(self, path)
+    content_type: str
+    raw: bytes
+    gzipped: bytes
+    etag: str
 
-    def set_extra_headers(self, path: str) -> None:
-        self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+    @classmethod
+    def of(cls, content_type: str, raw: bytes) -> Prebuilt:
+        return cls(content_type, raw, gzip.compress(raw, 9), f'"{hashlib.sha256(raw).hexdigest()[:32]}"')
+
+
+class Exports:
+    """Exports are made one at a time in a worker thread (each takes ~0.5 s of CPU), at most
+    ``EXPORT_QUEUE`` waiting: beyond that a request is answered 503 at once instead of queueing for
+    minutes. The same settings twice give the same file, so recent ones are kept."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.pending = 0
+        self.recent: OrderedDict[str, bytes] = OrderedDict()
+
+    async def make(self, settings: ExplorerSettings) -> bytes:
+        values = {name: value for name, value in settings.param.values().items() if name != "name"}
+        key = json.dumps(values, sort_keys=True, default=str)
+        if key in self.recent:
+            self.recent.move_to_end(key)
+            return self.recent[key]
+        if self.pending >= EXPORT_QUEUE:
+            raise tornado.web.HTTPError(
+                503, reason="the server is busy making other exports; try again in a few seconds"
+            )
+        self.pending += 1
+        try:
+            page = await asyncio.get_running_loop().run_in_executor(self.pool, explorer_html, settings)
+        finally:
+            self.pending -= 1
+        self.recent[key] = page.encode("utf-8")
+        while len(self.recent) > EXPORT_CACHE:
+            self.recent.popitem(last=False)
+        return self.recent[key]
 
 
 class _Export(_Base):
     def initialize(
-        self, hosts: frozenset[str], origins: frozenset[str], base: ExplorerSettings, pool
+        self, hosts: frozenset[str], origins: frozenset[str], base: ExplorerSettings, exports: Exports
     ) -> None:
         super().initialize(hosts)
-        self.origins, self.base, self.pool = origins, base, pool
+        self.origins, self.base, self.exports = origins, base, exports
 
     async def post(self) -> None:
         origin = self.request.headers.get("Origin")
@@ -105,7 +160,7 @@ class _Export(_Base):
             settings = export_settings(self.request.body, self.base)
         except ValueError as error:
             raise tornado.web.HTTPError(400, reason=str(error)) from None
-        page = await asyncio.get_running_loop().run_in_executor(self.pool, explorer_html, settings)
+        page = await self.exports.make(settings)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Disposition", 'attachment; filename="adamviz.html"')
         self.write(page)
@@ -153,13 +208,26 @@ def make_app(
     hosts, origins = allowed_names(port, address, allow_websocket_origin)
     base = ExplorerSettings(lecture=lecture)
     page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE).encode("utf-8")
-    bokehjs = str(Path(bokeh.__file__).parent / "server" / "static" / "js")
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-export")
+    bokehjs = Path(bokeh.__file__).parent / "server" / "static" / "js"
+    bundles = {
+        name: Prebuilt.of("text/javascript; charset=utf-8", (bokehjs / name).read_bytes())
+        for name in ("bokeh.min.js", "bokeh-widgets.min.js")
+    }
+    exports = Exports(ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-export"))
+    year = "public, max-age=31536000, immutable"  # the bundles' names change with Bokeh's version
     return tornado.web.Application(
         [
-            (r"/", _Page, {"hosts": hosts, "page": page}),
-            (rf"{BOKEHJS_ROUTE}(bokeh(?:-widgets)?\.min\.js)", _BokehJS, {"hosts": hosts, "path": bokehjs}),
-            (EXPORT_ROUTE, _Export, {"hosts": hosts, "origins": origins, "base": base, "pool": pool}),
+            (
+                r"/",
+                _Prebuilt,
+                {
+                    "hosts": hosts,
+                    "files": {"": Prebuilt.of("text/html; charset=utf-8", page)},
+                    "cache": "no-cache",
+                },
+            ),
+            (rf"{BOKEHJS_ROUTE}([^/]+)", _Prebuilt, {"hosts": hosts, "files": bundles, "cache": year}),
+            (EXPORT_ROUTE, _Export, {"hosts": hosts, "origins": origins, "base": base, "exports": exports}),
         ],
         default_handler_class=_NotFound,
         default_handler_args={"hosts": hosts},

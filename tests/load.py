@@ -1,0 +1,189 @@
+"""Load and soak for ``adamviz serve`` (a command, not part of CI):
+
+    python tests/load.py --visitors 300                  # 300 first visits at once
+    python tests/load.py --visitors 50 --minutes 10      # a soak: waves of 50 for ten minutes
+
+Each visitor is a fresh browser's worth of requests, all at once: the page, then BokehJS's two bundles
+(uncached, as on a first visit), then — one visitor in ten — an export of changed settings (what the
+page's Export button posts; at most 8 wait, the rest are answered 503 at once). Changing settings and playing happen in the page and cost the server
+nothing, so they need no requests. Meanwhile ``--browsers`` real Chromium pages open the explorer
+and report their time to interactive (until ``window.adamviz`` exists) under that load.
+
+Prints failures, p50/p95 time to a visitor's last byte, the browsers' time to interactive, and the
+server's resident memory before, after each wave and at the end (its drift).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from conftest import CHROMIUM_ARGS, free_port, start_server
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if int(fields.get("Pid", 0)) == pid or int(fields.get("PPid", -1)) == pid:
+            total += int(fields.get("VmRSS", "0 kB").split()[0])
+    return total / 1024
+
+
+def visit(port: int, export: int | None, results: list, start: threading.Event) -> None:
+    """One visitor: the page and BokehJS (a first visit), then maybe an export with seed `export`.
+    Appends (outcome, seconds to the page's last byte, seconds for the export or None)."""
+    start.wait()
+    t0 = time.perf_counter()
+    loaded = exported = None
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for path in ("/", "/bokehjs/bokeh.min.js", "/bokehjs/bokeh-widgets.min.js"):
+            connection.request("GET", path, headers={"Host": f"localhost:{port}"})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"GET {path}: {response.status}")
+        loaded = time.perf_counter() - t0
+        if export is not None:
+            body = json.dumps({"beta1": 0.99, "seed": export, "iteration": 42}).encode()
+            headers = {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}
+            connection.request("POST", "/export", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            exported = time.perf_counter() - t0 - loaded
+            if response.status == 503:  # the export queue is full: a clear answer, counted apart
+                results.append(("busy", loaded, None))
+                return
+            if response.status != 200:
+                raise RuntimeError(f"POST /export: {response.status}")
+        connection.close()
+        results.append(("ok", loaded, exported))
+    except Exception as error:  # a failed visit is a figure, not a crash
+        results.append((f"{type(error).__name__}: {error}", loaded, exported))
+
+
+def browser_times(url: str, count: int, out: list) -> None:
+    """Time to interactive of `count` Chromium pages opened one after another under the load."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        for _ in range(count):
+            context = browser.new_context()  # a fresh cache: a first visit
+            page = context.new_page()
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function("window.adamviz !== undefined", timeout=60_000)
+            out.append(time.perf_counter() - t0)
+            context.close()
+        browser.close()
+
+
+def wave(port: int, visitors: int, browsers: int) -> tuple[list, list, float]:
+    results: list = []
+    start = threading.Event()
+    threads = [
+        threading.Thread(target=visit, args=(port, k if k % 10 == 0 else None, results, start))
+        for k in range(visitors)
+    ]
+    for thread in threads:
+        thread.start()
+    tti: list = []
+    watcher = threading.Thread(target=browser_times, args=(f"http://localhost:{port}/", browsers, tti))
+    t0 = time.perf_counter()
+    start.set()
+    watcher.start()
+    for thread in threads:
+        thread.join()
+    watcher.join()
+    return results, tti, time.perf_counter() - t0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--visitors", type=int, default=300, help="visitors arriving at once, per wave")
+    parser.add_argument("--minutes", type=float, default=0, help="keep sending waves this long (a soak)")
+    parser.add_argument("--browsers", type=int, default=3, help="real Chromium pages timed per wave")
+    args = parser.parse_args()
+
+    port = free_port()
+    server = start_server([shutil.which("adamviz") or "adamviz", "serve", "--port", str(port)], port)
+    next(server)
+    pid = _server_pid(port)
+    first = rss_mb(pid)
+    print(f"adamviz serve on port {port}: RSS {first:.0f} MB before any visitor")
+    deadline = time.monotonic() + args.minutes * 60
+    waves = 0
+    all_ok, all_failed, all_tti = [], [], []
+    while True:
+        results, tti, elapsed = wave(port, args.visitors, args.browsers)
+        waves += 1
+        ok = [loaded for outcome, loaded, _ in results if outcome in ("ok", "busy")]
+        exports = [seconds for outcome, _, seconds in results if outcome == "ok" and seconds is not None]
+        busy = sum(outcome == "busy" for outcome, _, _ in results)
+        failed = [outcome for outcome, _, _ in results if outcome not in ("ok", "busy")]
+        all_ok += ok
+        all_failed += failed
+        all_tti += tti
+        print(
+            f"wave {waves}: {args.visitors} visitors at once, {len(failed)} failed; page + BokehJS last byte "
+            f"p50 {statistics.median(ok):.2f} s, p95 {percentile(ok, 0.95):.2f} s; exports made "
+            f"{len(exports)} (p50 {statistics.median(exports) if exports else float('nan'):.1f} s, max "
+            f"{max(exports, default=float('nan')):.1f} s), {busy} answered 503 busy; Chromium time to "
+            f"interactive {', '.join(f'{t:.2f}' for t in tti)} s; wave {elapsed:.1f} s; RSS {rss_mb(pid):.0f} MB"
+        )
+        if failed:
+            print("   first failures:", "; ".join(sorted(set(failed))[:3]))
+        if time.monotonic() >= deadline:
+            break
+    last = rss_mb(pid)
+    print(
+        f"== {waves} wave(s), {len(all_ok) + len(all_failed)} visits, {len(all_failed)} failed; "
+        f"page + BokehJS last byte p95 {percentile(all_ok, 0.95):.2f} s; time to interactive p95 {percentile(all_tti, 0.95):.2f} s "
+        f"(target <= 3 s); RSS {first:.0f} -> {last:.0f} MB (drift {last - first:+.0f} MB; no sessions, so "
+        f"per visitor {max(0.0, last - first) * 1024 / max(1, len(all_ok)):.1f} KB)"
+    )
+    server.close()
+
+
+def _server_pid(port: int) -> int:
+    """The pid of the process listening on `port` (Linux /proc: the socket's inode, then its owner)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+                inodes.add(fields[9])
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return int(fd.parts[2])
+    raise RuntimeError(f"no process listens on port {port}")
+
+
+if __name__ == "__main__":
+    main()
