@@ -6,6 +6,7 @@ Bad input exits with status 2 and a single line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -140,14 +141,14 @@ def _run_simulate(args: argparse.Namespace) -> None:
     if args.stream:
         gradients = stream(args.stream, 200 if args.iterations is None else args.iterations, args.seed)
     else:
-        gradients = read_gradients(args.gradients)
-        if args.iterations is not None:
-            if not 1 <= args.iterations <= len(gradients):
-                raise ValueError(
-                    rejection("--iterations", args.iterations, f"an integer in [1, {len(gradients)}]")
-                    + f" (the length of {args.gradients})"
-                )
-            gradients = gradients[: args.iterations]
+        if args.iterations is not None and args.iterations < 1:
+            raise ValueError(rejection("--iterations", args.iterations, "an integer >= 1"))
+        gradients = read_gradients(args.gradients, limit=args.iterations)  # reads only what it needs
+        if args.iterations is not None and len(gradients) < args.iterations:
+            raise ValueError(
+                rejection("--iterations", args.iterations, f"an integer in [1, {len(gradients)}]")
+                + f" (the length of {args.gradients})"
+            )
     trajectory = simulate(
         gradients,
         optimizer=args.optimizer,
@@ -161,8 +162,11 @@ def _run_simulate(args: argparse.Namespace) -> None:
         theta0=args.theta0,
     )
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as out:
-            write_csv(trajectory, out)
+        from .files import write_atomically
+
+        table = io.StringIO()
+        write_csv(trajectory, table)
+        write_atomically(args.out, table.getvalue())
     else:
         write_csv(trajectory, sys.stdout)
 
@@ -212,10 +216,39 @@ def _run_serve(args: argparse.Namespace) -> None:
     )
 
 
+NUMERIC_FLAGS = frozenset(
+    {"--lr", "--beta1", "--beta2", "--eps", "--momentum", "--weight-decay", "--theta0", "--grad-scale"}
+)
+
+
+def _negative_values_attached(argv: Sequence[str]) -> list[str]:
+    """``--theta0 -1e308`` as ``--theta0=-1e308``: argparse takes a token like ``-1e308`` for a flag
+    (it only recognises plain negative numbers such as ``-1.5``)."""
+    out: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token in NUMERIC_FLAGS and following is not None and following.startswith("-"):
+            try:
+                float(following)
+            except ValueError:
+                pass
+            else:
+                out.append(f"{token}={following}")
+                i += 2
+                continue
+        out.append(token)
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``adamviz`` console script; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else argv
+        args = build_parser().parse_args(_negative_values_attached(argv))
         {"simulate": _run_simulate, "export": _run_export, "serve": _run_serve}[args.command](args)
     except BrokenPipeError:  # `adamviz simulate ... | head`: the reader has all it wanted
         _silence_stdout()

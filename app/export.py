@@ -7,11 +7,8 @@ regenerates every seeded stream itself, so the file holds no data arrays at all:
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +19,7 @@ from bokeh.resources import CDN, INLINE
 from bokeh.resources import Resources as BokehResources
 
 from .figures import build_explorer
+from .files import write_atomically
 from .settings import ExplorerSettings
 
 Resources = Literal["inline", "cdn", "server"]
@@ -198,32 +196,6 @@ def write_export(
     """Write the page (or the snippet) to ``path`` (atomically: see :func:`write_atomically`)."""
     text = explorer_snippet(settings, resources) if snippet else explorer_html(settings, resources)
     return write_atomically(path, text)
-
-
-def write_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
-
-    A failed write (a full disk, an interrupted process) leaves whatever stood at ``path`` intact, and
-    two writers to one path each leave a whole file, never an interleaving. The new file gets the
-    permissions a plain ``open(path, "w")`` would give it.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return path
 
 
 _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>

@@ -5,7 +5,7 @@
 
 Each visitor is a fresh browser's worth of requests, all at once: the page, then BokehJS's two bundles
 (uncached, as on a first visit), then — one visitor in ten — an export of changed settings (what the
-page's Export button posts; at most 8 wait, the rest are answered 503 at once). Changing settings and playing happen in the page and cost the server
+page's Export button posts, each with other settings; at most 8 wait, the rest are answered 503 at once). Changing settings and playing happen in the page and cost the server
 nothing, so they need no requests. Meanwhile ``--browsers`` real Chromium pages open the explorer
 and report their time to interactive (until ``window.adamviz`` exists) under that load.
 
@@ -93,11 +93,13 @@ def browser_times(url: str, count: int, out: list) -> None:
         browser.close()
 
 
-def wave(port: int, visitors: int, browsers: int) -> tuple[list, list, float]:
+def wave(port: int, visitors: int, browsers: int, number: int) -> tuple[list, list, float]:
     results: list = []
     start = threading.Event()
     threads = [
-        threading.Thread(target=visit, args=(port, k if k % 10 == 0 else None, results, start))
+        threading.Thread(
+            target=visit, args=(port, number * visitors + k if k % 10 == 0 else None, results, start)
+        )
         for k in range(visitors)
     ]
     for thread in threads:
@@ -137,7 +139,7 @@ def main() -> None:
     waves = 0
     all_ok, all_failed, all_tti = [], [], []
     while True:
-        results, tti, elapsed = wave(port, args.visitors, args.browsers)
+        results, tti, elapsed = wave(port, args.visitors, args.browsers, waves)
         waves += 1
         ok = [loaded for outcome, loaded, _ in results if outcome in ("ok", "busy")]
         exports = [seconds for outcome, _, seconds in results if outcome == "ok" and seconds is not None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 
@@ -142,7 +143,7 @@ def bad_inputs(tmp_path):
         (["simulate", "--gradients", str(tmp_path / "empty.csv")], "empty.csv: no gradients found"),
         (
             ["simulate", "--gradients", str(tmp_path / "garbage.npy")],
-            "garbage.npy: not a readable .npy array",
+            "garbage.npy: not a .npy file",
         ),
         (
             ["simulate", "--gradients", str(tmp_path / "matrix.npy")],
@@ -209,3 +210,35 @@ def test_a_closed_pipe_ends_quietly():
     assert done.stdout == "t,g,m,v,m_hat,v_hat,sqrt_v_hat,scale,step,theta\n"
     assert done.stderr == ""
     assert done.returncode in (0, 141)
+
+
+@pytest.mark.parametrize(
+    "command", [["export", "{out}"], ["simulate", "--stream", "noisy", "--out", "{out}"]]
+)
+def test_a_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch, capsys, command):
+    """A full disk in the middle of writing: exit 2 with the reason; the file that stood there is
+    untouched, and no temporary file is left behind."""
+    import errno
+
+    from adamviz.app import files
+
+    out = tmp_path / "result.out"
+    out.write_text("the good old file")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", disk_full)
+    assert main([part.format(out=out) for part in command]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_text() == "the good old file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["result.out"]
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    out = tmp_path / "o.csv"
+    assert main(["simulate", "--stream", "noisy", "--iterations", "5", "--out", str(out)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert out.read_text().startswith("t,g,m,")
