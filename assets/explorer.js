@@ -79,15 +79,15 @@
       return this.set({ ...reset, ...preset.settings, iteration: 0 });
     }
 
-    async set(changes) {
-      const { accepted, errors } = settings.validate(this.config.spec, changes || {}, this.params.iterations);
+    async set(changes = {}) {
+      const { accepted, errors } = settings.validate(this.config.spec, changes, this.params.iterations);
       if (errors.length) {
         this.view.showMessage(errors);
         throw new Error(errors.join("; "));
       }
       const since = performance.now();
-      this.apply(accepted);
-      await this.paints.painted(since, this.view.activeFigures());
+      if (this.models.message.visible) this.view.showMessage([]); // an earlier complaint is answered
+      if (this.apply(accepted)) await this.paints.painted(since, this.view.activeFigures());
       return this.state();
     }
 
@@ -113,6 +113,11 @@
     }
 
     step(n = 1) {
+      if (typeof n !== "number" || !Number.isFinite(n)) {
+        const message = settings.rejection("step", n, "a finite number of iterations (negative steps back)");
+        this.view.showMessage([message]);
+        throw new Error(message);
+      }
       this.pause();
       this.goTo(this.iteration + Math.trunc(n));
       this.settled();
@@ -149,16 +154,22 @@
 
     /* ---- settings ---------------------------------------------------------------------- */
 
-    /** Take validated settings (and maybe an iteration); recompute what they change; redraw. */
+    /**
+     * Take validated settings (and maybe an iteration); recompute what they change; redraw.
+     * Returns whether anything changed (and so will be painted).
+     */
     apply(accepted, { ghost = true } = {}) {
       const { iteration, ...params } = accepted;
-      const changed = Object.keys(params).filter((k) => changedValue(params[k], this.params[k]));
-      const previousIterations = this.params.iterations;
-      this.params = { ...this.params, ...params };
+      const next = { ...this.params, ...params };
       // the main optimizer is always drawn: comparing it with itself adds nothing
-      this.params.compare = this.params.compare.filter((name) => name !== this.params.optimizer);
+      next.compare = next.compare.filter((name) => name !== next.optimizer);
+      const changed = Object.keys(next).filter((k) => changedValue(next[k], this.params[k]));
+      const previousIterations = this.params.iterations;
+      this.params = next;
       const active = this.activeScenarios();
       const fresh = !Object.keys(this.traces).length || !sameList(active, this.active);
+      const moved = iteration !== undefined && iteration !== this.iteration;
+      if (!changed.length && !fresh && !moved) return false; // nothing to draw: set() resolves at once
       this.active = active;
       if (fresh) this.view.assign(active);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));
@@ -177,6 +188,7 @@
       this.view.showPlaying(this.playing);
       this.draw(true);
       this.report();
+      return true;
     }
 
     /** The scenarios on screen: config.scenarios, or in lecture mode the slide's one. */

@@ -11,17 +11,22 @@
   const AdamViz = (global.AdamViz = global.AdamViz || {});
   if (AdamViz.settings) return;
 
+  const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
   const TRUE_WORDS = ["1", "true", "on", "yes"];
   const FALSE_WORDS = ["0", "false", "off", "no"];
 
-  /** How a rejected value is shown: numbers as they are, anything else as a quoted string. */
+  /** How a rejected value is shown: numbers and true/false as they are, strings quoted, anything else
+   * as JSON (cut at 80 characters). */
   function shown(raw) {
-    if (typeof raw === "number") return String(raw);
+    if (typeof raw === "number" || typeof raw === "boolean" || raw === undefined) return String(raw);
+    let text;
     try {
-      return JSON.stringify(typeof raw === "string" ? raw : String(raw));
+      text = JSON.stringify(raw);
     } catch {
-      return '"?"';
+      text = undefined;
     }
+    if (text === undefined) text = JSON.stringify(Object.prototype.toString.call(raw));
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   }
 
   /** The one message for a rejected value (Python's adamviz.sim.validation.rejection says the same). */
@@ -52,10 +57,11 @@
       const names = typeof raw === "string" ? raw.split(",").map((n) => n.trim()).filter((n) => n !== "") : raw;
       const valid =
         Array.isArray(names) && names.every((n) => typeof n === "string" && spec.options.includes(n)) && new Set(names).size === names.length;
-      if (!valid) return [null, rejection(name, Array.isArray(raw) ? raw.join(",") : raw, requirement(spec))];
+      if (!valid) return [null, rejection(name, raw, requirement(spec))];
       return [spec.options.filter((n) => names.includes(n)), null];
     }
-    const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+    // numbers, or strings written as decimal numbers (a URL's "0x10" or "Infinity" is not one)
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && DECIMAL.test(raw.trim()) ? Number(raw) : NaN;
     const valid =
       Number.isFinite(value) && (!spec.integer || Number.isInteger(value)) && value >= spec.min && value <= spec.max;
     return valid ? [value, null] : [null, rejection(name, raw, requirement(spec))];
@@ -68,6 +74,9 @@
   function validate(spec, changes, currentIterations) {
     const accepted = {};
     const errors = [];
+    if (changes === null || typeof changes !== "object" || Array.isArray(changes)) {
+      return { accepted, errors: [`set() takes an object of settings, e.g. set({beta1: 0.99}); got ${shown(changes)}`] };
+    }
     for (const [name, raw] of Object.entries(changes)) {
       if (name === "iteration") continue;
       if (!Object.hasOwn(spec, name)) {
