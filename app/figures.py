@@ -395,19 +395,7 @@ def _controls(settings: ExplorerSettings, exportable: bool) -> tuple[dict[str, A
         styles=WRAP,
     )
     advanced = Row(
-        *(
-            widgets[name]
-            for name in (
-                "lr",
-                "beta1",
-                "beta2",
-                "eps",
-                "weight_decay",
-                "momentum",
-                "grad_scale",
-                "iterations",
-            )
-        ),
+        *(widgets[name] for name in SLIDER_SETTINGS),
         widgets["seed"],
         Column(widgets["bias_correction"], widgets["window_mode"]),
         css_classes=["av-advanced"],
@@ -528,7 +516,7 @@ def build_explorer(
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "cardHeaders": {name: card_header(name) for name in STREAMS},
         "presets": text.PRESETS,
-        "presetResets": list(text.PRESET_RESETS),
+        "presetResets": [name for name in browser_spec() if name not in text.PRESET_KEEPS],
         "labels": {
             "step": text.STEP_AXIS_LABEL,
             "stepSymlog": text.STEP_AXIS_SYMLOG,

@@ -66,6 +66,15 @@ largest |θ|), one decade per tick beyond — and the label says so."""
 
 PRESETS_TITLE = "Presets:"
 
+ADAMW_VS_L2 = {
+    "optimizer": "adamw",
+    "compare": ["adam"],
+    "weight_decay": 0.5,
+    "grad_scale": 2,
+    "iterations": 1000,
+}
+"""Gradients of ~100 and a strong decay: where L2 and decoupled decay part ways (a preset and a slide)."""
+
 PRESETS = [
     {
         "name": "sign-descent",
@@ -92,33 +101,15 @@ PRESETS = [
         "name": "adamw-vs-l2",
         "label": "AdamW vs Adam + L2",
         "key": "4",
-        "settings": {
-            "optimizer": "adamw",
-            "compare": ["adam"],
-            "weight_decay": 0.5,
-            "grad_scale": 2,
-            "iterations": 1000,
-        },
+        "settings": ADAMW_VS_L2,
         "about": "With L2 the decay w·θ is divided by √v̂ (here ~100): barely any decay. AdamW decays θ alike.",
     },
 ]
 """One click (or key, in a focused explorer) each; in the URL as ``preset=NAME``. A preset resets the
 optimizer settings to their defaults, then applies its own; seed, speed and window stay."""
 
-PRESET_RESETS = (
-    "optimizer",
-    "compare",
-    "lr",
-    "beta1",
-    "beta2",
-    "eps",
-    "weight_decay",
-    "momentum",
-    "grad_scale",
-    "bias_correction",
-    "iterations",
-)
-"""The settings a preset puts back to their defaults before applying its own."""
+PRESET_KEEPS = ("seed", "speed", "window")
+"""The settings a preset leaves as they are; it puts every other one back to its default first."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
 
@@ -252,14 +243,7 @@ DECK = [
     {
         "title": "AdamW vs Adam + L2",
         "scenario": "consistent",
-        "settings": {
-            "optimizer": "adamw",
-            "compare": ["adam"],
-            "weight_decay": 0.5,
-            "grad_scale": 2,
-            "iterations": 1000,
-            "window": 0,
-        },
+        "settings": {**ADAMW_VS_L2, "window": 0},
         "iteration": 999,
         "text": [
             "Gradients ~100, decay w = 0.5. AdamW shrinks θ by 1 − ηw every step: θ settles near −2.",

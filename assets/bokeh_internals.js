@@ -72,6 +72,23 @@
     return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input, select")] : [];
   }
 
+  /**
+   * Call `listener(visible)` whenever the element rendering `model` enters or leaves the viewport
+   * (an explorer scrolled out of a blog post, or its tab hidden). Returns false when it cannot watch.
+   */
+  function onVisibility(model, listener) {
+    const view = viewOf(model);
+    if (!view || !view.el || typeof global.IntersectionObserver !== "function") return false;
+    let onScreen = true;
+    const report = () => listener(onScreen && global.document.visibilityState !== "hidden");
+    new global.IntersectionObserver((entries) => {
+      onScreen = entries[entries.length - 1].isIntersecting;
+      report();
+    }).observe(view.el);
+    global.document.addEventListener("visibilitychange", report);
+    return true;
+  }
+
   /** Whether a DOM event happened inside the element that renders `model`. */
   function eventWithin(model, event) {
     const view = viewOf(model);
@@ -113,5 +130,5 @@
     };
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, eventWithin, sameDocument, skipCssLookups, onRepaint };
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, eventWithin, sameDocument, skipCssLookups, onRepaint };
 })(globalThis);

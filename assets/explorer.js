@@ -38,6 +38,7 @@
       this.params = { ...config.defaults };
       this.iteration = 0;
       this.playing = false;
+      this.onScreen = true; // off screen (scrolled away, hidden tab) the clock stops: no frames, no work
       this.streams = {};
       this.traces = {}; // scenario -> the main optimizer's trace
       this.compared = {}; // scenario -> {optimizer -> trace} for params.compare
@@ -95,7 +96,7 @@
       if (this.playing) return;
       if (this.iteration >= this.params.iterations - 1) this.iteration = 0;
       this.playing = true;
-      this.clock.start();
+      if (this.onScreen) this.clock.start();
       this.view.showPlaying(true);
     }
 
@@ -105,6 +106,15 @@
       this.clock.stop();
       this.view.showPlaying(false);
       this.settled();
+    }
+
+    /** The explorer came into view or left it: playing, it stops drawing and resumes where it was. */
+    setOnScreen(visible) {
+      if (visible === this.onScreen) return;
+      this.onScreen = visible;
+      if (!this.playing) return;
+      if (visible) this.clock.start();
+      else this.clock.stop();
     }
 
     toggle() {
@@ -340,6 +350,7 @@
     if (lecture) explorer.lecture.setOn(true);
     explorer.view.labelControls();
     explorer.paints.hook();
+    AdamViz.bokeh.onVisibility(models.root, (visible) => explorer.setOnScreen(visible));
     AdamViz.instances.push(explorer);
     explorer.publicApi = explorer.api();
     global.adamviz = Object.assign({}, AdamViz.instances[0].publicApi, { instances: AdamViz.instances.map((e) => e.publicApi) });

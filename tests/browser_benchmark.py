@@ -64,6 +64,12 @@ FRAME_RATE = """async (seconds) => {
 }"""
 
 
+def main_thread_seconds(cdp) -> float:
+    """The page's main-thread task time so far (CDP Performance.getMetrics TaskDuration)."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -109,6 +115,27 @@ def browser_figures() -> None:
             print(
                 f"frames/s at top speed (120 it/s), {label}: {rates['fps']:5.1f}  (target 60); "
                 f"display {rates['display']:5.1f} frames/s -> {rates['fps'] / rates['display']:4.2f} of the display rate"
+            )
+
+        page.goto(url)
+        page.wait_for_function(READY)
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        page.evaluate(
+            "() => { const s = document.createElement('div'); s.style.height = '6000px'; document.body.append(s); }"
+        )
+        for where, scroll in (("on screen", 0), ("scrolled out of view", 100_000)):
+            page.evaluate(f"window.scrollTo(0, {scroll})")
+            page.evaluate("window.adamviz.set({iteration: 0, iterations: 10000, speed: 20, window: 40})")
+            page.wait_for_timeout(300)
+            task = main_thread_seconds(cdp)
+            page.evaluate("window.adamviz.play()")
+            page.wait_for_timeout(5000)
+            busy = main_thread_seconds(cdp) - task
+            page.evaluate("window.adamviz.pause()")
+            print(
+                f"main thread while playing at the default 20 it/s, 3 cards, last 40, {where}: "
+                f"{busy / 5 * 100:4.1f}% busy, {busy / (5 * 60) * 1000:4.1f} ms per display frame (target <= 8 ms)"
             )
 
         page.goto(url + "?mode=lecture&iterations=10000&speed=120")

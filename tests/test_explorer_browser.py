@@ -200,3 +200,35 @@ def test_narrow_screen_has_no_horizontal_scroll(page, static_url, screenshots):
 def test_panel_serve_app_main(page, panel_served_url):
     open_explorer(page, panel_served_url)
     assert page.locator(".av-card").count() == 3
+
+
+def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
+    """Playing, scrolled out of view (a blog post read on), the explorer draws no frames and its main
+    thread idles; scrolled back, it goes on from the iteration it stopped at."""
+    open_explorer(page, static_url)
+    page.evaluate("""() => {
+      const after = document.createElement('div'); after.style.height = '5000px'; document.body.append(after);
+    }""")
+    set_params(page, speed=60, iterations=5000)
+    page.evaluate("window.adamviz.play()")
+    page.wait_for_function("window.adamviz.state().iteration > 30")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(300)  # the observer reports asynchronously
+    stopped = state(page)["iteration"]
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    busy = cdp.send("Performance.getMetrics")["metrics"]
+    page.wait_for_timeout(2000)
+    after = cdp.send("Performance.getMetrics")["metrics"]
+    task = {m["name"]: m["value"] for m in after}["TaskDuration"] - {m["name"]: m["value"] for m in busy}[
+        "TaskDuration"
+    ]
+    assert state(page)["iteration"] == stopped and state(page)["playing"] is True
+    assert task < 0.1, (
+        f"{task * 1000:.0f} ms of main-thread work in 2 s off screen"
+    )  # playing on screen: ~1 s
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_function(f"window.adamviz.state().iteration > {stopped + 10}")
+    resumed = state(page)["iteration"]
+    assert resumed < stopped + 200  # it went on from where it was, it did not jump ahead
+    page.evaluate("window.adamviz.pause()")
