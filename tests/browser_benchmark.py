@@ -12,11 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import CHROMIUM_ARGS, free_port, start_server
 from playwright.sync_api import sync_playwright
 
 from adamviz.app.export import write_export
 from adamviz.app.settings import ExplorerSettings
+
+from conftest import CHROMIUM_ARGS, free_port, start_server
 
 READY = "() => window.adamviz !== undefined"
 

@@ -17,6 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI draws the same examples every run (a fuzzer must not fail a landing by luck); `long` explores.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("long", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+LONG_FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [

@@ -3,7 +3,8 @@ flags with arbitrary JSON values and strings. Invariants: the page never shows N
 throws an uncaught error, keeps state() unchanged after a rejection, and every rejection names the
 setting and the value; the CLI never prints a traceback (exit 0 or 2, one line on stderr).
 
-A bounded number of examples runs in CI; ``HYPOTHESIS_PROFILE=long`` (see conftest) runs many more.
+A bounded, fixed set of examples runs in CI (the `ci` profile draws the same ones every run);
+``HYPOTHESIS_PROFILE=long python -m pytest tests/test_fuzz.py`` draws 25 times as many, at random.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from adamviz.app.cli import main
 from adamviz.app.settings import BROWSER_SETTINGS
 
 from browser_helpers import open_explorer, state
+from conftest import LONG_FUZZ
+
+SCALE = 25 if LONG_FUZZ else 1
 
 PAGE_EXAMPLES = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 NAMES = st.sampled_from(
@@ -108,7 +112,7 @@ def test_step_and_preset_with_anything(fuzz_page, kind, arg):
     assert page.fuzz_errors == []
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.dictionaries(NAMES, SCALARS.map(str), max_size=4))
 def test_url_parameters_with_anything(page, static_url, query):
     errors: list[str] = []
@@ -144,7 +148,9 @@ WORDS = st.text(max_size=10) | st.sampled_from(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(argv=st.lists(FLAGS | WORDS, max_size=6))
 def test_the_cli_never_prints_a_traceback(tmp_path, monkeypatch, capsys, argv):
     monkeypatch.chdir(tmp_path)  # `--out NAME` writes here, `--gradients NAME` reads from here

@@ -10,9 +10,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import free_port, start_server
 
 from adamviz.app.server import EXPORT_BODY_LIMIT, HEADERS
+
+from conftest import free_port, start_server
 
 
 @pytest.fixture(scope="module")
