@@ -18,6 +18,7 @@ BROWSER_MODULES = (
     "drawing.js",  # the cards: sources, decimation, ranges, readouts
     "transport.js",  # play, pause, timing, and knowing when a frame has been painted
     "lecture.js",  # the slide deck and the keyboard
+    "prose.js",  # links and live numbers in the text around an explorer (data-adamviz-*)
     "explorer.js",  # wires the above and exposes window.adamviz
 )
 """The browser modules, in the order they load."""

@@ -351,4 +351,5 @@
 
   AdamViz.CardsView = CardsView;
   AdamViz.escapeHtml = escapeHtml;
+  AdamViz.formatNumber = fmt;
 })(globalThis);

@@ -7,7 +7,8 @@
  * behave the same.
  *
  * Parts: settings.js (the table, validation, URL), engine.js (numbers), drawing.js (CardsView),
- * transport.js (Clock, PaintTracker), lecture.js (Lecture), bokeh_internals.js (under all of them).
+ * transport.js (Clock, PaintTracker), lecture.js (Lecture), prose.js (links and live numbers in the
+ * text around it), bokeh_internals.js (under all of them).
  *
  * Public API (window.adamviz, and window.adamviz.instances[k] when a page holds several):
  *   state() -> {iteration, playing, params: {...}, scenarios: [...]}
@@ -284,6 +285,7 @@
     draw(settingsChanged) {
       this.view.render(this.frame(), settingsChanged);
       this.paints.changed();
+      AdamViz.prose.show(this); // live numbers in the text around the explorer
     }
 
     /** Stopped on an iteration: tell screen readers, a server (if any) and the lecture URL. */
@@ -352,6 +354,7 @@
     explorer.paints.hook();
     AdamViz.bokeh.onVisibility(models.root, (visible) => explorer.setOnScreen(visible));
     AdamViz.instances.push(explorer);
+    AdamViz.prose.show(explorer); // its first frame was drawn before it was listed
     explorer.publicApi = explorer.api();
     global.adamviz = Object.assign({}, AdamViz.instances[0].publicApi, { instances: AdamViz.instances.map((e) => e.publicApi) });
     if (config.autoplay) explorer.play();

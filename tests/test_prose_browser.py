@@ -1,0 +1,68 @@
+"""The text around an explorer drives it and reads it (assets/prose.js): data-adamviz-set / -play /
+-preset / -step links, live numbers (data-adamviz-show), and data-adamviz-target with two explorers."""
+
+from __future__ import annotations
+
+import pytest
+
+from adamviz.app.cli import main
+
+from browser_helpers import numpy_trace, state
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def post(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("post")
+    first, second = folder / "first.html", folder / "second.html"
+    assert main(["export", str(first), "--snippet", "--resources", "inline"]) == 0
+    assert main(["export", str(second), "--snippet", "--resources", "inline", "--scenarios", "noisy"]) == 0
+    page = folder / "post.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body style='max-width: 700px; font-family: serif'>"
+        "<p>With a long memory <a id='long' href='#' data-adamviz-set='beta1=0.99&amp;seed=3' "
+        "data-adamviz-play>(try it)</a> the scale at step <span id='it' data-adamviz-show='iteration'></span> is "
+        "<span id='scale' data-adamviz-show='scale' data-adamviz-digits='4'></span> on the steady stream and "
+        "<span id='noisy' data-adamviz-show='scale' data-adamviz-scenario='noisy'></span> on noise; β₁ is "
+        "<span id='beta1' data-adamviz-show='beta1'></span>.</p>"
+        "<p><button id='bad' data-adamviz-set='beta1=1.5'>a bad link</button> "
+        "<button id='ten' data-adamviz-step='10'>ten steps</button> "
+        "<button id='sgd' data-adamviz-preset='adam-vs-sgd'>Adam vs SGD</button></p>"
+        + first.read_text()
+        + "<p data-adamviz-target='1'><button id='second' data-adamviz-set='lr=0.1'>the second one</button> "
+        "<span id='second-lr' data-adamviz-show='lr'></span></p>" + second.read_text() + "</body></html>"
+    )
+    return page.as_uri()
+
+
+def test_links_drive_and_numbers_follow(page, post, screenshots):
+    page.goto(post)
+    page.wait_for_function("window.adamviz !== undefined && window.adamviz.instances.length === 2")
+    assert page.inner_text("#beta1") == "0.9" and page.inner_text("#it") == "0"
+    page.click("#long")
+    page.wait_for_function("window.adamviz.state().playing && window.adamviz.state().params.beta1 === 0.99")
+    page.evaluate("window.adamviz.pause()")
+    current = state(page)
+    assert current["params"]["seed"] == 3
+    page.wait_for_function(f"document.getElementById('it').textContent === '{current['iteration']}'")
+    _, expected = numpy_trace("consistent", current["params"])
+    shown = float(page.inner_text("#scale"))
+    assert shown == pytest.approx(expected.scale[current["iteration"]], rel=1e-3)  # 4 significant digits
+    assert page.inner_text("#beta1") == "0.99"
+    before = current["iteration"]
+    page.click("#ten")
+    page.wait_for_function(f"window.adamviz.state().iteration === {min(before + 10, 199)}")
+    page.click("#bad")
+    page.wait_for_function("document.body.innerText.length > 0")
+    message = page.locator(".av-error").first.inner_text()
+    assert 'beta1 must be a number in [0, 0.9999]; got "1.5"' in message
+    assert state(page)["params"]["beta1"] == 0.99  # nothing applied
+    page.click("#sgd")
+    page.wait_for_function("window.adamviz.state().params.compare.join() === 'sgd'")
+    # the second explorer, targeted by index
+    page.click("#second")
+    page.wait_for_function("window.adamviz.instances[1].state().params.lr === 0.1")
+    assert state(page)["params"]["lr"] == 0.01
+    assert page.inner_text("#second-lr") == "0.1"
+    page.screenshot(path=screenshots / "prose-links.png", full_page=True)
