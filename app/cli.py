@@ -17,7 +17,7 @@ import numpy as np
 from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
 from adamviz.sim.validation import rejection
 
-from .settings import DEFAULT_SCENARIOS, ExplorerSettings
+from .settings import CONTROLS, DEFAULT_SCENARIOS, PANELS, ExplorerSettings
 
 
 class UsageError(Exception):
@@ -108,6 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="start playing when the page opens",
     )
     export.add_argument("--title", default=None, help="the page's heading (shown escaped)")
+    export.add_argument(
+        "--panels",
+        default=",".join(PANELS),
+        help=f"what each card draws, comma-separated: {', '.join(PANELS)}",
+    )
+    export.add_argument(
+        "--controls",
+        default=",".join(CONTROLS),
+        help="the controls shown, comma-separated (empty: none, for prose-driven embeds)",
+    )
+    export.add_argument(
+        "--header",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="title, update rule, introduction",
+    )
+    export.add_argument("--height", type=int, default=defaults_of("height"), help="a card's plots, in pixels")
     export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
 
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
@@ -197,6 +214,10 @@ def _run_export(args: argparse.Namespace) -> None:
         "momentum": args.momentum,
         "weight_decay": args.weight_decay,
         "grad_scale": args.grad_scale,
+        "panels": _names(args.panels),
+        "controls": _names(args.controls),
+        "header": args.header,
+        "height": args.height,
     }
     if args.title is not None:
         values["title"] = args.title

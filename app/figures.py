@@ -46,7 +46,7 @@ from adamviz.sim import OPTIMIZERS, STREAMS, stream_shapes
 from . import text
 from .browser_code import explorer_script, stylesheet
 from .palette import OPTIMIZER_STYLE, PLOT
-from .settings import SLIDERS, ExplorerSettings, browser_spec, browser_values
+from .settings import CONTROLS, SLIDERS, ExplorerSettings, browser_spec, browser_values
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
 GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
@@ -83,6 +83,8 @@ class Card:
     step_axis: Axis
     theta_axis: Axis
     cursors: list[Span] = field(default_factory=list)
+    drawn: dict[str, list[Any]] = field(default_factory=dict)
+    """The renderers (and axes) of the ``step`` and ``theta`` panels, which the page may hide."""
 
     def browser_models(self) -> dict[str, Any]:
         return {
@@ -101,6 +103,8 @@ class Card:
             "header": self.header,
             "step_axis": self.step_axis,
             "theta_axis": self.theta_axis,
+            "drawn": self.drawn,
+            "moments_xaxis": self.figures[0].xaxis[0],
         }
 
 
@@ -168,24 +172,40 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
     )
     step_plot.add_layout(theta_axis, "right")
     step_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
-    step_plot.line("x", "step", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
+    step_renderers = [
+        step_plot.line("x", "step", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
+    ]
     # the compared optimizers: one multi-line each for step/η and θ, colour and dash per line
     others = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
     others_theta = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
-    step_plot.multi_line("xs", "ys", source=others, line_color="colour", line_dash="dash", line_width=1.8)
-    step_plot.multi_line(
-        "xs",
-        "ys",
-        source=others_theta,
-        y_range_name="theta",
-        line_color="colour",
-        line_dash="dash",
-        line_width=1.2,
-        line_alpha=0.6,
+    step_renderers.append(
+        step_plot.multi_line("xs", "ys", source=others, line_color="colour", line_dash="dash", line_width=1.8)
     )
-    step_plot.line("x", "step", source=line, line_color=GREEN, line_width=2.75)
-    step_plot.line(
-        "x", "theta", source=line, y_range_name="theta", line_color=PURPLE, line_width=2, line_dash="dashdot"
+    theta_renderers = [theta_axis]
+    theta_renderers.append(
+        step_plot.multi_line(
+            "xs",
+            "ys",
+            source=others_theta,
+            y_range_name="theta",
+            line_color="colour",
+            line_dash="dash",
+            line_width=1.2,
+            line_alpha=0.6,
+        )
+    )
+    step_renderers.append(step_plot.line("x", "step", source=line, line_color=GREEN, line_width=2.75))
+    step_renderers.append(step_plot.yaxis[0])
+    theta_renderers.append(
+        step_plot.line(
+            "x",
+            "theta",
+            source=line,
+            y_range_name="theta",
+            line_color=PURPLE,
+            line_width=2,
+            line_dash="dashdot",
+        )
     )
 
     cursors = []
@@ -223,6 +243,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
         step_plot.yaxis[0],
         theta_axis,
         cursors,
+        {"step": step_renderers, "theta": theta_renderers},
     )
 
 
@@ -283,8 +304,11 @@ def _on_widget(name: str, attribute: str) -> CustomJS:
     return _call(f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
 
 
-def _controls(settings: ExplorerSettings, exportable: bool) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM]:
-    """The widgets by name, the optimizer row (hidden in lecture mode) and the whole control panel."""
+def _controls(
+    settings: ExplorerSettings, exportable: bool
+) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM, dict[str, Any]]:
+    """The widgets by name, the optimizer row (hidden in lecture mode), the whole control panel, and
+    which models each name of ``CONTROLS`` shows (with the containers around them)."""
     spec = browser_spec()
     label = {name: entry["label"] for name, entry in spec.items()}
     widgets: dict[str, Any] = {
@@ -385,11 +409,26 @@ def _controls(settings: ExplorerSettings, exportable: bool) -> tuple[dict[str, A
         button = Button(label=preset["label"], css_classes=[f"av-preset-{preset['name']}"])
         button.js_on_event("button_click", _call(f"preset({json.dumps(preset['name'])})"))
         widgets[f"preset_{preset['name']}"] = button
+    compare = Column(
+        Div(text=html.escape(label["compare"]), css_classes=["av-compare-title"]), widgets["compare"]
+    )
+    presets_title = Div(text=html.escape(text.PRESETS_TITLE), css_classes=["av-presets-title"])
+    preset_buttons = [widgets[f"preset_{preset['name']}"] for preset in text.PRESETS]
+    flags = Column(widgets["bias_correction"], widgets["window_mode"])
+    groups: dict[str, list[Any]] = {
+        "transport": [widgets[name] for name in ("play", "back", "step", "reset")],
+        "compare": [compare],
+        "presets": [presets_title, *preset_buttons],
+        "window": [widgets["window_mode"]],
+    }
+    for name in CONTROLS:
+        if name not in groups:
+            groups[name] = [widgets[name]]
     optimizers = Row(
         widgets["optimizer"],
-        Column(Div(text=html.escape(label["compare"]), css_classes=["av-compare-title"]), widgets["compare"]),
-        Div(text=html.escape(text.PRESETS_TITLE), css_classes=["av-presets-title"]),
-        *(widgets[f"preset_{preset['name']}"] for preset in text.PRESETS),
+        compare,
+        presets_title,
+        *preset_buttons,
         css_classes=["av-optimizers"],
         sizing_mode="stretch_width",
         styles=WRAP,
@@ -397,16 +436,15 @@ def _controls(settings: ExplorerSettings, exportable: bool) -> tuple[dict[str, A
     advanced = Row(
         *(widgets[name] for name in SLIDER_SETTINGS),
         widgets["seed"],
-        Column(widgets["bias_correction"], widgets["window_mode"]),
+        flags,
         css_classes=["av-advanced"],
         sizing_mode="stretch_width",
         styles=WRAP,
     )
-    return (
-        widgets,
-        optimizers,
-        Column(transport, optimizers, advanced, css_classes=["av-controls"], sizing_mode="stretch_width"),
-    )
+    panel = Column(transport, optimizers, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
+    # containers from the inside out: each is shown while any of its children is
+    containers = [flags, transport, optimizers, advanced, panel]
+    return widgets, optimizers, panel, {"groups": groups, "containers": containers}
 
 
 def _darken(layout: LayoutDOM) -> None:
@@ -442,7 +480,7 @@ def build_explorer(
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
-    widgets, optimizers_row, controls = _controls(settings, export_url is not None)
+    widgets, optimizers_row, controls, control_models = _controls(settings, export_url is not None)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -504,6 +542,8 @@ def build_explorer(
         "help": help_overlay,
         "lecture_bar": lecture_bar,
         "optimizers_row": optimizers_row,
+        "controls": control_models,
+        "header": header,
         "axes": [axis for card in cards for plot in card.figures for axis in plot.axis],
     }
     config = {

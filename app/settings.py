@@ -15,6 +15,30 @@ from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 
+PANELS = ("moments", "step", "theta")
+"""What a card can draw: g, m̂, √v̂ and ε (``moments``); step/η (``step``); θ on its right axis (``theta``)."""
+
+CONTROLS = (
+    "transport",
+    "iteration",
+    "speed",
+    "optimizer",
+    "compare",
+    "presets",
+    "lr",
+    "beta1",
+    "beta2",
+    "eps",
+    "weight_decay",
+    "momentum",
+    "grad_scale",
+    "iterations",
+    "seed",
+    "bias_correction",
+    "window",
+)
+"""The controls an explorer can show (``transport``: play, back, step, reset and a served Export)."""
+
 
 class ExplorerSettings(param.Parameterized):
     """What one explorer shows when it opens — the one table of settings.
@@ -73,6 +97,22 @@ class ExplorerSettings(param.Parameterized):
     )
     window = param.Integer(
         40, bounds=(0, 1000), label="Window", doc="Iterations shown (the last K); 0 shows the whole history."
+    )
+    panels = param.ListSelector(
+        default=list(PANELS),
+        objects=list(PANELS),
+        label="Panels",
+        doc="What each card draws (a subset of PANELS).",
+    )
+    controls = param.ListSelector(
+        default=list(CONTROLS),
+        objects=list(CONTROLS),
+        label="Controls",
+        doc="The controls shown (a subset of CONTROLS; none for an embed the prose drives).",
+    )
+    header = param.Boolean(True, label="Header", doc="Show the title, the update rule and the introduction.")
+    height = param.Integer(
+        380, bounds=(120, 1200), label="Plot height (px)", doc="Height of a card's plots together, in pixels."
     )
     iteration = param.Integer(
         0, label="Iteration", doc="Iteration shown first (counts from 0; checked against iterations)."
@@ -140,6 +180,10 @@ BROWSER_SETTINGS = (
     "bias_correction",
     "speed",
     "window",
+    "panels",
+    "controls",
+    "header",
+    "height",
 )
 """The settings the browser owns (``window.adamviz.state().params``), in display order."""
 
@@ -198,7 +242,7 @@ def checked_settings(**values: Any) -> ExplorerSettings:
                 raise ValueError(
                     range_rejection(name, value, "an integer" if integer else "a number", low, high)
                 )
-    for name in ("scenarios", "compare"):
+    for name in ("scenarios", "compare", "panels", "controls"):
         objects = ExplorerSettings.param[name].objects
         chosen = values.get(name, [])
         if isinstance(chosen, str) or not isinstance(chosen, (list, tuple)):

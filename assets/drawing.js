@@ -10,7 +10,7 @@
   const { writeSlot, controlsOf } = AdamViz.bokeh;
   const { sliderPosition } = AdamViz.settings;
 
-  const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of their page heights
+  const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of the `height` setting
   const MAX_POINTS = 600; // per drawn series: about one point per pixel of a card's width
   const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
@@ -329,22 +329,48 @@
     }
 
     /** Presenter look: large type, the lecture bar (which cards show is `assign`'s business). */
-    setLecture(on) {
+    setLecture(on, params) {
       const root = this.models.root;
       const classes = root.css_classes.filter((c) => c !== "av-lecture");
       root.css_classes = on ? [...classes, "av-lecture"] : classes;
       this.models.lecture_bar.visible = on;
-      this.models.optimizers_row.visible = !on; // slides and keys 1–4 choose optimizers in a lecture
-      for (const card of this.models.cards) {
-        card.figures.forEach((plot) => {
-          plot.adamvizHeight = plot.adamvizHeight || plot.height;
-          const height = on ? Math.round(plot.adamvizHeight * LECTURE_PLOT_SHARE) : plot.adamvizHeight;
-          if (plot.height !== height) plot.height = height; // the slide above needs the room at 1080 px
-        });
-      }
       for (const axis of this.models.axes) {
         axis.major_label_text_font_size = on ? "16px" : "11px";
         axis.axis_label_text_font_size = on ? "18px" : "12px";
+      }
+      this.lectureOn = on;
+      this.arrange(params);
+    }
+
+    /**
+     * Show what the settings ask for: the `controls` (each name shows its widgets; a row shows while
+     * any of its children does), the `header`, each card's `panels` at `height` pixels together
+     * (85% in lecture mode, where the slide needs the room and slides and keys 1–4 choose optimizers).
+     */
+    arrange({ controls, panels, header, height }) {
+      const show = (model, visible) => {
+        if (model.visible !== visible) model.visible = visible;
+      };
+      const { groups, containers } = this.models.controls;
+      for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name));
+      show(this.models.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
+      for (const container of containers) show(container, container.children.some((child) => child.visible));
+      if (this.lectureOn) show(this.models.optimizers_row, false);
+      show(this.models.header, header);
+      const moments = panels.includes("moments");
+      const lower = panels.includes("step") || panels.includes("theta");
+      const total = Math.round(height * (this.lectureOn ? LECTURE_PLOT_SHARE : 1));
+      const upper = moments && lower ? Math.round(total * 0.55) : total;
+      for (const card of this.models.cards) {
+        const [top, bottom] = card.figures;
+        show(top, moments);
+        show(bottom, lower);
+        show(card.moments_xaxis, !lower); // the lower panel carries the iteration axis when it is there
+        const lowerHeight = moments ? total - upper : total;
+        if (moments && top.height !== upper) top.height = upper;
+        if (lower && bottom.height !== lowerHeight) bottom.height = lowerHeight;
+        for (const drawn of card.drawn.step) show(drawn, panels.includes("step"));
+        for (const drawn of card.drawn.theta) show(drawn, panels.includes("theta"));
       }
     }
   }

@@ -29,6 +29,7 @@
   const STEP_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
   // 10^k for the gradient scale, as literals (correctly rounded, like Python's 10.0 ** k); `**` may not be
   const POWERS_OF_TEN = { "-6": 1e-6, "-5": 1e-5, "-4": 1e-4, "-3": 1e-3, "-2": 1e-2, "-1": 1e-1, 0: 1, 1: 1e1, 2: 1e2, 3: 1e3, 4: 1e4, 5: 1e5, 6: 1e6 };
+  const LAYOUT_SETTINGS = ["controls", "panels", "header", "height"];
   const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
   const changedValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? !sameList(a, b) : a !== b);
 
@@ -181,6 +182,7 @@
       const fresh = !Object.keys(this.traces).length || !sameList(active, this.active);
       const moved = iteration !== undefined && iteration !== this.iteration;
       if (!changed.length && !fresh && !moved) return false; // nothing to draw: set() resolves at once
+      if (fresh || LAYOUT_SETTINGS.some((k) => changed.includes(k))) this.view.arrange(this.params);
       this.active = active;
       if (fresh) this.view.assign(active);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));

@@ -62,7 +62,7 @@
     /** Switch presenter layout on or off; in lecture mode only the slide's scenario is shown. */
     setOn(on) {
       this.on = on;
-      this.explorer.view.setLecture(on);
+      this.explorer.view.setLecture(on, this.explorer.params);
       if (on) this.showSlide(this.slide, { keepState: true });
       else this.explorer.apply({}, { ghost: false }); // back to the page's scenarios
     }
@@ -72,7 +72,7 @@
       const explorer = this.explorer;
       this.slide = Math.max(0, Math.min(this.deck.length - 1, index));
       const slide = this.deck[this.slide];
-      explorer.view.setLecture(this.on);
+      explorer.view.setLecture(this.on, explorer.params);
       if (!keepState) {
         explorer.pause();
         explorer.ghosts = null;

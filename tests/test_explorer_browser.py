@@ -7,6 +7,8 @@ import random
 import numpy as np
 import pytest
 
+from adamviz.app.settings import CONTROLS
+
 from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
 from helpers import assert_close, sum_floor
 
@@ -41,6 +43,10 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
         "bias_correction": True,
         "speed": 20,
         "window": 40,
+        "panels": ["moments", "step", "theta"],
+        "controls": list(CONTROLS),
+        "header": True,
+        "height": 380,
     }
     assert page.locator("math").count() == 2  # the update rule renders as MathML, no script, no network
     set_params(page, iteration=60)

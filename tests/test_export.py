@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adamviz.app.cli import main
+from adamviz.app.settings import CONTROLS
 
 from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
 from helpers import assert_close
@@ -123,6 +124,10 @@ def test_flags_set_the_initial_state(page, tmp_path):
         "bias_correction": False,
         "speed": 50,
         "window": 0,
+        "panels": ["moments", "step", "theta"],
+        "controls": list(CONTROLS),
+        "header": True,
+        "height": 380,
     }
     assert page.locator(".av-card").count() == 2
     assert page.evaluate("document.body.className") == "av-dark"

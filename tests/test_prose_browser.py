@@ -66,3 +66,41 @@ def test_links_drive_and_numbers_follow(page, post, screenshots):
     assert state(page)["params"]["lr"] == 0.01
     assert page.inner_text("#second-lr") == "0.1"
     page.screenshot(path=screenshots / "prose-links.png", full_page=True)
+
+
+def test_a_compact_embed_in_a_column_of_text(page, tmp_path, screenshots):
+    """One card, two sliders, no header, short plots: flags at export; the URL and set() change it live."""
+    snippet = tmp_path / "compact.html"
+    flags = ["--snippet", "--resources", "inline", "--scenarios", "noisy", "--controls", "beta1,beta2"]
+    assert (
+        main(["export", str(snippet), *flags, "--panels", "moments,step", "--no-header", "--height", "260"])
+        == 0
+    )
+    post = tmp_path / "post.html"
+    post.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+        "<body style='max-width: 700px; margin: 40px auto; font: 19px/1.6 Georgia, serif'>"
+        "<p>Signs cancel in m̂ but not in √v̂: the scale is "
+        "<b id='scale' data-adamviz-show='scale'></b>.</p>"
+        + snippet.read_text()
+        + "<p>After.</p></body></html>"
+    )
+    page.set_viewport_size({"width": 1000, "height": 900})
+    page.goto(post.as_uri())
+    page.wait_for_function("window.adamviz !== undefined")
+    visible = page.locator(".noUi-handle:visible")
+    assert visible.count() == 2  # β₁ and β₂, nothing else
+    assert page.locator(".av-play:visible, .av-optimizer:visible, .av-header:visible").count() == 0
+    assert page.locator(".av-card:visible").count() == 1
+    width = page.evaluate("document.querySelector('.adamviz-snippet').getBoundingClientRect().width")
+    assert width <= 700
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+    page.evaluate("window.adamviz.set({iteration: 120})")
+    page.screenshot(path=screenshots / "compact-embed.png", full_page=True)
+    # the same settings live: all controls back, the θ panel, a header
+    page.evaluate("window.adamviz.set({controls: 'transport,lr', header: true, height: 400})")
+    page.wait_for_function("document.querySelector('.adamviz') !== null")
+    assert page.locator(".av-play:visible").count() == 1 and page.locator(".noUi-handle:visible").count() == 1
+    assert page.locator(".av-header:visible").count() == 1
+    error = page.evaluate("window.adamviz.set({panels: ['plots']}).then(() => null, (e) => e.message)")
+    assert error.startswith("panels must be a list of distinct names among moments, step, theta")
