@@ -18,6 +18,7 @@ from bokeh.embed import components, file_html
 from bokeh.resources import CDN, INLINE
 from bokeh.resources import Resources as BokehResources
 
+from . import text
 from .figures import build_explorer
 from .files import write_atomically
 from .settings import ExplorerSettings
@@ -102,6 +103,7 @@ def explorer_html(
             "body_class": f"av-{settings.theme}",
             "page_style": PAGE_STYLE,
             "bokehjs_tags": _script_tags(resources),
+            "description": text.DESCRIPTION,
         },
     )
     return page
@@ -204,6 +206,11 @@ _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title | e }}</title>
+<meta name="description" content="{{ description | e }}">
+<meta property="og:type" content="website">
+<meta property="og:title" content="{{ title | e }}">
+<meta property="og:description" content="{{ description | e }}">
+<meta name="twitter:card" content="summary">
 {{ page_style }}
 {{ bokehjs_tags }}
 </head>

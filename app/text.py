@@ -20,6 +20,13 @@ UPDATE_RULE_MATHML = (
 )
 """The update rule as MathML: Chromium, Firefox and Safari render it natively, with no script or network."""
 
+DESCRIPTION = (
+    "An interactive explorer of how the Adam optimizer adapts each parameter's learning rate: running "
+    "averages m̂ and √v̂ of seeded gradient streams, and the step they make, next to SGD, momentum and "
+    "RMSProp."
+)
+"""The page's description for search engines and link previews (meta description, og:description)."""
+
 INTRO = (
     "Adam keeps two running averages for every parameter: <b class='av-m'>m̂</b>, where the gradient has "
     "been pointing lately, and <b class='av-v'>√v̂</b>, how large it has been regardless of sign. Their "

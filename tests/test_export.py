@@ -287,3 +287,15 @@ def test_exports_reference_only_bokehjs_even_with_panel_loaded():
         )
     for page in (explorer_html(resources="inline"), explorer_snippet(resources="inline")):
         assert "<script src" not in page and "es-module-shims" not in page
+
+
+def test_pages_carry_title_and_description_for_link_previews(tmp_path):
+    import html
+    import re
+
+    from adamviz.app.text import DESCRIPTION
+
+    page = export(tmp_path, "meta.html", "--title", 'Adam, "seen" <live>').read_text()
+    metas = dict(re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', page))
+    assert html.unescape(metas["og:title"]) == 'Adam, "seen" <live>'
+    assert html.unescape(metas["description"]) == html.unescape(metas["og:description"]) == DESCRIPTION
