@@ -10,6 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn, TextIO
 
 import numpy as np
@@ -126,6 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--height", type=int, default=defaults_of("height"), help="a card's plots, in pixels")
     export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
+    export.add_argument(
+        "--preview",
+        metavar="PNG",
+        help="also write a 1200x630 picture for link cards (needs Chromium: pip install 'adamviz[preview]')",
+    )
 
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
     serve.add_argument("--port", type=int, default=5006)
@@ -221,7 +227,16 @@ def _run_export(args: argparse.Namespace) -> None:
     }
     if args.title is not None:
         values["title"] = args.title
-    path = write_export(args.out, checked_settings(**values), resources=args.resources, snippet=args.snippet)
+    settings = checked_settings(**values)
+    image = None
+    if args.preview:
+        from .preview import write_preview
+
+        picture = write_preview(args.preview, settings)
+        print(f"wrote {picture} ({picture.stat().st_size:,} bytes)")
+        # the page names its picture relative to itself (a site generator may make it absolute)
+        image = Path(os.path.relpath(picture.resolve(), Path(args.out).resolve().parent)).as_posix()
+    path = write_export(args.out, settings, resources=args.resources, snippet=args.snippet, image=image)
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 

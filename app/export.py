@@ -90,9 +90,11 @@ def explorer_html(
     resources: Resources = "inline",
     *,
     export_url: str | None = None,
+    image: str | None = None,
 ) -> str:
     """A complete HTML page (``resources="inline"``: self-contained, no network access at all).
-    ``export_url``: where the page's Export button posts its settings (a served page only)."""
+    ``export_url``: where the page's Export button posts its settings (a served page only);
+    ``image``: the link-card picture's URL (``og:image``), if there is one."""
     settings = settings or ExplorerSettings()
     page = file_html(
         explorer_document(settings, export_url=export_url),
@@ -104,6 +106,7 @@ def explorer_html(
             "page_style": PAGE_STYLE,
             "bokehjs_tags": _script_tags(resources),
             "description": text.DESCRIPTION,
+            "image": image,
         },
     )
     return page
@@ -194,9 +197,12 @@ def write_export(
     *,
     resources: Resources = "inline",
     snippet: bool = False,
+    image: str | None = None,
 ) -> Path:
     """Write the page (or the snippet) to ``path`` (atomically: see :func:`write_atomically`)."""
-    text = explorer_snippet(settings, resources) if snippet else explorer_html(settings, resources)
+    text = (
+        explorer_snippet(settings, resources) if snippet else explorer_html(settings, resources, image=image)
+    )
     return write_atomically(path, text)
 
 
@@ -210,7 +216,9 @@ _TEMPLATE = """{% from macros import embed %}<!DOCTYPE html>
 <meta property="og:type" content="website">
 <meta property="og:title" content="{{ title | e }}">
 <meta property="og:description" content="{{ description | e }}">
-<meta name="twitter:card" content="summary">
+{% if image %}<meta property="og:image" content="{{ image | e }}">
+<meta name="twitter:card" content="summary_large_image">{% else %}<meta name="twitter:card" content="summary">{% endif %}
+
 {{ page_style }}
 {{ bokehjs_tags }}
 </head>

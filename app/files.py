@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+def write_atomically(path: str | Path, text: str | bytes) -> Path:
+    """Write ``text`` (or bytes) to a temporary file beside ``path``, then rename it into place.
 
     A failed write (a full disk, an interrupted process) leaves whatever stood at ``path`` intact, and
     two writers to one path each leave a whole file, never an interleaving. The new file gets the
@@ -20,7 +20,10 @@ def write_atomically(path: str | Path, text: str) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        binary = isinstance(text, bytes)
+        with os.fdopen(
+            handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})
+        ) as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

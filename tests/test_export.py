@@ -299,3 +299,19 @@ def test_pages_carry_title_and_description_for_link_previews(tmp_path):
     metas = dict(re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)">', page))
     assert html.unescape(metas["og:title"]) == 'Adam, "seen" <live>'
     assert html.unescape(metas["description"]) == html.unescape(metas["og:description"]) == DESCRIPTION
+
+
+@pytest.mark.browser
+def test_a_preview_picture_for_link_cards(tmp_path):
+    """`--preview`: a 1200 × 630 PNG of the explorer (heading and plots), named by the page's og:image."""
+    import struct
+
+    out = tmp_path / "post.html"
+    card = tmp_path / "pictures" / "card.png"
+    card.parent.mkdir()
+    assert main(["export", str(out), "--preview", str(card), "--beta1", "0.99", "--iteration", "80"]) == 0
+    header = card.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24]) == (1200, 630)
+    page = out.read_text()
+    assert '<meta property="og:image" content="pictures/card.png">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
