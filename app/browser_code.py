@@ -19,6 +19,7 @@ BROWSER_MODULES = (
     "transport.js",  # play, pause, timing, and knowing when a frame has been painted
     "lecture.js",  # the slide deck and the keyboard
     "prose.js",  # links and live numbers in the text around an explorer (data-adamviz-*)
+    "embeds.js",  # lite snippets: further explorers built from the first one's document
     "explorer.js",  # wires the above and exposes window.adamviz
 )
 """The browser modules, in the order they load."""

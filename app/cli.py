@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="inline (default): works offline; cdn: small, loads BokehJS from its CDN",
     )
     export.add_argument("--snippet", action="store_true", help="an HTML fragment to paste into a blog post")
+    export.add_argument(
+        "--lite",
+        action="store_true",
+        help="with --snippet: a ~1 KB further explorer for a page that already holds a full snippet",
+    )
     _add_settings(export, all_optimizers=False)
     export.add_argument(
         "--optimizer", default="adam", help=f"the optimizer the cards show: {', '.join(OPTIMIZERS)}"
@@ -236,7 +241,11 @@ def _run_export(args: argparse.Namespace) -> None:
         print(f"wrote {picture} ({picture.stat().st_size:,} bytes)")
         # the page names its picture relative to itself (a site generator may make it absolute)
         image = Path(os.path.relpath(picture.resolve(), Path(args.out).resolve().parent)).as_posix()
-    path = write_export(args.out, settings, resources=args.resources, snippet=args.snippet, image=image)
+    if args.lite and not args.snippet:
+        raise UsageError("adamviz export: error: --lite goes with --snippet")
+    path = write_export(
+        args.out, settings, resources=args.resources, snippet=args.snippet, image=image, lite=args.lite
+    )
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
 
 

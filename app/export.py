@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -19,7 +20,7 @@ from bokeh.resources import CDN, INLINE
 from bokeh.resources import Resources as BokehResources
 
 from . import text
-from .figures import build_explorer
+from .figures import build_explorer, settings_config
 from .files import write_atomically
 from .settings import ExplorerSettings
 
@@ -155,6 +156,28 @@ def _relocatable(embed_js: str, div: str) -> str:
     return embed_js.replace(quoted, "target")
 
 
+_LITE = """<!-- adamviz explorer (lite): shows up once a full adamviz snippet on the same page has loaded -->
+<div class='adamviz-snippet adamviz-lite'><div></div><script>(function () {
+  // Built from the page's first explorer (its BokehJS, its code, its models), with these settings.
+  const holder = document.currentScript.previousElementSibling;
+  (window.AdamVizLite = window.AdamVizLite || []).push({holder: holder, config: %(config)s});
+  if (window.AdamViz && window.AdamViz.embedLite) window.AdamViz.embedLite();
+})();</script></div>
+"""
+
+
+def lite_snippet(settings: ExplorerSettings | None = None) -> str:
+    """A further explorer for a page that already holds a full snippet: only its settings (~1 KB).
+
+    The page's first explorer lends it BokehJS, the code and a copy of its models; it shows at most as
+    many cards as the first one has.
+    """
+    settings = settings or ExplorerSettings()
+    config = settings_config(settings, f"adamviz-{uuid.uuid4().hex[:10]}")
+    # as JSON inside a script element: "</" must not close it
+    return _LITE % {"config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/")}
+
+
 def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resources = "cdn") -> str:
     """An HTML fragment for a blog post: paste it into a page; several fragments may share one page.
 
@@ -198,11 +221,16 @@ def write_export(
     resources: Resources = "inline",
     snippet: bool = False,
     image: str | None = None,
+    lite: bool = False,
 ) -> Path:
-    """Write the page (or the snippet) to ``path`` (atomically: see :func:`write_atomically`)."""
-    text = (
-        explorer_snippet(settings, resources) if snippet else explorer_html(settings, resources, image=image)
-    )
+    """Write the page (or the snippet, or a lite snippet) to ``path`` (atomically: see
+    :func:`write_atomically`)."""
+    if lite:
+        text = lite_snippet(settings)
+    elif snippet:
+        text = explorer_snippet(settings, resources)
+    else:
+        text = explorer_html(settings, resources, image=image)
     return write_atomically(path, text)
 
 

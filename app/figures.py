@@ -459,6 +459,18 @@ def _darken(layout: LayoutDOM) -> None:
             model.grid_line_color = PLOT["grid_on_dark"]
 
 
+def settings_config(settings: ExplorerSettings, instance_id: str) -> dict[str, Any]:
+    """The part of the page's config that differs between explorers (a lite embed carries only this)."""
+    return {
+        "id": instance_id,
+        "defaults": browser_values(settings),
+        "initial": {"iteration": settings.iteration},
+        "scenarios": list(settings.scenarios),
+        "autoplay": settings.autoplay,
+        "lecture": settings.lecture,
+    }
+
+
 @dataclass
 class ExplorerModels:
     """A built explorer: its root layout (which brings itself to life in the page once laid out)."""
@@ -547,11 +559,8 @@ def build_explorer(
         "axes": [axis for card in cards for plot in card.figures for axis in plot.axis],
     }
     config = {
-        "id": instance_id,
+        **settings_config(settings, instance_id),
         "spec": browser_spec(),
-        "defaults": browser_values(settings),
-        "initial": {"iteration": settings.iteration},
-        "scenarios": list(settings.scenarios),
         "shapes": {name: stream_shapes(name) for name in STREAMS},
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "cardHeaders": {name: card_header(name) for name in STREAMS},
@@ -562,8 +571,6 @@ def build_explorer(
             "stepSymlog": text.STEP_AXIS_SYMLOG,
             "thetaSymlog": "θ (symlog)",
         },
-        "autoplay": settings.autoplay,
-        "lecture": settings.lecture,
         "deck": text.DECK,
         "iterationLabel": ExplorerSettings.param.iteration.label,
         "exportUrl": export_url,

@@ -35,6 +35,7 @@
     "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
     "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof global.Element,
     "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
+    "Document.to_json": ({ plot }) => Boolean(plot.document) && typeof plot.document.to_json === "function",
     "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
   };
 
@@ -89,6 +90,11 @@
     return true;
   }
 
+  /** `model`'s whole document, serialized as an embed takes it (defaults left out: smaller). */
+  function documentJson(model) {
+    return model.document.to_json(false);
+  }
+
   /** Whether a DOM event happened inside the element that renders `model`. */
   function eventWithin(model, event) {
     const view = viewOf(model);
@@ -130,5 +136,5 @@
     };
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, eventWithin, sameDocument, skipCssLookups, onRepaint };
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, onRepaint };
 })(globalThis);

@@ -357,6 +357,7 @@
     AdamViz.bokeh.onVisibility(models.root, (visible) => explorer.setOnScreen(visible));
     AdamViz.instances.push(explorer);
     AdamViz.prose.show(explorer); // its first frame was drawn before it was listed
+    if (AdamViz.instances.length === 1) AdamViz.embedLite(); // lite snippets that came before it
     explorer.publicApi = explorer.api();
     global.adamviz = Object.assign({}, AdamViz.instances[0].publicApi, { instances: AdamViz.instances.map((e) => e.publicApi) });
     if (config.autoplay) explorer.play();

@@ -23,6 +23,7 @@ BOKEH_INTERNALS = [
     "View.parent",
     "DOMView.el",
     "DOMView.shadow_el",
+    "Document.to_json",
     "HasProps.document",
 ]
 """Every BokehJS internal assets/bokeh_internals.js uses; a Bokeh upgrade that drops one fails here by name."""

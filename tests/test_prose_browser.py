@@ -104,3 +104,54 @@ def test_a_compact_embed_in_a_column_of_text(page, tmp_path, screenshots):
     assert page.locator(".av-header:visible").count() == 1
     error = page.evaluate("window.adamviz.set({panels: ['plots']}).then(() => null, (e) => e.message)")
     assert error.startswith("panels must be a list of distinct names among moments, step, theta")
+
+
+def test_five_embeds_load_bokehjs_and_the_code_once(page, tmp_path, screenshots):
+    """A post with five explorers: the first snippet brings BokehJS and the code, the next four are
+    lite (`--snippet --lite`, about 1 KB each) and built from it — each in its place, each its own."""
+    first = tmp_path / "first.html"
+    flags = ["--scenarios", "noisy", "--controls", "beta1,beta2", "--no-header", "--height", "240"]
+    assert main(["export", str(first), "--snippet", "--resources", "inline", *flags]) == 0
+    lites = []
+    for k in range(4):
+        lite = tmp_path / f"lite{k}.html"
+        assert (
+            main(
+                [
+                    "export",
+                    str(lite),
+                    "--snippet",
+                    "--lite",
+                    "--scenarios",
+                    "consistent",
+                    "--beta1",
+                    f"0.9{k}",
+                ]
+            )
+            == 0
+        )
+        assert lite.stat().st_size < 2_000
+        lites.append(lite.read_text())
+    body = first.read_text() + "".join(
+        f"<p id='p{k}'>Paragraph {k}.</p>{lite}" for k, lite in enumerate(lites)
+    )
+    post = tmp_path / "post.html"
+    post.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{body}</body></html>")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(post.as_uri())
+    page.wait_for_function("window.adamviz !== undefined && window.adamviz.instances.length === 5")
+    instances = "window.adamviz.instances"
+    betas = page.evaluate(f"{instances}.map((e) => e.state().params.beta1)")
+    assert betas == [0.9, 0.9, 0.91, 0.92, 0.93]
+    assert page.evaluate(f"{instances}.map((e) => e.state().scenarios[0])") == ["noisy"] + ["consistent"] * 4
+    page.evaluate(f"{instances}[2].set({{lr: 0.1, iteration: 50}})")
+    assert page.evaluate(f"{instances}.map((e) => e.state().params.lr)") == [0.01, 0.01, 0.1, 0.01, 0.01]
+    # each lite explorer sits right after its paragraph
+    tops = page.evaluate(
+        "() => [...document.querySelectorAll('p, .adamviz-lite')].map((e) => Math.round(e.getBoundingClientRect().top))"
+    )
+    assert tops == sorted(tops)
+    assert page.evaluate("typeof Bokeh.embed.embed_items") == "function"
+    page.screenshot(path=screenshots / "five-embeds.png", full_page=True)
+    assert errors == []
