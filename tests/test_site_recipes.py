@@ -79,3 +79,39 @@ def test_the_recipe_builds_a_live_offline_page(page, tmp_path, snippet, recipe, 
     assert page.locator(".noUi-handle:visible").count() == 2
     page.screenshot(path=screenshots / f"recipe-{recipe.__name__}.png", full_page=True)
     assert requests == [] and errors == []
+
+
+def test_a_notebook_rendered_to_static_html_stays_live(page, tmp_path):
+    """`AdamExplorer(...)` in a notebook, executed and rendered by nbconvert: the explorer's controls
+    work in the HTML file with no kernel and no network (pn.extension(inline=True) inlines the JS)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import panel as pn\npn.extension(inline=True)"),
+        nbformat.v4.new_code_cell(
+            "from adamviz.app.explorer import AdamExplorer\nAdamExplorer(beta1=0.99, scenarios=['noisy'])"
+        ),
+    ]
+    nbformat.write(notebook, tmp_path / "adam.ipynb")
+    build(
+        ["jupyter", "nbconvert", "--to", "html", "--execute", "adam.ipynb", "--output", "adam.html"], tmp_path
+    )
+    requests: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file://")
+            else (requests.append(route.request.url), route.abort())
+        ),
+    )
+    page.goto((tmp_path / "adam.html").as_uri())
+    page.wait_for_function("window.adamviz !== undefined && window.adamviz.state().scenarios.length > 0")
+    assert page.evaluate("window.adamviz.state().params.beta1") == 0.99
+    handle = page.locator(".av-beta2 .noUi-handle")
+    handle.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("window.adamviz.state().params.beta2 < 0.999")
+    # the only requests are nbconvert's own page furniture (require.js, MathJax), not the explorer's
+    assert all("cdnjs.cloudflare.com" in url for url in requests), requests
