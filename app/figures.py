@@ -216,7 +216,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
 
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     header = Div(text=f"<div class='av-slot'>{card_header(name)}</div>", sizing_mode="stretch_width")
-    legend = Div(text=text.LEGEND_HTML + SLOT, sizing_mode="stretch_width")
+    legend = Div(text=f"<div class='av-slot'>{text.LEGEND_HTML}</div>", sizing_mode="stretch_width")
     layout = Column(
         header,
         readout,
@@ -565,6 +565,7 @@ def build_explorer(
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "cardHeaders": {name: card_header(name) for name in STREAMS},
         "presets": text.PRESETS,
+        "legendItems": text.LEGEND_ITEMS,
         "presetResets": [name for name in browser_spec() if name not in text.PRESET_KEEPS],
         "labels": {
             "step": text.STEP_AXIS_LABEL,

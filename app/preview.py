@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .export import explorer_html
@@ -21,30 +22,39 @@ PREVIEW_SIZE = (1200, 630)
 def write_preview(path: str | Path, settings: ExplorerSettings) -> Path:
     """Render ``settings``' explorer (inline, offline) and save a PNG screenshot of it at ``path``."""
     try:
-        from playwright.sync_api import Error, sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         raise ValueError("--preview needs Playwright and Chromium: pip install 'adamviz[preview]'") from None
-    width, height = PREVIEW_SIZE
     # a link card shows the heading and the plots, not the controls
     values = {name: value for name, value in settings.param.values().items() if name != "name"}
     shown = ExplorerSettings(**{**values, "controls": [], "lecture": False})
     with tempfile.TemporaryDirectory() as folder:
         page_file = Path(folder) / "preview.html"
         page_file.write_text(explorer_html(shown, resources="inline"), encoding="utf-8")
-        try:
-            with sync_playwright() as playwright:
-                chromium = shutil.which("chromium")
-                launch = {"executable_path": chromium} if chromium else {}
-                browser = playwright.chromium.launch(args=["--no-sandbox", "--disable-gpu"], **launch)
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.route(
-                    "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
-                )
-                page.goto(page_file.as_uri())
-                page.wait_for_function("window.adamviz !== undefined", timeout=30_000)
-                page.evaluate("(i) => window.adamviz.set({iteration: i})", settings.iteration)
-                image = page.screenshot(type="png")
-                browser.close()
-        except Error as error:
-            raise ValueError(f"--preview could not run Chromium: {str(error).splitlines()[0]}") from None
+        # in a thread of its own: Playwright's sync API refuses a thread with a running event loop
+        # (a notebook, a test session)
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            image = worker.submit(_screenshot, page_file, settings.iteration).result()
     return write_atomically(path, image)
+
+
+def _screenshot(page_file: Path, iteration: int) -> bytes:
+    """A PNG of ``page_file`` at PREVIEW_SIZE, shown at ``iteration``, with the network cut off."""
+    from playwright.sync_api import Error, sync_playwright
+
+    width, height = PREVIEW_SIZE
+    try:
+        with sync_playwright() as playwright:
+            chromium = shutil.which("chromium")
+            launch = {"executable_path": chromium} if chromium else {}
+            browser = playwright.chromium.launch(args=["--no-sandbox", "--disable-gpu"], **launch)
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+            page.goto(page_file.as_uri())
+            page.wait_for_function("window.adamviz !== undefined", timeout=30_000)
+            page.evaluate("(i) => window.adamviz.set({iteration: i})", iteration)
+            image = page.screenshot(type="png")
+            browser.close()
+            return image
+    except Error as error:
+        raise ValueError(f"--preview could not run Chromium: {str(error).splitlines()[0]}") from None

@@ -120,18 +120,19 @@ PRESET_KEEPS = ("seed", "speed", "window")
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
 
+LEGEND_ITEMS = [
+    ("moments", "<li><span class='av-key av-key-g'></span>gradient g</li>"),
+    ("moments", "<li><span class='av-key av-key-m'></span>m̂</li>"),
+    ("moments", "<li><span class='av-key av-key-v'></span>√v̂</li>"),
+    ("moments", "<li><span class='av-key av-key-eps'></span>ε</li>"),
+    ("step", "<li><span class='av-key av-key-scale'></span>step/η (Adam: the scale m̂/(√v̂+ε))</li>"),
+    ("theta", "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"),
+]
 LEGEND_HTML = (
-    "<ul class='av-legend' aria-label='legend'>"
-    "<li><span class='av-key av-key-g'></span>gradient g</li>"
-    "<li><span class='av-key av-key-m'></span>m̂</li>"
-    "<li><span class='av-key av-key-v'></span>√v̂</li>"
-    "<li><span class='av-key av-key-eps'></span>ε</li>"
-    "<li><span class='av-key av-key-scale'></span>step/η (Adam: the scale m̂/(√v̂+ε))</li>"
-    "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"
-    "</ul>"
+    "<ul class='av-legend' aria-label='legend'>" + "".join(item for _, item in LEGEND_ITEMS) + "</ul>"
 )
 """The plots' key in HTML (canvas legends cost a CSS lookup per item per frame); line styles as well as
-colours tell the curves apart."""
+colours tell the curves apart. Each item belongs to a panel: the page lists only the panels shown."""
 
 
 DECK = [

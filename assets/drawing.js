@@ -251,8 +251,13 @@
       }
     }
 
-    /** The compared optimizers' keys, with their colour and dash (the main one is the plain keys above). */
-    legend({ optimizer, compare }) {
+    /** The key to what is drawn: the shown panels' items, then the compared optimizers' colours and dashes. */
+    legend({ optimizer, compare, panels }) {
+      const items = this.config.legendItems.filter(([panel]) => panels.includes(panel)).map(([, html]) => html);
+      return `<ul class="av-legend" aria-label="legend">${items.join("")}</ul>${this.compareLegend(optimizer, compare)}`;
+    }
+
+    compareLegend(optimizer, compare) {
       if (!compare.length) return "";
       const style = this.config.optimizerStyle;
       const key = (name) =>
