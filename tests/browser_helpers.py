@@ -41,3 +41,18 @@ def numpy_trace(name: str, params: dict[str, Any], optimizer: str | None = None)
 def page_trace(page, name: str, optimizer: str | None = None) -> dict[str, np.ndarray]:
     got = page.evaluate("([n, o]) => window.adamviz.trace(n, o || undefined)", [name, optimizer])
     return {k: np.array(v) for k, v in got.items()}
+
+
+def block_network(page) -> list[str]:
+    """Abort every request that is not for a file:// URL, and record it."""
+    requests: list[str] = []
+
+    def handle(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return requests

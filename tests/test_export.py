@@ -10,7 +10,7 @@ import pytest
 from adamviz.app.cli import main
 from adamviz.app.settings import CONTROLS
 
-from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
+from browser_helpers import block_network, numpy_trace, open_explorer, page_trace, set_params, state
 from helpers import assert_close
 
 INLINE_BUDGET = 2_000_000
@@ -28,21 +28,6 @@ def export(tmp_path: Path, name: str, *flags: str) -> Path:
     out = tmp_path / name
     assert main(["export", str(out), *flags]) == 0
     return out
-
-
-def block_network(page) -> list[str]:
-    """Abort every request that is not for a file:// URL, and record it."""
-    requests: list[str] = []
-
-    def handle(route):
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", handle)
-    return requests
 
 
 def test_sizes_within_budget(tmp_path):

@@ -12,6 +12,8 @@ import pytest
 
 from adamviz.app.cli import main
 
+from browser_helpers import block_network
+
 pytestmark = pytest.mark.browser
 
 PROSE = 'The signs cancel in m̂: the scale is <b data-adamviz-show="scale"></b>.'
@@ -60,17 +62,9 @@ def plain_html(folder: Path, snippet: str) -> Path:
 @pytest.mark.parametrize("recipe", [mkdocs_site, sphinx_myst_site, plain_html], ids=lambda r: r.__name__)
 def test_the_recipe_builds_a_live_offline_page(page, tmp_path, snippet, recipe, screenshots):
     built = recipe(tmp_path, snippet)
-    requests: list[str] = []
+    requests = block_network(page)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith("file://")
-            else (requests.append(route.request.url), route.abort())
-        ),
-    )
     page.goto(built.as_uri())
     page.wait_for_function("window.adamviz !== undefined && window.adamviz.state().scenarios.length > 0")
     page.evaluate("window.adamviz.set({beta1: 0.99, iteration: 50})")
@@ -97,15 +91,7 @@ def test_a_notebook_rendered_to_static_html_stays_live(page, tmp_path):
     build(
         ["jupyter", "nbconvert", "--to", "html", "--execute", "adam.ipynb", "--output", "adam.html"], tmp_path
     )
-    requests: list[str] = []
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith("file://")
-            else (requests.append(route.request.url), route.abort())
-        ),
-    )
+    requests = block_network(page)
     page.goto((tmp_path / "adam.html").as_uri())
     page.wait_for_function("window.adamviz !== undefined && window.adamviz.state().scenarios.length > 0")
     assert page.evaluate("window.adamviz.state().params.beta1") == 0.99
