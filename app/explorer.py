@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 
 import panel as pn
 import param
 
 from .export import explorer_html
 from .figures import build_explorer
-from .settings import BROWSER_SETTINGS, ExplorerSettings, checked_settings
+from .settings import ExplorerSettings, settings_from_report
 
 
 class AdamExplorer(pn.viewable.Viewer):
@@ -45,14 +44,7 @@ class AdamExplorer(pn.viewable.Viewer):
         report = self._models.state_sink.value
         if not report:
             return self.settings
-        values = json.loads(report)
-        keep = {name: getattr(self.settings, name) for name in ("scenarios", "theme", "title", "lecture")}
-        if not isinstance(values, dict):
-            raise ValueError(f"the page's settings report must be an object; got {report[:80]!r}")
-        reported = {
-            name: values.get(name, getattr(self.settings, name)) for name in (*BROWSER_SETTINGS, "iteration")
-        }
-        return checked_settings(**reported, **keep)
+        return settings_from_report(report, self.settings)
 
     def export_file(self) -> io.BytesIO:
         """The current state as a self-contained HTML file (the Export button's download)."""

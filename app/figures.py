@@ -305,11 +305,11 @@ def _on_widget(name: str, attribute: str) -> CustomJS:
 
 
 def _controls(
-    settings: ExplorerSettings, exportable: bool
+    settings: ExplorerSettings, spec: dict[str, dict[str, Any]], exportable: bool
 ) -> tuple[dict[str, Any], LayoutDOM, LayoutDOM, dict[str, Any]]:
     """The widgets by name, the optimizer row (hidden in lecture mode), the whole control panel, and
-    which models each name of ``CONTROLS`` shows (with the containers around them)."""
-    spec = browser_spec()
+    which models each name of ``CONTROLS`` shows (with the containers around them); ``spec`` is
+    :func:`browser_spec`'s table."""
     label = {name: entry["label"] for name, entry in spec.items()}
     widgets: dict[str, Any] = {
         "play": Button(label="▶ Play", button_type="primary", width=96, css_classes=["av-play"]),
@@ -492,7 +492,8 @@ def build_explorer(
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
-    widgets, optimizers_row, controls, control_models = _controls(settings, export_url is not None)
+    spec = browser_spec()
+    widgets, optimizers_row, controls, control_models = _controls(settings, spec, export_url is not None)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -560,13 +561,13 @@ def build_explorer(
     }
     config = {
         **settings_config(settings, instance_id),
-        "spec": browser_spec(),
+        "spec": spec,
         "shapes": {name: stream_shapes(name) for name in STREAMS},
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "cardHeaders": {name: card_header(name) for name in STREAMS},
         "presets": text.PRESETS,
         "legendItems": text.LEGEND_ITEMS,
-        "presetResets": [name for name in browser_spec() if name not in text.PRESET_KEEPS],
+        "presetResets": [name for name in spec if name not in text.PRESET_KEEPS],
         "labels": {
             "step": text.STEP_AXIS_LABEL,
             "stepSymlog": text.STEP_AXIS_SYMLOG,

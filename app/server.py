@@ -29,7 +29,7 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 
 from .export import BOKEHJS_ROUTE, explorer_html
-from .settings import BROWSER_SETTINGS, ExplorerSettings, checked_settings
+from .settings import ExplorerSettings, settings_from_report
 
 EXPORT_ROUTE = "/export"
 EXPORT_BODY_LIMIT = 16 * 1024
@@ -171,18 +171,7 @@ def export_settings(body: bytes, base: ExplorerSettings) -> ExplorerSettings:
     validated like every other input; a ValueError names what is wrong."""
     if len(body) > EXPORT_BODY_LIMIT:
         raise ValueError(f"a settings report must be at most {EXPORT_BODY_LIMIT} bytes; got {len(body)}")
-    try:
-        values = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("a settings report must be a JSON object") from None
-    if not isinstance(values, dict):
-        raise ValueError("a settings report must be a JSON object")
-    known = (*BROWSER_SETTINGS, "iteration")
-    unknown = sorted(str(name) for name in values if name not in known)
-    if unknown:
-        raise ValueError(f"unknown setting {unknown[0]!r}; known: {', '.join(known)}")
-    keep = {name: getattr(base, name) for name in ("scenarios", "theme", "title", "lecture")}
-    return checked_settings(**{**{name: getattr(base, name) for name in known}, **values, **keep})
+    return settings_from_report(body, base)
 
 
 def allowed_names(port: int, address: str, extra: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:

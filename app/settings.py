@@ -6,6 +6,7 @@ a slider and a CLI flag are all checked against one table.
 
 from __future__ import annotations
 
+import json
 from typing import Any, NamedTuple
 
 import param
@@ -225,6 +226,28 @@ def browser_values(settings: ExplorerSettings) -> dict[str, Any]:
 def compared(optimizer: str, compare: list[str]) -> list[str]:
     """The optimizers drawn beside ``optimizer``: ``compare`` without the main one, in table order."""
     return [name for name in OPTIMIZERS if name in compare and name != optimizer]
+
+
+PAGE_SETTINGS = ("scenarios", "theme", "title", "lecture")
+"""What a page's settings report leaves as the page was built: they belong to the page, not its state."""
+
+
+def settings_from_report(report: str | bytes, base: ExplorerSettings) -> ExplorerSettings:
+    """A page's settings report — JSON with browser settings and ``iteration``, as the page sends it to
+    a server for an export — on top of ``base`` (which fills in what it leaves out and keeps the
+    ``PAGE_SETTINGS``), validated like every other input; a ValueError names what is wrong."""
+    try:
+        values = json.loads(report)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("a settings report must be a JSON object") from None
+    if not isinstance(values, dict):
+        raise ValueError("a settings report must be a JSON object")
+    known = (*BROWSER_SETTINGS, "iteration")
+    unknown = sorted(str(name) for name in values if name not in known)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r}; known: {', '.join(known)}")
+    initial = {name: getattr(base, name) for name in (*known, *PAGE_SETTINGS)}
+    return checked_settings(**{**initial, **values, **{name: initial[name] for name in PAGE_SETTINGS}})
 
 
 def checked_settings(**values: Any) -> ExplorerSettings:

@@ -217,15 +217,16 @@
       const { y_moments: moments, y_step: stepRange, y_theta: thetaRange } = this.models;
       [moments.start, moments.end] = span(active.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), [0, 0]);
       const others = active.flatMap((n) => Object.values(compared[n]));
-      for (const [axis, key, range, floor] of [
-        ["step", "per_lr", stepRange, [-1, 1]],
-        ["theta", "theta", thetaRange, [-1e-9, 1e-9]],
+      // per axis: the smallest linear half-width c a symlog axis takes (step/η: ±1, Adam's scale)
+      for (const [axis, key, range, floor, smallestC] of [
+        ["step", "per_lr", stepRange, [-1, 1], 1],
+        ["theta", "theta", thetaRange, [-1e-9, 1e-9], 1e-12],
       ]) {
         const main = active.map((n) => traces[n][key]);
         const all = [...main, ...others.map((t) => t[key])];
-        const mainTop = largest(main);
-        const symlogged = largest(all) > 10 * Math.max(mainTop, axis === "step" ? 1 : 0);
-        this.axes[axis] = symlogged ? niceCeil(Math.max(mainTop, axis === "step" ? 1 : 1e-12)) : null;
+        const c = Math.max(largest(main), smallestC);
+        const symlogged = largest(all) > 10 * c;
+        this.axes[axis] = symlogged ? niceCeil(c) : null;
         const f = symlogged ? symlog(this.axes[axis]) : (y) => y;
         [range.start, range.end] = span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor);
         this.setAxis(axis, symlogged ? symlogTicks(range.start, range.end) : null);

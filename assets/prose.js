@@ -62,7 +62,7 @@
     const trace = explorer.traces[name];
     if (!trace) return "?";
     const i = explorer.iteration;
-    const value = key === "g" ? explorer.streams[name][i] : key === "step" ? trace.step[i] : trace[key][i];
+    const value = key === "g" ? explorer.streams[name][i] : trace[key][i];
     return AdamViz.formatNumber(value, places);
   }
 

@@ -51,6 +51,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening_sockets(port: int) -> dict[str, str]:
+    """The sockets listening on ``port``, as {local address: inode} (Linux's /proc/net/tcp{,6}, where
+    127.0.0.1 reads 0100007F and ::1 reads 00000000000000000000000001000000)."""
+    found = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found[address] = fields[9]
+    return found
+
+
 def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

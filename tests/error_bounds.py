@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 
+from adamviz.sim import Settings
 from adamviz.sim.recurrence import NEGLIGIBLE_DECAY
 
 U = 2.0**-53
@@ -49,16 +50,8 @@ def trajectory_bounds(
     g: np.ndarray,
     theta: np.ndarray,
     *,
-    optimizer: str = "adam",
-    lr: float = 0.01,
-    beta1: float = 0.9,
-    beta2: float = 0.999,
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    momentum: float = 0.9,
-    bias_correction: bool = True,
-    theta0: float = 0.0,
     power_ulps: float = 0.0,
+    **settings: object,
 ) -> dict[str, np.ndarray]:
     """Absolute bounds on how far two evaluations of ``simulate(g, ...)`` may differ, per element.
 
@@ -68,8 +61,12 @@ def trajectory_bounds(
     ulp), 2 between two different libraries' ``pow`` (the browser's and the C library's); an ulp of
     ``β^t`` is at most ``2U·β^t``, so ``1 − β^t`` moves by ``2U·β^t/(1 − β^t)`` relative per ulp. Returns arrays shaped like
     ``g`` for ``m, v, m_hat, sqrt_v_hat, scale, step, theta``. First order in U: products of two
-    error terms (≈ U², 1e-32 relative) are left out.
+    error terms (≈ U², 1e-32 relative) are left out. ``settings`` are ``simulate``'s keywords, with its
+    defaults (``adamviz.sim.Settings``).
     """
+    s = Settings(**settings)
+    optimizer, lr, beta1, beta2, eps = s.optimizer, s.lr, s.beta1, s.beta2, s.eps
+    weight_decay, momentum, bias_correction, theta0 = s.weight_decay, s.momentum, s.bias_correction, s.theta0
     g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
     theta = np.asarray(theta, dtype=np.float64).reshape(g.shape)
     iterations = g.shape[0]

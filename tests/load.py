@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from conftest import CHROMIUM_ARGS, free_port, start_server
+from conftest import CHROMIUM_ARGS, free_port, listening_sockets, start_server
 
 
 def rss_mb(pid: int) -> float:
@@ -171,12 +171,7 @@ def main() -> None:
 
 def _server_pid(port: int) -> int:
     """The pid of the process listening on `port` (Linux /proc: the socket's inode, then its owner)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
-                inodes.add(fields[9])
+    inodes = set(listening_sockets(port).values())
     for fd in Path("/proc").glob("[0-9]*/fd/*"):
         try:
             target = fd.readlink().name

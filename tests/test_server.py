@@ -7,13 +7,12 @@ import http.client
 import json
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
 
 from adamviz.app.server import EXPORT_BODY_LIMIT, HEADERS
 
-from conftest import free_port, start_server
+from conftest import free_port, listening_sockets, start_server
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +34,10 @@ def request(server, method: str, path: str, body: bytes | None = None, **headers
     return response.status, dict(response.getheaders()), response.read()
 
 
-def listening_addresses(port: int) -> set[str]:
-    """The local addresses with a socket listening on ``port`` (Linux's /proc/net/tcp{,6})."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.add(address)
-    return found
-
-
 def test_listens_on_localhost_only_by_default(server):
     _, port = server
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1, as /proc writes them
-    addresses = listening_addresses(port)
+    addresses = set(listening_sockets(port))
     assert addresses and addresses <= loopback, addresses
 
 
@@ -140,6 +127,6 @@ def test_a_lecture_hall_name_is_answered(tmp_path):
     try:
         status, _, _ = request(("127.0.0.1", port), "GET", "/", Host=f"hall-laptop:{port}")
         assert status == 200
-        assert "00000000" in listening_addresses(port)  # all interfaces, as asked
+        assert "00000000" in set(listening_sockets(port))  # all interfaces, as asked
     finally:
         generator.close()
