@@ -48,7 +48,9 @@ def test_links_drive_and_numbers_follow(page, post, screenshots):
     page.wait_for_function(f"document.getElementById('it').textContent === '{current['iteration']}'")
     _, expected = numpy_trace("consistent", current["params"])
     shown = float(page.inner_text("#scale"))
-    assert shown == pytest.approx(expected.scale[current["iteration"]], rel=1e-3)  # 4 significant digits
+    assert shown == pytest.approx(
+        expected.scale[current["iteration"]], rel=5e-4
+    )  # 4 significant digits: off by at most half a unit in the 4th
     assert page.inner_text("#beta1") == "0.99"
     before = current["iteration"]
     page.click("#ten")
