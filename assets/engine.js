@@ -37,7 +37,8 @@
     return [c0, c1, c2, c3];
   }
 
-  /** The first `n` raw 64-bit outputs of numpy.random.Philox(key=seed), as BigInts. */
+  /** The first `n` raw 64-bit outputs of numpy.random.Philox(key=seed), as BigInts: the readable
+   * reference that tests hold the fast `uniforms` below to. */
   function philoxRaw(seed, n) {
     const key = [BigInt(seed) & MASK, BigInt(seed) >> 64n];
     const out = new Array(n);
@@ -48,12 +49,135 @@
     return out;
   }
 
+  /* The same Philox4x64-10 on 32-bit halves held in doubles (every intermediate an exact integer
+   * below 2**53), far faster than BigInt: a 64-bit word is a (hi, lo) pair of uint32. */
+  const TWO_32 = 4294967296;
+  const half = (big, shift) => Number((big >> shift) & 0xffffffffn);
+  const [M0H, M0L, M1H, M1L] = [half(PHILOX_M0, 32n), half(PHILOX_M0, 0n), half(PHILOX_M1, 32n), half(PHILOX_M1, 0n)];
+  const [W0H, W0L, W1H, W1L] = [half(PHILOX_W0, 32n), half(PHILOX_W0, 0n), half(PHILOX_W1, 32n), half(PHILOX_W1, 0n)];
+
+  /**
+   * The 128-bit product (mh·2**32 + ml)·(xh·2**32 + xl) of two 64-bit words given as uint32 halves,
+   * written to out[0..3] as uint32 words, most significant first. Each 32 x 32-bit partial product is
+   * formed from two 16 x 32-bit ones (< 2**48, exact in a double); `>>> 0` takes an exact integer
+   * modulo 2**32. Written out in full: a helper per partial product costs V8 a third more time.
+   */
+  function mul64(mh, ml, xh, xl, out) {
+    let high = (ml >>> 16) * xl;
+    let low = (ml & 0xffff) * xl;
+    let carried = high & 0xffff;
+    let sum = carried * 65536 + low;
+    const w0 = sum >>> 0; // ml·xl = llHigh·2**32 + w0
+    const llHigh = (high - carried) / 65536 + (sum - w0) / TWO_32;
+    high = (ml >>> 16) * xh;
+    low = (ml & 0xffff) * xh;
+    carried = high & 0xffff;
+    sum = carried * 65536 + low;
+    const lhLow = sum >>> 0;
+    const lhHigh = (high - carried) / 65536 + (sum - lhLow) / TWO_32;
+    high = (mh >>> 16) * xl;
+    low = (mh & 0xffff) * xl;
+    carried = high & 0xffff;
+    sum = carried * 65536 + low;
+    const hlLow = sum >>> 0;
+    const hlHigh = (high - carried) / 65536 + (sum - hlLow) / TWO_32;
+    high = (mh >>> 16) * xh;
+    low = (mh & 0xffff) * xh;
+    carried = high & 0xffff;
+    sum = carried * 65536 + low;
+    const hhLow = sum >>> 0;
+    const hhHigh = (high - carried) / 65536 + (sum - hhLow) / TWO_32;
+    const word1 = llHigh + lhLow + hlLow; // < 3·2**32
+    const w1 = word1 >>> 0;
+    const word2 = lhHigh + hlHigh + hhLow + (word1 - w1) / TWO_32;
+    const w2 = word2 >>> 0;
+    out[0] = hhHigh + (word2 - w2) / TWO_32;
+    out[1] = w2;
+    out[2] = w1;
+    out[3] = w0;
+  }
+
+  /**
+   * A reader of Generator(Philox(key=seed)).uniform(0, 1, ...) from draw `start` on: each call
+   * `next(out, offset, count)` writes the next `count` uniforms in [0, 1) into out[offset...].
+   * Philox is counter-based, so starting anywhere costs nothing.
+   */
+  function uniforms(seed, start = 0) {
+    const key0h = Math.floor(seed / TWO_32) >>> 0;
+    const key0l = seed >>> 0;
+    const block = new Float64Array(8); // the current block's four words, each as (hi, lo)
+    const product = new Float64Array(4);
+    let counter = Math.floor(start / 4); // blocks done; the next block uses counter + 1
+    let used = 4;
+    const fill = () => {
+      counter += 1;
+      // destructuring would allocate in this hot loop: plain variables only
+      let c0h = Math.floor(counter / TWO_32);
+      let c0l = counter >>> 0;
+      let c1h = 0;
+      let c1l = 0;
+      let c2h = 0;
+      let c2l = 0;
+      let c3h = 0;
+      let c3l = 0;
+      let k0h = key0h;
+      let k0l = key0l;
+      let k1h = 0;
+      let k1l = 0;
+      for (let round = 0; round < 10; round++) {
+        if (round > 0) {
+          k0l += W0L;
+          k0h = (k0h + W0H + (k0l >= TWO_32 ? 1 : 0)) >>> 0;
+          k0l >>>= 0;
+          k1l += W1L;
+          k1h = (k1h + W1H + (k1l >= TWO_32 ? 1 : 0)) >>> 0;
+          k1l >>>= 0;
+        }
+        mul64(M0H, M0L, c0h, c0l, product);
+        const p0hh = product[0];
+        const p0hl = product[1];
+        const p0lh = product[2];
+        const p0ll = product[3];
+        mul64(M1H, M1L, c2h, c2l, product);
+        c0h = (product[0] ^ c1h ^ k0h) >>> 0;
+        c0l = (product[1] ^ c1l ^ k0l) >>> 0;
+        c1h = product[2];
+        c1l = product[3];
+        c2h = (p0hh ^ c3h ^ k1h) >>> 0;
+        c2l = (p0hl ^ c3l ^ k1l) >>> 0;
+        c3h = p0lh;
+        c3l = p0ll;
+      }
+      block[0] = c0h;
+      block[1] = c0l;
+      block[2] = c1h;
+      block[3] = c1l;
+      block[4] = c2h;
+      block[5] = c2l;
+      block[6] = c3h;
+      block[7] = c3l;
+      used = 0;
+    };
+    if (start % 4) {
+      fill();
+      used = start % 4;
+    }
+    return function next(out, offset, count) {
+      for (let i = 0; i < count; i++) {
+        if (used === 4) fill();
+        // (x >> 11) * 2**-53 for x = hi * 2**32 + lo
+        out[offset + i] = (block[2 * used] * 2097152 + (block[2 * used + 1] >>> 11)) * TWO_POW_MINUS_53;
+        used += 1;
+      }
+    };
+  }
+
   /** numpy: Generator(Philox(key=seed)).uniform(low, high, n). */
   function uniform(seed, low, high, n) {
-    const raw = philoxRaw(seed, n);
-    const range = high - low;
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = low + range * (Number(raw[i] >> 11n) * TWO_POW_MINUS_53);
+    uniforms(seed)(out, 0, n);
+    const range = high - low;
+    for (let i = 0; i < n; i++) out[i] = low + range * out[i];
     return out;
   }
 
@@ -146,8 +270,6 @@
    * sqrt_v_hat is 0, as in adamviz.sim.
    */
   function optimize(g, optimizer, settings) {
-    if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
-    const { lr, beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
     const n = g.length;
     const out = {
       m_hat: new Float64Array(n),
@@ -156,52 +278,221 @@
       step: new Float64Array(n),
       theta: new Float64Array(n),
     };
+    const step = stepper(optimizer, settings, 1, n);
+    for (let i = 0; i < n; i++) step(i, g, i, out, i);
+    return out;
+  }
+
+  /**
+   * `optimize`'s arithmetic for `width` parameters stepped side by side (one state per parameter):
+   * `step(i, g, gAt, out, outAt)` takes step t = i + 1 on the gradients g[gAt .. gAt + width) and
+   * writes each parameter's m_hat, sqrt_v_hat, scale, step and theta to out[key][outAt ...].
+   * Steps must come in order, i = 0, 1, ... < iterations.
+   */
+  function stepper(optimizer, settings, width, iterations) {
+    if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
+    const { lr, beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
     const adamFamily = ADAM_FAMILY.includes(optimizer);
     const correct = adamFamily && correctOn;
-    const power1 = correct ? powers(beta1, n) : null;
-    const power2 = correct ? powers(beta2, n) : null;
+    const power1 = correct ? powers(beta1, iterations) : null;
+    const power2 = correct ? powers(beta2, iterations) : null;
     const coupled = optimizer === "adamw" ? 0 : decay;
     const shrink = optimizer === "adamw" ? 1 - lr * decay : 1;
     const denominator = optimizer !== "sgd" && optimizer !== "momentum";
-    let m = 0;
-    let v = 0;
-    let vMax = 0;
-    let theta = theta0;
-    let moved = 0; // without decay, theta = theta0 - sum of steps, summed as adamviz.sim does
-    for (let i = 0; i < n; i++) {
-      const grad = coupled ? g[i] + coupled * theta : g[i];
-      if (optimizer === "momentum") m = momentum * m + grad;
-      else if (adamFamily) m = beta1 * m + (1 - beta1) * grad;
-      else m = grad;
-      let mHat = m;
-      let sqrtVHat = 0;
-      let scale = m;
-      if (denominator) {
-        v = beta2 * v + (1 - beta2) * (grad * grad);
-        vMax = Math.max(vMax, v);
-        const vUsed = optimizer === "amsgrad" ? vMax : v;
-        mHat = correct ? m / (1 - power1[i]) : m;
-        sqrtVHat = correct ? Math.sqrt(vUsed) / Math.sqrt(1 - power2[i]) : Math.sqrt(vUsed);
-        scale = mHat / (sqrtVHat + eps);
+    const amsgrad = optimizer === "amsgrad";
+    const heavyBall = optimizer === "momentum";
+    const m = new Float64Array(width);
+    const v = new Float64Array(width);
+    const vMax = new Float64Array(width);
+    const thetas = new Float64Array(width).fill(theta0);
+    const moved = new Float64Array(width); // without decay, theta = theta0 - sum of steps, as adamviz.sim sums it
+    return function step(i, g, gAt, out, outAt) {
+      const correction1 = correct ? 1 - power1[i] : 1;
+      const root2 = correct ? Math.sqrt(1 - power2[i]) : 1;
+      for (let j = 0; j < width; j++) {
+        let theta = thetas[j];
+        const grad = coupled ? g[gAt + j] + coupled * theta : g[gAt + j];
+        let mj;
+        if (heavyBall) mj = momentum * m[j] + grad;
+        else if (adamFamily) mj = beta1 * m[j] + (1 - beta1) * grad;
+        else mj = grad;
+        m[j] = mj;
+        let mHat = mj;
+        let sqrtVHat = 0;
+        let scale = mj;
+        if (denominator) {
+          const vj = beta2 * v[j] + (1 - beta2) * (grad * grad);
+          v[j] = vj;
+          if (vj > vMax[j]) vMax[j] = vj;
+          const vUsed = amsgrad ? vMax[j] : vj;
+          mHat = correct ? mj / correction1 : mj;
+          sqrtVHat = correct ? Math.sqrt(vUsed) / root2 : Math.sqrt(vUsed);
+          scale = mHat / (sqrtVHat + eps);
+        }
+        const previous = theta;
+        if (shrink !== 1) {
+          theta = shrink * theta - lr * scale;
+        } else if (coupled) {
+          theta = theta - lr * scale;
+        } else {
+          moved[j] += lr * scale;
+          theta = theta0 - moved[j];
+        }
+        thetas[j] = theta;
+        out.m_hat[outAt + j] = mHat;
+        out.sqrt_v_hat[outAt + j] = sqrtVHat;
+        out.scale[outAt + j] = scale;
+        out.step[outAt + j] = shrink !== 1 ? previous - theta : lr * scale;
+        out.theta[outAt + j] = theta;
       }
-      const previous = theta;
-      if (shrink !== 1) {
-        theta = shrink * theta - lr * scale;
-      } else if (coupled) {
-        theta = theta - lr * scale;
-      } else {
-        moved += lr * scale;
-        theta = theta0 - moved;
-      }
-      out.m_hat[i] = mHat;
-      out.sqrt_v_hat[i] = sqrtVHat;
-      out.scale[i] = scale;
-      out.step[i] = shrink !== 1 ? previous - theta : lr * scale;
-      out.theta[i] = theta;
+    };
+  }
+
+  /* ---- many parameters at once: adamviz.sim.population ---------------------------------- */
+
+  /** u in [0, 1) -> 10^k * grid[j], grid point floor(u * N) of the N = (high - low) * grid.length
+   * points from 10^low up (adamviz.sim.population._log_uniform; `grid` is its LOG_GRID). */
+  function logUniform(u, low, high, grid) {
+    const index = Math.floor(u * ((high - low) * grid.length));
+    const decade = Number(`1e${low + Math.floor(index / grid.length)}`); // 10^k, correctly rounded
+    return decade * grid[index % grid.length];
+  }
+
+  /**
+   * adamviz.sim.population_parameters, bit for bit: per parameter its gradient's magnitude (RMS),
+   * spread γ = σ/|μ|, the mean μ and half-width σ√3 of an active step, and whether it is sparse.
+   */
+  function populationParameters(nParams, seed, shape, grid) {
+    const u = new Float64Array(4 * nParams);
+    uniforms(seed)(u, 0, 4 * nParams);
+    const out = {
+      magnitude: new Float64Array(nParams),
+      spread: new Float64Array(nParams),
+      mean: new Float64Array(nParams),
+      noise: new Float64Array(nParams),
+      sparse: new Uint8Array(nParams),
+    };
+    const p = shape.sparse_probability;
+    const sqrt3 = Math.sqrt(3);
+    for (let i = 0; i < nParams; i++) {
+      const s = logUniform(u[i], shape.magnitude_low, shape.magnitude_high, grid);
+      const gamma = logUniform(u[nParams + i], shape.spread_low, shape.spread_high, grid);
+      const root = Math.sqrt(gamma * gamma + 1);
+      const mean = (u[2 * nParams + i] < 0.5 ? 1 : -1) * (s / root);
+      const sparse = u[3 * nParams + i] < shape.sparse_fraction;
+      out.mean[i] = mean;
+      out.noise[i] = ((s * gamma) / root) * sqrt3;
+      out.sparse[i] = sparse ? 1 : 0;
+      out.magnitude[i] = sparse ? Math.sqrt(p) * s : s;
+      out.spread[i] = sparse ? Math.sqrt((s * s) / (p * (mean * mean)) - 1) : gamma;
     }
     return out;
   }
 
-  AdamViz.engine = { philoxRaw, uniform, stream, powers, optimize, OPTIMIZERS, STREAMS: Object.keys(STREAMS) };
+  /** adamviz.sim.population(nParams, iterations, seed, **shape), bit for bit: a Float64Array of
+   * iterations rows of nParams gradients (row t holds step t + 1). */
+  function population(nParams, iterations, seed, shape, grid) {
+    const parameters = populationParameters(nParams, seed, shape, grid);
+    const g = new Float64Array(iterations * nParams);
+    uniforms(seed, 4 * nParams)(g, 0, g.length);
+    const p = shape.sparse_probability;
+    for (let t = 0; t < iterations; t++) {
+      const row = t * nParams;
+      for (let i = 0; i < nParams; i++) {
+        const u = g[row + i];
+        const sparse = parameters.sparse[i] === 1;
+        const w = (sparse ? u / p : u) * 2 - 1;
+        g[row + i] = !sparse || u < p ? parameters.mean[i] + parameters.noise[i] * w : 0;
+      }
+    }
+    return { parameters, g };
+  }
+
+  const PERCENTILES = [10, 50, 90];
+
+  /**
+   * numpy.percentile(values, q) by its default ("linear") method, for each q of PERCENTILES, into
+   * out[at ...]; `values` is sorted in place. The virtual index is (n − 1)·(q/100); between the two
+   * neighbours a and b numpy interpolates as a + (b − a)·γ, or b − (b − a)·(1 − γ) when γ ≥ 1/2.
+   */
+  function percentilesInto(values, out, at) {
+    values.sort();
+    const n = values.length;
+    for (let k = 0; k < PERCENTILES.length; k++) {
+      const index = (n - 1) * (PERCENTILES[k] / 100);
+      const below = Math.min(Math.floor(index), n - 1);
+      const above = Math.min(below + 1, n - 1);
+      const gamma = index - below;
+      const a = values[below];
+      const difference = values[above] - a;
+      out[at + k] = gamma >= 0.5 ? values[above] - difference * (1 - gamma) : a + difference * gamma;
+    }
+  }
+
+  /**
+   * The r_t diagnostic of `optimizer` over a population's gradients `g` (rows of `width`): per step
+   * the PERCENTILES of r_t = |scale| over parameters (a Float64Array of iterations × 3). With
+   * `keep`, also per step and parameter |step|/η and the estimated spread γ̂ = √(v̂ − m̂²)/|m̂|
+   * (NaN where m̂ = 0 or there is no v̂) as Float32Arrays, for the scatter. A generator: it yields
+   * between blocks of rows so that a page can spread the work over frames; its return value is
+   * {percentiles, perLr, spreadHat}.
+   */
+  function* populationRun(g, width, iterations, optimizer, settings, keep) {
+    const step = stepper(optimizer, settings, width, iterations);
+    const row = {
+      m_hat: new Float64Array(width),
+      sqrt_v_hat: new Float64Array(width),
+      scale: new Float64Array(width),
+      step: new Float64Array(width),
+      theta: new Float64Array(width),
+    };
+    const r = new Float64Array(width);
+    const percentiles = new Float64Array(iterations * PERCENTILES.length);
+    const perLr = keep ? new Float32Array(iterations * width) : null;
+    const spreadHat = keep ? new Float32Array(iterations * width) : null;
+    const rowsPerYield = Math.max(1, Math.floor(200000 / width));
+    const { lr } = settings;
+    for (let t = 0; t < iterations; t++) {
+      step(t, g, t * width, row, 0);
+      for (let j = 0; j < width; j++) r[j] = Math.abs(row.scale[j]);
+      percentilesInto(r, percentiles, t * PERCENTILES.length);
+      if (keep) {
+        for (let j = 0; j < width; j++) {
+          const mHat = row.m_hat[j];
+          const vHat = row.sqrt_v_hat[j] * row.sqrt_v_hat[j];
+          perLr[t * width + j] = Math.abs(row.step[j]) / lr;
+          spreadHat[t * width + j] = mHat !== 0 && vHat > 0 ? Math.sqrt(Math.max(vHat - mHat * mHat, 0)) / Math.abs(mHat) : NaN;
+        }
+      }
+      if ((t + 1) % rowsPerYield === 0) yield t + 1;
+    }
+    return { percentiles, perLr, spreadHat };
+  }
+
+  /** Run a generator such as populationRun to its end at once; returns its return value. */
+  function finish(generator) {
+    for (;;) {
+      const { value, done } = generator.next();
+      if (done) return value;
+    }
+  }
+
+  AdamViz.engine = {
+    philoxRaw,
+    uniforms,
+    uniform,
+    stream,
+    powers,
+    optimize,
+    stepper,
+    populationParameters,
+    population,
+    percentilesInto,
+    populationRun,
+    finish,
+    PERCENTILES,
+    OPTIMIZERS,
+    STREAMS: Object.keys(STREAMS),
+  };
   if (typeof module !== "undefined" && module.exports) module.exports = AdamViz.engine;
 })(globalThis);

@@ -1,6 +1,15 @@
 """adamviz.sim — seeded gradient streams and torch-exact optimizers in pure NumPy (no UI imports)."""
 
 from .optimizers import ADAM_FAMILY, OPTIMIZERS, Settings, simulate
+from .population import (
+    PERCENTILES,
+    PopulationParameters,
+    population,
+    population_parameters,
+    population_shapes,
+    rt_percentiles,
+    update_rms_for_noise,
+)
 from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream, stream_shapes
 from .trajectory import COLUMNS, Trajectory
 
@@ -9,11 +18,18 @@ __all__ = [
     "COLUMNS",
     "ITERATIONS_MAX",
     "OPTIMIZERS",
+    "PERCENTILES",
     "SEED_MAX",
     "STREAMS",
+    "PopulationParameters",
     "Settings",
     "Trajectory",
+    "population",
+    "population_parameters",
+    "population_shapes",
+    "rt_percentiles",
     "simulate",
     "stream",
     "stream_shapes",
+    "update_rms_for_noise",
 ]

@@ -13,6 +13,15 @@ const answers = requests.map((request) => {
     const out = engine.optimize(Float64Array.from(request.g), request.optimizer, request.settings);
     return Object.fromEntries(Object.entries(out).map(([key, values]) => [key, Array.from(values)]));
   }
+  if (request.kind === "population") {
+    const { parameters, g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
+    return { g: Array.from(g), ...Object.fromEntries(Object.entries(parameters).map(([key, values]) => [key, Array.from(values)])) };
+  }
+  if (request.kind === "population_run") {
+    const { g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
+    const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
+    return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
+  }
   throw new Error(`unknown request ${request.kind}`);
 });
 process.stdout.write(JSON.stringify(answers));

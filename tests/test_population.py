@@ -1,0 +1,171 @@
+"""adamviz.sim.population: the distribution it promises, its seeding, its checks, and the engine's
+copy of it (bit for bit) and of the r_t diagnostic (within the rounding bounds of tests/error_bounds.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_engine_node import run_engine
+
+from adamviz.sim import simulate
+from adamviz.sim.population import (
+    LOG_GRID,
+    SQRT3,
+    STEPS_PER_DECADE,
+    population,
+    population_parameters,
+    population_shapes,
+    rt_percentiles,
+    update_rms_for_noise,
+)
+
+from error_bounds import trajectory_bounds
+
+U = 2.0**-53
+
+
+def test_shape_seed_and_determinism():
+    g = population(50, 30, seed=4)
+    assert g.shape == (30, 50) and g.dtype == np.float64
+    np.testing.assert_array_equal(g, population(50, 30, seed=4))
+    assert not np.array_equal(g, population(50, 30, seed=5))
+    # parameters are drawn first: more iterations extend the same columns
+    np.testing.assert_array_equal(population(50, 60, seed=4)[:30], g)
+
+
+def test_each_dense_parameter_has_its_magnitude_and_spread():
+    """μ² + σ² = s² and σ/|μ| = γ, exactly up to a few roundings (each ≤ U relative)."""
+    p = population_parameters(2000, seed=1)
+    dense = ~p.sparse
+    sigma = p.noise / SQRT3
+    np.testing.assert_allclose((p.mean**2 + sigma**2)[dense], p.magnitude[dense] ** 2, rtol=16 * U, atol=0)
+    np.testing.assert_allclose((sigma / np.abs(p.mean))[dense], p.spread[dense], rtol=16 * U, atol=0)
+
+
+def test_sparse_parameters_report_their_on_and_off_gradient():
+    """A sparse gradient B·g (B ~ Bernoulli(q)) has mean q·μ and mean square q·(μ² + σ²)."""
+    q = population_shapes()["sparse_probability"]
+    p = population_parameters(2000, seed=2)
+    sparse = p.sparse
+    assert 100 < sparse.sum() < 300  # ~10% of 2,000; binomial sd 13
+    sigma = p.noise / SQRT3
+    mean_square = q * (p.mean**2 + sigma**2)
+    np.testing.assert_allclose(p.magnitude[sparse] ** 2, mean_square[sparse], rtol=32 * U)
+    variance = mean_square - (q * p.mean) ** 2
+    np.testing.assert_allclose(p.spread[sparse], np.sqrt(variance / (q * p.mean) ** 2)[sparse], rtol=1e-12)
+
+
+def test_magnitudes_and_spreads_are_log_uniform_on_their_grid():
+    p = population_parameters(60_000, seed=3, sparse_fraction=0.0)
+    grid = np.array([10.0**k * m for k in range(-3, 3) for m in LOG_GRID])
+    assert np.isin(p.magnitude, grid).all()
+    decades = np.floor(np.log10(p.magnitude) + 1e-12).astype(int)
+    counts = np.bincount(decades + 3, minlength=6)
+    # each decade holds 1/6 of 60,000 = 10,000; binomial sd 91, so ±6 sd is 550
+    assert np.abs(counts - 10_000).max() < 550, counts
+    assert p.spread.min() >= 0.1 and p.spread.max() < 10.0
+    assert len(LOG_GRID) == STEPS_PER_DECADE
+
+
+def test_gradients_have_the_drawn_mean():
+    """Sample means over 4,000 steps: within 6 standard errors σ/√T of μ for every dense parameter."""
+    n, steps = 400, 4000
+    g = population(n, steps, seed=6)
+    p = population_parameters(n, seed=6)
+    dense = ~p.sparse
+    sigma = p.noise / SQRT3
+    error = np.abs(g.mean(axis=0) - p.mean)
+    assert (error[dense] <= 6 * sigma[dense] / np.sqrt(steps) + 1e-12 * p.magnitude[dense]).all()
+    sparse_zero_share = (g[:, p.sparse] == 0).mean()
+    assert 0.88 < sparse_zero_share < 0.92  # inactive 90% of steps
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"n_params": 0}, "n_params must be an integer in [1, 100000]; got 0"),
+        ({"iterations": 0}, "iterations must be an integer in [1, 1000000]; got 0"),
+        ({"spread_low": 2}, "spread_high must be an integer in [3, 13]; got 1"),
+        ({"sparse_fraction": 1.5}, "sparse_fraction must be a number in [0, 1]; got 1.5"),
+        ({"sparse_probability": 0.0}, "sparse_probability must be a number in (0, 1]; got 0.0"),
+        ({"colour": 1}, "population has no shape parameter 'colour'"),
+        ({"seed": -1}, "seed must be an integer in [0, 4294967295]; got -1"),
+    ],
+)
+def test_bad_arguments_name_the_value_and_range(arguments, message):
+    call = {"n_params": 10, "iterations": 5, **arguments}
+    with pytest.raises(ValueError) as raised:
+        population(**call)
+    assert message in str(raised.value)
+
+
+def test_rt_percentiles_are_numpys():
+    scale = np.random.default_rng(0).normal(size=(7, 11))
+    expected = np.stack([np.percentile(np.abs(row), [10, 50, 90]) for row in scale])
+    np.testing.assert_array_equal(rt_percentiles(scale), expected)
+
+
+def test_update_rms_on_pure_noise_tends_to_its_limit():
+    """A pure-noise column (μ = 0): the RMS of m̂/√v̂ over late steps is √((1 − β₁)/(1 + β₁))."""
+    g = np.random.Generator(np.random.Philox(key=1)).uniform(-1, 1, (20_000, 200))
+    scale = simulate(g, beta1=0.9, beta2=0.9999).scale[5000:]
+    rms = np.sqrt(np.mean(scale**2))
+    # v̂ at β₂ = 0.9999 averages ~10⁴ squares: it wobbles by ~1%; the RMS estimate over 3e6 values by less
+    assert rms == pytest.approx(update_rms_for_noise(0.9), rel=0.03)
+
+
+def engine_population_request(n_params: int, iterations: int, seed: int, **shape: float) -> dict:
+    return {
+        "kind": "population",
+        "n_params": n_params,
+        "iterations": iterations,
+        "seed": seed,
+        "shape": {**population_shapes(), **shape},
+        "grid": list(LOG_GRID),
+    }
+
+
+def test_engine_population_is_bit_identical(tmp_path):
+    cases = [
+        (10, 5, 0, {}),
+        (333, 120, 7, {}),
+        (1000, 30, 2**32 - 1, {}),
+        (
+            64,
+            50,
+            11,
+            {"magnitude_low": -8, "magnitude_high": 8, "sparse_fraction": 0.5, "sparse_probability": 0.3},
+        ),
+    ]
+    answers = run_engine([engine_population_request(n, t, s, **shape) for n, t, s, shape in cases], tmp_path)
+    for (n, t, seed, shape), got in zip(cases, answers, strict=True):
+        np.testing.assert_array_equal(np.array(got["g"]).reshape(t, n), population(n, t, seed, **shape))
+        drawn = population_parameters(n, seed, **shape)
+        for key in ("magnitude", "spread", "mean", "noise"):
+            np.testing.assert_array_equal(np.array(got[key]), getattr(drawn, key), err_msg=key)
+        np.testing.assert_array_equal(np.array(got["sparse"], dtype=bool), drawn.sparse)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "adamw"])
+def test_engine_percentiles_match_numpy(optimizer, tmp_path):
+    """A percentile moves by at most the largest change among its inputs, so the bound per step is the
+    largest rounding bound on |scale| over the parameters at that step."""
+    n, steps, seed = 300, 400, 3
+    settings = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1}
+    request = {**engine_population_request(n, steps, seed), "kind": "population_run", "optimizer": optimizer}
+    [got] = run_engine([{**request, "settings": settings}], tmp_path)
+    g = population(n, steps, seed)
+    if optimizer != "adamw":
+        settings = {**settings, "weight_decay": 0.0}
+        request["settings"] = settings
+        [got] = run_engine([request], tmp_path)
+    expected = simulate(g, optimizer=optimizer, **settings)
+    bounds = trajectory_bounds(g, expected.theta, optimizer=optimizer, **settings, power_ulps=1)
+    reference = rt_percentiles(expected.scale)
+    bound = bounds["scale"].max(axis=1)[:, np.newaxis]
+    actual = np.array(got["percentiles"]).reshape(steps, 3)
+    assert (np.abs(actual - reference) <= bound).all()
+    # the page's promise: 1e-12 relative to the step's largest percentile (p10 may be exactly 0)
+    assert (np.abs(actual - reference) <= 1e-12 * reference[:, 2:]).all()
+    per_lr = np.array(got["per_lr"], dtype=np.float64).reshape(steps, n)
+    np.testing.assert_allclose(per_lr, np.abs(expected.step) / settings["lr"], rtol=2**-23)
