@@ -133,6 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--height", type=int, default=defaults_of("height"), help="a card's plots, in pixels")
     export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
     export.add_argument(
+        "--view",
+        default=defaults.view.default,
+        help="cards (one per scenario) or population (many parameters at once)",
+    )
+    export.add_argument(
+        "--n-params",
+        type=int,
+        default=defaults.n_params.default,
+        help="parameters in the many-parameters view, 10..10000",
+    )
+    export.add_argument(
+        "--spread-axis", default=defaults.spread_axis.default, help="the scatter's x-axis: true or estimated"
+    )
+    export.add_argument(
         "--preview",
         metavar="PNG",
         help="also write a 1200x630 picture for link cards (needs Chromium: pip install 'adamviz[preview]')",
@@ -229,6 +243,9 @@ def _run_export(args: argparse.Namespace) -> None:
         "controls": _names(args.controls),
         "header": args.header,
         "height": args.height,
+        "view": args.view,
+        "n_params": args.n_params,
+        "spread_axis": args.spread_axis,
     }
     if args.title is not None:
         values["title"] = args.title

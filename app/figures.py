@@ -41,12 +41,14 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from adamviz.sim import OPTIMIZERS, STREAMS, stream_shapes
+from adamviz.sim import OPTIMIZERS, PERCENTILES, STREAMS, population_shapes, stream_shapes
+from adamviz.sim.population import LOG_GRID
 
 from . import text
 from .browser_code import explorer_script, stylesheet
 from .palette import OPTIMIZER_STYLE, PLOT
-from .settings import CONTROLS, SLIDERS, ExplorerSettings, browser_spec, browser_values
+from .population_figures import population_view
+from .settings import CONTROLS, SLIDERS, VIEWS, ExplorerSettings, browser_spec, browser_values
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
 GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
@@ -336,7 +338,7 @@ def _controls(
             css_classes=["av-speed"],
         ),
     }
-    for name in SLIDER_SETTINGS:
+    for name in (*SLIDER_SETTINGS, "n_params"):
         low, high = spec[name]["min"], spec[name]["max"]
         transform = SLIDERS[name].transform
         widgets[name] = Slider(
@@ -370,6 +372,14 @@ def _controls(
         active=[OPTIMIZERS_INDEX[name] for name in settings.compare],
         css_classes=["av-compare"],
     )
+    widgets["view"] = RadioButtonGroup(
+        labels=text.POPULATION["view_options"], active=VIEWS.index(settings.view), css_classes=["av-view"]
+    )
+    widgets["spread_axis"] = RadioButtonGroup(
+        labels=text.POPULATION["spread_options"],
+        active=spec["spread_axis"]["options"].index(settings.spread_axis),
+        css_classes=["av-spread-axis"],
+    )
     widgets["bias_correction"] = Checkbox(
         label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
     )
@@ -383,8 +393,10 @@ def _controls(
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    for name in ("iteration", "speed", "seed", "optimizer", *SLIDER_SETTINGS):
+    for name in ("iteration", "speed", "seed", "optimizer", "n_params", *SLIDER_SETTINGS):
         widgets[name].js_on_change("value", _on_widget(name, "value"))
+    for name in ("view", "spread_axis"):
+        widgets[name].js_on_change("active", _on_widget(name, "active"))
     widgets["compare"].js_on_change("active", _on_widget("compare", "active"))
     widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
     widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
@@ -394,6 +406,7 @@ def _controls(
     )
     widgets["export"].js_on_event("button_click", _call("exportFile()"))
     transport = Row(
+        widgets["view"],
         widgets["play"],
         widgets["back"],
         widgets["step"],
@@ -494,6 +507,11 @@ def build_explorer(
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
     spec = browser_spec()
     widgets, optimizers_row, controls, control_models = _controls(settings, spec, export_url is not None)
+    population = population_view(
+        settings.height, settings.view == "population", widgets["spread_axis"], widgets["n_params"]
+    )
+    population.equal_betas.js_on_event("button_click", _call("population.toggleEqualBetas()"))
+    control_models["containers"].insert(0, population.controls)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -508,7 +526,11 @@ def build_explorer(
         sizing_mode="stretch_width",
     )
     grid = Row(
-        *(card.layout for card in cards), css_classes=["av-cards"], sizing_mode="stretch_width", styles=WRAP
+        *(card.layout for card in cards),
+        css_classes=["av-cards"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+        visible=settings.view == "cards",
     )
     deck = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-deck"])
     help_overlay = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-help-box"])
@@ -531,6 +553,7 @@ def build_explorer(
         lecture_bar,
         controls,
         grid,
+        population.layout,
         live,
         help_overlay,
         state_sink,
@@ -540,7 +563,9 @@ def build_explorer(
     )
     browser_models = {
         "cards": [card.browser_models() for card in cards],
-        "figures": [plot for card in cards for plot in card.figures],
+        "grid": grid,
+        "population": population.browser_models(),
+        "figures": [plot for card in cards for plot in card.figures] + population.figures,
         "x_range": x_range,
         "y_moments": y_moments,
         "y_step": y_step,
@@ -557,12 +582,22 @@ def build_explorer(
         "optimizers_row": optimizers_row,
         "controls": control_models,
         "header": header,
-        "axes": [axis for card in cards for plot in card.figures for axis in plot.axis],
+        "axes": [
+            axis
+            for plot in [*(p for card in cards for p in card.figures), *population.figures]
+            for axis in plot.axis
+        ],
     }
     config = {
         **settings_config(settings, instance_id),
         "spec": spec,
         "shapes": {name: stream_shapes(name) for name in STREAMS},
+        "population": {
+            "shape": population_shapes(),
+            "grid": list(LOG_GRID),
+            "text": text.POPULATION,
+            "percentiles": list(PERCENTILES),
+        },
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "cardHeaders": {name: card_header(name) for name in STREAMS},
         "presets": text.PRESETS,
@@ -581,7 +616,9 @@ def build_explorer(
         args={"models": browser_models, "config": config},
         code=explorer_script() + "\nwindow.AdamViz.mount(models, config);",
     )
-    cards[0].figures[0].js_on_change("inner_width", boot)  # fires once the first figure is laid out
+    # fires once the first figure on screen is laid out
+    first = population.figures[0] if settings.view == "population" else cards[0].figures[0]
+    first.js_on_change("inner_width", boot)
     if settings.theme == "dark":
         _darken(layout)
     sheet = InlineStyleSheet(css=stylesheet())

@@ -19,7 +19,15 @@ DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 PANELS = ("moments", "step", "theta")
 """What a card can draw: g, m̂, √v̂ and ε (``moments``); step/η (``step``); θ on its right axis (``theta``)."""
 
+VIEWS = ("cards", "population")
+"""What the explorer draws: one card per scenario, or many parameters at once."""
+
+POPULATION_BUDGET = 10_000_000
+"""n_params × iterations at most: the many-parameters view keeps two float32 values per parameter and
+step for its scatter (80 MB at the budget)."""
+
 CONTROLS = (
+    "view",
     "transport",
     "iteration",
     "speed",
@@ -37,6 +45,8 @@ CONTROLS = (
     "seed",
     "bias_correction",
     "window",
+    "n_params",
+    "spread_axis",
 )
 """The controls an explorer can show (``transport``: play, back, step, reset and a served Export)."""
 
@@ -48,6 +58,13 @@ class ExplorerSettings(param.Parameterized):
     here; :data:`SLIDERS` adds how a slider moves. :func:`browser_spec` hands all of it to the page.
     """
 
+    view = param.Selector(
+        default="cards",
+        objects=list(VIEWS),
+        label="View",
+        doc="cards: one card per scenario; population: many parameters at once (the r_t percentiles "
+        "and the spread scatter).",
+    )
     optimizer = param.Selector(
         default="adam", objects=list(OPTIMIZERS), label="Optimizer", doc="The optimizer the cards show."
     )
@@ -88,6 +105,19 @@ class ExplorerSettings(param.Parameterized):
     )
     seed = param.Integer(
         0, bounds=(0, SEED_MAX), label="Seed", doc="Seed of every scenario's gradient stream."
+    )
+    n_params = param.Integer(
+        1000,
+        bounds=(10, 10_000),
+        label="Parameters",
+        doc="How many parameters the many-parameters view steps at once (adamviz.sim.population).",
+    )
+    spread_axis = param.Selector(
+        default="true",
+        objects=["true", "estimated"],
+        label="Spread axis",
+        doc="The scatter's x-axis: each parameter's true spread γ = σ/|μ|, or Adam's estimate "
+        "γ̂ = √(v̂ − m̂²)/|m̂| at the current step.",
     )
     bias_correction = param.Boolean(True, label="Bias correction", doc="Divide the moments by 1 − βᵗ.")
     speed = param.Number(
@@ -133,6 +163,11 @@ class ExplorerSettings(param.Parameterized):
                 range_rejection("iteration", self.iteration, "an integer", 0, self.iterations - 1)
             )
 
+    @param.depends("n_params", "iterations", watch=True, on_init=True)
+    def _keep_population_in_budget(self) -> None:
+        if self.n_params * self.iterations > POPULATION_BUDGET:
+            raise ValueError(budget_rejection(self.n_params, self.iterations))
+
 
 class Slider(NamedTuple):
     """How a setting's slider moves: ``transform`` maps the slider's position to the value
@@ -154,10 +189,19 @@ SLIDERS = {
     "momentum": Slider("window", 0.01),
     "grad_scale": Slider("linear", 1.0),
     "iterations": Slider("log10int", 0.01),
+    "n_params": Slider("log10int", 0.05),
     "speed": Slider("linear", 1.0),
     "iteration": Slider("linear", 1.0),
 }
 """The settings shown as sliders (the others are a number box, a checkbox and a toggle)."""
+
+
+def budget_rejection(n_params: int, iterations: int) -> str:
+    """The message for n_params × iterations over :data:`POPULATION_BUDGET` (settings.js says the same)."""
+    return (
+        f"n_params × iterations must be at most {POPULATION_BUDGET}; got {n_params} × {iterations}"
+        f" = {n_params * iterations}"
+    )
 
 
 def range_rejection(name: str, value: Any, kind: str, low: float, high: float) -> str:
@@ -167,6 +211,7 @@ def range_rejection(name: str, value: Any, kind: str, low: float, high: float) -
 
 
 BROWSER_SETTINGS = (
+    "view",
     "optimizer",
     "compare",
     "lr",
@@ -181,6 +226,8 @@ BROWSER_SETTINGS = (
     "bias_correction",
     "speed",
     "window",
+    "n_params",
+    "spread_axis",
     "panels",
     "controls",
     "header",
@@ -213,6 +260,7 @@ def browser_spec() -> dict[str, dict[str, Any]]:
             if SLIDERS[name].zero_at is not None:
                 entry["zero_at"] = SLIDERS[name].zero_at
         spec[name] = entry
+    spec["n_params"]["budget"] = POPULATION_BUDGET
     return spec
 
 
@@ -281,8 +329,10 @@ def checked_settings(**values: Any) -> ExplorerSettings:
                 "scenarios", values["scenarios"], f"a non-empty list of names among {', '.join(STREAMS)}"
             )
         )
-    if "optimizer" in values and values["optimizer"] not in OPTIMIZERS:
-        raise ValueError(rejection("optimizer", values["optimizer"], f"one of {', '.join(OPTIMIZERS)}"))
+    for name in ("optimizer", "view", "spread_axis"):
+        objects = ExplorerSettings.param[name].objects
+        if name in values and values[name] not in objects:
+            raise ValueError(rejection(name, values[name], f"one of {', '.join(objects)}"))
     try:
         return ExplorerSettings(**values)
     except ValueError as error:  # param's own checks (iteration, theme, types): already name the value

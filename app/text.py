@@ -115,7 +115,29 @@ PRESETS = [
 """One click (or key, in a focused explorer) each; in the URL as ``preset=NAME``. A preset resets the
 optimizer settings to their defaults, then applies its own; seed, speed and window stay."""
 
-PRESET_KEEPS = ("seed", "speed", "window")
+POPULATION = {
+    "title": "Many parameters at once",
+    "text": (
+        "Each dot is one parameter with its own gradient: sizes from 0.001 to 1,000, spreads from steady "
+        "to mostly noise, one in ten sparse. Left: the 10th, 50th and 90th percentile of r = |m̂|/(√v̂+ε), "
+        "each parameter's step in units of η. Right: every parameter's step against its gradient's spread "
+        "γ = σ/|μ|, coloured by size; the dashed curve is 1/√(γ²+1)."
+    ),
+    "bands_axis": "r = |m̂|/(√v̂+ε): p10, p50, p90",
+    "step_axis": "effective step η·r",
+    "scatter_axis": "|step|/η",
+    "spread_true": "spread γ = σ/|μ| (true)",
+    "spread_estimated": "spread γ̂ = √(v̂ − m̂²)/|m̂| (Adam's estimate)",
+    "spread_none": "spread γ = σ/|μ| (true; this optimizer keeps no v̂)",
+    "magnitude_bar": "log₁₀ gradient RMS",
+    "noise_label": "pure noise: RMS of the scale → √((1−β₁)/(1+β₁))",
+    "equal_betas": "β₁ = β₂ ⇄ (E)",
+    "spread_options": ["true γ", "Adam's γ̂"],
+    "view_options": ["Cards", "Many parameters"],
+}
+"""The many-parameters view's words (assets/population.js writes the readout from these and numbers)."""
+
+PRESET_KEEPS = ("seed", "speed", "window", "view", "n_params", "spread_axis")
 """The settings a preset leaves as they are; it puts every other one back to its default first."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
@@ -258,5 +280,37 @@ DECK = [
             "Adam + L2 adds w·θ to g and divides it by √v̂ ≈ 100: θ is past −9 by step 1,000.",
         ],
     },
+    {
+        "title": "Which parameters learn?",
+        "scenario": "noisy",
+        "settings": {"view": "population", "iterations": 1000},
+        "iteration": 999,
+        "text": [
+            "A thousand parameters, each with its own gradient: sizes from 0.001 to 1,000, spreads from "
+            "steady to mostly noise, one in ten sparse. The band spans the 10th to 90th percentile of "
+            "r = |m̂|/(√v̂+ε), a parameter's step in units of η.",
+            "After 1,000 steps the median r is about two thirds and the 90th percentile about 1, though "
+            "the gradients differ a millionfold. Most of the bottom tenth are sparse or mostly noise: "
+            "their signs cancel in m̂, while √v̂ keeps their size.",
+            "In a real run, watch these three numbers per layer: a low median means parameters held back "
+            "by a large √v̂; a 90th percentile far above the median, a few parameters taking the big steps.",
+        ],
+    },
+    {
+        "title": "Spread, not size, sets the step",
+        "scenario": "noisy",
+        "settings": {"view": "population", "iterations": 3000, "beta1": 0.999, "beta2": 0.999},
+        "iteration": 2999,
+        "text": [
+            "Right: each parameter's step after 3,000 steps at β₁ = β₂ = 0.999, against its gradient's "
+            "spread γ = σ/|μ|, coloured by the gradient's size.",
+            "Dots of every colour fall on one curve, 1/√(γ²+1) — nine in ten within 8% of it. A steady "
+            "gradient steps about η whatever its size; a noisy one steps less.",
+            "Press E for β₁ = 0.9: m̂ now averages fewer steps than √v̂, and the same parameters spread "
+            "from about half to nearly twice the curve. Against Adam's own estimate γ̂ at β₁ = β₂, every "
+            "dot sits on the curve.",
+        ],
+    },
 ]
-"""The lecture: each slide shows one scenario with its settings (on top of the defaults)."""
+"""The lecture: each slide shows one scenario with its settings (on top of the defaults); the
+many-parameters slides show the population view instead (their scenario is not drawn)."""

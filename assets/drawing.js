@@ -309,6 +309,9 @@
         } else if (entry.kind === "choices") {
           const active = params[name].map((n) => entry.options.indexOf(n));
           if (widget.active.join() !== active.join()) widget.active = active;
+        } else if (entry.kind === "choice" && widget.labels !== undefined) {
+          const active = entry.options.indexOf(params[name]); // a button group
+          if (widget.active !== active) widget.active = active;
         } else if (entry.transform) {
           const position = sliderPosition(entry, params[name]);
           if (Math.abs(widget.value - position) > 1e-9) widget.value = position;
@@ -378,6 +381,7 @@
         for (const drawn of card.drawn.step) show(drawn, panels.includes("step"));
         for (const drawn of card.drawn.theta) show(drawn, panels.includes("theta"));
       }
+      for (const plot of this.models.population.figures) if (plot.height !== total) plot.height = total;
     }
   }
 

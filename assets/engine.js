@@ -389,24 +389,35 @@
     return out;
   }
 
-  /** adamviz.sim.population(nParams, iterations, seed, **shape), bit for bit: a Float64Array of
-   * iterations rows of nParams gradients (row t holds step t + 1). */
+  /** adamviz.sim.population(nParams, iterations, seed, **shape), bit for bit: {parameters, g} with
+   * g a Float64Array of iterations rows of nParams gradients (row t holds step t + 1). */
   function population(nParams, iterations, seed, shape, grid) {
+    return finish(populationSteps(nParams, iterations, seed, shape, grid));
+  }
+
+  /** `population` as a generator that yields between blocks of rows (see populationRun). */
+  function* populationSteps(nParams, iterations, seed, shape, grid) {
     const parameters = populationParameters(nParams, seed, shape, grid);
     const g = new Float64Array(iterations * nParams);
-    uniforms(seed, 4 * nParams)(g, 0, g.length);
+    const draw = uniforms(seed, 4 * nParams);
     const p = shape.sparse_probability;
+    const rowsPerYield = Math.max(1, Math.floor(ROWS_WORK / nParams / 4)); // drawing costs ~4 steps
     for (let t = 0; t < iterations; t++) {
       const row = t * nParams;
+      draw(g, row, nParams);
       for (let i = 0; i < nParams; i++) {
         const u = g[row + i];
         const sparse = parameters.sparse[i] === 1;
         const w = (sparse ? u / p : u) * 2 - 1;
         g[row + i] = !sparse || u < p ? parameters.mean[i] + parameters.noise[i] * w : 0;
       }
+      if ((t + 1) % rowsPerYield === 0) yield t + 1;
     }
     return { parameters, g };
   }
+
+  /** About how many parameter-steps a generator below does between yields (~5 ms in Chromium). */
+  const ROWS_WORK = 100000;
 
   const PERCENTILES = [10, 50, 90];
 
@@ -450,7 +461,7 @@
     const percentiles = new Float64Array(iterations * PERCENTILES.length);
     const perLr = keep ? new Float32Array(iterations * width) : null;
     const spreadHat = keep ? new Float32Array(iterations * width) : null;
-    const rowsPerYield = Math.max(1, Math.floor(200000 / width));
+    const rowsPerYield = Math.max(1, Math.floor(ROWS_WORK / width));
     const { lr } = settings;
     for (let t = 0; t < iterations; t++) {
       step(t, g, t * width, row, 0);
@@ -487,6 +498,7 @@
     stepper,
     populationParameters,
     population,
+    populationSteps,
     percentilesInto,
     populationRun,
     finish,

@@ -7,6 +7,7 @@
  * behave the same.
  *
  * Parts: settings.js (the table, validation, URL), engine.js (numbers), drawing.js (CardsView),
+ * population.js (PopulationView, the many-parameters view),
  * transport.js (Clock, PaintTracker), lecture.js (Lecture), prose.js (links and live numbers in the
  * text around it), bokeh_internals.js (under all of them).
  *
@@ -14,6 +15,8 @@
  *   state() -> {iteration, playing, params: {...}, scenarios: [...]}
  *   trace(name, optimizer = params.optimizer) -> {g, m_hat, sqrt_v_hat, scale, step, theta}
  *       (plain arrays under the current settings; g is the stream times 10^grad_scale)
+ *   population() -> {n_params, gamma, magnitude, percentiles: {p10, p50, p90}} (the many-parameters
+ *       view's population under the current settings; percentiles of r_t per iteration)
  *   set({...params, iteration}) -> Promise, resolved once the figures show it
  *   preset(name) -> Promise (a preset of config.presets, as its button or key applies it)
  *   play(), pause(), step(n = 1) (negative n steps back), reset()
@@ -48,6 +51,8 @@
       this.ghosts = null;
       this.x = new Float64Array(0);
       this.view = new AdamViz.CardsView(models, config);
+      this.shownView = null; // "cards" or "population", once shown
+      this.population = new AdamViz.PopulationView(this);
       this.clock = new AdamViz.Clock(() => this.params.speed, (steps) => this.advance(steps));
       this.paints = new AdamViz.PaintTracker(models.figures);
       this.lecture = new AdamViz.Lecture(this);
@@ -83,14 +88,18 @@
     }
 
     async set(changes = {}) {
-      const { accepted, errors } = settings.validate(this.config.spec, changes, this.params.iterations);
+      const { accepted, errors } = settings.validate(this.config.spec, changes, this.params);
       if (errors.length) {
         this.view.showMessage(errors);
+        this.view.syncWidgets(this.params); // a control that asked for the refused value moves back
         throw new Error(errors.join("; "));
       }
       const since = performance.now();
       if (this.models.message.visible) this.view.showMessage([]); // an earlier complaint is answered
-      if (this.apply(accepted)) await this.paints.painted(since, this.view.activeFigures());
+      if (this.apply(accepted)) {
+        if (this.params.view === "population") await this.population.ready;
+        await this.paints.painted(since, this.activeFigures());
+      }
       return this.state();
     }
 
@@ -178,11 +187,13 @@
       const changed = Object.keys(next).filter((k) => changedValue(next[k], this.params[k]));
       const previousIterations = this.params.iterations;
       this.params = next;
+      if (next.view === "population") return this.applyPopulation(changed, iteration, previousIterations);
       const active = this.activeScenarios();
       const fresh = !Object.keys(this.traces).length || !sameList(active, this.active);
       const moved = iteration !== undefined && iteration !== this.iteration;
       if (!changed.length && !fresh && !moved) return false; // nothing to draw: set() resolves at once
       if (fresh || LAYOUT_SETTINGS.some((k) => changed.includes(k))) this.view.arrange(this.params);
+      this.showView("cards");
       this.active = active;
       if (fresh) this.view.assign(active);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));
@@ -204,6 +215,54 @@
       return true;
     }
 
+    /**
+     * apply() for the many-parameters view: its computation runs in slices (population.js) and draws
+     * when done; until then the previous one stays on screen. The cards recompute when shown again.
+     */
+    applyPopulation(changed, iteration, previousIterations) {
+      const moved = iteration !== undefined && iteration !== this.iteration;
+      const entering = this.shownView !== "population";
+      if (!changed.length && !moved && !entering) return false;
+      if (entering || LAYOUT_SETTINGS.some((k) => changed.includes(k))) this.view.arrange(this.params);
+      this.showView("population");
+      this.traces = {};
+      this.ghosts = null;
+      this.population.update(this.params);
+      if (previousIterations !== this.params.iterations || iteration !== undefined) {
+        this.iteration = Math.min(iteration ?? this.iteration, this.params.iterations - 1);
+      }
+      this.view.syncWidgets(this.params);
+      this.view.showPlaying(this.playing);
+      this.draw(true);
+      this.report();
+      return true;
+    }
+
+    /** A many-parameters computation finished: draw it. */
+    populationReady() {
+      if (this.params.view !== "population") return;
+      this.iteration = Math.min(this.iteration, this.params.iterations - 1);
+      this.draw(true);
+    }
+
+    /** Show the cards or the many-parameters view. */
+    showView(view) {
+      if (this.shownView === view) return;
+      this.shownView = view;
+      this.models.grid.visible = view === "cards";
+      this.models.population.layout.visible = view === "population";
+    }
+
+    /** The figures on screen (what a paint must reach before set() resolves). */
+    activeFigures() {
+      return this.params.view === "population" ? this.models.population.figures : this.view.activeFigures();
+    }
+
+    /** 10^k, exactly as Python's 10.0 ** k, for the gradient scale. */
+    gradientScale(k) {
+      return POWERS_OF_TEN[k];
+    }
+
     /** The scenarios on screen: config.scenarios, or in lecture mode the slide's one. */
     activeScenarios() {
       return this.lecture && this.lecture.on ? [this.lecture.deck[this.lecture.slide].scenario] : this.config.scenarios.slice();
@@ -213,7 +272,7 @@
     gradients(name) {
       const { iterations, seed, grad_scale: k } = this.params;
       const g = engine.stream(name, iterations, seed, this.config.shapes[name]);
-      return k === 0 ? g : g.map((x) => x * POWERS_OF_TEN[k]);
+      return k === 0 ? g : g.map((x) => x * this.gradientScale(k));
     }
 
     recompute(newStreams) {
@@ -254,6 +313,7 @@
         return;
       }
       const spec = this.config.spec[name];
+      if (spec.kind === "choice" && typeof value === "number") value = spec.options[value]; // a button group's index
       if (spec.transform) {
         const current = settings.sliderPosition(spec, this.params[name]);
         if (Math.abs(current - value) <= 1e-9) return; // the slider shows the current value
@@ -285,14 +345,16 @@
     }
 
     draw(settingsChanged) {
-      this.view.render(this.frame(), settingsChanged);
+      if (this.params.view === "population") this.population.render(this.iteration, settingsChanged);
+      else this.view.render(this.frame(), settingsChanged);
       this.paints.changed();
       AdamViz.prose.show(this); // live numbers in the text around the explorer
     }
 
     /** Stopped on an iteration: tell screen readers, a server (if any) and the lecture URL. */
     settled() {
-      this.view.announce(this.frame());
+      if (this.params.view === "population") this.population.announce(this.iteration);
+      else this.view.announce(this.frame());
       this.report();
     }
 
@@ -308,6 +370,7 @@
       return {
         state: () => this.state(),
         trace: (name, optimizer) => this.trace(name, optimizer),
+        population: () => this.population.snapshot(),
         preset: (name) => this.preset(name),
         set: (changes) => this.set(changes),
         play: () => this.play(),
@@ -348,7 +411,7 @@
       if (preset) start = { ...start, ...preset.settings };
       else messages.push(`${settings.rejection("preset", query.get("preset"), `one of ${config.presets.map((p) => p.name).join(", ")}`)} — using none`);
     }
-    const fromUrl = settings.fromQuery(config.spec, search, config.defaults.iterations);
+    const fromUrl = settings.fromQuery(config.spec, search, { ...config.defaults, ...start });
     explorer.apply({ ...start, ...fromUrl.accepted });
     explorer.view.showMessage([...messages, ...fromUrl.messages]);
     if (lecture) explorer.lecture.setOn(true);

@@ -69,9 +69,10 @@
 
   /**
    * Check a set of changes against the table: {accepted, errors}. `iteration` is checked against the
-   * iterations the changes leave (0 .. iterations − 1).
+   * iterations the changes leave (0 .. iterations − 1), and n_params × iterations against the
+   * many-parameters view's budget; `current` holds the settings the changes apply to.
    */
-  function validate(spec, changes, currentIterations) {
+  function validate(spec, changes, current) {
     const accepted = {};
     const errors = [];
     if (changes === null || typeof changes !== "object" || Array.isArray(changes)) {
@@ -88,10 +89,16 @@
       else accepted[name] = value;
     }
     if (Object.hasOwn(changes, "iteration")) {
-      const iterations = accepted.iterations ?? currentIterations;
+      const iterations = accepted.iterations ?? current.iterations;
       const [value, error] = check("iteration", changes.iteration, { kind: "number", min: 0, max: iterations - 1, integer: true });
       if (error) errors.push(error);
       else accepted.iteration = value;
+    }
+    const [nParams, iterations] = [accepted.n_params ?? current.n_params, accepted.iterations ?? current.iterations];
+    if (spec.n_params && nParams * iterations > spec.n_params.budget && ("n_params" in accepted || "iterations" in accepted)) {
+      errors.push(`n_params × iterations must be at most ${spec.n_params.budget}; got ${nParams} × ${iterations} = ${nParams * iterations}`);
+      delete accepted.n_params;
+      delete accepted.iterations;
     }
     return { accepted, errors };
   }
@@ -122,13 +129,13 @@
   const sliderPosition = (spec, value) => TRANSFORMS[spec.transform].position(value, spec);
 
   /** URL query parameters named like settings (plus `iteration`): {accepted, messages}. */
-  function fromQuery(spec, search, currentIterations) {
+  function fromQuery(spec, search, current) {
     const query = new URLSearchParams(search);
     const wanted = {};
     for (const [name, raw] of query.entries()) {
       if (Object.hasOwn(spec, name) || name === "iteration") wanted[name] = raw;
     }
-    const { accepted, errors } = validate(spec, wanted, currentIterations);
+    const { accepted, errors } = validate(spec, wanted, current);
     return { accepted, messages: errors.map((e) => `${e} — using the default`) };
   }
 

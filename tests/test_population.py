@@ -169,3 +169,45 @@ def test_engine_percentiles_match_numpy(optimizer, tmp_path):
     assert (np.abs(actual - reference) <= 1e-12 * reference[:, 2:]).all()
     per_lr = np.array(got["per_lr"], dtype=np.float64).reshape(steps, n)
     np.testing.assert_allclose(per_lr, np.abs(expected.step) / settings["lr"], rtol=2**-23)
+
+
+# The lecture deck's many-parameters slides (app/text.py DECK) make these claims, each checked over
+# 40 seeds at the slide's settings.
+SEEDS = range(40)
+
+
+def test_claim_which_parameters_learn():
+    for seed in SEEDS:
+        g = population(1000, 1000, seed)
+        drawn = population_parameters(1000, seed)
+        assert drawn.magnitude.max() / drawn.magnitude.min() > 1e5, seed  # "a millionfold"
+        scale = simulate(g).scale
+        p10, p50, p90 = rt_percentiles(scale)[-1]
+        assert 0.55 < p50 < 0.75 and 0.95 < p90 < 1.05, (seed, p50, p90)  # "two thirds", "about 1"
+        r = np.abs(scale[-1])
+        bottom = r <= p10
+        sparse_or_noise = drawn.sparse[bottom] | (drawn.spread[bottom] > 3)
+        assert sparse_or_noise.mean() > 0.8, seed  # "most of the bottom tenth"
+
+
+def test_claim_spread_not_size_sets_the_step():
+    lr = 0.01
+    for seed in SEEDS:
+        g = population(1000, 3000, seed)
+        drawn = population_parameters(1000, seed)
+        law = np.sqrt(drawn.spread**2 + 1)
+        equal = simulate(g, lr=lr, beta1=0.999, beta2=0.999)
+        ratio = np.abs(equal.step[-1]) / lr * law
+        low, high = np.percentile(ratio, [10, 90])
+        assert low > 0.92 and high < 1.08, (seed, low, high)  # "nine in ten within 8%"
+        # "dots of every colour": the size does not sort the ratio
+        assert abs(np.corrcoef(np.log10(drawn.magnitude), ratio)[0, 1]) < 0.15, seed
+        assert (np.abs(equal.scale) <= 1.0).all()  # at β₁ = β₂, |m̂| ≤ √v̂ on every step
+        default = simulate(g, lr=lr)
+        low, high = np.percentile(np.abs(default.step[-1]) / lr * law, [10, 90])
+        assert 0.35 < low < 0.65 and 1.5 < high < 2.0, (seed, low, high)  # "half to nearly twice"
+        m_hat, v_hat = equal.m_hat[-1], equal.v_hat[-1]
+        estimated = np.sqrt(np.maximum(v_hat - m_hat**2, 0.0)) / np.abs(m_hat)
+        on_curve = np.abs(equal.step[-1]) / lr * np.sqrt(estimated**2 + 1)
+        # exactly m̂/√v̂ = 1/√(γ̂² + 1); ε moves it by ε/√v̂ ≤ 1e-8/(√0.1 · 1e-3) ≈ 3e-5
+        assert (np.abs(on_curve - 1) < 1e-4).all(), seed

@@ -1,0 +1,223 @@
+"""The many-parameters view as Bokeh models: the r_t percentile bands and the spread scatter.
+
+Python builds the models; assets/population.js fills and animates them in the page (the numbers come
+from the engine's copy of :func:`adamviz.sim.population`).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from bokeh.models import (
+    Button,
+    ColorBar,
+    Column,
+    ColumnDataSource,
+    Div,
+    Label,
+    LayoutDOM,
+    LinearColorMapper,
+    LogAxis,
+    Range1d,
+    Row,
+    Span,
+)
+from bokeh.palettes import Viridis256
+from bokeh.plotting import figure
+
+from adamviz.sim import OPTIMIZERS
+
+from . import text
+from .palette import OPTIMIZER_STYLE, PLOT
+
+INK = PLOT["ink"]
+SLOT = "<div class='av-slot'></div>"
+WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
+
+
+@dataclass
+class PopulationModels:
+    """The models of the many-parameters view that the page updates."""
+
+    layout: LayoutDOM
+    figures: list[Any]
+    bands: dict[str, ColumnDataSource]
+    band_renderers: dict[str, list[Any]]
+    scatter: ColumnDataSource
+    law: ColumnDataSource
+    noise_rms: Span
+    noise_label: Label
+    cursor: Span
+    x_range: Range1d
+    y_range: Range1d
+    step_range: Range1d
+    spread_range: Range1d
+    scale_range: Range1d
+    spread_axis: Any
+    readout: Div
+    legend: Div
+    equal_betas: Button
+    controls: Row
+
+    def browser_models(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _plot(height: int, **options: Any) -> figure:
+    plot = figure(
+        height=height,
+        sizing_mode="stretch_width",
+        min_width=300,
+        toolbar_location=None,
+        tools="",
+        min_border_left=56,
+        min_border_right=56,
+        output_backend="canvas",
+        **options,
+    )
+    plot.grid.grid_line_alpha = 0.35
+    plot.outline_line_color = None
+    plot.axis.major_label_text_font_size = "11px"
+    plot.axis.axis_label_text_font_size = "12px"
+    plot.axis.axis_label_text_font_style = "normal"
+    plot.background_fill_color = None
+    plot.border_fill_color = None
+    return plot
+
+
+def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
+    """p10–p90 of r_t as a band and p50 as a line, one pair per optimizer (the page shows the main
+    and compared ones); the right axis reads the same lines as the effective step η·r_t."""
+    x_range, y_range, step_range = Range1d(0, 200), Range1d(1e-3, 2), Range1d(1e-5, 2e-2)
+    plot = _plot(height, x_range=x_range, y_range=y_range, y_axis_type="log")
+    plot.xaxis.axis_label = "iteration"
+    plot.yaxis.axis_label = text.POPULATION["bands_axis"]
+    plot.extra_y_ranges = {"step": step_range}
+    step_axis = LogAxis(
+        y_range_name="step", axis_label=text.POPULATION["step_axis"], major_label_text_font_size="11px"
+    )
+    step_axis.axis_label_text_font_size = "12px"
+    step_axis.axis_label_text_font_style = "normal"
+    plot.add_layout(step_axis, "right")
+    bands: dict[str, ColumnDataSource] = {}
+    renderers: dict[str, list[Any]] = {}
+    for name in OPTIMIZERS:
+        colour, dash = OPTIMIZER_STYLE[name]
+        source = ColumnDataSource({"x": [], "p10": [], "p50": [], "p90": []})
+        band = plot.varea("x", "p10", "p90", source=source, fill_color=colour, fill_alpha=0.18)
+        median = plot.line("x", "p50", source=source, line_color=colour, line_width=2.5, line_dash=dash)
+        bands[name] = source
+        renderers[name] = [band, median]
+        for renderer in (band, median):
+            renderer.visible = False
+    noise_rms = Span(location=0.229, dimension="width", line_color=INK, line_dash="dashed", line_width=1.5)
+    plot.add_layout(noise_rms)
+    noise_label = Label(
+        x=0,
+        y=0.229,
+        x_units="screen",
+        text=text.POPULATION["noise_label"],
+        text_font_size="11px",
+        text_color=INK,
+        x_offset=4,
+        y_offset=2,
+    )
+    plot.add_layout(noise_label)
+    cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
+    plot.add_layout(cursor)
+    models = {
+        "bands": bands,
+        "band_renderers": renderers,
+        "noise_rms": noise_rms,
+        "noise_label": noise_label,
+        "cursor": cursor,
+        "x_range": x_range,
+        "y_range": y_range,
+        "step_range": step_range,
+    }
+    return plot, models
+
+
+def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
+    """|step|/η against the spread per parameter at the current step, coloured by gradient magnitude,
+    over the law 1/√(γ² + 1)."""
+    spread_range, scale_range = Range1d(0.05, 20), Range1d(1e-3, 2)
+    plot = _plot(height, x_range=spread_range, y_range=scale_range, x_axis_type="log", y_axis_type="log")
+    plot.xaxis.axis_label = text.POPULATION["spread_true"]
+    plot.yaxis.axis_label = text.POPULATION["scatter_axis"]
+    gamma = np.logspace(-3, 4, 281)
+    law = ColumnDataSource({"x": gamma, "y": 1.0 / np.sqrt(gamma * gamma + 1.0)})
+    plot.line("x", "y", source=law, line_color=INK, line_width=2, line_dash="dashed")
+    mapper = LinearColorMapper(palette=Viridis256, low=-3, high=3)
+    scatter = ColumnDataSource({"x": [], "y": [], "magnitude": []})
+    plot.scatter(
+        "x",
+        "y",
+        source=scatter,
+        size=4,
+        fill_alpha=0.75,
+        line_color=None,
+        fill_color={"field": "magnitude", "transform": mapper},
+    )
+    bar = ColorBar(
+        color_mapper=mapper,
+        title=text.POPULATION["magnitude_bar"],
+        title_text_font_size="11px",
+        title_text_font_style="normal",
+        major_label_text_font_size="11px",
+        width=10,
+        background_fill_color=None,
+    )
+    plot.add_layout(bar, "right")
+    models = {
+        "scatter": scatter,
+        "law": law,
+        "spread_range": spread_range,
+        "scale_range": scale_range,
+        "spread_axis": plot.xaxis[0],
+    }
+    return plot, models
+
+
+def population_view(
+    height: int, visible: bool, spread_axis_widget: Any, n_params_widget: Any
+) -> PopulationModels:
+    """The many-parameters view: its header, controls, readout, legend and two figures."""
+    bands_plot, band_models = _bands_plot(height)
+    scatter_plot, scatter_models = _scatter_plot(height)
+    title, explanation = text.POPULATION["title"], text.POPULATION["text"]
+    header = Div(
+        text=(
+            f"<div class='av-slot'><h2 class='av-card-title'>{html.escape(title)}</h2>"
+            f"<p class='av-card-text'>{html.escape(explanation)}</p></div>"
+        ),
+        sizing_mode="stretch_width",
+    )
+    equal_betas = Button(label=text.POPULATION["equal_betas"], css_classes=["av-equal-betas"])
+    controls = Row(n_params_widget, spread_axis_widget, equal_betas, sizing_mode="stretch_width", styles=WRAP)
+    readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
+    legend = Div(text=SLOT, sizing_mode="stretch_width")
+    figures = Row(bands_plot, scatter_plot, sizing_mode="stretch_width", styles=WRAP)
+    layout = Column(
+        header,
+        controls,
+        readout,
+        legend,
+        figures,
+        css_classes=["av-card", "av-population"],
+        sizing_mode="stretch_width",
+        visible=visible,
+    )
+    return PopulationModels(
+        layout=layout,
+        figures=[bands_plot, scatter_plot],
+        readout=readout,
+        legend=legend,
+        equal_betas=equal_betas,
+        controls=controls,
+        **band_models,
+        **scatter_models,
+    )

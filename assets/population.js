@@ -1,0 +1,337 @@
+/* adamviz many-parameters view: a population of parameters (adamviz.sim.population) stepped at once,
+ * drawn as the r_t percentile bands over time and the spread scatter at the current iteration.
+ *
+ * The work (gradients: n_params × iterations uniforms; one optimizer run per drawn optimizer) can
+ * take seconds at 10,000 parameters, so it runs in slices of SLICE_MS between frames: the page keeps
+ * answering, and a newer setting abandons an older computation. What is drawn is always one whole
+ * computation (the previous one until the next is done).
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.PopulationView) return;
+  const engine = AdamViz.engine;
+  const { writeSlot } = AdamViz.bokeh;
+
+  const SLICE_MS = 12; // longest stretch of work between frames
+  const MAX_POINTS = 600; // per band: about one point per pixel
+  const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (10,000 dots cost ~100 ms a paint)
+  const GRADIENT_SETTINGS = ["n_params", "iterations", "seed", "grad_scale"];
+  const RUN_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
+  const HAS_V = ["rmsprop", "adam", "amsgrad", "adamw"];
+  const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
+  const fmt = (x) => AdamViz.formatNumber(x);
+  const escapeHtml = (text) => AdamViz.escapeHtml(text);
+
+  /** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
+  function nextTask() {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(null);
+    });
+  }
+
+  /** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */
+  function positiveExtent(values) {
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value > 0 && value < lo) lo = value;
+      if (value > hi) hi = value;
+    }
+    return [lo, hi];
+  }
+
+  /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
+  function percentile(values, q) {
+    const out = new Float64Array(3);
+    engine.percentilesInto(values, out, 0);
+    return out[engine.PERCENTILES.indexOf(q)];
+  }
+
+  class PopulationView {
+    constructor(explorer) {
+      this.explorer = explorer;
+      this.models = explorer.models.population;
+      this.config = explorer.config.population;
+      this.gradients = null; // {key, parameters, g}
+      this.result = null; // {key, main, compared: {optimizer: run}}
+      this.job = 0; // the newest computation's number; older ones stop at their next slice
+      this.ready = Promise.resolve();
+      this.savedBeta1 = null;
+    }
+
+    /** The settings the gradients depend on, and those a run depends on, as comparable keys. */
+    gradientKey(params) {
+      return GRADIENT_SETTINGS.map((k) => params[k]).join("|");
+    }
+
+    runKey(params) {
+      return [this.gradientKey(params), ...RUN_SETTINGS.map((k) => String(params[k]))].join("|");
+    }
+
+    /** Start computing for `params` unless that is what is drawn already; `ready` settles when drawn. */
+    update(params) {
+      if (this.result && this.result.key === this.runKey(params)) {
+        // same numbers; the axis or the lr (the right axis) may have changed
+        this.result.params = { ...params };
+        this.fitRanges();
+        return;
+      }
+      const job = ++this.job;
+      this.ready = this.compute(job, { ...params }).catch((error) => this.explorer.view.showMessage([`Many parameters: ${error.message}`]));
+    }
+
+    /** Run the generators of one computation in slices; draw when all are done (if still the newest). */
+    async compute(job, params) {
+      let started = performance.now();
+      const drive = async (generator) => {
+        for (;;) {
+          const { value, done } = generator.next();
+          if (done) return value;
+          if (performance.now() - started > SLICE_MS) {
+            await nextTask();
+            if (job !== this.job) throw new Superseded();
+            started = performance.now();
+          }
+        }
+      };
+      try {
+        const key = this.gradientKey(params);
+        if (!this.gradients || this.gradients.key !== key) {
+          this.gradients = null;
+          const { n_params: n, iterations, seed, grad_scale: k } = params;
+          const drawn = await drive(engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid));
+          if (k !== 0) {
+            const scale = this.explorer.gradientScale(k);
+            for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
+          }
+          this.gradients = { key, ...drawn };
+        }
+        const { g } = this.gradients;
+        const run = (optimizer, keep) => drive(engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep));
+        const main = await run(params.optimizer, true);
+        const compared = {};
+        for (const other of params.compare) compared[other] = await run(other, false);
+        this.result = { key: this.runKey(params), params, parameters: this.gradients.parameters, main, compared };
+      } catch (error) {
+        if (error instanceof Superseded) return;
+        throw error;
+      }
+      this.fitRanges();
+      this.explorer.populationReady();
+    }
+
+    /** The browser API's population(): the parameters and the main optimizer's r_t percentiles. */
+    snapshot() {
+      const params = this.explorer.params;
+      if (!this.result || this.result.key !== this.runKey(params)) this.computeNow(params);
+      const { percentiles } = this.result.main;
+      const column = (k) => Array.from({ length: params.iterations }, (_, t) => percentiles[3 * t + k]);
+      const { magnitude, spread } = this.result.parameters;
+      const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
+      return {
+        n_params: params.n_params,
+        gamma: Array.from(spread),
+        magnitude: Array.from(magnitude, (m) => m * scale),
+        percentiles: { p10: column(0), p50: column(1), p90: column(2) },
+      };
+    }
+
+    /** Everything at once (the API asked while the view is elsewhere or a computation is under way). */
+    computeNow(params) {
+      this.job += 1; // abandon a computation in slices: this one replaces it
+      const key = this.gradientKey(params);
+      if (!this.gradients || this.gradients.key !== key) {
+        const { n_params: n, iterations, seed, grad_scale: k } = params;
+        const drawn = engine.population(n, iterations, seed, this.config.shape, this.config.grid);
+        if (k !== 0) for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= this.explorer.gradientScale(k);
+        this.gradients = { key, ...drawn };
+      }
+      const run = (optimizer, keep) => engine.finish(engine.populationRun(this.gradients.g, params.n_params, params.iterations, optimizer, params, keep));
+      const compared = Object.fromEntries(params.compare.map((other) => [other, run(other, false)]));
+      const { parameters } = this.gradients;
+      this.result = { key: this.runKey(params), params: { ...params }, parameters, main: run(params.optimizer, true), compared };
+      this.fitRanges();
+    }
+
+    /** β₁ = β₂ and back (the E key and the button): the scatter tightens onto the curve. */
+    toggleEqualBetas() {
+      const { beta1, beta2 } = this.explorer.params;
+      if (beta1 !== beta2) {
+        this.savedBeta1 = beta1;
+        return this.explorer.set({ beta1: beta2 }).catch(() => {});
+      }
+      const back = this.savedBeta1 !== null && this.savedBeta1 !== beta2 ? this.savedBeta1 : this.explorer.config.defaults.beta1;
+      return this.explorer.set({ beta1: back }).catch(() => {});
+    }
+
+    /** Axis ranges over the whole computation, so that they hold still while it plays. */
+    fitRanges() {
+      const { params, main, compared } = this.result;
+      const m = this.models;
+      let [lo, hi] = [Infinity, 0];
+      for (const run of [main, ...Object.values(compared)]) {
+        const [runLo, runHi] = positiveExtent(run.percentiles);
+        [lo, hi] = [Math.min(lo, runLo), Math.max(hi, runHi)];
+      }
+      const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
+      [lo, hi] = [Math.min(lo, noise), Math.max(hi, noise)]; // the pure-noise line stays in view
+      if (!(hi > 0)) [lo, hi] = [1e-3, 1];
+      lo = Math.max(lo, hi * 1e-9);
+      [m.x_range.start, m.x_range.end] = [0, Math.max(1, params.iterations - 1)];
+      [m.y_range.start, m.y_range.end] = [lo / 1.5, hi * 1.5];
+      [m.step_range.start, m.step_range.end] = [(params.lr * lo) / 1.5, params.lr * hi * 1.5];
+      const estimated = this.estimatedAxis(params);
+      let [xlo, xhi] = positiveExtent(estimated ? main.spreadHat : this.result.parameters.spread);
+      xlo = Math.max(xlo, SPREAD_FLOOR);
+      if (!(xhi > xlo)) [xlo, xhi] = [SPREAD_FLOOR, 10];
+      [m.spread_range.start, m.spread_range.end] = [xlo / 2, xhi * 2];
+      let [ylo, yhi] = positiveExtent(main.perLr);
+      ylo = Math.max(ylo, yhi * 1e-9);
+      if (!(yhi > 0)) [ylo, yhi] = [1e-3, 1];
+      [m.scale_range.start, m.scale_range.end] = [ylo / 1.5, yhi * 1.5];
+      const labels = this.config.text;
+      const label = estimated ? labels.spread_estimated : params.spread_axis === "estimated" ? labels.spread_none : labels.spread_true;
+      if (m.spread_axis.axis_label !== label) m.spread_axis.axis_label = label;
+    }
+
+    estimatedAxis(params) {
+      return params.spread_axis === "estimated" && HAS_V.includes(params.optimizer);
+    }
+
+    /** Draw iteration i of the drawn computation (bands up to i, the scatter at i). */
+    render(i, settingsChanged) {
+      if (!this.result) return;
+      const { params, main, compared } = this.result;
+      const iteration = Math.min(i, params.iterations - 1);
+      const m = this.models;
+      const shown = new Set([params.optimizer, ...Object.keys(compared)]);
+      for (const [name, source] of Object.entries(m.bands)) {
+        const visible = shown.has(name);
+        for (const renderer of m.band_renderers[name]) if (renderer.visible !== visible) renderer.visible = visible;
+        if (!visible) {
+          if (source.data.x.length) source.data = { x: [], p10: [], p50: [], p90: [] };
+          continue;
+        }
+        const run = name === params.optimizer ? main : compared[name];
+        source.data = this.bandData(run.percentiles, iteration, m.y_range.start);
+      }
+      m.cursor.location = iteration;
+      const beta1 = params.beta1;
+      const noise = Math.sqrt((1 - beta1) / (1 + beta1));
+      if (m.noise_rms.location !== noise) {
+        m.noise_rms.location = noise;
+        m.noise_label.y = noise;
+      }
+      m.scatter.data = this.scatterData(iteration);
+      writeSlot(m.readout, this.readout(iteration));
+      if (settingsChanged) writeSlot(m.legend, this.legend(params));
+    }
+
+    /** Percentile columns for t = 0..iteration, at most MAX_POINTS of them (every k-th and the last). */
+    bandData(percentiles, iteration, floor) {
+      const stride = Math.max(1, Math.ceil((iteration + 1) / MAX_POINTS));
+      const out = { x: [], p10: [], p50: [], p90: [] };
+      for (let t = 0; t <= iteration; t += stride) this.pushBand(out, percentiles, t, floor);
+      if (iteration % stride !== 0) this.pushBand(out, percentiles, iteration, floor);
+      return out;
+    }
+
+    pushBand(out, percentiles, t, floor) {
+      out.x.push(t);
+      // a log axis cannot show 0 (the sparse parameters before their first gradient): clamp to its floor
+      out.p10.push(Math.max(percentiles[3 * t], floor));
+      out.p50.push(Math.max(percentiles[3 * t + 1], floor));
+      out.p90.push(Math.max(percentiles[3 * t + 2], floor));
+    }
+
+    scatterData(t) {
+      const { params, main } = this.result;
+      const { spread, magnitude } = this.result.parameters;
+      const n = params.n_params;
+      const estimated = this.estimatedAxis(params);
+      const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
+      const out = { x: [], y: [], magnitude: [] };
+      const every = Math.ceil(n / MAX_DOTS);
+      for (let j = 0; j < n; j += every) {
+        const y = main.perLr[t * n + j];
+        const x = estimated ? Math.max(main.spreadHat[t * n + j], SPREAD_FLOOR) : spread[j];
+        if (!(y > 0) || !(x > 0)) continue; // not yet moved (a sparse parameter before its first gradient)
+        out.x.push(x);
+        out.y.push(y);
+        out.magnitude.push(Math.log10(magnitude[j] * scale));
+      }
+      return out;
+    }
+
+    /** How tightly the steps follow the law at step t: p10 and p90 of |step|/η · √(γ² + 1). */
+    lawFit(t) {
+      const { params, main } = this.result;
+      const { spread } = this.result.parameters;
+      const n = params.n_params;
+      const estimated = this.estimatedAxis(params);
+      const ratios = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const gamma = estimated ? main.spreadHat[t * n + j] : spread[j];
+        ratios[j] = main.perLr[t * n + j] * Math.sqrt(gamma * gamma + 1);
+      }
+      const finite = ratios.filter((x) => Number.isFinite(x));
+      if (!finite.length) return null;
+      return [percentile(finite, 10), percentile(finite, 90)];
+    }
+
+    readout(t) {
+      const { params, main, compared } = this.result;
+      const line = (name, run) => {
+        const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
+        const colour = this.explorer.config.optimizerStyle[name].colour;
+        return (
+          `<div><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
+          ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
+        );
+      };
+      const fit = this.lawFit(t);
+      const fitText = fit ? `steps ÷ 1/√(γ²+1), 10th–90th percentile over parameters: ${fmt(fit[0])} – ${fmt(fit[1])}` : "";
+      const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
+      return (
+        `<div class="av-readout av-population-readout">` +
+        `<div class="av-facts">iteration ${t} · ${params.n_params} parameters${this.dotsNote(params.n_params)} · β₁ = ${fmt(params.beta1)}, β₂ = ${fmt(params.beta2)}</div>` +
+        line(params.optimizer, main) +
+        Object.entries(compared)
+          .map(([name, run]) => line(name, run))
+          .join("") +
+        `<div class="av-facts">${escapeHtml(fitText)} · pure-noise RMS √((1−β₁)/(1+β₁)) = ${fmt(noise)}</div></div>`
+      );
+    }
+
+    /** When the scatter shows every k-th parameter only, say so. */
+    dotsNote(n) {
+      const every = Math.ceil(n / MAX_DOTS);
+      return every > 1 ? ` (the scatter shows one in ${every}: ${Math.ceil(n / every)} dots)` : "";
+    }
+
+    legend({ optimizer, compare }) {
+      const style = this.explorer.config.optimizerStyle;
+      const key = (name) =>
+        `<svg width="26" height="10" aria-hidden="true"><rect x="0" y="0" width="26" height="10" fill="${style[name].colour}" fill-opacity="0.25"/>` +
+        `<line x1="0" y1="5" x2="26" y2="5" stroke="${style[name].colour}" stroke-width="2.5" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
+      const items = [optimizer, ...compare].map((name) => `<li>${key(name)}${escapeHtml(name)}: p10–p90 band, p50 line</li>`).join("");
+      return `<ul class="av-legend" aria-label="legend">${items}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
+    }
+
+    announce(t) {
+      if (!this.result) return;
+      const { params, main } = this.result;
+      const [p10, p50, p90] = [0, 1, 2].map((k) => main.percentiles[3 * t + k]);
+      writeSlot(this.explorer.models.live, `Iteration ${t}. ${escapeHtml(params.optimizer)}: r percentiles 10th ${fmt(p10)}, median ${fmt(p50)}, 90th ${fmt(p90)}.`);
+    }
+  }
+
+  /** Thrown inside an abandoned computation (a newer one replaced it). */
+  class Superseded extends Error {}
+
+  AdamViz.PopulationView = PopulationView;
+})(globalThis);

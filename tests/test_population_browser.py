@@ -1,0 +1,169 @@
+"""The many-parameters view in Chromium (issue 11): population() equals NumPy, every control recomputes
+it, the view comes through the URL, set(), its button and a lecture slide, E toggles β₁ = β₂, and the
+page keeps answering while 10,000 parameters are computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adamviz.sim import population, population_parameters, rt_percentiles, simulate
+
+from browser_helpers import open_explorer, set_params, state
+
+pytestmark = pytest.mark.browser
+
+STEP_KEYS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
+
+
+def numpy_population(params: dict) -> tuple:
+    """What adamviz.sim computes for the page's settings: parameters and the main optimizer's r_t percentiles."""
+    n, iterations, seed, k = params["n_params"], params["iterations"], params["seed"], params["grad_scale"]
+    g = population(n, iterations, seed)
+    if k:
+        g = g * float(f"1e{k}")
+    settings = {key: params[key] for key in STEP_KEYS}
+    trajectory = simulate(g, optimizer=params["optimizer"], **settings)
+    return population_parameters(n, seed), rt_percentiles(trajectory.scale)
+
+
+def assert_population_matches(page) -> dict:
+    params = state(page)["params"]
+    got = page.evaluate("window.adamviz.population()")
+    drawn, expected = numpy_population(params)
+    scale = float(f"1e{params['grad_scale']}")
+    assert got["n_params"] == params["n_params"]
+    np.testing.assert_array_equal(np.array(got["gamma"]), drawn.spread)
+    np.testing.assert_array_equal(np.array(got["magnitude"]), drawn.magnitude * scale)
+    actual = np.stack([got["percentiles"][k] for k in ("p10", "p50", "p90")], axis=1)
+    # 1e-12 relative to the step's largest percentile (the smallest may be exactly 0)
+    assert (np.abs(actual - expected) <= 1e-12 * expected[:, 2:]).all(), params
+    return got
+
+
+def test_population_matches_numpy_under_every_control(page, static_url):
+    open_explorer(page, static_url, "?view=population&n_params=200&iterations=150")
+    assert state(page)["params"]["view"] == "population"
+    assert_population_matches(page)
+    for changes in (
+        {"beta1": 0.99},
+        {"beta2": 0.9, "eps": 1e-3},
+        {"lr": 0.3},
+        {"optimizer": "rmsprop"},
+        {"optimizer": "sgd", "compare": ["adam", "adamw"]},
+        {"optimizer": "adamw", "weight_decay": 0.1},
+        {"iterations": 90},
+        {"seed": 4_000_000_000},
+        {"grad_scale": -3, "optimizer": "adam"},
+        {"n_params": 37},
+        {"bias_correction": False},
+    ):
+        set_params(page, **changes)
+        assert_population_matches(page)
+
+
+def test_bands_and_scatter_show_what_the_numbers_say(page, static_url):
+    open_explorer(page, static_url, "?view=population&n_params=300&iterations=200&compare=sgd")
+    set_params(page, iteration=120)
+    drawn = page.evaluate(
+        """() => {
+          const e = window.AdamViz.instances[0], m = e.models.population;
+          return {adam: m.bands.adam.data, sgd: m.bands.sgd.data, shown: Object.fromEntries(
+            Object.entries(m.band_renderers).map(([k, r]) => [k, r[0].visible])),
+            scatter: m.scatter.data, cursor: m.cursor.location, noise: m.noise_rms.location}
+        }"""
+    )
+    assert drawn["shown"] == {
+        "sgd": True,
+        "momentum": False,
+        "rmsprop": False,
+        "adam": True,
+        "amsgrad": False,
+        "adamw": False,
+    }
+    params = state(page)["params"]
+    _, expected = numpy_population(params)
+    adam = drawn["adam"]
+    assert adam["x"][-1] == 120 and adam["x"][0] == 0
+    np.testing.assert_allclose(np.array(adam["p50"]), expected[np.array(adam["x"], dtype=int), 1], rtol=1e-12)
+    assert drawn["cursor"] == 120
+    assert drawn["noise"] == pytest.approx(np.sqrt(0.1 / 1.9))
+    g = population(300, 200, params["seed"])
+    step = np.abs(simulate(g).step[120]) / 0.01
+    shown = np.array(drawn["scatter"]["y"])
+    assert len(shown) == (step > 0).sum()
+    np.testing.assert_allclose(np.sort(shown), np.sort(step[step > 0]), rtol=2**-23)  # float32 for drawing
+
+
+def test_view_button_spread_axis_and_equal_betas_key(page, static_url):
+    open_explorer(page, static_url, "?iterations=100&n_params=100")
+    assert state(page)["params"]["view"] == "cards"
+    page.locator(".av-view button", has_text="Many parameters").click()
+    page.wait_for_function("window.adamviz.state().params.view === 'population'")
+    page.wait_for_function("window.AdamViz.instances[0].population.result !== null")
+    page.locator(".av-spread-axis button", has_text="γ̂").click()
+    page.wait_for_function("window.adamviz.state().params.spread_axis === 'estimated'")
+    label = page.evaluate("window.AdamViz.instances[0].models.population.spread_axis.axis_label")
+    assert "estimate" in label
+    page.locator(".av-step button").focus()  # focus inside the explorer: its keys are live
+    page.keyboard.press("e")
+    page.wait_for_function("window.adamviz.state().params.beta1 === 0.999")
+    page.keyboard.press("e")
+    page.wait_for_function("window.adamviz.state().params.beta1 === 0.9")
+    page.locator(".av-view button", has_text="Cards").click()
+    page.wait_for_function("window.adamviz.state().params.view === 'cards'")
+    visible = page.evaluate(
+        "(() => { const m = window.AdamViz.instances[0].models; return [m.grid.visible, m.population.layout.visible]; })()"
+    )
+    assert visible == [True, False]
+
+
+def test_budget_and_bad_values_are_refused_and_keep_the_view(page, static_url):
+    open_explorer(page, static_url, "?view=population&n_params=100&iterations=100")
+    before = state(page)["params"]
+    message = page.evaluate(
+        "window.adamviz.set({n_params: 10000, iterations: 5000}).then(() => null, (e) => e.message)"
+    )
+    assert message == "n_params × iterations must be at most 10000000; got 10000 × 5000 = 50000000"
+    for bad, text in (
+        ({"n_params": 5}, "n_params must be an integer in [10, 10000]; got 5"),
+        ({"view": "valleys"}, 'view must be one of cards, population; got "valleys"'),
+        ({"spread_axis": 1}, "spread_axis must be one of true, estimated; got 1"),
+    ):
+        got = page.evaluate("(c) => window.adamviz.set(c).then(() => null, (e) => e.message)", bad)
+        assert got == text
+    assert state(page)["params"] == before
+    assert_population_matches(page)
+
+
+def test_ten_thousand_parameters_keep_the_page_answering(page, static_url):
+    """The computation runs in slices: while it runs, no main-thread task is longer than 100 ms."""
+    open_explorer(page, static_url, "?view=population&n_params=100&iterations=100")
+    page.evaluate(
+        """() => { window.longTasks = []; new PerformanceObserver((list) => {
+             for (const entry of list.getEntries()) window.longTasks.push(entry.duration); })
+           .observe({type: 'longtask'}); }"""
+    )
+    set_params(page, n_params=10000, iterations=400)
+    longest = page.evaluate("Math.max(0, ...window.longTasks)")
+    assert longest < 100, page.evaluate("window.longTasks")
+    got = page.evaluate("window.adamviz.population().percentiles.p50.length")
+    assert got == 400
+
+
+def test_lecture_slides_show_the_population(page, lecture_static_url):
+    from adamviz.app import text
+
+    number = next(k for k, slide in enumerate(text.DECK) if slide["title"] == "Which parameters learn?") + 1
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_explorer(page, lecture_static_url, f"?slide={number}")
+    page.wait_for_function("window.adamviz.state().params.view === 'population'")
+    params = state(page)["params"]
+    assert params["iterations"] == 1000 and state(page)["iteration"] == 999
+    page.keyboard.press("n")
+    page.wait_for_function("window.adamviz.state().params.beta1 === 0.999")
+    page.keyboard.press("e")
+    page.wait_for_function("window.adamviz.state().params.beta1 === 0.9")
+    page.keyboard.press("p")
+    page.keyboard.press("p")
+    page.wait_for_function("window.adamviz.state().params.view === 'cards'")
