@@ -9,6 +9,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+import rjsmin
+
 from .palette import css_variables
 
 BROWSER_MODULES = (
@@ -32,9 +34,11 @@ def asset_text(name: str) -> str:
     return resources.files("adamviz.assets").joinpath(name).read_text(encoding="utf-8")
 
 
+@cache
 def explorer_script() -> str:
-    """Every browser module, as one script: everything ``AdamViz.mount`` needs."""
-    return "\n".join(asset_text(name) for name in BROWSER_MODULES)
+    """Every browser module, as one script: everything ``AdamViz.mount`` needs. Comments and blank
+    space are stripped (rjsmin): the modules explain themselves at length, and every page carries them."""
+    return rjsmin.jsmin("\n".join(asset_text(name) for name in BROWSER_MODULES))
 
 
 def stylesheet() -> str:

@@ -26,6 +26,7 @@ from bokeh.models import (
     CustomJSTickFormatter,
     Div,
     FixedTicker,
+    GlyphRenderer,
     Grid,
     InlineStyleSheet,
     LayoutDOM,
@@ -625,6 +626,10 @@ def build_explorer(
     layout.stylesheets = [sheet]
     for model in layout.references():
         model.syncable = model is state_sink
+        if isinstance(model, GlyphRenderer):
+            # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized
+            # copy of every glyph for each state (22 KB of the page)
+            model.nonselection_glyph = model.muted_glyph = "auto"
         if isinstance(
             model,
             (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup, CheckboxButtonGroup, Select),

@@ -17,6 +17,7 @@ from bokeh.models import (
     Column,
     ColumnDataSource,
     Div,
+    FixedTicker,
     Label,
     LayoutDOM,
     LinearColorMapper,
@@ -28,10 +29,8 @@ from bokeh.models import (
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
-from adamviz.sim import OPTIMIZERS
-
 from . import text
-from .palette import OPTIMIZER_STYLE, PLOT
+from .palette import PLOT
 
 INK = PLOT["ink"]
 SLOT = "<div class='av-slot'></div>"
@@ -44,8 +43,8 @@ class PopulationModels:
 
     layout: LayoutDOM
     figures: list[Any]
-    bands: dict[str, ColumnDataSource]
-    band_renderers: dict[str, list[Any]]
+    bands: ColumnDataSource
+    medians: ColumnDataSource
     scatter: ColumnDataSource
     law: ColumnDataSource
     noise_rms: Span
@@ -54,6 +53,8 @@ class PopulationModels:
     x_range: Range1d
     y_range: Range1d
     step_range: Range1d
+    r_ticker: FixedTicker
+    step_ticker: FixedTicker
     spread_range: Range1d
     scale_range: Range1d
     spread_axis: Any
@@ -89,30 +90,30 @@ def _plot(height: int, **options: Any) -> figure:
 
 
 def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
-    """p10–p90 of r_t as a band and p50 as a line, one pair per optimizer (the page shows the main
-    and compared ones); the right axis reads the same lines as the effective step η·r_t."""
+    """p10–p90 of r_t as a band (one patch each) and p50 as a line (one line each) for the main and
+    the compared optimizers — two renderers for all of them, colours and dashes per row; the right
+    axis reads the same lines as the effective step η·r_t."""
     x_range, y_range, step_range = Range1d(0, 200), Range1d(1e-3, 2), Range1d(1e-5, 2e-2)
     plot = _plot(height, x_range=x_range, y_range=y_range, y_axis_type="log")
     plot.xaxis.axis_label = "iteration"
     plot.yaxis.axis_label = text.POPULATION["bands_axis"]
+    # Bokeh's LogTicker labels ranges under ~2 decades linearly (0.5, 1, 1.5): the page sets 1-2-5 ticks
+    r_ticker, step_ticker = FixedTicker(ticks=[]), FixedTicker(ticks=[])
+    plot.yaxis.ticker = r_ticker
     plot.extra_y_ranges = {"step": step_range}
     step_axis = LogAxis(
-        y_range_name="step", axis_label=text.POPULATION["step_axis"], major_label_text_font_size="11px"
+        y_range_name="step",
+        axis_label=text.POPULATION["step_axis"],
+        major_label_text_font_size="11px",
+        ticker=step_ticker,
     )
     step_axis.axis_label_text_font_size = "12px"
     step_axis.axis_label_text_font_style = "normal"
     plot.add_layout(step_axis, "right")
-    bands: dict[str, ColumnDataSource] = {}
-    renderers: dict[str, list[Any]] = {}
-    for name in OPTIMIZERS:
-        colour, dash = OPTIMIZER_STYLE[name]
-        source = ColumnDataSource({"x": [], "p10": [], "p50": [], "p90": []})
-        band = plot.varea("x", "p10", "p90", source=source, fill_color=colour, fill_alpha=0.18)
-        median = plot.line("x", "p50", source=source, line_color=colour, line_width=2.5, line_dash=dash)
-        bands[name] = source
-        renderers[name] = [band, median]
-        for renderer in (band, median):
-            renderer.visible = False
+    bands = ColumnDataSource({"xs": [], "ys": [], "colour": [], "alpha": []})
+    plot.patches("xs", "ys", source=bands, fill_color="colour", fill_alpha="alpha", line_color=None)
+    medians = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": [], "width": []})
+    plot.multi_line("xs", "ys", source=medians, line_color="colour", line_dash="dash", line_width="width")
     noise_rms = Span(location=0.229, dimension="width", line_color=INK, line_dash="dashed", line_width=1.5)
     plot.add_layout(noise_rms)
     noise_label = Label(
@@ -130,13 +131,15 @@ def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
     plot.add_layout(cursor)
     models = {
         "bands": bands,
-        "band_renderers": renderers,
+        "medians": medians,
         "noise_rms": noise_rms,
         "noise_label": noise_label,
         "cursor": cursor,
         "x_range": x_range,
         "y_range": y_range,
         "step_range": step_range,
+        "r_ticker": r_ticker,
+        "step_ticker": step_ticker,
     }
     return plot, models
 
@@ -148,7 +151,7 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
     plot = _plot(height, x_range=spread_range, y_range=scale_range, x_axis_type="log", y_axis_type="log")
     plot.xaxis.axis_label = text.POPULATION["spread_true"]
     plot.yaxis.axis_label = text.POPULATION["scatter_axis"]
-    gamma = np.logspace(-3, 4, 281)
+    gamma = np.logspace(-3, 4, 71)
     law = ColumnDataSource({"x": gamma, "y": 1.0 / np.sqrt(gamma * gamma + 1.0)})
     plot.line("x", "y", source=law, line_color=INK, line_width=2, line_dash="dashed")
     mapper = LinearColorMapper(palette=Viridis256, low=-3, high=3)
@@ -191,8 +194,8 @@ def population_view(
     title, explanation = text.POPULATION["title"], text.POPULATION["text"]
     header = Div(
         text=(
-            f"<div class='av-slot'><h2 class='av-card-title'>{html.escape(title)}</h2>"
-            f"<p class='av-card-text'>{html.escape(explanation)}</p></div>"
+            f"<div class='av-slot'><h2 class='av-view-title'>{html.escape(title)}</h2>"
+            f"<p class='av-view-text'>{html.escape(explanation)}</p></div>"
         ),
         sizing_mode="stretch_width",
     )
@@ -207,7 +210,7 @@ def population_view(
         readout,
         legend,
         figures,
-        css_classes=["av-card", "av-population"],
+        css_classes=["av-population"],
         sizing_mode="stretch_width",
         visible=visible,
     )

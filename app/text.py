@@ -123,7 +123,7 @@ POPULATION = {
         "each parameter's step in units of η. Right: every parameter's step against its gradient's spread "
         "γ = σ/|μ|, coloured by size; the dashed curve is 1/√(γ²+1)."
     ),
-    "bands_axis": "r = |m̂|/(√v̂+ε): p10, p50, p90",
+    "bands_axis": "r = |m̂|/(√v̂+ε)",
     "step_axis": "effective step η·r",
     "scatter_axis": "|step|/η",
     "spread_true": "spread γ = σ/|μ| (true)",
@@ -287,13 +287,11 @@ DECK = [
         "iteration": 999,
         "text": [
             "A thousand parameters, each with its own gradient: sizes from 0.001 to 1,000, spreads from "
-            "steady to mostly noise, one in ten sparse. The band spans the 10th to 90th percentile of "
-            "r = |m̂|/(√v̂+ε), a parameter's step in units of η.",
-            "After 1,000 steps the median r is about two thirds and the 90th percentile about 1, though "
-            "the gradients differ a millionfold. Most of the bottom tenth are sparse or mostly noise: "
-            "their signs cancel in m̂, while √v̂ keeps their size.",
-            "In a real run, watch these three numbers per layer: a low median means parameters held back "
-            "by a large √v̂; a 90th percentile far above the median, a few parameters taking the big steps.",
+            "steady to mostly noise, one in ten sparse. The band: the 10th to 90th percentile of "
+            "r = |m̂|/(√v̂+ε), the step in units of η.",
+            "After 1,000 steps the median r is about two thirds and the 90th percentile about 1, though the "
+            "gradients differ a millionfold; most of the bottom tenth are sparse or mostly noise. In a real "
+            "run, watch these per layer: a low median means steps held back by a large √v̂.",
         ],
     },
     {
@@ -302,13 +300,12 @@ DECK = [
         "settings": {"view": "population", "iterations": 3000, "beta1": 0.999, "beta2": 0.999},
         "iteration": 2999,
         "text": [
-            "Right: each parameter's step after 3,000 steps at β₁ = β₂ = 0.999, against its gradient's "
-            "spread γ = σ/|μ|, coloured by the gradient's size.",
-            "Dots of every colour fall on one curve, 1/√(γ²+1) — nine in ten within 8% of it. A steady "
-            "gradient steps about η whatever its size; a noisy one steps less.",
-            "Press E for β₁ = 0.9: m̂ now averages fewer steps than √v̂, and the same parameters spread "
-            "from about half to nearly twice the curve. Against Adam's own estimate γ̂ at β₁ = β₂, every "
-            "dot sits on the curve.",
+            "Each dot: one parameter after 3,000 steps at β₁ = β₂ = 0.999, its step against its gradient's "
+            "spread γ = σ/|μ|, coloured by the gradient's size. Every colour falls on one curve, "
+            "1/√(γ²+1): nine in ten within 8% of it.",
+            "Press E for β₁ = 0.9: m̂ now averages fewer steps than √v̂, and the same parameters spread from "
+            "about half to nearly twice the curve. Against Adam's own estimate γ̂ at β₁ = β₂, every dot "
+            "sits on the curve.",
         ],
     },
 ]

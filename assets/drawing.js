@@ -11,6 +11,7 @@
   const { sliderPosition } = AdamViz.settings;
 
   const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of the `height` setting
+  const POPULATION_LECTURE_SHARE = 0.75; // of that, for the many-parameters view's plots
   const MAX_POINTS = 600; // per drawn series: about one point per pixel of a card's width
   const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
@@ -194,6 +195,11 @@
         for (const cursor of card.cursors) cursor.location = iteration;
         writeSlot(card.readout, this.readout(frame, name));
       }
+      this.showIteration(params, iteration);
+    }
+
+    /** The iteration slider (both views). */
+    showIteration(params, iteration) {
       const slider = this.models.widgets.iteration;
       if (slider.end !== params.iterations - 1) slider.end = params.iterations - 1;
       if (slider.value !== iteration) slider.value = iteration;
@@ -365,6 +371,10 @@
       show(this.models.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
       for (const container of containers) show(container, container.children.some((child) => child.visible));
       if (this.lectureOn) show(this.models.optimizers_row, false);
+      if (this.lectureOn) {
+        show(this.models.widgets.view, false); // the slides choose the view
+        show(this.models.population.controls, false); // and its population; E still toggles β₁ = β₂
+      }
       show(this.models.header, header);
       const moments = panels.includes("moments");
       const lower = panels.includes("step") || panels.includes("theta");
@@ -381,7 +391,9 @@
         for (const drawn of card.drawn.step) show(drawn, panels.includes("step"));
         for (const drawn of card.drawn.theta) show(drawn, panels.includes("theta"));
       }
-      for (const plot of this.models.population.figures) if (plot.height !== total) plot.height = total;
+      // the many-parameters view carries a readout line per optimizer: in lecture mode its plots give way
+      const populationHeight = this.lectureOn ? Math.round(total * POPULATION_LECTURE_SHARE) : total;
+      for (const plot of this.models.population.figures) if (plot.height !== populationHeight) plot.height = populationHeight;
     }
   }
 

@@ -345,7 +345,10 @@
     }
 
     draw(settingsChanged) {
-      if (this.params.view === "population") this.population.render(this.iteration, settingsChanged);
+      if (this.params.view === "population") {
+        this.population.render(this.iteration, settingsChanged);
+        this.view.showIteration(this.params, this.iteration);
+      }
       else this.view.render(this.frame(), settingsChanged);
       this.paints.changed();
       AdamViz.prose.show(this); // live numbers in the text around the explorer

@@ -44,6 +44,18 @@
     return [lo, hi];
   }
 
+  /** Ticks for a log axis over [lo, hi]: 1, 2, 5 per decade over a short range, decades over a long one. */
+  function logTicks(lo, hi) {
+    const first = Math.floor(Math.log10(lo));
+    const last = Math.ceil(Math.log10(hi));
+    const decades = last - first;
+    const mantissas = decades <= 3 ? [1, 2, 5] : [1];
+    const every = decades > 8 ? 2 : 1;
+    const ticks = [];
+    for (let d = first; d <= last; d += every) for (const m of mantissas) ticks.push(Number(`${m}e${d}`));
+    return ticks.filter((t) => t >= lo && t <= hi);
+  }
+
   /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
   function percentile(values, q) {
     const out = new Float64Array(3);
@@ -184,6 +196,8 @@
       [m.x_range.start, m.x_range.end] = [0, Math.max(1, params.iterations - 1)];
       [m.y_range.start, m.y_range.end] = [lo / 1.5, hi * 1.5];
       [m.step_range.start, m.step_range.end] = [(params.lr * lo) / 1.5, params.lr * hi * 1.5];
+      m.r_ticker.ticks = logTicks(m.y_range.start, m.y_range.end);
+      m.step_ticker.ticks = logTicks(m.step_range.start, m.step_range.end);
       const estimated = this.estimatedAxis(params);
       let [xlo, xhi] = positiveExtent(estimated ? main.spreadHat : this.result.parameters.spread);
       xlo = Math.max(xlo, SPREAD_FLOOR);
@@ -208,17 +222,25 @@
       const { params, main, compared } = this.result;
       const iteration = Math.min(i, params.iterations - 1);
       const m = this.models;
-      const shown = new Set([params.optimizer, ...Object.keys(compared)]);
-      for (const [name, source] of Object.entries(m.bands)) {
-        const visible = shown.has(name);
-        for (const renderer of m.band_renderers[name]) if (renderer.visible !== visible) renderer.visible = visible;
-        if (!visible) {
-          if (source.data.x.length) source.data = { x: [], p10: [], p50: [], p90: [] };
-          continue;
-        }
-        const run = name === params.optimizer ? main : compared[name];
-        source.data = this.bandData(run.percentiles, iteration, m.y_range.start);
+      // one patch (p10 to p90) and one p50 line per optimizer, the main one boldest
+      const bands = { xs: [], ys: [], colour: [], alpha: [] };
+      const medians = { xs: [], ys: [], colour: [], dash: [], width: [] };
+      const style = this.explorer.config.optimizerStyle;
+      for (const [name, run] of [[params.optimizer, main], ...Object.entries(compared)]) {
+        const isMain = name === params.optimizer;
+        const band = this.bandData(run.percentiles, iteration, m.y_range.start);
+        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
+        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
+        bands.colour.push(style[name].colour);
+        bands.alpha.push(isMain ? 0.22 : 0.1);
+        medians.xs.push(band.x);
+        medians.ys.push(band.p50);
+        medians.colour.push(style[name].colour);
+        medians.dash.push(style[name].dash);
+        medians.width.push(isMain ? 3 : 1.8);
       }
+      m.bands.data = bands;
+      m.medians.data = medians;
       m.cursor.location = iteration;
       const beta1 = params.beta1;
       const noise = Math.sqrt((1 - beta1) / (1 + beta1));
@@ -289,21 +311,22 @@
         const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
         const colour = this.explorer.config.optimizerStyle[name].colour;
         return (
-          `<div><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
+          `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
           ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
         );
       };
       const fit = this.lawFit(t);
-      const fitText = fit ? `steps ÷ 1/√(γ²+1), 10th–90th percentile over parameters: ${fmt(fit[0])} – ${fmt(fit[1])}` : "";
+      const fitText = fit ? ` · steps ÷ 1/√(γ²+1): ${fmt(fit[0])} – ${fmt(fit[1])} (10th–90th percentile)` : "";
       const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
       return (
         `<div class="av-readout av-population-readout">` +
-        `<div class="av-facts">iteration ${t} · ${params.n_params} parameters${this.dotsNote(params.n_params)} · β₁ = ${fmt(params.beta1)}, β₂ = ${fmt(params.beta2)}</div>` +
+        `<div class="av-facts">iteration ${t} · ${params.n_params} parameters${this.dotsNote(params.n_params)}${escapeHtml(fitText)}` +
+        ` · pure-noise RMS ${fmt(noise)}</div>` +
         line(params.optimizer, main) +
         Object.entries(compared)
           .map(([name, run]) => line(name, run))
           .join("") +
-        `<div class="av-facts">${escapeHtml(fitText)} · pure-noise RMS √((1−β₁)/(1+β₁)) = ${fmt(noise)}</div></div>`
+        `</div>`
       );
     }
 

@@ -29,6 +29,9 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
     assert current["scenarios"] == ["consistent", "noisy", "reversal"]
     assert current["iteration"] == 0 and current["playing"] is False
     assert current["params"] == {
+        "view": "cards",
+        "n_params": 1000,
+        "spread_axis": "true",
         "optimizer": "adam",
         "compare": [],
         "lr": 0.01,

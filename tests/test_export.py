@@ -95,6 +95,9 @@ def test_flags_set_the_initial_state(page, tmp_path):
     assert current["iteration"] == 37 and current["playing"] is False
     assert current["scenarios"] == ["reversal", "noisy"]
     assert current["params"] == {
+        "view": "cards",
+        "n_params": 1000,
+        "spread_axis": "true",
         "optimizer": "rmsprop",
         "compare": ["sgd", "adamw"],
         "weight_decay": 0.01,

@@ -23,6 +23,8 @@ DECK_TITLES = [
     "Sparse gradients get big steps",
     "A shrinking gradient and β₂",
     "AdamW vs Adam + L2",
+    "Which parameters learn?",
+    "Spread, not size, sets the step",
 ]
 
 
@@ -153,7 +155,7 @@ def test_url_restores_slide_iteration_and_settings(page, lecture_static_url):
     assert current["iteration"] == 10 and current["params"]["bias_correction"] is True
     assert current["params"]["seed"] == 0  # the slide's own settings: the deck starts from the defaults
     open_explorer(page, lecture_static_url, "?mode=lecture&slide=99")
-    assert "slide must be an integer in [1, 12]" in page.locator(".av-error").inner_text()
+    assert f"slide must be an integer in [1, {len(DECK_TITLES)}]" in page.locator(".av-error").inner_text()
     assert slide_title(page) == DECK_TITLES[0]
 
 
@@ -250,10 +252,15 @@ def test_every_slide_shows_its_scenario_and_settings_and_fits(page, lecture_stat
     page.set_viewport_size({"width": 1920, "height": 1080})
     for number, slide in enumerate(DECK, start=1):
         open_explorer(page, lecture_static_url, f"?slide={number}")
-        assert page.locator(".av-card:visible .av-card-title").all_inner_texts() == [
-            CARD_TEXT[slide["scenario"]][0]
-        ]
-        assert page.locator(".av-readout").first.get_attribute("data-scenario") == slide["scenario"]
+        if slide["settings"].get("view") == "population":  # the many-parameters view, no card
+            page.wait_for_function("window.AdamViz.instances[0].population.result !== null")
+            assert page.locator(".av-card:visible").count() == 0
+            assert page.locator(".av-population:visible").count() == 1
+        else:
+            assert page.locator(".av-card:visible .av-card-title").all_inner_texts() == [
+                CARD_TEXT[slide["scenario"]][0]
+            ]
+            assert page.locator(".av-readout").first.get_attribute("data-scenario") == slide["scenario"]
         current = state(page)
         assert current["params"] == {**defaults, **slide["settings"]}, slide["title"]
         assert current["iteration"] == slide["iteration"]

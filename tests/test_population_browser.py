@@ -67,25 +67,26 @@ def test_bands_and_scatter_show_what_the_numbers_say(page, static_url):
     set_params(page, iteration=120)
     drawn = page.evaluate(
         """() => {
-          const e = window.AdamViz.instances[0], m = e.models.population;
-          return {adam: m.bands.adam.data, sgd: m.bands.sgd.data, shown: Object.fromEntries(
-            Object.entries(m.band_renderers).map(([k, r]) => [k, r[0].visible])),
-            scatter: m.scatter.data, cursor: m.cursor.location, noise: m.noise_rms.location}
+          const m = window.AdamViz.instances[0].models.population;
+          return {bands: m.bands.data, medians: m.medians.data, scatter: m.scatter.data, floor: m.y_range.start,
+                  cursor: m.cursor.location, noise: m.noise_rms.location}
         }"""
     )
-    assert drawn["shown"] == {
-        "sgd": True,
-        "momentum": False,
-        "rmsprop": False,
-        "adam": True,
-        "amsgrad": False,
-        "adamw": False,
-    }
+    from adamviz.app.palette import OPTIMIZER_STYLE
+
+    colours = [OPTIMIZER_STYLE[name][0] for name in ("adam", "sgd")]
+    assert drawn["bands"]["colour"] == colours and drawn["medians"]["colour"] == colours
+    assert drawn["medians"]["width"][0] > drawn["medians"]["width"][1]  # the main one boldest
     params = state(page)["params"]
     _, expected = numpy_population(params)
-    adam = drawn["adam"]
-    assert adam["x"][-1] == 120 and adam["x"][0] == 0
-    np.testing.assert_allclose(np.array(adam["p50"]), expected[np.array(adam["x"], dtype=int), 1], rtol=1e-12)
+    x, p50 = np.array(drawn["medians"]["xs"][0], dtype=int), np.array(drawn["medians"]["ys"][0])
+    assert x[0] == 0 and x[-1] == 120
+    np.testing.assert_allclose(p50, expected[x, 1], rtol=1e-12)
+    band_y = np.array(drawn["bands"]["ys"][0])
+    # p10 out and p90 back; a log axis shows 0 (sparse parameters not yet moved) at its floor
+    p10 = np.maximum(expected[x, 0], drawn["floor"])
+    np.testing.assert_allclose(band_y[: len(x)], p10, rtol=1e-12)
+    np.testing.assert_allclose(band_y[len(x) :], expected[x, 2][::-1], rtol=1e-12)
     assert drawn["cursor"] == 120
     assert drawn["noise"] == pytest.approx(np.sqrt(0.1 / 1.9))
     g = population(300, 200, params["seed"])
