@@ -199,11 +199,11 @@
       m.r_ticker.ticks = logTicks(m.y_range.start, m.y_range.end);
       m.step_ticker.ticks = logTicks(m.step_range.start, m.step_range.end);
       const estimated = this.estimatedAxis(params);
-      let [xlo, xhi] = positiveExtent(estimated ? main.spreadHat : this.result.parameters.spread);
+      let [xlo, xhi] = estimated ? main.extent.spreadHat : positiveExtent(this.result.parameters.spread);
       xlo = Math.max(xlo, SPREAD_FLOOR);
       if (!(xhi > xlo)) [xlo, xhi] = [SPREAD_FLOOR, 10];
       [m.spread_range.start, m.spread_range.end] = [xlo / 2, xhi * 2];
-      let [ylo, yhi] = positiveExtent(main.perLr);
+      let [ylo, yhi] = main.extent.perLr;
       ylo = Math.max(ylo, yhi * 1e-9);
       if (!(yhi > 0)) [ylo, yhi] = [1e-3, 1];
       [m.scale_range.start, m.scale_range.end] = [ylo / 1.5, yhi * 1.5];

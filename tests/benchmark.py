@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from adamviz.sim import STREAMS, simulate, stream
+from adamviz.sim import STREAMS, population, simulate, stream
 
 from reference_loop import reference_trajectory
 
@@ -43,6 +43,14 @@ def simulator_figures() -> None:
     print(f"reference per-step loop on the same data:          {loop * 1e3:7.1f} ms")
     print(
         f"speed-up over the loop: {loop / one_call:6.0f}x one call, {loop / three_calls:6.0f}x three calls  (target >= 30x)"
+    )
+    gradients = population(1000, 10_000, seed=0)
+    drawn = median_seconds(lambda: population(1000, 10_000, seed=0), 3)
+    many = median_seconds(lambda: simulate(gradients), 3)
+    floor = median_seconds(lambda: [np.empty(gradients.shape).fill(0.0) for _ in range(8)], 3)
+    print(
+        f"simulate(population(1000, 10_000)), 1e7 parameter-steps: {many * 1e3:6.0f} ms  (target <= 50 ms); "
+        f"writing its 8 output arrays alone {floor * 1e3:4.0f} ms; population() itself {drawn * 1e3:4.0f} ms"
     )
     million = stream("noisy", 1_000_000, seed=0)
     big = median_seconds(lambda: simulate(million), 5)

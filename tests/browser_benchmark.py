@@ -76,6 +76,52 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+POPULATION_CHANGES = """async ([count, changes]) => {
+  const times = [], floor = [];
+  const nextFrameEnd = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  window.longTasks = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+  });
+  observer.observe({type: "longtask"});
+  for (let i = 0; i < count; i++) {
+    let t0 = performance.now();
+    await nextFrameEnd();
+    floor.push(performance.now() - t0);
+    t0 = performance.now();
+    await window.adamviz.set(changes[i % changes.length]);
+    times.push(performance.now() - t0);
+  }
+  await nextFrameEnd();
+  observer.disconnect();
+  return {times, floor, longest: Math.max(0, ...window.longTasks)};
+}"""
+
+
+def population_figures(page) -> None:
+    """The many-parameters view: a control change repainted, for a β change (the gradients kept) and a
+    seed change (the gradients drawn again), and the longest main-thread task meanwhile."""
+    print("== many-parameters view (view=population, 1,000 iterations)")
+    beta = [{"beta1": 0.95}, {"beta1": 0.9}]
+    seed = [{"seed": 1}, {"seed": 2}]
+    for n_params, count, target in ((1000, 40, "p95 <= 100 ms"), (10_000, 6, "p95 <= 1 s")):
+        page.evaluate(
+            "(c) => window.adamviz.set(c)",
+            {"view": "population", "n_params": n_params, "iterations": 1000, "iteration": 999, "seed": 0},
+        )
+        for label, changes in (("beta1 change", beta), ("seed change (new gradients)", seed)):
+            result = page.evaluate(POPULATION_CHANGES, [count, changes])
+            times, floor = result["times"], result["floor"]
+            print(
+                f"{n_params:,} parameters x 1,000 iterations, {label} -> repainted: "
+                f"p50 {statistics.median(times):6.0f} ms, p95 {percentile(times, 0.95):6.0f} ms"
+                f"{f'  (target {target})' if label.startswith('beta') else ''}; "
+                f"next-frame floor p95 {percentile(floor, 0.95):4.1f} ms; "
+                f"longest main-thread task {result['longest']:4.0f} ms (target <= 100 ms)"
+            )
+    page.evaluate("window.adamviz.set({view: 'cards', n_params: 1000, iterations: 200, seed: 0})")
+
+
 def browser_figures() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -146,6 +192,8 @@ def browser_figures() -> None:
             f"frames/s at top speed, lecture mode (one scenario shown), 10,000 iterations, last 40: {rates['fps']:5.1f}"
             f"  (target 60); {rates['fps'] / rates['display']:4.2f} of the display rate"
         )
+
+        population_figures(page)
 
         print("== exported files (load -> interactive, 5 loads each, median)")
         import bokeh
