@@ -121,3 +121,30 @@ def test_the_bound_is_tight():
     traj = simulate(g, beta1=beta1, beta2=beta2)
     ratio = abs(traj.m_hat[-1]) / traj.sqrt_v_hat[-1]
     assert ratio / cauchy_schwarz_bound(beta1, beta2, np.array([t]))[0] > 0.999
+
+
+@PROFILE
+@given(
+    st.integers(1, 120),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+    st.floats(0.0, 0.9999),
+    st.integers(-3, 2),
+    st.integers(1, 4),
+    st.floats(0.0, 1.0),
+)
+def test_population_steps_never_exceed_eta_at_equal_betas(n, steps, seed, beta, low, decades, sparse):
+    """Any population, β₁ = β₂: |m̂| ≤ √v̂ (Cauchy–Schwarz with the same weights), so every r_t ≤ 1 up
+    to rounding, and the percentiles come in order; the gradients' RMS is the drawn magnitude's scale."""
+    from adamviz.sim import population, population_parameters, rt_percentiles
+
+    shape = {"magnitude_low": low, "magnitude_high": low + decades, "sparse_fraction": sparse}
+    g = population(n, steps, seed, **shape)
+    assert g.shape == (steps, n) and np.isfinite(g).all()
+    drawn = population_parameters(n, seed, **shape)
+    assert (drawn.magnitude >= 10.0**low * math.sqrt(0.1) * (1 - 4 * U)).all()
+    assert (drawn.magnitude < 10.0 ** (low + decades)).all()
+    scale = simulate(g, beta1=beta, beta2=beta).scale
+    assert (np.abs(scale) <= 1 + 8 * U).all()
+    p10, p50, p90 = rt_percentiles(scale).T
+    assert (p10 <= p50).all() and (p50 <= p90).all() and (p90 <= 1 + 8 * U).all()
