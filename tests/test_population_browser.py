@@ -168,3 +168,18 @@ def test_lecture_slides_show_the_population(page, lecture_static_url):
     page.keyboard.press("p")
     page.keyboard.press("p")
     page.wait_for_function("window.adamviz.state().params.view === 'cards'")
+
+
+def test_served_page_matches_numpy(page, served_url):
+    open_explorer(page, served_url, "?view=population&n_params=64&iterations=80&seed=9&beta1=0.99")
+    assert_population_matches(page)
+
+
+def test_slide_claims_hold_in_the_page(page, static_url):
+    """'Which parameters learn?' as the page computes it, for a few seeds: the median r about two thirds,
+    the 90th percentile about 1 (the deck's numbers; tests/test_population.py checks 40 seeds in NumPy)."""
+    open_explorer(page, static_url, "?view=population&iterations=1000")
+    for seed in (0, 7, 123):
+        set_params(page, seed=seed)
+        got = page.evaluate("window.adamviz.population().percentiles")
+        assert 0.55 < got["p50"][-1] < 0.75 and 0.95 < got["p90"][-1] < 1.05, (seed, got["p50"][-1])
