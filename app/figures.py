@@ -554,7 +554,8 @@ def build_explorer(
         lecture_bar,
         controls,
         grid,
-        population.layout,
+        # the many-parameters view joins the page when first shown (its views slow every load)
+        *([population.layout] if settings.view == "population" else []),
         live,
         help_overlay,
         state_sink,
@@ -622,9 +623,10 @@ def build_explorer(
     first.js_on_change("inner_width", boot)
     if settings.theme == "dark":
         _darken(layout)
+        _darken(population.layout)
     sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
-    for model in layout.references():
+    for model in layout.references() | population.layout.references():
         model.syncable = model is state_sink
         if isinstance(model, GlyphRenderer):
             # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized

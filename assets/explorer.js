@@ -249,8 +249,15 @@
     showView(view) {
       if (this.shownView === view) return;
       this.shownView = view;
-      this.models.grid.visible = view === "cards";
-      this.models.population.layout.visible = view === "population";
+      const { root, grid, population } = this.models;
+      if (view === "population" && !root.children.includes(population.layout)) {
+        // built only when first shown: its views would cost every page load ~0.4 s
+        const at = root.children.indexOf(grid) + 1;
+        root.children = [...root.children.slice(0, at), population.layout, ...root.children.slice(at)];
+        this.paints.painted(performance.now(), population.figures).then(() => this.view.labelControls());
+      }
+      grid.visible = view === "cards";
+      population.layout.visible = view === "population";
     }
 
     /** The figures on screen (what a paint must reach before set() resolves). */

@@ -56,25 +56,32 @@
   class PaintTracker {
     constructor(figures) {
       this.figures = figures;
-      this.views = null;
+      this.hooked = new Map(); // figure -> its view, hooked
       this.renderedAt = 0; // when the models last changed
       this.waiters = [];
     }
 
-    /** The figures' views, hooked once they exist (with the CSS lookups skipped, see bokeh_internals.js). */
+    /**
+     * The views of the figures that have one, each hooked once (with the CSS lookups skipped, see
+     * bokeh_internals.js). A figure added to the page later (the many-parameters view) is hooked when
+     * its view exists.
+     */
     hook() {
-      if (this.views) return this.views;
-      const views = this.figures.map(viewOf).filter(Boolean);
-      if (views.length !== this.figures.length) return [];
-      skipCssLookups(views);
-      for (const view of views) {
+      const fresh = [];
+      for (const figure of this.figures) {
+        if (this.hooked.has(figure)) continue;
+        const view = viewOf(figure);
+        if (!view) continue;
         view.adamvizPaintedAt = 0;
         onRepaint(view, (time) => {
           view.adamvizPaintedAt = time;
           this.check();
         });
+        this.hooked.set(figure, view);
+        fresh.push(view);
       }
-      return (this.views = views);
+      if (fresh.length) skipCssLookups(fresh);
+      return this.figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
     }
 
     changed() {
@@ -83,11 +90,16 @@
 
     /**
      * Resolves once each of `figures` (default: all; hidden cards never paint) has repainted after
-     * `since`, or at the next frame if none must.
+     * `since`, or at the next frame if none must. A figure whose view is still being built is waited for.
      */
-    painted(since, figures = this.figures) {
-      const all = this.hook();
-      const views = all.filter((_, k) => figures.includes(this.figures[k]));
+    async painted(since, figures = this.figures) {
+      const started = performance.now();
+      for (;;) {
+        this.hook();
+        if (figures.every((figure) => this.hooked.has(figure)) || performance.now() - started > HIDDEN_PAGE_TIMEOUT_MS) break;
+        await nextPaint();
+      }
+      const views = figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
       if (!views.length || this.renderedAt < since) return nextPaint();
       return new Promise((resolve) => {
         this.waiters.push({ since, resolve, views });
