@@ -20,6 +20,7 @@ from bokeh.models import (
     Button,
     Checkbox,
     CheckboxButtonGroup,
+    ColorBar,
     Column,
     ColumnDataSource,
     CustomJS,
@@ -29,6 +30,7 @@ from bokeh.models import (
     GlyphRenderer,
     Grid,
     InlineStyleSheet,
+    Label,
     LayoutDOM,
     LinearAxis,
     NumericInput,
@@ -471,6 +473,12 @@ def _darken(layout: LayoutDOM) -> None:
             model.line_color = INK_ON_DARK
         elif isinstance(model, Grid):
             model.grid_line_color = PLOT["grid_on_dark"]
+        elif isinstance(model, Label) and model.text_color == INK:
+            model.text_color = INK_ON_DARK
+        elif isinstance(model, ColorBar):
+            model.title_text_color = model.major_label_text_color = INK_ON_DARK
+        elif isinstance(model, GlyphRenderer) and getattr(model.glyph, "line_color", None) == INK:
+            model.glyph.line_color = INK_ON_DARK
 
 
 def settings_config(settings: ExplorerSettings, instance_id: str) -> dict[str, Any]:
