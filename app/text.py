@@ -31,7 +31,8 @@ INTRO = (
     "Adam keeps two running averages for every parameter: <b class='av-m'>m̂</b>, where the gradient has "
     "been pointing lately, and <b class='av-v'>√v̂</b>, how large it has been regardless of sign. Their "
     "ratio, the <b>learning-rate scale</b>, decides how far a step goes: near ±1 when the two agree, near 0 "
-    "when the gradient keeps changing its mind. Each card below feeds Adam a different gradient stream."
+    "when the gradient keeps changing its mind. Each card below feeds Adam a different gradient stream; "
+    "<i>Many parameters</i> feeds it a thousand at once."
 )
 
 CARD_TEXT = {
