@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--height", type=int, default=defaults_of("height"), help="a card's plots, in pixels")
     export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
     export.add_argument(
+        "--smooth",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.smooth.default,
+        help="glide between iterations while playing (lecture pages: on unless the URL says smooth=false)",
+    )
+    export.add_argument(
         "--view",
         default=defaults.view.default,
         help="cards (one per scenario) or population (many parameters at once)",
@@ -244,6 +250,7 @@ def _run_export(args: argparse.Namespace) -> None:
         "header": args.header,
         "height": args.height,
         "view": args.view,
+        "smooth": args.smooth,
         "n_params": args.n_params,
         "spread_axis": args.spread_axis,
     }

@@ -383,6 +383,7 @@ def _controls(
         active=spec["spread_axis"]["options"].index(settings.spread_axis),
         css_classes=["av-spread-axis"],
     )
+    widgets["smooth"] = Checkbox(label=label["smooth"], active=settings.smooth, css_classes=["av-smooth"])
     widgets["bias_correction"] = Checkbox(
         label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
     )
@@ -402,6 +403,7 @@ def _controls(
         widgets[name].js_on_change("active", _on_widget(name, "active"))
     widgets["compare"].js_on_change("active", _on_widget("compare", "active"))
     widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
+    widgets["smooth"].js_on_change("active", _on_widget("smooth", "active"))
     widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
 
     widgets["export"] = Button(
@@ -430,7 +432,8 @@ def _controls(
     )
     presets_title = Div(text=html.escape(text.PRESETS_TITLE), css_classes=["av-presets-title"])
     preset_buttons = [widgets[f"preset_{preset['name']}"] for preset in text.PRESETS]
-    flags = Column(widgets["bias_correction"], widgets["window_mode"])
+    checkboxes = Row(widgets["bias_correction"], widgets["smooth"], styles=WRAP)
+    flags = Column(checkboxes, widgets["window_mode"])
     groups: dict[str, list[Any]] = {
         "transport": [widgets[name] for name in ("play", "back", "step", "reset")],
         "compare": [compare],
@@ -459,7 +462,7 @@ def _controls(
     )
     panel = Column(transport, optimizers, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
     # containers from the inside out: each is shown while any of its children is
-    containers = [flags, transport, optimizers, advanced, panel]
+    containers = [checkboxes, flags, transport, optimizers, advanced, panel]
     return widgets, optimizers, panel, {"groups": groups, "containers": containers}
 
 

@@ -45,6 +45,7 @@ CONTROLS = (
     "seed",
     "bias_correction",
     "window",
+    "smooth",
     "n_params",
     "spread_axis",
 )
@@ -118,6 +119,12 @@ class ExplorerSettings(param.Parameterized):
         label="Spread axis",
         doc="The scatter's x-axis: each parameter's true spread γ = σ/|μ|, or Adam's estimate "
         "γ̂ = √(v̂ − m̂²)/|m̂| at the current step.",
+    )
+    smooth = param.Boolean(
+        False,
+        label="Smooth scroll",
+        doc="While playing, the window glides between iterations at the display's frame rate instead of "
+        "jumping one iteration per frame (on by default in lecture mode); readouts stay at whole iterations.",
     )
     bias_correction = param.Boolean(True, label="Bias correction", doc="Divide the moments by 1 − βᵗ.")
     speed = param.Number(
@@ -226,6 +233,7 @@ BROWSER_SETTINGS = (
     "bias_correction",
     "speed",
     "window",
+    "smooth",
     "n_params",
     "spread_axis",
     "panels",

@@ -150,9 +150,7 @@
       const { params, iteration, x, streams, traces, compared } = frame;
       const window = params.window;
       const lo = window > 0 ? Math.max(0, iteration - window + 1) : 0;
-      const { x_range: xRange } = this.models;
-      const [start, end] = window > 0 ? [lo - 0.5, Math.max(lo + window, window) - 0.5] : [-0.5, params.iterations - 0.5];
-      if (xRange.start !== start || xRange.end !== end) [xRange.start, xRange.end] = [start, end];
+      this.glide(frame);
       const onStep = this.axes.step === null ? null : symlog(this.axes.step);
       const onTheta = this.axes.theta === null ? null : symlog(this.axes.theta);
       const shown = (values, f) => (f ? values.map(f) : values);
@@ -203,6 +201,18 @@
       const slider = this.models.widgets.iteration;
       if (slider.end !== params.iterations - 1) slider.end = params.iterations - 1;
       if (slider.value !== iteration) slider.value = iteration;
+    }
+
+    /**
+     * Place the window: the last `window` iterations up to `iteration`, moved on by `phase` (smooth
+     * scroll, between two iterations) once it is full; or the whole history.
+     */
+    glide({ params, iteration, phase = 0 }) {
+      const window = params.window;
+      const { x_range: xRange } = this.models;
+      const left = Math.max(0, iteration - window + 1 + phase);
+      const [start, end] = window > 0 ? [left - 0.5, left + window - 0.5] : [-0.5, params.iterations - 0.5];
+      if (xRange.start !== start || xRange.end !== end) [xRange.start, xRange.end] = [start, end];
     }
 
     /** The previous setting's curves over the same window (empty when there is none). */

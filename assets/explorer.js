@@ -53,7 +53,12 @@
       this.view = new AdamViz.CardsView(models, config);
       this.shownView = null; // "cards" or "population", once shown
       this.population = new AdamViz.PopulationView(this);
-      this.clock = new AdamViz.Clock(() => this.params.speed, (steps) => this.advance(steps));
+      this.phase = 0; // smooth scroll: how far the window has glided toward the next iteration, [0, 1)
+      this.clock = new AdamViz.Clock(
+        () => this.params.speed,
+        (steps, fraction) => this.advance(steps, fraction),
+        () => this.params.smooth && this.params.view === "cards" && this.params.window > 0
+      );
       this.paints = new AdamViz.PaintTracker(models.figures);
       this.lecture = new AdamViz.Lecture(this);
     }
@@ -115,6 +120,8 @@
       if (!this.playing) return;
       this.playing = false;
       this.clock.stop();
+      this.phase = 0; // paused: the window rests on a whole iteration
+      if (this.shownView === "cards") this.view.glide(this.frame());
       this.view.showPlaying(false);
       this.settled();
     }
@@ -337,8 +344,13 @@
     }
 
     /** The clock moved `steps` iterations on; returns whether to keep playing. */
-    advance(steps) {
+    advance(steps, fraction = 0) {
       const last = this.params.iterations - 1;
+      this.phase = this.params.smooth && this.iteration + steps < last ? fraction : 0;
+      if (steps === 0) {
+        this.view.glide(this.frame()); // between iterations: only the window moves
+        return true;
+      }
       this.goTo(Math.min(last, this.iteration + steps));
       if (this.iteration < last) return true;
       this.pause();
@@ -347,8 +359,8 @@
 
     /** Everything the view draws from. */
     frame() {
-      const { params, iteration, x, streams, traces, compared, ghosts, active } = this;
-      return { params, iteration, x, streams, traces, compared, ghosts, active };
+      const { params, iteration, x, streams, traces, compared, ghosts, active, phase } = this;
+      return { params, iteration, x, streams, traces, compared, ghosts, active, phase };
     }
 
     draw(settingsChanged) {

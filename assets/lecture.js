@@ -57,7 +57,8 @@
       const messages =
         valid || !query.has("slide") ? [] : [`slide must be an integer in [1, ${this.deck.length}]; got ${JSON.stringify(query.get("slide"))} — using 1`];
       const slide = this.deck[this.slide];
-      return { settings: { ...slide.settings, iteration: slide.iteration || 0 }, messages };
+      // a lecture glides between iterations unless its URL says otherwise (explicit parameters win later)
+      return { settings: { smooth: true, ...slide.settings, iteration: slide.iteration || 0 }, messages };
     }
 
     /** Switch presenter layout on or off; in lecture mode only the slide's scenario is shown. */
@@ -77,7 +78,8 @@
       if (!keepState) {
         explorer.pause();
         explorer.ghosts = null;
-        explorer.apply({ ...explorer.config.defaults, ...slide.settings, iteration: slide.iteration || 0 }, { ghost: false });
+        const keep = { smooth: explorer.params.smooth }; // the presenter's choice holds across slides
+        explorer.apply({ ...explorer.config.defaults, ...keep, ...slide.settings, iteration: slide.iteration || 0 }, { ghost: false });
       } else {
         explorer.apply({}, { ghost: false }); // the slide's scenario may not have been computed yet
       }

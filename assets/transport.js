@@ -14,10 +14,15 @@
   const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
 
   class Clock {
-    /** `speed()` gives iterations per second; `advance(steps)` moves on and returns false to stop. */
-    constructor(speed, advance) {
+    /**
+     * `speed()` gives iterations per second; `advance(steps, fraction)` moves on and returns false to
+     * stop (`fraction`: how far, in [0, 1), the clock is toward the next iteration). With `smooth()`
+     * true, advance is called on every display frame, also with steps = 0, so a window can glide.
+     */
+    constructor(speed, advance, smooth = () => false) {
       this.speed = speed;
       this.advance = advance;
+      this.smooth = smooth;
       this.running = false;
       this.frame = null;
       this.lastTime = null;
@@ -43,10 +48,8 @@
       if (this.lastTime !== null) {
         this.carry += ((time - this.lastTime) / 1000) * this.speed();
         const steps = Math.floor(this.carry);
-        if (steps > 0) {
-          this.carry -= steps;
-          if (!this.advance(steps)) return;
-        }
+        this.carry -= steps;
+        if ((steps > 0 || this.smooth()) && !this.advance(steps, this.carry)) return;
       }
       this.lastTime = time;
       this.frame = requestAnimationFrame((t) => this.tick(t));

@@ -30,6 +30,7 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
     assert current["iteration"] == 0 and current["playing"] is False
     assert current["params"] == {
         "view": "cards",
+        "smooth": False,
         "n_params": 1000,
         "spread_axis": "true",
         "optimizer": "adam",

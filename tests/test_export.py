@@ -96,6 +96,7 @@ def test_flags_set_the_initial_state(page, tmp_path):
     assert current["scenarios"] == ["reversal", "noisy"]
     assert current["params"] == {
         "view": "cards",
+        "smooth": False,
         "n_params": 1000,
         "spread_axis": "true",
         "optimizer": "rmsprop",

@@ -262,6 +262,37 @@ def test_every_slide_shows_its_scenario_and_settings_and_fits(page, lecture_stat
             ]
             assert page.locator(".av-readout").first.get_attribute("data-scenario") == slide["scenario"]
         current = state(page)
-        assert current["params"] == {**defaults, **slide["settings"]}, slide["title"]
+        # a lecture glides between iterations (smooth scroll) unless told otherwise
+        assert current["params"] == {**defaults, "smooth": True, **slide["settings"]}, slide["title"]
         assert current["iteration"] == slide["iteration"]
         assert page.evaluate(PLOTS_BOTTOM) <= 1080, slide["title"]
+
+
+def test_smooth_scroll_glides_while_playing_and_rests_on_whole_iterations(page, lecture_static_url):
+    """Lecture mode glides by default: while playing the window's left edge takes fractional positions
+    (one per display frame); paused, it rests on a whole iteration, and the readout shows that one."""
+    open_explorer(page, lecture_static_url, "?speed=10&iterations=400&iteration=60")
+    assert state(page)["params"]["smooth"] is True
+    starts = page.evaluate(
+        """async () => {
+          const range = window.AdamViz.instances[0].models.x_range, seen = [];
+          window.adamviz.play();
+          for (let i = 0; i < 40; i++) {
+            await new Promise((r) => requestAnimationFrame(r));
+            seen.push(range.start);
+          }
+          window.adamviz.pause();
+          return seen;
+        }"""
+    )
+    fractions = {round((start + 0.5) % 1, 6) for start in starts}
+    assert len(fractions) > 5, starts  # many positions between two iterations, not one jump per iteration
+    assert starts == sorted(starts)  # moving forward only
+    rest = page.evaluate("window.AdamViz.instances[0].models.x_range.start") + 0.5
+    iteration = state(page)["iteration"]
+    assert rest == iteration - 40 + 1  # the last 40 iterations, ending at the one shown
+    readout = page.locator(".av-readout").first.inner_text()
+    assert f"iteration {iteration} " in readout
+    set_params(page, smooth=False)
+    open_explorer(page, lecture_static_url, "?smooth=false")
+    assert state(page)["params"]["smooth"] is False
