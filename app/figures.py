@@ -50,6 +50,7 @@ from adamviz.sim.population import LOG_GRID
 from . import text
 from .browser_code import explorer_script, stylesheet
 from .palette import OPTIMIZER_STYLE, PLOT
+from .plots import canvas_figure
 from .population_figures import population_view
 from .settings import CONTROLS, SLIDERS, VIEWS, ExplorerSettings, browser_spec, browser_values
 
@@ -118,26 +119,9 @@ def _empty(*columns: str) -> ColumnDataSource:
 
 
 def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> figure:
-    plot = figure(
-        height=height,
-        sizing_mode="stretch_width",
-        x_range=x_range,
-        y_range=y_range,
-        toolbar_location=None,
-        tools="",
-        min_border_left=48,
-        min_border_right=48,
-        output_backend="canvas",
-    )
+    plot = canvas_figure(height, 48, x_range=x_range, y_range=y_range)
     plot.yaxis.axis_label = y_label
     plot.xaxis.axis_label = "iteration"
-    plot.grid.grid_line_alpha = 0.35
-    plot.outline_line_color = None
-    plot.axis.major_label_text_font_size = "11px"
-    plot.axis.axis_label_text_font_size = "12px"
-    plot.axis.axis_label_text_font_style = "normal"
-    plot.background_fill_color = None
-    plot.border_fill_color = None
     return plot
 
 

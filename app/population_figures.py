@@ -32,6 +32,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
+from .plots import canvas_figure
 
 INK = PLOT["ink"]
 SLOT = "<div class='av-slot'></div>"
@@ -69,25 +70,7 @@ class PopulationModels:
 
 
 def _plot(height: int, **options: Any) -> figure:
-    plot = figure(
-        height=height,
-        sizing_mode="stretch_width",
-        min_width=300,
-        toolbar_location=None,
-        tools="",
-        min_border_left=56,
-        min_border_right=56,
-        output_backend="canvas",
-        **options,
-    )
-    plot.grid.grid_line_alpha = 0.35
-    plot.outline_line_color = None
-    plot.axis.major_label_text_font_size = "11px"
-    plot.axis.axis_label_text_font_size = "12px"
-    plot.axis.axis_label_text_font_style = "normal"
-    plot.background_fill_color = None
-    plot.border_fill_color = None
-    return plot
+    return canvas_figure(height, 56, min_width=300, **options)
 
 
 def _compact_labels() -> CustomJSTickFormatter:

@@ -212,14 +212,7 @@
         this.recompute(streamChanged);
       }
       if (!ghost) this.ghosts = null;
-      if (previousIterations !== this.params.iterations || iteration !== undefined) {
-        this.iteration = Math.min(iteration ?? this.iteration, this.params.iterations - 1);
-      }
-      this.view.syncWidgets(this.params);
-      this.view.showPlaying(this.playing);
-      this.draw(true);
-      this.report();
-      return true;
+      return this.applied(iteration, previousIterations);
     }
 
     /**
@@ -235,6 +228,11 @@
       this.traces = {};
       this.ghosts = null;
       this.population.update(this.params);
+      return this.applied(iteration, previousIterations);
+    }
+
+    /** The end of an apply(): the iteration kept in range (or set), the widgets moved, a frame drawn. */
+    applied(iteration, previousIterations) {
       if (previousIterations !== this.params.iterations || iteration !== undefined) {
         this.iteration = Math.min(iteration ?? this.iteration, this.params.iterations - 1);
       }

@@ -111,23 +111,7 @@
         }
       };
       try {
-        const key = this.gradientKey(params);
-        if (!this.gradients || this.gradients.key !== key) {
-          this.gradients = null;
-          const { n_params: n, iterations, seed, grad_scale: k } = params;
-          const drawn = await drive(engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid));
-          if (k !== 0) {
-            const scale = this.explorer.gradientScale(k);
-            for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
-          }
-          this.gradients = { key, ...drawn };
-        }
-        const { g } = this.gradients;
-        const run = (optimizer, keep) => drive(engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep));
-        const main = await run(params.optimizer, true);
-        const compared = {};
-        for (const other of params.compare) compared[other] = await run(other, false);
-        this.result = { key: this.runKey(params), params, parameters: this.gradients.parameters, main, compared };
+        this.result = await drive(this.computation(params));
       } catch (error) {
         if (error instanceof Superseded) return;
         throw error;
@@ -155,18 +139,32 @@
     /** Everything at once (the API asked while the view is elsewhere or a computation is under way). */
     computeNow(params) {
       this.job += 1; // abandon a computation in slices: this one replaces it
+      this.result = engine.finish(this.computation({ ...params }));
+      this.fitRanges();
+    }
+
+    /**
+     * One computation as a generator (it yields between blocks of rows): the gradients, unless those
+     * of `params` are at hand, then a run per drawn optimizer; returns the result to draw.
+     */
+    *computation(params) {
       const key = this.gradientKey(params);
       if (!this.gradients || this.gradients.key !== key) {
+        this.gradients = null;
         const { n_params: n, iterations, seed, grad_scale: k } = params;
-        const drawn = engine.population(n, iterations, seed, this.config.shape, this.config.grid);
-        if (k !== 0) for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= this.explorer.gradientScale(k);
+        const drawn = yield* engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid);
+        if (k !== 0) {
+          const scale = this.explorer.gradientScale(k);
+          for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
+        }
         this.gradients = { key, ...drawn };
       }
-      const run = (optimizer, keep) => engine.finish(engine.populationRun(this.gradients.g, params.n_params, params.iterations, optimizer, params, keep));
-      const compared = Object.fromEntries(params.compare.map((other) => [other, run(other, false)]));
-      const { parameters } = this.gradients;
-      this.result = { key: this.runKey(params), params: { ...params }, parameters, main: run(params.optimizer, true), compared };
-      this.fitRanges();
+      const { g, parameters } = this.gradients;
+      const run = (optimizer, keep) => engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep);
+      const main = yield* run(params.optimizer, true);
+      const compared = {};
+      for (const other of params.compare) compared[other] = yield* run(other, false);
+      return { key: this.runKey(params), params, parameters, main, compared };
     }
 
     /** β₁ = β₂ and back (the E key and the button): the scatter tightens onto the curve. */
