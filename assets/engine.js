@@ -287,7 +287,8 @@
    * `optimize`'s arithmetic for `width` parameters stepped side by side (one state per parameter):
    * `step(i, g, gAt, out, outAt)` takes step t = i + 1 on the gradients g[gAt .. gAt + width) and
    * writes each parameter's m_hat, sqrt_v_hat, scale, step and theta to out[key][outAt ...].
-   * Steps must come in order, i = 0, 1, ... < iterations.
+   * Steps must come in order, i = 0, 1, ... < iterations. settings.theta0 is one start for all, or
+   * an array of `width` starts.
    */
   function stepper(optimizer, settings, width, iterations) {
     if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
@@ -302,12 +303,13 @@
     const amsgrad = optimizer === "amsgrad";
     const heavyBall = optimizer === "momentum";
     const state = {
-      ...{ optimizer, lr, beta1, beta2, eps, momentum, theta0, width, correct, power1, power2, coupled, shrink },
+      ...{ optimizer, lr, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, shrink },
       ...{ denominator, amsgrad, heavyBall, adamFamily },
       m: new Float64Array(width),
       v: new Float64Array(width),
       vMax: new Float64Array(width),
-      thetas: new Float64Array(width).fill(theta0),
+      starts: typeof theta0 === "number" ? new Float64Array(width).fill(theta0) : Float64Array.from(theta0),
+      thetas: typeof theta0 === "number" ? new Float64Array(width).fill(theta0) : Float64Array.from(theta0),
       moved: new Float64Array(width), // without decay, theta = theta0 - sum of steps, as adamviz.sim sums it
     };
     return (i, g, gAt, out, outAt) => stepRow(state, i, g, gAt, out, outAt);
@@ -315,8 +317,8 @@
 
   /** One step of a stepper (a plain function of its state: V8 optimizes it far better than a closure). */
   function stepRow(state, i, g, gAt, out, outAt) {
-    const { lr, beta1, beta2, eps, momentum, theta0, width, correct, power1, power2, coupled, shrink } = state;
-    const { denominator, amsgrad, heavyBall, adamFamily, m, v, vMax, thetas, moved } = state;
+    const { lr, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, shrink } = state;
+    const { denominator, amsgrad, heavyBall, adamFamily, m, v, vMax, starts, thetas, moved } = state;
     const correction1 = correct ? 1 - power1[i] : 1;
     const root2 = correct ? Math.sqrt(1 - power2[i]) : 1;
     const { m_hat: mHatOut, sqrt_v_hat: sqrtVHatOut, scale: scaleOut, step: stepOut, theta: thetaOut } = out;
@@ -347,7 +349,7 @@
         theta = theta - lr * scale;
       } else {
         moved[j] += lr * scale;
-        theta = theta0 - moved[j];
+        theta = starts[j] - moved[j];
       }
       thetas[j] = theta;
       mHatOut[outAt + j] = mHat;
@@ -356,6 +358,80 @@
       stepOut[outAt + j] = shrink !== 1 ? previous - theta : lr * scale;
       thetaOut[outAt + j] = theta;
     }
+  }
+
+  /* ---- closed loops: adamviz.sim.problems ------------------------------------------------ */
+
+  const SQRT_HALF = Math.sqrt(0.5); // cos 45° = sin 45°, correctly rounded as in Python
+
+  /** (x, y) in the valley's own axes: along (u) and across (w); turned 45° when rotated. */
+  function valleyAxes(x, y, rotated) {
+    return rotated ? [(x + y) * SQRT_HALF, (y - x) * SQRT_HALF] : [x, y];
+  }
+
+  /**
+   * adamviz.sim.PROBLEMS, the same expressions in the same order (so the same bits): each takes θ as
+   * an array of coordinates and the shape (from Python's table; no defaults here).
+   */
+  const PROBLEMS = {
+    bowl: {
+      gradient: ([theta], { curvature, optimum }) => [curvature * (theta - optimum)],
+      loss([theta], { curvature, optimum }) {
+        const d = theta - optimum;
+        return 0.5 * curvature * d * d;
+      },
+    },
+    valley: {
+      gradient([x, y], { curvature, condition, rotated }) {
+        const [u, w] = valleyAxes(x, y, rotated);
+        const gu = (curvature * u) / condition;
+        const gw = curvature * w;
+        return rotated ? [(gu - gw) * SQRT_HALF, (gu + gw) * SQRT_HALF] : [gu, gw];
+      },
+      loss([x, y], { curvature, condition, rotated }) {
+        const [u, w] = valleyAxes(x, y, rotated);
+        return 0.5 * curvature * ((u * u) / condition + w * w);
+      },
+    },
+    rosenbrock: {
+      gradient([x, y], { a, b }) {
+        const r = y - x * x;
+        return [-2 * (a - x) - 4 * b * x * r, 2 * b * r];
+      },
+      loss([x, y], { a, b }) {
+        const r = y - x * x;
+        return (a - x) * (a - x) + b * r * r;
+      },
+    },
+  };
+
+  /**
+   * adamviz.sim.descend, bit for bit: `optimizer` stepped over PROBLEMS[name] from `start` (one value
+   * per coordinate), fed g_t = grad f(theta_{t-1}) + U(-noise, noise) per coordinate (drawn in
+   * (step, coordinate) order from `seed`). Returns one trace per coordinate ({g, m_hat, sqrt_v_hat,
+   * scale, step, theta}, as optimize()) and the loss after each step.
+   */
+  function descend(name, iterations, { start, seed = 0, noise = 0, optimizer, settings, shape }) {
+    if (!Object.hasOwn(PROBLEMS, name)) throw new Error(`unknown problem ${JSON.stringify(name)}`);
+    const problem = PROBLEMS[name];
+    const dims = start.length;
+    const draws = noise > 0 ? uniform(seed, -noise, noise, iterations * dims) : null;
+    const keys = ["g", "m_hat", "sqrt_v_hat", "scale", "step", "theta"];
+    const rows = Object.fromEntries(keys.map((key) => [key, new Float64Array(iterations * dims)]));
+    const loss = new Float64Array(iterations);
+    const step = stepper(optimizer, { ...settings, theta0: start }, dims, iterations);
+    let theta = Array.from(start);
+    for (let i = 0; i < iterations; i++) {
+      const g = problem.gradient(theta, shape);
+      for (let j = 0; j < dims; j++) rows.g[i * dims + j] = draws ? g[j] + draws[i * dims + j] : g[j];
+      step(i, rows.g, i * dims, rows, i * dims);
+      theta = Array.from(rows.theta.subarray(i * dims, (i + 1) * dims));
+      loss[i] = problem.loss(theta, shape);
+    }
+    const traces = Array.from({ length: dims }, (_, j) =>
+      Object.fromEntries(keys.map((key) => [key, rows[key].filter((_, k) => k % dims === j)]))
+    );
+    return { traces, loss };
   }
 
   /* ---- many parameters at once: adamviz.sim.population ---------------------------------- */
@@ -569,6 +645,8 @@
     powers,
     optimize,
     stepper,
+    descend,
+    PROBLEMS: Object.keys(PROBLEMS),
     populationParameters,
     population,
     populationSteps,

@@ -10,6 +10,7 @@ from .population import (
     rt_percentiles,
     update_rms_for_noise,
 )
+from .problems import PROBLEMS, Problem, descend, problem_loss, problem_shape
 from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream, stream_shapes
 from .trajectory import COLUMNS, Trajectory
 
@@ -19,14 +20,19 @@ __all__ = [
     "ITERATIONS_MAX",
     "OPTIMIZERS",
     "PERCENTILES",
+    "PROBLEMS",
     "SEED_MAX",
     "STREAMS",
     "PopulationParameters",
+    "Problem",
     "Settings",
     "Trajectory",
+    "descend",
     "population",
     "population_parameters",
     "population_shapes",
+    "problem_loss",
+    "problem_shape",
     "rt_percentiles",
     "simulate",
     "stream",

@@ -22,6 +22,12 @@ const answers = requests.map((request) => {
     const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
     return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
   }
+  if (request.kind === "descend") {
+    const { traces, loss } = engine.descend(request.problem, request.iterations, request.options);
+    // JSON has no inf or NaN: they travel as strings
+    const plain = (values) => Array.from(values, (x) => (Number.isFinite(x) ? x : String(x)));
+    return { traces: traces.map((t) => Object.fromEntries(Object.entries(t).map(([key, values]) => [key, plain(values)]))), loss: plain(loss) };
+  }
   throw new Error(`unknown request ${request.kind}`);
 });
 process.stdout.write(JSON.stringify(answers));
