@@ -209,11 +209,13 @@ def descend(
     check_range("noise", noise, 0.0, NOISE_MAX)
     options = {k: v for k, v in settings.items() if k in OPTIMIZER_SETTINGS}
     s = Settings(optimizer, **options)
-    theta0 = np.array(p.start if start is None else start, dtype=np.float64)
+    given = p.start if start is None else start
+    try:
+        theta0 = np.array(given, dtype=np.float64)
+    except (TypeError, ValueError):
+        theta0 = np.array([])
     if theta0.shape != (p.dims,):
-        raise ValueError(
-            rejection("start", list(np.ravel(theta0)), f"{p.dims} number(s) (one per coordinate)")
-        )
+        raise ValueError(rejection("start", given, f"{p.dims} number(s) (one per coordinate)"))
     for value in theta0:
         check_range("start", float(value), -START_LIMIT, START_LIMIT)
     rng = rng_for(seed)
