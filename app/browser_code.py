@@ -19,6 +19,7 @@ BROWSER_MODULES = (
     "bokeh_internals.js",  # every use of BokehJS's private API
     "drawing.js",  # the cards: sources, decimation, ranges, readouts
     "population.js",  # the many-parameters view: percentile bands and the spread scatter
+    "valley.js",  # the closed-loop view: the loss map with the paths, the bowl's panels
     "transport.js",  # play, pause, timing, and knowing when a frame has been painted
     "lecture.js",  # the slide deck and the keyboard
     "prose.js",  # links and live numbers in the text around an explorer (data-adamviz-*)

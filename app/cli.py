@@ -141,7 +141,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--view",
         default=defaults.view.default,
-        help="cards (one per scenario) or population (many parameters at once)",
+        help="cards (one per scenario), population (many parameters at once) or valley (a closed loop)",
+    )
+    export.add_argument(
+        "--problem",
+        default=None,
+        help="the closed-loop view's problem: bowl, valley or rosenbrock (default valley)",
+    )
+    export.add_argument(
+        "--condition",
+        type=float,
+        default=defaults.condition.default,
+        help="the valley's condition number, 1..1000",
+    )
+    export.add_argument(
+        "--rotated", action=argparse.BooleanOptionalAction, default=False, help="turn the valley 45°"
+    )
+    export.add_argument(
+        "--noise",
+        type=float,
+        default=defaults.noise.default,
+        help="closed-loop gradient noise (half-width), 0..100",
+    )
+    export.add_argument(
+        "--start",
+        type=float,
+        nargs="+",
+        metavar="X",
+        help="the closed loop's start: x y (θ for the bowl); default: the problem's own",
     )
     export.add_argument(
         "--n-params",
@@ -253,7 +280,17 @@ def _run_export(args: argparse.Namespace) -> None:
         "smooth": args.smooth,
         "n_params": args.n_params,
         "spread_axis": args.spread_axis,
+        "condition": args.condition,
+        "rotated": args.rotated,
+        "noise": args.noise,
     }
+    if args.problem is not None:
+        values["problem"] = args.problem
+    if args.start is not None:
+        if len(args.start) > 2:
+            raise ValueError(f"--start takes x and y (or θ for the bowl); got {len(args.start)} numbers")
+        values["start_x"] = args.start[0]
+        values["start_y"] = args.start[-1] if len(args.start) == 2 else 0.0
     if args.title is not None:
         values["title"] = args.title
     settings = checked_settings(**values)

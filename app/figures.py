@@ -44,7 +44,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from adamviz.sim import OPTIMIZERS, PERCENTILES, STREAMS, population_shapes, stream_shapes
+from adamviz.sim import OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, population_shapes, stream_shapes
 from adamviz.sim.population import LOG_GRID
 
 from . import text
@@ -52,7 +52,8 @@ from .browser_code import explorer_script, stylesheet
 from .palette import OPTIMIZER_STYLE, PLOT
 from .plots import canvas_figure
 from .population_figures import population_view
-from .settings import CONTROLS, SLIDERS, VIEWS, ExplorerSettings, browser_spec, browser_values
+from .settings import CONTROLS, SCENARIOS, SLIDERS, VIEWS, ExplorerSettings, browser_spec, browser_values
+from .valley_figures import LOSS_BANDS, MARKERS, valley_view
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
 GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
@@ -252,13 +253,16 @@ def _symlog_axis() -> dict[str, Any]:
     return {"ticker": ticker, "formatter": formatter}
 
 
-def _slider_formatter(transform: str) -> CustomJSTickFormatter:
+def _slider_formatter(name: str) -> CustomJSTickFormatter:
+    """How slider ``name`` shows its value (through its transform; values ≥ 1 as plain numbers)."""
+    transform, zero_at = SLIDERS[name].transform, SLIDERS[name].zero_at
+    exponential = (
+        "const v = Number((10 ** tick).toPrecision(2));"
+        "return v >= 1 ? String(v) : v.toExponential(0).replace('e+0', '')"
+    )
     code = {
-        "log10": "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '')",
-        "log10zero": (
-            f"if (tick <= {SLIDERS['weight_decay'].zero_at} + 1e-9) return '0 (off)';"
-            "return Number((10 ** tick).toPrecision(2)).toExponential(0).replace('e+0', '')"
-        ),
+        "log10": exponential,
+        "log10zero": f"if (tick <= {zero_at} + 1e-9) return '0 (off)';" + exponential,
         "linear": "return tick === 0 ? '×1' : `×1e${tick}`",
         "log10int": "return String(Math.round(10 ** tick))",
         "window": (
@@ -325,16 +329,15 @@ def _controls(
             css_classes=["av-speed"],
         ),
     }
-    for name in (*SLIDER_SETTINGS, "n_params"):
+    for name in (*SLIDER_SETTINGS, "n_params", "condition", "noise"):
         low, high = spec[name]["min"], spec[name]["max"]
-        transform = SLIDERS[name].transform
         widgets[name] = Slider(
             start=_slider_position(name, low),
             end=_slider_position(name, high),
             step=SLIDERS[name].step,
             value=_slider_position(name, getattr(settings, name)),
             title=label[name],
-            format=_slider_formatter(transform),
+            format=_slider_formatter(name),
             width=250,
             css_classes=[f"av-{name}"],
         )
@@ -367,6 +370,22 @@ def _controls(
         active=spec["spread_axis"]["options"].index(settings.spread_axis),
         css_classes=["av-spread-axis"],
     )
+    widgets["problem"] = RadioButtonGroup(
+        labels=text.VALLEY["problem_options"],
+        active=spec["problem"]["options"].index(settings.problem),
+        css_classes=["av-problem"],
+    )
+    widgets["rotated"] = Checkbox(label=label["rotated"], active=settings.rotated, css_classes=["av-rotated"])
+    for name in ("start_x", "start_y"):
+        widgets[name] = NumericInput(
+            value=getattr(settings, name),
+            low=spec[name]["min"],
+            high=spec[name]["max"],
+            mode="float",
+            title=label[name],
+            width=110,
+            css_classes=[f"av-{name.replace('_', '-')}"],
+        )
     widgets["smooth"] = Checkbox(label=label["smooth"], active=settings.smooth, css_classes=["av-smooth"])
     widgets["bias_correction"] = Checkbox(
         label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
@@ -381,13 +400,25 @@ def _controls(
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    for name in ("iteration", "speed", "seed", "optimizer", "n_params", *SLIDER_SETTINGS):
+    for name in (
+        "iteration",
+        "speed",
+        "seed",
+        "optimizer",
+        "n_params",
+        "condition",
+        "noise",
+        "start_x",
+        "start_y",
+        *SLIDER_SETTINGS,
+    ):
         widgets[name].js_on_change("value", _on_widget(name, "value"))
-    for name in ("view", "spread_axis"):
+    for name in ("view", "spread_axis", "problem"):
         widgets[name].js_on_change("active", _on_widget(name, "active"))
     widgets["compare"].js_on_change("active", _on_widget("compare", "active"))
     widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
     widgets["smooth"].js_on_change("active", _on_widget("smooth", "active"))
+    widgets["rotated"].js_on_change("active", _on_widget("rotated", "active"))
     widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
 
     widgets["export"] = Button(
@@ -501,6 +532,9 @@ def build_explorer(
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
+    while len(cards) < 2:  # the closed-loop view shows a card per coordinate: two for the 2-D problems
+        cards.append(_card("y", x_range, y_moments, y_step, y_theta))
+        cards[-1].layout.visible = False
     spec = browser_spec()
     widgets, optimizers_row, controls, control_models = _controls(settings, spec, export_url is not None)
     population = population_view(
@@ -508,6 +542,10 @@ def build_explorer(
     )
     population.equal_betas.js_on_event("button_click", _call("population.toggleEqualBetas()"))
     control_models["containers"].insert(0, population.controls)
+    valley_controls = ["problem", "condition", "rotated", "noise", "start_x", "start_y"]
+    valley = valley_view(settings.height, settings.view == "valley", [widgets[n] for n in valley_controls])
+    valley.map_figure.js_on_event("tap", _call("valley.moveStart(cb_obj.x, cb_obj.y)"))
+    control_models["containers"].insert(0, valley.controls)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -548,8 +586,9 @@ def build_explorer(
         message,
         lecture_bar,
         controls,
+        # the closed-loop and many-parameters views join the page when first shown (views slow every load)
+        *([valley.layout] if settings.view == "valley" else []),
         grid,
-        # the many-parameters view joins the page when first shown (its views slow every load)
         *([population.layout] if settings.view == "population" else []),
         live,
         help_overlay,
@@ -562,7 +601,8 @@ def build_explorer(
         "cards": [card.browser_models() for card in cards],
         "grid": grid,
         "population": population.browser_models(),
-        "figures": [plot for card in cards for plot in card.figures] + population.figures,
+        "valley": valley.browser_models(),
+        "figures": [plot for card in cards for plot in card.figures] + population.figures + valley.figures,
         "x_range": x_range,
         "y_moments": y_moments,
         "y_step": y_step,
@@ -581,7 +621,7 @@ def build_explorer(
         "header": header,
         "axes": [
             axis
-            for plot in [*(p for card in cards for p in card.figures), *population.figures]
+            for plot in [*(p for card in cards for p in card.figures), *population.figures, *valley.figures]
             for axis in plot.axis
         ],
     }
@@ -589,6 +629,7 @@ def build_explorer(
         **settings_config(settings, instance_id),
         "spec": spec,
         "shapes": {name: stream_shapes(name) for name in STREAMS},
+        "loops": {"bowl": {"problem": "bowl", "start": list(PROBLEMS["bowl"].start)}},
         "population": {
             "shape": population_shapes(),
             "grid": list(LOG_GRID),
@@ -596,7 +637,16 @@ def build_explorer(
             "percentiles": list(PERCENTILES),
         },
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
-        "cardHeaders": {name: card_header(name) for name in STREAMS},
+        "valley": {
+            "problems": {
+                name: {"coordinates": list(p.coordinates), "shape": p.shape, "start": list(p.start)}
+                for name, p in PROBLEMS.items()
+            },
+            "text": text.VALLEY,
+            "markers": MARKERS,
+            "bands": len(LOSS_BANDS),
+        },
+        "cardHeaders": {name: card_header(name) for name in (*SCENARIOS, "x", "y", "θ")},
         "presets": text.PRESETS,
         "legendItems": text.LEGEND_ITEMS,
         "presetResets": [name for name in spec if name not in text.PRESET_KEEPS],
@@ -619,9 +669,10 @@ def build_explorer(
     if settings.theme == "dark":
         _darken(layout)
         _darken(population.layout)
+        _darken(valley.layout)
     sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
-    for model in layout.references() | population.layout.references():
+    for model in layout.references() | population.layout.references() | valley.layout.references():
         model.syncable = model is state_sink
         if isinstance(model, GlyphRenderer):
             # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized

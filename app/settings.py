@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import param
 
-from adamviz.sim import OPTIMIZERS, SEED_MAX, STREAMS
+from adamviz.sim import OPTIMIZERS, PROBLEMS, SEED_MAX, STREAMS
 from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
@@ -19,8 +19,16 @@ DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 PANELS = ("moments", "step", "theta")
 """What a card can draw: g, m̂, √v̂ and ε (``moments``); step/η (``step``); θ on its right axis (``theta``)."""
 
-VIEWS = ("cards", "population")
-"""What the explorer draws: one card per scenario, or many parameters at once."""
+VIEWS = ("cards", "population", "valley")
+"""What the explorer draws: one card per scenario, many parameters at once, or a closed loop (a loss
+surface with each optimizer's path, and one card per coordinate)."""
+
+SCENARIOS = (*STREAMS, "bowl")
+"""What a card can show: a stream, or the closed-loop bowl (adamviz.sim.PROBLEMS["bowl"] from its own
+start, no noise), stepped by each optimizer on the gradients its own path meets."""
+
+START_RANGE = (-10.0, 10.0)
+"""Where a closed-loop view's start point may lie (each coordinate)."""
 
 POPULATION_BUDGET = 10_000_000
 """n_params × iterations at most: the many-parameters view keeps two float32 values per parameter and
@@ -48,6 +56,12 @@ CONTROLS = (
     "smooth",
     "n_params",
     "spread_axis",
+    "problem",
+    "condition",
+    "rotated",
+    "noise",
+    "start_x",
+    "start_y",
 )
 """The controls an explorer can show (``transport``: play, back, step, reset and a served Export)."""
 
@@ -64,7 +78,8 @@ class ExplorerSettings(param.Parameterized):
         objects=list(VIEWS),
         label="View",
         doc="cards: one card per scenario; population: many parameters at once (the r_t percentiles "
-        "and the spread scatter).",
+        "and the spread scatter); valley: a closed loop — the loss surface with each optimizer's path and "
+        "a card per coordinate.",
     )
     optimizer = param.Selector(
         default="adam", objects=list(OPTIMIZERS), label="Optimizer", doc="The optimizer the cards show."
@@ -120,6 +135,35 @@ class ExplorerSettings(param.Parameterized):
         doc="The scatter's x-axis: each parameter's true spread γ = σ/|μ|, or Adam's estimate "
         "γ̂ = √(v̂ − m̂²)/|m̂| at the current step.",
     )
+    problem = param.Selector(
+        default="valley",
+        objects=list(PROBLEMS),
+        label="Problem",
+        doc="The closed-loop view's loss (adamviz.sim.PROBLEMS): a bowl, a narrow valley or Rosenbrock.",
+    )
+    condition = param.Number(
+        100.0,
+        bounds=PROBLEMS["valley"].bounds["condition"],
+        label="Condition number κ",
+        doc="How many times steeper the valley is across than along (log slider).",
+    )
+    rotated = param.Boolean(False, label="Rotated 45°", doc="Turn the valley 45° off the coordinate axes.")
+    noise = param.Number(
+        0.0,
+        bounds=(0.0, 100.0),
+        label="Gradient noise",
+        doc="Half-width of the uniform noise added to every closed-loop gradient (seeded by seed).",
+    )
+    start_x = param.Number(
+        PROBLEMS["valley"].start[0],
+        bounds=START_RANGE,
+        label="Start x",
+        doc="Where the closed loop starts (θ for the bowl); a click on the map moves it. A new problem "
+        "starts from its own start point unless the same change sets one.",
+    )
+    start_y = param.Number(
+        PROBLEMS["valley"].start[1], bounds=START_RANGE, label="Start y", doc="The start's y (2-D problems)."
+    )
     smooth = param.Boolean(
         False,
         label="Smooth scroll",
@@ -157,7 +201,7 @@ class ExplorerSettings(param.Parameterized):
     )
     autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
     scenarios = param.ListSelector(
-        default=list(DEFAULT_SCENARIOS), objects=list(STREAMS), doc="Streams shown, one card each."
+        default=list(DEFAULT_SCENARIOS), objects=list(SCENARIOS), doc="Scenarios shown, one card each."
     )
     theme = param.Selector(default="light", objects=["light", "dark"], doc="Colour theme.")
     title = param.String("How Adam adapts each parameter's learning rate", doc="Heading (escaped).")
@@ -197,6 +241,8 @@ SLIDERS = {
     "grad_scale": Slider("linear", 1.0),
     "iterations": Slider("log10int", 0.01),
     "n_params": Slider("log10int", 0.05),
+    "condition": Slider("log10", 0.05),
+    "noise": Slider("log10zero", 0.05, zero_at=-3.0),
     "speed": Slider("linear", 1.0),
     "iteration": Slider("linear", 1.0),
 }
@@ -236,6 +282,12 @@ BROWSER_SETTINGS = (
     "smooth",
     "n_params",
     "spread_axis",
+    "problem",
+    "condition",
+    "rotated",
+    "noise",
+    "start_x",
+    "start_y",
     "panels",
     "controls",
     "header",
@@ -334,13 +386,17 @@ def checked_settings(**values: Any) -> ExplorerSettings:
     if "scenarios" in values and not values["scenarios"]:
         raise ValueError(
             rejection(
-                "scenarios", values["scenarios"], f"a non-empty list of names among {', '.join(STREAMS)}"
+                "scenarios", values["scenarios"], f"a non-empty list of names among {', '.join(SCENARIOS)}"
             )
         )
-    for name in ("optimizer", "view", "spread_axis"):
+    for name in ("optimizer", "view", "spread_axis", "problem"):
         objects = ExplorerSettings.param[name].objects
         if name in values and values[name] not in objects:
             raise ValueError(rejection(name, values[name], f"one of {', '.join(objects)}"))
+    if "problem" in values and values["problem"] in PROBLEMS and "start_x" not in values:
+        # a problem starts from its own start point unless the same change sets one
+        start = PROBLEMS[values["problem"]].start
+        values = {**values, "start_x": start[0], "start_y": start[-1] if len(start) > 1 else 0.0}
     try:
         return ExplorerSettings(**values)
     except ValueError as error:  # param's own checks (iteration, theme, types): already name the value

@@ -63,6 +63,25 @@ CARD_TEXT = {
         "After step 100 the gradient drops 100-fold. m̂ follows within a few dozen steps; √v̂ remembers "
         "the large gradients for hundreds, so the scale collapses and only slowly climbs back.",
     ),
+    "bowl": (
+        "A bowl: the gradient answers to θ",
+        "f(θ) = ½θ², no noise: the gradient is θ itself, so every step changes the next gradient. Gradient "
+        "descent's step is the gradient and slides to 0; Adam's stays near η however small the slope gets, "
+        "so θ runs past 0 and swings back across it, and m̂ turns with every crossing.",
+    ),
+    "x": (
+        "Coordinate x",
+        "The path's x: the gradient the loop met at each step (lollipops), m̂, √v̂ and the step it took.",
+    ),
+    "y": (
+        "Coordinate y",
+        "The path's y. In the valley this is the steep direction: gradients many times larger than x's, "
+        "yet Adam's step is about η on both — each coordinate divided by its own √v̂.",
+    ),
+    "θ": (
+        "θ",
+        "The bowl's one coordinate: the gradient it met at each step, m̂, √v̂ and the step it took.",
+    ),
 }
 
 STEP_AXIS_LABEL = "step / η"
@@ -134,11 +153,60 @@ POPULATION = {
     "noise_label": "pure noise: RMS of the scale → √((1−β₁)/(1+β₁))",
     "equal_betas": "β₁ = β₂ ⇄ (E)",
     "spread_options": ["true γ", "Adam's γ̂"],
-    "view_options": ["Cards", "Many parameters"],
+    "view_options": ["Cards", "Many parameters", "Closed loop"],
 }
 """The many-parameters view's words (assets/population.js writes the readout from these and numbers)."""
 
-PRESET_KEEPS = ("seed", "speed", "window", "view", "n_params", "spread_axis")
+VALLEY = {
+    "title": "A closed loop: the gradient answers to θ",
+    "text": {
+        "valley": (
+            "A narrow valley, κ times steeper across than along. Each path starts at the ring (click the map "
+            "to move it) and follows its optimizer's steps; the cards below show each coordinate's "
+            "gradients, m̂, √v̂ and steps. Gradient descent's step is the gradient: large across, tiny along. "
+            "Adam divides each coordinate by its own √v̂, so both get steps of about η."
+        ),
+        "rosenbrock": (
+            "Rosenbrock's banana: a curved valley whose floor leads slowly to the minimum (the cross). Click "
+            "the map to start elsewhere. Adam's steps stay about η long while the slope changes a "
+            "thousandfold along the way."
+        ),
+        "bowl": (
+            "The plain bowl f(θ) = ½·h·θ². Gradient descent's step is proportional to the slope and fades "
+            "as it nears the bottom. Adam's step is about η/√(γ̂²+1), set by how much the recent gradients "
+            "disagree (γ̂ = √(v̂ − m̂²)/|m̂|), not by their size, so θ keeps crossing the bottom."
+        ),
+    },
+    "problem_options": ["bowl", "valley", "rosenbrock"],
+    "loss_axis": "loss f(θ)",
+    "m_axis": "|m̂|",
+    "step_axis": "|step|",
+    "spread_axis": "γ̂ = √(v̂ − m̂²)/|m̂|",
+    "law_axis": "|step|/η",
+    "law_label": "1/√(γ̂² + 1)",
+    "loss_title": "Loss",
+    "moment_title": "|m̂| against |step|",
+    "law_title": "|step|/η against Adam's spread γ̂",
+    "iteration_bar": "iteration",
+    "start": "start",
+    "minimum": "minimum",
+}
+"""The closed-loop view's words (assets/valley.js writes the readout from these and numbers)."""
+
+PRESET_KEEPS = (
+    "seed",
+    "speed",
+    "window",
+    "view",
+    "n_params",
+    "spread_axis",
+    "problem",
+    "condition",
+    "rotated",
+    "noise",
+    "start_x",
+    "start_y",
+)
 """The settings a preset leaves as they are; it puts every other one back to its default first."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."

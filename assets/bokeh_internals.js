@@ -37,6 +37,10 @@
     "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
     "Document.to_json": ({ plot }) => Boolean(plot.document) && typeof plot.document.to_json === "function",
     "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
+    "NDArray(init, shape)": ({ image }) => {
+      const made = imageArray(image, new Float64Array(6), 2, 3);
+      return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
+    },
   };
 
   /** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). */
@@ -136,5 +140,16 @@
     };
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, onRepaint };
+  /**
+   * A 2-D image for an image glyph: BokehJS reads an image's rows and columns from an NDArray's
+   * `shape`, and a nested array set from JavaScript is not converted (only Python's arrays are, on
+   * their way in). `source` is a ColumnDataSource whose `image` column already holds one such array
+   * (from Python); its class makes the new one from `values` (row-major) and [rows, columns].
+   */
+  function imageArray(source, values, rows, columns) {
+    const NDArray = source.data.image[0].constructor;
+    return new NDArray(values, [rows, columns]);
+  }
+
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, onRepaint, imageArray };
 })(globalThis);

@@ -646,6 +646,7 @@
     optimize,
     stepper,
     descend,
+    problemLoss: (name, theta, shape) => PROBLEMS[name].loss(theta, shape),
     PROBLEMS: Object.keys(PROBLEMS),
     populationParameters,
     population,

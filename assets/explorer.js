@@ -7,7 +7,7 @@
  * behave the same.
  *
  * Parts: settings.js (the table, validation, URL), engine.js (numbers), drawing.js (CardsView),
- * population.js (PopulationView, the many-parameters view),
+ * population.js (PopulationView, the many-parameters view), valley.js (ValleyView, the closed loops),
  * transport.js (Clock, PaintTracker), lecture.js (Lecture), prose.js (links and live numbers in the
  * text around it), bokeh_internals.js (under all of them).
  *
@@ -17,6 +17,8 @@
  *       (plain arrays under the current settings; g is the stream times 10^grad_scale)
  *   population() -> {n_params, gamma, magnitude, percentiles: {p10, p50, p90}} (the many-parameters
  *       view's population under the current settings; percentiles of r_t per iteration)
+ *   path(optimizer = params.optimizer) -> {x, y, loss} (the closed loop under the current settings:
+ *       θ after each iteration, and its loss; y is null for the one-dimensional bowl)
  *   set({...params, iteration}) -> Promise, resolved once the figures show it
  *   preset(name) -> Promise (a preset of config.presets, as its button or key applies it)
  *   play(), pause(), step(n = 1) (negative n steps back), reset()
@@ -32,6 +34,7 @@
   const STEP_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
   // 10^k for the gradient scale, as literals (correctly rounded, like Python's 10.0 ** k); `**` may not be
   const POWERS_OF_TEN = { "-6": 1e-6, "-5": 1e-5, "-4": 1e-4, "-3": 1e-3, "-2": 1e-2, "-1": 1e-1, 0: 1, 1: 1e1, 2: 1e2, 3: 1e3, 4: 1e4, 5: 1e5, 6: 1e6 };
+  const LOOP_SETTINGS = ["problem", "condition", "rotated", "noise", "start_x", "start_y"];
   const LAYOUT_SETTINGS = ["controls", "panels", "header", "height"];
   const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
   const changedValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? !sameList(a, b) : a !== b);
@@ -53,11 +56,12 @@
       this.view = new AdamViz.CardsView(models, config);
       this.shownView = null; // "cards" or "population", once shown
       this.population = new AdamViz.PopulationView(this);
+      this.valley = new AdamViz.ValleyView(this);
       this.phase = 0; // smooth scroll: how far the window has glided toward the next iteration, [0, 1)
       this.clock = new AdamViz.Clock(
         () => this.params.speed,
         (steps, fraction) => this.advance(steps, fraction),
-        () => this.params.smooth && this.params.view === "cards" && this.params.window > 0
+        () => this.params.smooth && this.params.view !== "population" && this.params.window > 0
       );
       this.paints = new AdamViz.PaintTracker(models.figures);
       this.lecture = new AdamViz.Lecture(this);
@@ -70,10 +74,18 @@
     }
 
     trace(name, optimizer = this.params.optimizer) {
-      if (!Object.hasOwn(this.config.shapes, name)) throw new Error(`no scenario ${JSON.stringify(name)}; have ${Object.keys(this.config.shapes).join(", ")}`);
+      const shown = Object.hasOwn(this.traces, name); // a stream, the bowl, or a closed-loop coordinate
+      const names = [...Object.keys(this.config.shapes), ...Object.keys(this.config.loops)];
+      if (!shown && !names.includes(name)) throw new Error(`no scenario ${JSON.stringify(name)}; have ${[...new Set([...names, ...Object.keys(this.traces)])].join(", ")}`);
       if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(settings.rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
-      const g = Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
-      const known = optimizer === this.params.optimizer ? this.traces[name] : (this.compared[name] || {})[optimizer];
+      let known = optimizer === this.params.optimizer ? this.traces[name] : (this.compared[name] || {})[optimizer];
+      if (!known && this.params.view === "valley" && shown) {
+        const k = this.valley.coordinates(this.params).indexOf(name);
+        known = this.valley.run(this.params, optimizer).traces[k];
+      } else if (!known && Object.hasOwn(this.config.loops, name)) {
+        known = this.loopRun(name, optimizer);
+      }
+      const g = known && known.g ? known.g : Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
       const trace = known || engine.optimize(g, optimizer, this.params);
       const out = { g: Array.from(g) };
       for (const key of ["m_hat", "sqrt_v_hat", "scale", "step", "theta"]) out[key] = Array.from(trace[key]);
@@ -121,7 +133,7 @@
       this.playing = false;
       this.clock.stop();
       this.phase = 0; // paused: the window rests on a whole iteration
-      if (this.shownView === "cards") this.view.glide(this.frame());
+      if (this.shownView !== "population") this.view.glide(this.frame());
       this.view.showPlaying(false);
       this.settled();
     }
@@ -189,6 +201,11 @@
     apply(accepted, { ghost = true } = {}) {
       const { iteration, ...params } = accepted;
       const next = { ...this.params, ...params };
+      if (next.problem !== this.params.problem && !("start_x" in params) && !("start_y" in params)) {
+        // a new problem starts from its own start point unless the same change sets one
+        const start = this.config.valley.problems[next.problem].start;
+        [next.start_x, next.start_y] = [start[0], start.length > 1 ? start[1] : next.start_y];
+      }
       // the main optimizer is always drawn: comparing it with itself adds nothing
       next.compare = next.compare.filter((name) => name !== next.optimizer);
       const changed = Object.keys(next).filter((k) => changedValue(next[k], this.params[k]));
@@ -199,12 +216,16 @@
       const fresh = !Object.keys(this.traces).length || !sameList(active, this.active);
       const moved = iteration !== undefined && iteration !== this.iteration;
       if (!changed.length && !fresh && !moved) return false; // nothing to draw: set() resolves at once
-      if (fresh || LAYOUT_SETTINGS.some((k) => changed.includes(k))) this.view.arrange(this.params);
-      this.showView("cards");
+      if (fresh || LAYOUT_SETTINGS.some((k) => changed.includes(k))) {
+        this.view.arrange(this.params);
+        if (next.view === "valley") this.valley.arrange(this.params);
+      }
+      this.showView(next.view);
       this.active = active;
       if (fresh) this.view.assign(active);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));
-      const stepChanged = STEP_SETTINGS.some((k) => changed.includes(k));
+      const closedLoop = next.view === "valley" || active.some((name) => Object.hasOwn(this.config.loops, name));
+      const stepChanged = STEP_SETTINGS.some((k) => changed.includes(k)) || (closedLoop && LOOP_SETTINGS.some((k) => changed.includes(k)));
       if (streamChanged || stepChanged) {
         // the previous setting stays behind, faded; a new seed is a different stream: no ghost
         if (stepChanged && !fresh) this.ghosts = this.traces;
@@ -250,24 +271,29 @@
       this.draw(true);
     }
 
-    /** Show the cards or the many-parameters view. */
+    /** Show the cards, the many-parameters view or the closed-loop view (whose coordinates are cards). */
     showView(view) {
       if (this.shownView === view) return;
       this.shownView = view;
-      const { root, grid, population } = this.models;
-      if (view === "population" && !root.children.includes(population.layout)) {
-        // built only when first shown: its views would cost every page load ~0.4 s
-        const at = root.children.indexOf(grid) + 1;
-        root.children = [...root.children.slice(0, at), population.layout, ...root.children.slice(at)];
-        this.paints.painted(performance.now(), population.figures).then(() => this.view.labelControls());
-      }
-      grid.visible = view === "cards";
+      const { root, grid, population, valley } = this.models;
+      // the two views are built only when first shown: their views would cost every page load
+      const join = (model, figures, offset) => {
+        if (root.children.includes(model.layout)) return;
+        const at = root.children.indexOf(grid) + offset;
+        root.children = [...root.children.slice(0, at), model.layout, ...root.children.slice(at)];
+        this.paints.painted(performance.now(), figures).then(() => this.view.labelControls());
+      };
+      if (view === "population") join(population, population.figures, 1);
+      if (view === "valley") join(valley, this.valley.figures(), 0);
+      grid.visible = view !== "population";
       population.layout.visible = view === "population";
+      valley.layout.visible = view === "valley";
     }
 
     /** The figures on screen (what a paint must reach before set() resolves). */
     activeFigures() {
-      return this.params.view === "population" ? this.models.population.figures : this.view.activeFigures();
+      if (this.params.view === "population") return this.models.population.figures;
+      return this.params.view === "valley" ? [...this.view.activeFigures(), ...this.valley.figures()] : this.view.activeFigures();
     }
 
     /** 10^k, exactly as Python's 10.0 ** k, for the gradient scale. */
@@ -277,6 +303,7 @@
 
     /** The scenarios on screen: config.scenarios, or in lecture mode the slide's one. */
     activeScenarios() {
+      if (this.params.view === "valley") return this.valley.coordinates(this.params).slice();
       return this.lecture && this.lecture.on ? [this.lecture.deck[this.lecture.slide].scenario] : this.config.scenarios.slice();
     }
 
@@ -288,24 +315,51 @@
     }
 
     recompute(newStreams) {
-      if (newStreams) {
-        this.streams = Object.fromEntries(this.active.map((name) => [name, this.gradients(name)]));
-        this.x = Float64Array.from({ length: this.params.iterations }, (_, i) => i);
-      }
+      if (newStreams) this.x = Float64Array.from({ length: this.params.iterations }, (_, i) => i);
       const { optimizer, compare } = this.params;
       this.traces = {};
       this.compared = {};
+      if (this.params.view === "valley") {
+        // one closed loop per optimizer; each coordinate is a card, its gradients the main loop's
+        const runs = this.valley.compute(this.params);
+        this.streams = {};
+        this.valley.coordinates(this.params).forEach((name, k) => {
+          this.streams[name] = runs[optimizer].traces[k].g;
+          this.traces[name] = runs[optimizer].traces[k];
+          this.compared[name] = Object.fromEntries(compare.map((other) => [other, runs[other].traces[k]]));
+        });
+        this.view.fitRanges(this.frame());
+        return;
+      }
+      const isLoop = (name) => Object.hasOwn(this.config.loops, name);
+      if (newStreams) this.streams = Object.fromEntries(this.active.filter((n) => !isLoop(n)).map((n) => [n, this.gradients(n)]));
       // each trace also carries its step in units of η, what the lower panel draws
-      const run = (g, name) => {
-        const trace = engine.optimize(g, name, this.params);
+      const run = (name, other) => {
+        if (isLoop(name)) return this.loopRun(name, other);
+        const trace = engine.optimize(this.streams[name], other, this.params);
         trace.per_lr = trace.step.map((step) => step / this.params.lr);
         return trace;
       };
       for (const name of this.active) {
-        this.traces[name] = run(this.streams[name], optimizer);
-        this.compared[name] = Object.fromEntries(compare.map((other) => [other, run(this.streams[name], other)]));
+        this.traces[name] = run(name, optimizer);
+        this.compared[name] = Object.fromEntries(compare.map((other) => [other, run(name, other)]));
+        if (isLoop(name)) this.streams[name] = this.traces[name].g; // the gradients the main loop met
       }
       this.view.fitRanges(this.frame());
+    }
+
+    /** A closed-loop card (config.loops: the bowl from its own start, no noise) stepped by `optimizer`. */
+    loopRun(name, optimizer) {
+      const { problem, start } = this.config.loops[name];
+      const { traces } = engine.descend(problem, this.params.iterations, {
+        start,
+        seed: this.params.seed,
+        optimizer,
+        settings: this.params,
+        shape: this.config.valley.problems[problem].shape,
+      });
+      traces[0].per_lr = traces[0].step.map((step) => step / this.params.lr);
+      return traces[0];
     }
 
     /** A widget moved. Sliders echo every value the explorer gives them: those echoes change nothing. */
@@ -367,6 +421,7 @@
         this.view.showIteration(this.params, this.iteration);
       }
       else this.view.render(this.frame(), settingsChanged);
+      if (this.params.view === "valley") this.valley.render(this.iteration, settingsChanged);
       this.paints.changed();
       AdamViz.prose.show(this); // live numbers in the text around the explorer
     }
@@ -374,6 +429,7 @@
     /** Stopped on an iteration: tell screen readers, a server (if any) and the lecture URL. */
     settled() {
       if (this.params.view === "population") this.population.announce(this.iteration);
+      else if (this.params.view === "valley") this.valley.announce(this.iteration);
       else this.view.announce(this.frame());
       this.report();
     }
@@ -391,6 +447,7 @@
         state: () => this.state(),
         trace: (name, optimizer) => this.trace(name, optimizer),
         population: () => this.population.snapshot(),
+        path: (optimizer) => this.valley.path(optimizer),
         preset: (name) => this.preset(name),
         set: (changes) => this.set(changes),
         play: () => this.play(),

@@ -25,6 +25,7 @@ BOKEH_INTERNALS = [
     "DOMView.shadow_el",
     "Document.to_json",
     "HasProps.document",
+    "NDArray(init, shape)",
 ]
 """Every BokehJS internal assets/bokeh_internals.js uses; a Bokeh upgrade that drops one fails here by name."""
 
@@ -35,7 +36,7 @@ def test_every_bokeh_internal_is_still_there(page, static_url):
     assert names == BOKEH_INTERNALS
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout}); }"""
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat}); }"""
     )
     assert missing == [], f"BokehJS no longer has: {', '.join(missing)}"
 
@@ -46,7 +47,7 @@ def test_a_missing_internal_is_reported_by_name(page, static_url):
         """() => { const m = window.AdamViz.instances[0].models;
                    const view = window.Bokeh.index.find_one(m.figures[0]);
                    view.repaint = undefined;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout}); }"""
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat}); }"""
     )
     assert missing == ["PlotView.repaint"]
 

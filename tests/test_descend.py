@@ -117,7 +117,10 @@ def test_loss_minimum_is_zero_where_the_problems_say():
             lambda: descend("valley", 10, start=[1.0]),
             "start must be 2 number(s) (one per coordinate); got [1.0]",
         ),
-        (lambda: descend("bowl", 10, start=[1e9]), "start must be a number in [-1000, 1000]; got 1000000000.0"),
+        (
+            lambda: descend("bowl", 10, start=[1e9]),
+            "start must be a number in [-1000, 1000]; got 1000000000.0",
+        ),
         (lambda: descend("bowl", 10, noise=-1.0), "noise must be a number in [0, 1e+06]; got -1"),
         (
             lambda: descend("valley", 10, condition=5000.0),
