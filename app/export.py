@@ -37,10 +37,10 @@ PAGE_STYLE = (
 
 
 def explorer_document(settings: ExplorerSettings | None = None, *, export_url: str | None = None) -> Document:
-    """A Bokeh Document holding one explorer."""
+    """A Bokeh Document holding one explorer, for a standalone page (no Bokeh server syncs it)."""
     settings = settings or ExplorerSettings()
     document = Document()
-    document.add_root(build_explorer(settings, export_url=export_url).layout)
+    document.add_root(build_explorer(settings, export_url=export_url, synced=False).layout)
     document.title = settings.title
     return document
 

@@ -205,8 +205,8 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
         cursors.append(cursor)
 
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
-    header = Div(text=f"<div class='av-slot'>{card_header(name)}</div>", sizing_mode="stretch_width")
-    legend = Div(text=f"<div class='av-slot'>{text.LEGEND_HTML}</div>", sizing_mode="stretch_width")
+    header = Div(text=SLOT, sizing_mode="stretch_width")  # the page writes it (config.cardHeaders)
+    legend = Div(text=SLOT, sizing_mode="stretch_width")  # the page writes it (config.legendItems)
     layout = Column(
         header,
         readout,
@@ -293,8 +293,13 @@ def _call(call: str) -> CustomJS:
     )
 
 
-def _on_widget(name: str, attribute: str) -> CustomJS:
-    return _call(f"onWidget({json.dumps(name)}, cb_obj.{attribute})")
+def _on_widgets(attribute: str, widgets: dict[str, Any]) -> None:
+    """Tell the explorer when ``attribute`` of any of ``widgets`` (by setting name) changes: one shared
+    callback, which finds the setting's name in the widget's tags (a callback each cost 4 KB a page)."""
+    callback = _call(f"onWidget(cb_obj.tags[0], cb_obj.{attribute})")
+    for name, widget in widgets.items():
+        widget.tags = [name]
+        widget.js_on_change(attribute, callback)
 
 
 def _controls(
@@ -400,7 +405,7 @@ def _controls(
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    for name in (
+    values = (
         "iteration",
         "speed",
         "seed",
@@ -410,16 +415,19 @@ def _controls(
         "noise",
         "start_x",
         "start_y",
-        *SLIDER_SETTINGS,
-    ):
-        widgets[name].js_on_change("value", _on_widget(name, "value"))
-    for name in ("view", "spread_axis", "problem"):
-        widgets[name].js_on_change("active", _on_widget(name, "active"))
-    widgets["compare"].js_on_change("active", _on_widget("compare", "active"))
-    widgets["bias_correction"].js_on_change("active", _on_widget("bias_correction", "active"))
-    widgets["smooth"].js_on_change("active", _on_widget("smooth", "active"))
-    widgets["rotated"].js_on_change("active", _on_widget("rotated", "active"))
-    widgets["window_mode"].js_on_change("active", _on_widget("window_mode", "active"))
+    )
+    _on_widgets("value", {name: widgets[name] for name in (*values, *SLIDER_SETTINGS)})
+    actives = (
+        "view",
+        "spread_axis",
+        "problem",
+        "compare",
+        "bias_correction",
+        "smooth",
+        "rotated",
+        "window_mode",
+    )
+    _on_widgets("active", {name: widgets[name] for name in actives})
 
     widgets["export"] = Button(
         label="⤓ Export as HTML", width=170, visible=exportable, css_classes=["av-export"]
@@ -521,11 +529,18 @@ class ExplorerModels:
 
 
 def build_explorer(
-    settings: ExplorerSettings | None = None, *, instance_id: str | None = None, export_url: str | None = None
+    settings: ExplorerSettings | None = None,
+    *,
+    instance_id: str | None = None,
+    export_url: str | None = None,
+    synced: bool = True,
 ) -> ExplorerModels:
     """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save.
 
     ``export_url``: a served page's Export button posts the page's settings there (none otherwise).
+    ``synced``: whether a Bokeh server will hold the document (Panel, a notebook): then every model but
+    the settings report is marked ``syncable=False``. A standalone page (file_html) syncs nothing, and
+    the flag on each of its ~400 models would cost 7 KB.
     """
     settings = settings or ExplorerSettings()
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
@@ -673,7 +688,8 @@ def build_explorer(
     sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
     for model in layout.references() | population.layout.references() | valley.layout.references():
-        model.syncable = model is state_sink
+        if synced:
+            model.syncable = model is state_sink
         if isinstance(model, GlyphRenderer):
             # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized
             # copy of every glyph for each state (22 KB of the page)

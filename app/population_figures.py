@@ -10,7 +10,6 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from bokeh.models import (
     Button,
     ColorBar,
@@ -27,12 +26,11 @@ from bokeh.models import (
     Row,
     Span,
 )
-from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import canvas_figure
+from .plots import VIRIDIS, canvas_figure
 
 INK = PLOT["ink"]
 SLOT = "<div class='av-slot'></div>"
@@ -147,10 +145,9 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
     plot = _plot(height, x_range=spread_range, y_range=scale_range, x_axis_type="log", y_axis_type="log")
     plot.xaxis.axis_label = text.POPULATION["spread_true"]
     plot.yaxis.axis_label = text.POPULATION["scatter_axis"]
-    gamma = np.logspace(-3, 4, 71)
-    law = ColumnDataSource({"x": gamma, "y": 1.0 / np.sqrt(gamma * gamma + 1.0)})
+    law = ColumnDataSource({"x": [], "y": []})  # the page draws 1/√(γ² + 1) (AdamViz.lawCurve)
     plot.line("x", "y", source=law, line_color=INK, line_width=2, line_dash="dashed")
-    mapper = LinearColorMapper(palette=Viridis256, low=-3, high=3)
+    mapper = LinearColorMapper(palette=VIRIDIS, low=-3, high=3)
     scatter = ColumnDataSource({"x": [], "y": [], "magnitude": []})
     plot.scatter(
         "x",

@@ -75,8 +75,8 @@ CARD_TEXT = {
     ),
     "y": (
         "Coordinate y",
-        "The path's y. In the valley this is the steep direction: gradients many times larger than x's, "
-        "yet Adam's step is about η on both — each coordinate divided by its own √v̂.",
+        "The path's y. In the valley (not rotated) this is the steep direction: gradients many times larger "
+        "than x's, yet Adam's step is about η on both — each coordinate divided by its own √v̂.",
     ),
     "θ": (
         "θ",
@@ -219,9 +219,6 @@ LEGEND_ITEMS = [
     ("step", "<li><span class='av-key av-key-scale'></span>step/η (Adam: the scale m̂/(√v̂+ε))</li>"),
     ("theta", "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"),
 ]
-LEGEND_HTML = (
-    "<ul class='av-legend' aria-label='legend'>" + "".join(item for _, item in LEGEND_ITEMS) + "</ul>"
-)
 """The plots' key in HTML (canvas legends cost a CSS lookup per item per frame); line styles as well as
 colours tell the curves apart. Each item belongs to a panel: the page lists only the panels shown."""
 
@@ -377,6 +374,47 @@ DECK = [
             "sits on the curve.",
         ],
     },
+    {
+        "title": "A narrow valley",
+        "scenario": "consistent",
+        "settings": {
+            "view": "valley",
+            "problem": "valley",
+            "condition": 1000.0,
+            "compare": ["sgd"],
+            "iterations": 400,
+        },
+        "iteration": 399,
+        "text": [
+            "A valley a thousand times steeper across (y) than along (x). Gradient descent's step is η·g: "
+            "across, it overshoots the floor on every step and zig-zags; along, the slope is so slight that in "
+            "400 steps it covers only about half the way.",
+            "Adam divides each coordinate's m̂ by that coordinate's own √v̂, so both take steps of about η "
+            "(step/η near 1 on both cards): its path leaves at 45° and has covered over 85% of the way by "
+            "step 400.",
+        ],
+    },
+    {
+        "title": "Near the bottom",
+        "scenario": "consistent",
+        "settings": {
+            "view": "valley",
+            "problem": "bowl",
+            "start_x": 1.0,
+            "beta1": 0.99,
+            "beta2": 0.99,
+            "compare": ["sgd"],
+            "iterations": 3000,
+            "window": 0,
+        },
+        "iteration": 2999,
+        "text": [
+            "The plain bowl f(θ) = ½θ², no noise. Gradient descent's step is η·θ: it shrinks with θ, which "
+            "slides to 0 and never crosses it.",
+            "Adam's step is η/√(γ̂²+1), every dot on the curve (right): near η until the recent gradients "
+            "disagree. So θ runs past the bottom, m̂ turns, and θ crosses back — 580 times in these 3,000 steps.",
+        ],
+    },
 ]
 """The lecture: each slide shows one scenario with its settings (on top of the defaults); the
-many-parameters slides show the population view instead (their scenario is not drawn)."""
+many-parameters and closed-loop slides show their view instead (their scenario is not drawn)."""

@@ -23,12 +23,11 @@ from bokeh.models import (
     Row,
     Span,
 )
-from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import canvas_figure
+from .plots import VIRIDIS, canvas_figure
 
 INK = PLOT["ink"]
 SLOT = "<div class='av-slot'></div>"
@@ -75,6 +74,7 @@ class ValleyModels:
     moment_x: Range1d
     moment_y: Range1d
     law_dots: ColumnDataSource
+    curve: ColumnDataSource
     law_x: Range1d
     law_y: Range1d
     iteration_colours: LinearColorMapper
@@ -131,7 +131,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     loss_cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
     loss.add_layout(loss_cursor)
 
-    iteration_colours = LinearColorMapper(palette=Viridis256, low=0, high=200)
+    iteration_colours = LinearColorMapper(palette=VIRIDIS, low=0, high=200)
     dots = {
         "fill_color": {"field": "t", "transform": iteration_colours},
         "line_color": None,
@@ -162,8 +162,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     )
     law.xaxis.axis_label = text.VALLEY["spread_axis"]
     law.yaxis.axis_label = text.VALLEY["law_axis"]
-    gamma = np.logspace(-4, 6, 81)
-    curve = ColumnDataSource({"x": gamma, "y": 1.0 / np.sqrt(gamma * gamma + 1.0)})
+    curve = ColumnDataSource({"x": [], "y": []})  # the page draws 1/√(γ² + 1) (AdamViz.lawCurve)
     law.line("x", "y", source=curve, line_color=INK, line_width=2, line_dash="dashed")
     law_dots = ColumnDataSource({"x": [], "y": [], "t": [], "marker": []})
     law.scatter("x", "y", source=law_dots, marker="marker", size=5, **dots)
@@ -189,6 +188,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
         "moment_x": moment_x,
         "moment_y": moment_y,
         "law_dots": law_dots,
+        "curve": curve,
         "law_x": law_x,
         "law_y": law_y,
         "iteration_colours": iteration_colours,

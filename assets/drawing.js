@@ -407,7 +407,14 @@
     }
   }
 
+  /** The curve 1/√(γ² + 1) from γ = 1e-4 to 1e6, 8 points a decade: what a step at β₁ = β₂ follows. */
+  function lawCurve() {
+    const x = Array.from({ length: 81 }, (_, k) => 10 ** (-4 + k / 8));
+    return { x, y: x.map((gamma) => 1 / Math.sqrt(gamma * gamma + 1)) };
+  }
+
   AdamViz.CardsView = CardsView;
+  AdamViz.lawCurve = lawCurve;
   AdamViz.escapeHtml = escapeHtml;
   AdamViz.formatNumber = fmt;
 })(globalThis);

@@ -73,6 +73,7 @@
       this.job = 0; // the newest computation's number; older ones stop at their next slice
       this.ready = Promise.resolve();
       this.savedBeta1 = null;
+      this.models.law.data = AdamViz.lawCurve();
     }
 
     /** The settings the gradients depend on, and those a run depends on, as comparable keys. */

@@ -63,6 +63,7 @@
       this.config = explorer.config.valley;
       this.result = null; // {key, params, order: [optimizer...], runs: {optimizer: {traces, loss}}}
       this.heatKey = null;
+      this.models.curve.data = AdamViz.lawCurve();
     }
 
     problem(params) {

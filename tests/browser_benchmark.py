@@ -122,6 +122,36 @@ def population_figures(page) -> None:
     page.evaluate("window.adamviz.set({view: 'cards', n_params: 1000, iterations: 200, seed: 0})")
 
 
+def valley_figures(page) -> None:
+    """The closed-loop view: a control change repainted with three optimizers compared, and the frame
+    rate while it plays (the same transport as the cards)."""
+    print("== closed-loop view (view=valley, 1,000 iterations, adam + sgd + momentum)")
+    for problem in ("valley", "rosenbrock", "bowl"):
+        page.evaluate(
+            "(c) => window.adamviz.set(c)",
+            {
+                "view": "valley",
+                "problem": problem,
+                "iterations": 1000,
+                "iteration": 999,
+                "window": 40,
+                "compare": ["sgd", "momentum"],
+                "speed": 120,
+            },
+        )
+        result = page.evaluate(CONTROL_CHANGES, 60)
+        changes, floor = result["changes"], result["floor"]
+        page.evaluate("window.adamviz.set({iteration: 0})")
+        rates = page.evaluate(FRAME_RATE, 3)
+        print(
+            f"{problem:10s}: control change -> repainted p50 {statistics.median(changes):5.1f} ms, "
+            f"p95 {percentile(changes, 0.95):5.1f} ms  (target p95 <= 50 ms); next-frame floor p95 "
+            f"{percentile(floor, 0.95):4.1f} ms; frames/s at top speed {rates['fps']:5.1f} "
+            f"(display {rates['display']:5.1f})"
+        )
+    page.evaluate("window.adamviz.set({view: 'cards', iterations: 200, compare: [], speed: 20})")
+
+
 def browser_figures() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -194,6 +224,7 @@ def browser_figures() -> None:
         )
 
         population_figures(page)
+        valley_figures(page)
 
         print("== exported files (load -> interactive, 5 loads each, median)")
         import bokeh

@@ -114,7 +114,7 @@ def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
     # each copy draws in its own place: two sets of cards, one explorer root in each snippet
     assert page.locator(".adamviz-snippet").count() == 2
     for k in range(2):
-        assert page.locator(".adamviz-snippet").nth(k).locator(".av-card").count() == 1
+        assert page.locator(".adamviz-snippet").nth(k).locator(".av-card:visible").count() == 1
     # the second copy's buttons drive the second explorer
     page.locator(".adamviz-snippet").nth(1).locator(".av-step button").click()
     page.wait_for_function("window.adamviz.instances[1].state().iteration === 51")
@@ -123,3 +123,18 @@ def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
         page.evaluate("window.adamviz.instances[0].trace('noisy').g"),
         page.evaluate("window.adamviz.instances[1].trace('noisy').g"),
     )
+
+
+def test_the_bundle_is_built_from_the_current_sources():
+    """Pages carry assets/adamviz.min.js only while it was built from the modules as they are; rebuilt
+    by the pinned esbuild it comes out byte for byte the same (so a stale bundle cannot hide)."""
+    from adamviz.app.browser_code import BUNDLE, asset_text, bundle_header, explorer_script, module_sources
+
+    from build_bundle import ESBUILD, bundle
+
+    sources = module_sources()
+    committed = asset_text(BUNDLE)
+    assert committed.partition("\n")[0] == bundle_header(sources), "stale: run `python tests/build_bundle.py`"
+    assert explorer_script() == committed.partition("\n")[2]
+    assert ESBUILD.exists(), "esbuild is missing: `bash tests/run.sh` installs tests/js"
+    assert bundle(sources) == committed

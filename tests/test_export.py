@@ -89,6 +89,16 @@ def test_flags_set_the_initial_state(page, tmp_path):
         "0.5",
         "--grad-scale",
         "-2",
+        "--problem",
+        "rosenbrock",
+        "--start",
+        "0.5",
+        "-1",
+        "--condition",
+        "300",
+        "--rotated",
+        "--noise",
+        "0.5",
     )
     open_explorer(page, path.as_uri())
     current = state(page)
@@ -117,6 +127,12 @@ def test_flags_set_the_initial_state(page, tmp_path):
         "controls": list(CONTROLS),
         "header": True,
         "height": 380,
+        "problem": "rosenbrock",
+        "condition": 300,
+        "rotated": True,
+        "noise": 0.5,
+        "start_x": 0.5,
+        "start_y": -1,
     }
     assert page.locator(".av-card").count() == 2
     assert page.evaluate("document.body.className") == "av-dark"
@@ -192,7 +208,7 @@ def test_bad_export_flags_exit_2_with_one_line(tmp_path, capsys):
         (["--iteration", "300"], "iteration must be an integer in [0, 199]; got 300"),
         (
             ["--scenarios", "noisy,wavy"],
-            "scenarios must be among consistent, noisy, reversal, sparse, shrinking; got wavy",
+            "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl; got wavy",
         ),
         (["--theme", "neon"], "invalid choice: 'neon'"),
         (
