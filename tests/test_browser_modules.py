@@ -128,9 +128,9 @@ def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
 def test_the_bundle_is_built_from_the_current_sources():
     """Pages carry assets/adamviz.min.js only while it was built from the modules as they are; rebuilt
     by the pinned esbuild it comes out byte for byte the same (so a stale bundle cannot hide)."""
-    from adamviz.app.browser_code import BUNDLE, asset_text, bundle_header, explorer_script, module_sources
-
     from build_bundle import ESBUILD, bundle
+
+    from adamviz.app.browser_code import BUNDLE, asset_text, bundle_header, explorer_script, module_sources
 
     sources = module_sources()
     committed = asset_text(BUNDLE)
