@@ -384,14 +384,14 @@ DECK = [
             "compare": ["sgd"],
             "iterations": 400,
         },
-        "iteration": 399,
+        "iteration": 30,
         "text": [
             "A valley a thousand times steeper across (y) than along (x). Gradient descent's step is η·g: "
             "across, it overshoots the floor on every step and zig-zags; along, the slope is so slight that in "
-            "400 steps it covers only about half the way.",
+            "400 steps it covers only about half the way (press Space).",
             "Adam divides each coordinate's m̂ by that coordinate's own √v̂, so both take steps of about η "
-            "(step/η near 1 on both cards): its path leaves at 45° and has covered over 85% of the way by "
-            "step 400.",
+            "(the readout's |step|/η: near 1 for x and for y): its path leaves at 45° and covers over 85% of "
+            "the way in 400 steps.",
         ],
     },
     {

@@ -11,7 +11,8 @@
   const { sliderPosition } = AdamViz.settings;
 
   const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of the `height` setting
-  const POPULATION_LECTURE_SHARE = 0.75; // of that, for the many-parameters view's plots
+  const POPULATION_LECTURE_SHARE = 0.75; // of that, for the many-parameters and closed-loop views' plots
+  const MAP_SHARE = 1.3; // the closed-loop view's map, of the `height` setting (outside lecture mode)
   const MAX_POINTS = 600; // per drawn series: about one point per pixel of a card's width
   const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
@@ -384,6 +385,7 @@
       if (this.lectureOn) {
         show(this.models.widgets.view, false); // the slides choose the view
         show(this.models.population.controls, false); // and its population; E still toggles β₁ = β₂
+        show(this.models.valley.controls, false); // and the problem; a click on the map still moves the start
       }
       show(this.models.header, header);
       const moments = panels.includes("moments");
@@ -404,6 +406,12 @@
       // the many-parameters view carries a readout line per optimizer: in lecture mode its plots give way
       const populationHeight = this.lectureOn ? Math.round(total * POPULATION_LECTURE_SHARE) : total;
       for (const plot of this.models.population.figures) if (plot.height !== populationHeight) plot.height = populationHeight;
+      // the closed-loop view: the map taller than a card's plots, the bowl's panels as tall; in lecture mode
+      // they give way to the slide like the population's (and its cards stay hidden)
+      const { map_figure: map, bowl_figures: bowlPanels } = this.models.valley;
+      const mapHeight = this.lectureOn ? populationHeight : Math.round(total * MAP_SHARE);
+      if (map.height !== mapHeight) map.height = mapHeight;
+      for (const plot of bowlPanels) if (plot.height !== populationHeight) plot.height = populationHeight;
     }
   }
 

@@ -273,9 +273,13 @@
 
     /** Show the cards, the many-parameters view or the closed-loop view (whose coordinates are cards). */
     showView(view) {
+      const { root, grid, population, valley } = this.models;
+      const show = (model, visible) => {
+        if (model.visible !== visible) model.visible = visible;
+      };
+      show(grid, this.cardsShown(view)); // also when a lecture starts or ends in the same view
       if (this.shownView === view) return;
       this.shownView = view;
-      const { root, grid, population, valley } = this.models;
       // the two views are built only when first shown: their views would cost every page load
       const join = (model, figures, offset) => {
         if (root.children.includes(model.layout)) return;
@@ -285,15 +289,21 @@
       };
       if (view === "population") join(population, population.figures, 1);
       if (view === "valley") join(valley, this.valley.figures(), 0);
-      grid.visible = view !== "population";
-      population.layout.visible = view === "population";
-      valley.layout.visible = view === "valley";
+      show(population.layout, view === "population");
+      show(valley.layout, view === "valley");
+    }
+
+    /** Whether the cards show: in their own view, and under the closed-loop view (except in a lecture,
+     * where the slide needs the room). */
+    cardsShown(view = this.params.view) {
+      return view === "cards" || (view === "valley" && !this.lecture.on);
     }
 
     /** The figures on screen (what a paint must reach before set() resolves). */
     activeFigures() {
       if (this.params.view === "population") return this.models.population.figures;
-      return this.params.view === "valley" ? [...this.view.activeFigures(), ...this.valley.figures()] : this.view.activeFigures();
+      if (this.params.view !== "valley") return this.view.activeFigures();
+      return [...(this.cardsShown() ? this.view.activeFigures() : []), ...this.valley.figures()];
     }
 
     /** 10^k, exactly as Python's 10.0 ** k, for the gradient scale. */

@@ -65,6 +65,7 @@
     setOn(on) {
       this.on = on;
       this.explorer.view.setLecture(on, this.explorer.params);
+      this.explorer.showView(this.explorer.params.view); // the closed-loop view hides its cards in a lecture
       if (on) this.showSlide(this.slide, { keepState: true });
       else this.explorer.apply({}, { ghost: false }); // back to the page's scenarios
     }

@@ -251,13 +251,12 @@
     /** Draw iteration i: the paths (or the bowl's panels) up to it, and the readout. */
     render(i, settingsChanged) {
       if (!this.result) return;
-      const { params, order, runs } = this.result;
+      const { params, order } = this.result;
       const iteration = Math.min(i, params.iterations - 1);
       if (this.coordinates(params).length === 1) this.renderBowl(iteration);
       else this.renderMap(iteration);
       writeSlot(this.models.readout, this.readout(iteration));
       if (settingsChanged) writeSlot(this.models.legend, this.legend(params, order));
-      return runs;
     }
 
     renderMap(iteration) {

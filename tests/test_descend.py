@@ -160,7 +160,8 @@ def valley_starts(count: int = 40) -> list[tuple[float, float]]:
 def test_claim_a_narrow_valley(condition):
     """'Adam's steps across and along are about η each while gradient descent's step across is tens of
     times its step along, and it zig-zags': over the first 20 steps from 40 starts, Adam's mean
-    |step_y|/|step_x| lies in (0.8, 1.25) and no step exceeds 1.5η; gradient descent's ratio is at least
+    |step_y|/|step_x| lies in (0.8, 1.25) and every step lies in (0.8η, 1.5η) (the slide's readout at
+    iteration 30: 0.96 and 0.91); gradient descent's ratio is at least
     κ/20 (κ·|y₀|/|x₀| on the first step, then shrinking with the zig-zag), and its y changes sign on at
     least 5 of the first 10 steps."""
     for start in valley_starts():
@@ -169,7 +170,8 @@ def test_claim_a_narrow_valley(condition):
         adam_ratio = np.abs(adam_y.step).mean() / np.abs(adam_x.step).mean()
         sgd_ratio = np.abs(sgd_y.step).mean() / np.abs(sgd_x.step).mean()
         assert 0.8 < adam_ratio < 1.25, (start, adam_ratio)
-        assert np.abs(np.concatenate([adam_x.step, adam_y.step])).max() < 1.5 * 0.01
+        adam_steps = np.abs(np.concatenate([adam_x.step, adam_y.step])) / 0.01
+        assert adam_steps.min() > 0.8 and adam_steps.max() < 1.5, (start, adam_steps.min(), adam_steps.max())
         assert sgd_ratio > condition / 20, (start, sgd_ratio)
         before = np.r_[start[1], sgd_y.theta[:9]]
         crossings = np.count_nonzero(np.signbit(sgd_y.theta[:10]) != np.signbit(before))
@@ -186,6 +188,8 @@ def test_claim_a_narrow_valley_along_the_floor():
         )
         assert abs(sgd_x.theta[-1] / start[0]) > 0.45, start
         assert abs(adam_x.theta[-1] / start[0]) < 0.15, start
+    x, y = descend("valley", 31, start=(-2.0, 1.0), condition=1000.0)
+    assert 0.9 < abs(x.step[30]) / 0.01 < 1.0 and 0.9 < abs(y.step[30]) / 0.01 < 1.0  # the slide's iteration
 
 
 def test_claim_near_the_bottom():

@@ -51,6 +51,12 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
         "controls": list(CONTROLS),
         "header": True,
         "height": 380,
+        "problem": "valley",
+        "condition": 100,
+        "rotated": False,
+        "noise": 0,
+        "start_x": -2,
+        "start_y": 1,
     }
     assert page.locator("math").count() == 2  # the update rule renders as MathML, no script, no network
     set_params(page, iteration=60)

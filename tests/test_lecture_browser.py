@@ -25,6 +25,8 @@ DECK_TITLES = [
     "AdamW vs Adam + L2",
     "Which parameters learn?",
     "Spread, not size, sets the step",
+    "A narrow valley",
+    "Near the bottom",
 ]
 
 
@@ -256,6 +258,10 @@ def test_every_slide_shows_its_scenario_and_settings_and_fits(page, lecture_stat
             page.wait_for_function("window.AdamViz.instances[0].population.result !== null")
             assert page.locator(".av-card:visible").count() == 0
             assert page.locator(".av-population:visible").count() == 1
+        elif slide["settings"].get("view") == "valley":  # the closed loop: its cards give way to the slide
+            assert page.locator(".av-card:visible").count() == 0
+            assert page.locator(".av-valley:visible").count() == 1
+            assert page.locator(".av-valley-readout").count() == 1
         else:
             assert page.locator(".av-card:visible .av-card-title").all_inner_texts() == [
                 CARD_TEXT[slide["scenario"]][0]

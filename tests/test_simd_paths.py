@@ -20,6 +20,7 @@ NUMERIC_TESTS = [
     "test_reference_loop.py",
     "test_closed_forms.py",
     "test_population.py",  # bit-identical to the page on either path (its slow claims: statistics, skipped)
+    "test_descend.py",  # the closed loops: torch goldens and the page's arithmetic, on either path
 ]
 
 _FEATURES = """
