@@ -176,3 +176,10 @@ def test_the_lecture_slides_claims_hold_in_the_page(page, lecture_static_url):
     assert np.count_nonzero(np.signbit(theta[1:]) != np.signbit(theta[:-1])) == 580
     sgd_theta = np.array(page.evaluate("window.adamviz.path('sgd').x"))
     assert (sgd_theta > 0).all()
+
+
+def test_served_page_matches_numpy(page, served_url):
+    """`adamviz serve` computes the same loops in the page (no server round trip)."""
+    open_explorer(page, served_url, "?view=valley&problem=rosenbrock&compare=adamw&noise=0.5&seed=9")
+    params = assert_paths_match(page)
+    assert (params["problem"], params["noise"], params["seed"]) == ("rosenbrock", 0.5, 9)
