@@ -56,7 +56,9 @@ def test_titles_are_text_in_every_export(page, tmp_path, kind):
     ]
     seen = watch(page)
     bokeh_from_disk(page)
-    for number, payload in enumerate(PAYLOADS):
+    # two titles of four payloads each: a payload that broke out would run (or throw) whatever follows
+    # it, and each page load costs seconds
+    for number, payload in enumerate(["".join(PAYLOADS[:4]), "".join(PAYLOADS[4:])]):
         out = tmp_path / f"{kind}-{number}.html"
         assert main(["export", str(out), "--title", payload, *flags]) == 0
         page.goto(out.as_uri())

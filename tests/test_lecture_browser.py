@@ -252,8 +252,15 @@ def test_every_slide_shows_its_scenario_and_settings_and_fits(page, lecture_stat
 
     defaults = browser_values(ExplorerSettings())
     page.set_viewport_size({"width": 1920, "height": 1080})
+    open_explorer(page, lecture_static_url, "?slide=1")  # then slide by slide, as a clicker goes
     for number, slide in enumerate(DECK, start=1):
-        open_explorer(page, lecture_static_url, f"?slide={number}")
+        if number > 1:
+            page.keyboard.press("PageDown")
+            page.wait_for_function(
+                "(n) => window.AdamViz.instances[0].lecture.slide === n - 1 && window.adamviz.state().playing === false",
+                arg=number,
+            )
+            page.evaluate("window.adamviz.set({})")  # resolves once the slide's figures are painted
         if slide["settings"].get("view") == "population":  # the many-parameters view, no card
             page.wait_for_function("window.AdamViz.instances[0].population.result !== null")
             assert page.locator(".av-card:visible").count() == 0

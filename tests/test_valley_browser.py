@@ -121,10 +121,12 @@ def test_a_click_on_the_map_moves_the_start(page, static_url):
     left (right) half of the x-range shown at the time and the upper half of the y-range; the paths
     are recomputed from it (and equal NumPy's)."""
     open_explorer(page, static_url, "?view=valley&compare=sgd&iterations=200")
+    set_params(page, iteration=10)  # resolves once the map (built when first shown) has been painted
     canvas = page.locator(".av-valley canvas").first
     ranges = "() => { const v = window.AdamViz.instances[0].models.valley; return [v.map_x.start, v.map_x.end, v.map_y.start, v.map_y.end]; }"
     for fraction in (0.3, 0.7):
         canvas.scroll_into_view_if_needed()
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
         box = canvas.bounding_box()
         before = state(page)["params"]
         x0, x1, y0, y1 = page.evaluate(ranges)
