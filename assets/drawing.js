@@ -56,13 +56,14 @@
     return out;
   }
 
-  /** [lo, hi] over every value of `arrays` and `floor`, padded by 8%. */
+  /** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
+   * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
   function span(arrays, floor) {
     let [lo, hi] = floor;
     for (const values of arrays) {
       for (const x of values) {
-        if (x < lo) lo = x;
-        if (x > hi) hi = x;
+        if (x < lo && x > -Infinity) lo = x;
+        if (x > hi && x < Infinity) hi = x;
       }
     }
     const pad = 0.08 * (hi - lo || 1);
@@ -91,10 +92,10 @@
     return ticks;
   }
 
-  /** Largest |value| over arrays. */
+  /** Largest finite |value| over arrays. */
   function largest(arrays) {
     let top = 0;
-    for (const values of arrays) for (const x of values) if (Math.abs(x) > top) top = Math.abs(x);
+    for (const values of arrays) for (const x of values) if (Math.abs(x) > top && Math.abs(x) < Infinity) top = Math.abs(x);
     return top;
   }
 

@@ -97,7 +97,7 @@
         shape: this.shape(params),
       });
       for (const trace of traces) trace.per_lr = trace.step.map((step) => step / params.lr);
-      return { traces, loss };
+      return { traces, loss, diverged: loss.findIndex((f) => !Number.isFinite(f)) }; // -1: it did not
     }
 
     /** Every drawn optimizer's loop (the main one first); the cards take theirs from here. */
@@ -332,7 +332,8 @@
           for (let j = 1; j <= i; j++) if (Math.sign(theta[j]) !== Math.sign(theta[j - 1]) && theta[j] !== 0) crossings++;
           extra = ` · crossed the bottom ${crossings} time${crossings === 1 ? "" : "s"}`;
         }
-        const diverged = !Number.isFinite(loss[i]) ? " · diverged (η too large for this curvature)" : "";
+        const at = runs[name].diverged;
+        const diverged = at >= 0 && i >= at ? ` · diverged at iteration ${at} (η too large for this curvature)` : "";
         return `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: loss ${fmt(loss[i])} · ${where} · |step|/η: ${steps}${extra}${diverged}</div>`;
       });
       return `<div class="av-readout av-valley-readout"><div class="av-facts">iteration ${i}</div>${lines.join("")}</div>`;
