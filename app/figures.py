@@ -50,19 +50,23 @@ from adamviz.sim.population import LOG_GRID
 from . import text
 from .browser_code import explorer_script, stylesheet
 from .palette import OPTIMIZER_STYLE, PLOT
-from .plots import canvas_figure
+from .plots import SLOT, WRAP, canvas_figure
 from .population_figures import population_view
-from .settings import CONTROLS, SCENARIOS, SLIDERS, VIEWS, ExplorerSettings, browser_spec, browser_values
+from .settings import (
+    CONTROLS,
+    LOOP_SETTINGS,
+    SCENARIOS,
+    SLIDERS,
+    VIEWS,
+    ExplorerSettings,
+    browser_spec,
+    browser_values,
+)
 from .valley_figures import LOSS_BANDS, MARKERS, valley_view
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
 GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
 
-WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
-"""Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
-
-SLOT = "<div class='av-slot'></div>"
-"""Divs the browser rewrites every frame hold a slot that explorer.js writes into directly."""
 LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
 
 OPTIMIZERS_INDEX = {name: index for index, name in enumerate(OPTIMIZERS)}
@@ -557,8 +561,7 @@ def build_explorer(
     )
     population.equal_betas.js_on_event("button_click", _call("population.toggleEqualBetas()"))
     control_models["containers"].insert(0, population.controls)
-    valley_controls = ["problem", "condition", "rotated", "noise", "start_x", "start_y"]
-    valley = valley_view(settings.height, settings.view == "valley", [widgets[n] for n in valley_controls])
+    valley = valley_view(settings.height, settings.view == "valley", [widgets[n] for n in LOOP_SETTINGS])
     valley.map_figure.js_on_event("tap", _call("valley.moveStart(cb_obj.x, cb_obj.y)"))
     control_models["containers"].insert(0, valley.controls)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])

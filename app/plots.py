@@ -7,6 +7,12 @@ from typing import Any
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
+SLOT = "<div class='av-slot'></div>"
+"""A Div's text the page writes into (drawing.js ``writeSlot``): fixed size, no relayout per frame."""
+
+WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
+"""Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
+
 VIRIDIS = Viridis256[::8]
 """The colour scale of dots coloured by a number (size, iteration): 32 of viridis' 256 steps, a
 thirty-second of the page weight and no visible banding at dot size."""

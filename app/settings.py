@@ -34,6 +34,9 @@ POPULATION_BUDGET = 10_000_000
 """n_params × iterations at most: the many-parameters view keeps two float32 values per parameter and
 step for its scatter (80 MB at the budget)."""
 
+LOOP_SETTINGS = ("problem", "condition", "rotated", "noise", "start_x", "start_y")
+"""The closed-loop view's own settings (each with a control of its own)."""
+
 CONTROLS = (
     "view",
     "transport",
@@ -56,12 +59,7 @@ CONTROLS = (
     "smooth",
     "n_params",
     "spread_axis",
-    "problem",
-    "condition",
-    "rotated",
-    "noise",
-    "start_x",
-    "start_y",
+    *LOOP_SETTINGS,
 )
 """The controls an explorer can show (``transport``: play, back, step, reset and a served Export)."""
 
@@ -282,12 +280,7 @@ BROWSER_SETTINGS = (
     "smooth",
     "n_params",
     "spread_axis",
-    "problem",
-    "condition",
-    "rotated",
-    "noise",
-    "start_x",
-    "start_y",
+    *LOOP_SETTINGS,
     "panels",
     "controls",
     "header",

@@ -3,6 +3,8 @@ tests/test_streams.py (test_claim_*) across many seeds."""
 
 from __future__ import annotations
 
+from .settings import LOOP_SETTINGS
+
 UPDATE_RULE_MATHML = (
     '<math display="block" aria-label="theta becomes theta minus eta times m-hat over root v-hat plus epsilon">'
     "<mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mi>η</mi><mo>·</mo>"
@@ -200,12 +202,7 @@ PRESET_KEEPS = (
     "view",
     "n_params",
     "spread_axis",
-    "problem",
-    "condition",
-    "rotated",
-    "noise",
-    "start_x",
-    "start_y",
+    *LOOP_SETTINGS,
 )
 """The settings a preset leaves as they are; it puts every other one back to its default first."""
 

@@ -27,11 +27,9 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import VIRIDIS, canvas_figure
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure
 
 INK = PLOT["ink"]
-SLOT = "<div class='av-slot'></div>"
-WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 
 LOSS_BANDS = [
     "#3b4f66",

@@ -361,15 +361,7 @@
     /** A closed-loop card (config.loops: the bowl from its own start, no noise) stepped by `optimizer`. */
     loopRun(name, optimizer) {
       const { problem, start } = this.config.loops[name];
-      const { traces } = engine.descend(problem, this.params.iterations, {
-        start,
-        seed: this.params.seed,
-        optimizer,
-        settings: this.params,
-        shape: this.config.valley.problems[problem].shape,
-      });
-      traces[0].per_lr = traces[0].step.map((step) => step / this.params.lr);
-      return traces[0];
+      return this.valley.run({ ...this.params, problem, start_x: start[0], noise: 0 }, optimizer).traces[0];
     }
 
     /** A widget moved. Sliders echo every value the explorer gives them: those echoes change nothing. */

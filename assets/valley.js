@@ -104,6 +104,8 @@
     compute(params) {
       const order = [params.optimizer, ...params.compare];
       const runs = Object.fromEntries(order.map((name) => [name, this.run(params, name)]));
+      // Adam's spread γ̂ per step, once per run: the bowl's law panel draws from it every frame
+      for (const name of order) if (HAS_V.includes(name)) for (const trace of runs[name].traces) trace.spread_hat = this.spreads(trace);
       this.result = { params: { ...params }, order, runs };
       this.arrange(params);
       this.fitRanges();
@@ -224,8 +226,8 @@
       const [mlo, slo] = [Math.max(mlo0, mhi * 1e-12), Math.max(slo0, shi * 1e-12)];
       [m.moment_x.start, m.moment_x.end] = mhi > 0 ? [mlo / 2, mhi * 2] : [1e-6, 1];
       [m.moment_y.start, m.moment_y.end] = shi > 0 ? [slo / 2, shi * 2] : [1e-6, 1];
-      const adamLike = all.filter((_, k) => HAS_V.includes(this.result.order[k]));
-      const [glo0, ghi] = positiveExtent(adamLike.map((r) => this.spreads(r.traces[0])));
+      const adamLike = all.filter((r) => r.traces[0].spread_hat);
+      const [glo0, ghi] = positiveExtent(adamLike.map((r) => r.traces[0].spread_hat));
       const [plo0, phi] = positiveExtent(adamLike.map((r) => r.traces[0].per_lr));
       const glo = Math.max(glo0, SPREAD_FLOOR);
       [m.law_x.start, m.law_x.end] = ghi > glo ? [glo / 2, ghi * 2] : [1e-3, 1e3];
@@ -296,7 +298,7 @@
         losses.ys.push(drawn.map((j) => Math.max(loss[j], floor)));
         for (const key of ["colour", "dash", "width"]) losses[key].push(style[key]);
         const marker = this.config.markers[k % this.config.markers.length];
-        const spreads = HAS_V.includes(name) ? this.spreads(trace) : null;
+        const spreads = trace.spread_hat || null;
         for (const j of drawn) {
           moments.x.push(Math.abs(trace.m_hat[j]));
           moments.y.push(Math.abs(trace.step[j]));
