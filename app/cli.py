@@ -211,7 +211,7 @@ def write_csv(trajectory: Trajectory, out: TextIO) -> None:
 
 
 def _run_simulate(args: argparse.Namespace) -> None:
-    from .gradient_files import read_gradients
+    from adamviz.record.gradient_files import read_gradients
 
     if args.stream:
         gradients = stream(args.stream, 200 if args.iterations is None else args.iterations, args.seed)

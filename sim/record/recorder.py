@@ -1,0 +1,235 @@
+"""Recording a PyTorch run's optimizer state into a trace file (the one module of adamviz that imports
+torch; ``pip install adamviz[torch]``)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .trace_file import FORMAT, VERSION, meta_array
+
+SHADOW_BETAS = (0.9, 0.999)
+SHADOW_EPS = 1e-8
+"""Plain SGD keeps no moments: the recorder keeps Adam's (at its defaults) over the same gradients, to
+show how Adam would have scaled them."""
+
+
+class Recorder:
+    """Record ``optimizer``'s state into the trace file ``path`` (format: :mod:`.trace_file`).
+
+    Attaches through the optimizer's public step hooks (``register_step_pre_hook`` and
+    ``register_step_post_hook``), for ``torch.optim.Adam``, ``AdamW`` and ``SGD``. Every ``every``-th
+    step of each parameter tensor (t = 1, 1 + every, ...), for each tensor (a *group*): the p10, p50
+    and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries, and for ``sample`` coordinates drawn once
+    from ``seed`` (without replacement) their gradient, m_t, v_t and step θ_{t−1} − θ_t.
+
+    Groups are named by module path when the optimizer was built from ``model.named_parameters()``
+    (torch ≥ 2.6) or when ``model`` is given; otherwise ``group{i}.param{j}``. ``only`` (names) keeps
+    just those tensors. The file is rewritten whole (to a temporary file, then renamed into place) at
+    most every ``flush_seconds`` and by :meth:`close`: a crash loses only what came after the last
+    flush, and the file on disk is always a complete trace. Use as a context manager, or call
+    :meth:`close` at the end.
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        path: str | os.PathLike,
+        every: int = 1,
+        sample: int = 8,
+        seed: int = 0,
+        *,
+        model: torch.nn.Module | None = None,
+        only: list[str] | None = None,
+        flush_seconds: float = 10.0,
+    ) -> None:
+        kind = type(optimizer).__name__
+        if kind not in ("Adam", "AdamW", "SGD"):
+            raise TypeError(f"Recorder records torch.optim.Adam, AdamW or SGD; got {kind}")
+        for name, value, low in (("every", every, 1), ("sample", sample, 1), ("seed", seed, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+        self.optimizer = optimizer
+        self.path = Path(path)
+        self.every = every
+        self.flush_seconds = flush_seconds
+        first = optimizer.param_groups[0]
+        for group in optimizer.param_groups[1:]:
+            for key in ("betas", "eps", "momentum"):
+                if key in first and group.get(key) != first.get(key):
+                    raise ValueError(f"param groups differ in {key} ({first[key]} and {group[key]}): record one at a time")
+        self.kind = kind
+        self.shadow = kind == "SGD"
+        self.betas = SHADOW_BETAS if self.shadow else tuple(first["betas"])
+        self.eps = SHADOW_EPS if self.shadow else first["eps"]
+        self.amsgrad = bool(first.get("amsgrad", False))
+        names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
+        self.groups: list[dict[str, Any]] = []
+        for i, group in enumerate(optimizer.param_groups):
+            given = group.get("param_names") or []
+            for j, p in enumerate(group["params"]):
+                name = given[j] if j < len(given) else names.get(id(p), f"group{i}.param{j}")
+                if only is not None and name not in only:
+                    continue
+                k = len(self.groups)
+                rng = np.random.Generator(np.random.Philox([seed, k]))
+                index = np.sort(rng.choice(p.numel(), size=min(sample, p.numel()), replace=False))
+                self.groups.append(
+                    {
+                        "name": name,
+                        "param": p,
+                        "index": index,
+                        "where": torch.as_tensor(index, device=p.device),
+                        "records": [],
+                        "shadow": None,
+                        "t": 0,
+                    }
+                )
+        if only is not None and len(self.groups) != len(set(only)):
+            missing = set(only) - {g["name"] for g in self.groups}
+            raise ValueError(f"only names tensors the optimizer does not hold: {sorted(missing)}")
+        self.meta = {
+            "format": FORMAT,
+            "version": VERSION,
+            "optimizer": kind,
+            "lr": float(first["lr"]),
+            "betas": [float(b) for b in self.betas],
+            "eps": float(self.eps),
+            "weight_decay": float(first.get("weight_decay", 0.0)),
+            "momentum": float(first.get("momentum", 0.0)),
+            "amsgrad": self.amsgrad,
+            "moments": "recorder" if self.shadow else "optimizer",
+            "every": every,
+            "sample": sample,
+            "seed": seed,
+            "groups": [{"name": g["name"], "shape": list(g["param"].shape) or [1]} for g in self.groups],
+        }
+        self.last_flush = time.monotonic()
+        self.hooks = [
+            optimizer.register_step_pre_hook(self._before_step),
+            optimizer.register_step_post_hook(self._after_step),
+        ]
+
+    # ---- hooks ----------------------------------------------------------------------------
+
+    def _sampled(self, group: dict, tensor: torch.Tensor) -> np.ndarray:
+        values = tensor.detach().reshape(-1).index_select(0, group["where"])
+        return values.double().cpu().numpy()
+
+    def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        for group in self.groups:
+            p = group["param"]
+            group["pending"] = None
+            if p.grad is None:
+                continue  # the optimizer skips it, and so does its step count
+            group["t"] += 1
+            if self.shadow:
+                self._update_shadow(group, p.grad.detach())
+            if (group["t"] - 1) % self.every == 0:
+                group["pending"] = (self._sampled(group, p.grad), self._sampled(group, p))
+
+    def _update_shadow(self, group: dict, grad: torch.Tensor) -> None:
+        g = grad.double()
+        if group["shadow"] is None:
+            group["shadow"] = (torch.zeros_like(g), torch.zeros_like(g))
+        m, v = group["shadow"]
+        m.mul_(self.betas[0]).add_(g, alpha=1 - self.betas[0])
+        v.mul_(self.betas[1]).addcmul_(g, g, value=1 - self.betas[1])
+
+    def _moments(self, group: dict) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """(m_t, v_t, t) of one tensor: torch's own state, or the recorder's shadow for SGD."""
+        if self.shadow:
+            m, v = group["shadow"]
+            return m, v, group["t"]
+        state = self.optimizer.state[group["param"]]
+        v = state["max_exp_avg_sq"] if self.amsgrad else state["exp_avg_sq"]
+        return state["exp_avg"], v, int(state["step"])
+
+    def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        for group in self.groups:
+            pending = group.pop("pending", None)
+            if pending is None:
+                continue
+            g, before = pending
+            m, v, t = self._moments(group)
+            after = self._sampled(group, group["param"])
+            # r_t over the whole tensor, in float64: m̂ = m / (1 − β₁^t), √v̂ = √v / √(1 − β₂^t)
+            correction1 = 1.0 - self.betas[0] ** float(t)
+            correction2_sqrt = (1.0 - self.betas[1] ** float(t)) ** 0.5
+            r = m.detach().double().abs() / correction1 / (v.detach().double().sqrt() / correction2_sqrt + self.eps)
+            percentiles = np.percentile(r.reshape(-1).cpu().numpy(), [10, 50, 90])
+            # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
+            stored = np.float64 if m.dtype == torch.float64 else np.float32
+            group["records"].append(
+                (
+                    t,
+                    g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
+                    self._sampled(group, m).astype(stored),
+                    self._sampled(group, v).astype(stored),
+                    before - after,
+                    percentiles,
+                )
+            )
+        if time.monotonic() - self.last_flush >= self.flush_seconds:
+            self.flush()
+
+    # ---- the file -------------------------------------------------------------------------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The trace's members as recorded so far."""
+        # a tensor that has not had a gradient yet has nothing to show: it joins once it has
+        recorded = [group for group in self.groups if group["records"]]
+        meta = {**self.meta, "groups": [self.meta["groups"][self.groups.index(group)] for group in recorded]}
+        out = {"meta": meta_array(meta)}
+        for k, group in enumerate(recorded):
+            records = group["records"]
+            sample = len(group["index"])
+            columns = list(zip(*records))
+            out[f"g{k}_steps"] = np.array(columns[0], dtype=np.int64)
+            out[f"g{k}_index"] = group["index"].astype(np.int64)
+            for key, column, dtype in (
+                ("g", columns[1], None),
+                ("exp_avg", columns[2], None),
+                ("exp_avg_sq", columns[3], None),
+                ("step", columns[4], np.float64),
+            ):
+                out[f"g{k}_{key}"] = np.array(column, dtype=dtype).reshape(len(records), sample)
+            out[f"g{k}_percentiles"] = np.array(columns[5], dtype=np.float64).reshape(len(records), 3)
+        return out
+
+    def flush(self) -> Path:
+        """Write everything recorded so far to ``path`` (atomically: a whole file or the previous one)."""
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                np.savez(out, **self.arrays())
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+        self.last_flush = time.monotonic()
+        return self.path
+
+    def close(self) -> Path:
+        """Flush and detach from the optimizer."""
+        for hook in self.hooks:
+            hook.remove()
+        self.hooks = []
+        return self.flush()
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,374 @@
+"""The trace file: what :class:`adamviz.record.Recorder` writes and :func:`load` reads (NumPy only).
+
+Format ``adamviz-trace``, version 1 — an ``.npz`` archive (stored or deflated) of plain ``.npy``
+arrays, never a pickle. For the k-th recorded parameter tensor (a *group*), R records and S sampled
+coordinates:
+
+==================  ===============  =========================================================
+member              dtype, shape     meaning
+==================  ===============  =========================================================
+``meta``            uint8 (n,)       UTF-8 JSON: ``format`` ("adamviz-trace"), ``version`` (1),
+                                     ``optimizer`` ("Adam", "AdamW", "SGD" or null), ``lr``,
+                                     ``betas``, ``eps``, ``weight_decay``, ``momentum``,
+                                     ``amsgrad``, ``moments`` ("optimizer": torch's own state;
+                                     "recorder": kept by the recorder for SGD), ``every``,
+                                     ``groups``: [{``name``, ``shape``}] in k order
+``g{k}_steps``      int (R,)         the step t of each record (1, 2, ...; increasing)
+``g{k}_index``      int (S,)         the sampled coordinates' flat indices into the tensor
+``g{k}_g``          float (R, S)     the gradient each sampled coordinate met at step t
+``g{k}_exp_avg``    float (R, S)     m_t, torch's ``exp_avg`` (optional, with the next three)
+``g{k}_exp_avg_sq`` float (R, S)     v_t, torch's ``exp_avg_sq`` (``max_exp_avg_sq`` under
+                                     amsgrad: what the denominator used)
+``g{k}_step``       float64 (R, S)   θ_{t-1} − θ_t, what the coordinate moved
+``g{k}_percentiles`` float64 (R, 3)  p10, p50, p90 of r_t = |m̂| / (√v̂ + ε) over the whole tensor
+==================  ===============  =========================================================
+
+The moments are stored as torch holds them (in the parameter's dtype), so they equal ``exp_avg`` and
+``exp_avg_sq`` exactly; the bias-corrected ones follow as torch forms them::
+
+    m̂_t = m_t / (1 − β₁^t)        √v̂_t = √v_t / √(1 − β₂^t)
+
+A bare gradient log (``.npy``: 1-D; ``.csv``: one column) reads as a run of one group named after the
+file with one coordinate (index 0) and no moments.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .gradient_files import read_gradients
+
+FORMAT = "adamviz-trace"
+VERSION = 1
+MAX_FILE_BYTES = 64 * 2**20
+"""The largest file (and the most an archive may unpack to) that is read: a 1,000-step, 8-coordinate
+group takes 188 KB, so this holds ~300 such groups."""
+MAX_RECORDS = 10_000
+"""The most records (steps) a trace may hold: the explorer's longest history (its iterations bound)."""
+MAX_HEADER_BYTES = 10_000
+"""The longest .npy header read (NumPy's own default guard against hostile headers)."""
+MOMENT_MEMBERS = ("exp_avg", "exp_avg_sq", "step")
+OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
+"""torch.optim class → the adamviz optimizer that replays it (Adam with amsgrad → amsgrad, SGD with
+momentum → momentum)."""
+_MEMBER = re.compile(r"^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles))$")
+
+
+@dataclass(frozen=True)
+class RecordedCoordinate:
+    """One sampled coordinate: its flat ``index`` into the tensor and its per-record arrays (float64;
+    ``m_hat``, ``sqrt_v_hat`` and ``step`` are None for a bare gradient log)."""
+
+    index: int
+    g: np.ndarray
+    m_hat: np.ndarray | None
+    sqrt_v_hat: np.ndarray | None
+    step: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class RecordedGroup:
+    """One parameter tensor: its ``name`` (the module path where the recorder could tell), ``shape``,
+    the recorded ``steps``, ``percentiles`` (records × 3: p10, p50, p90 of r_t; None for a bare log)
+    and its sampled ``coordinates``."""
+
+    name: str
+    shape: tuple[int, ...]
+    steps: np.ndarray
+    percentiles: np.ndarray | None
+    coordinates: tuple[RecordedCoordinate, ...]
+
+    def scenario(self, coordinate: RecordedCoordinate) -> str:
+        """The name the page gives this coordinate's card: ``"<group>[<index>]"``."""
+        return f"{self.name}[{coordinate.index}]"
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """A trace as read back: ``meta`` (the JSON above), its ``groups``, and ``arrays`` (the archive's
+    members as validated, for writing the same trace again)."""
+
+    source: str
+    meta: dict[str, Any]
+    groups: tuple[RecordedGroup, ...]
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def optimizer(self) -> str | None:
+        """The adamviz optimizer that replays this run (None for a bare gradient log)."""
+        name = self.meta.get("optimizer")
+        if name is None:
+            return None
+        if name == "SGD":
+            return "momentum" if self.meta.get("momentum") else "sgd"
+        return "amsgrad" if name == "Adam" and self.meta.get("amsgrad") else OPTIMIZERS[name]
+
+    @property
+    def records(self) -> int:
+        """The longest group's number of records."""
+        return max(len(group.steps) for group in self.groups)
+
+    def to_bytes(self) -> bytes:
+        """This trace as an uncompressed ``.npz`` (the members validated, nothing else)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, **self.arrays)
+        return buffer.getvalue()
+
+
+def meta_array(meta: dict[str, Any]) -> np.ndarray:
+    """The ``meta`` member: the JSON's UTF-8 bytes as uint8."""
+    return np.frombuffer(json.dumps(meta, allow_nan=False).encode(), dtype=np.uint8)
+
+
+class TraceError(ValueError):
+    """A file that is not a readable trace; the message names the file and the problem."""
+
+
+def load(path: str | Path) -> RecordedRun:
+    """Read a trace (``.npz`` from the recorder) or a bare gradient log (``.npy``, ``.csv``).
+
+    Nothing is unpickled. A file that is not one raises :class:`TraceError` (a ValueError) whose
+    message starts with the file's name and says what is wrong.
+    """
+    path = Path(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in (".npz", ".npy", ".csv"):
+        raise TraceError(f"{name}: must end in .npz, .npy or .csv; got {suffix or 'no extension'!r}")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise TraceError(f"{name}: no such file") from None
+    except OSError as error:
+        raise TraceError(f"{name}: cannot be read ({error.strerror})") from None
+    if size == 0:
+        raise TraceError(f"{name}: empty file")
+    if size > MAX_FILE_BYTES:
+        raise TraceError(f"{name}: is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+    if suffix == ".npz":
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise TraceError(f"{name}: cannot be read ({error.strerror})") from None
+        return read_npz(data, name)
+    try:
+        g = read_gradients(path, limit=MAX_RECORDS + 1)
+    except ValueError as error:
+        raise TraceError(str(error).replace(str(path), name, 1)) from None
+    if len(g) > MAX_RECORDS:
+        raise TraceError(f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}")
+    return bare_run(g, name)
+
+
+def bare_run(g: np.ndarray, name: str) -> RecordedRun:
+    """A gradient log as a trace of one group (named after the file) with one coordinate."""
+    group = Path(name).stem or "gradients"
+    meta = {"format": FORMAT, "version": VERSION, "optimizer": None, "groups": [{"name": group, "shape": [1]}]}
+    arrays = {
+        "meta": meta_array(meta),
+        "g0_steps": np.arange(1, len(g) + 1, dtype=np.int64),
+        "g0_index": np.zeros(1, dtype=np.int64),
+        "g0_g": np.asarray(g, dtype=np.float64).reshape(-1, 1),
+    }
+    return _run(name, meta, arrays)
+
+
+def read_npz(data: bytes, name: str) -> RecordedRun:
+    """Validate and read an ``.npz`` trace held in ``data`` (``name`` is for messages)."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise TraceError(f"{name}: not an .npz archive (it does not start with a zip header)")
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            unpacked = sum(info.file_size for info in members)
+            if unpacked > MAX_FILE_BYTES:
+                raise TraceError(
+                    f"{name}: unpacks to {unpacked / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB"
+                )
+            for info in members:
+                key = info.filename.removesuffix(".npy")
+                if not info.filename.endswith(".npy") or not _MEMBER.match(key):
+                    raise TraceError(f"{name}: member {info.filename!r} is not an array of an adamviz trace")
+                if key in arrays:
+                    raise TraceError(f"{name}: member {info.filename!r} appears twice")
+                arrays[key] = _read_member(archive.read(info), name, info.filename)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise TraceError(f"{name}: a damaged .npz archive ({error})") from None
+    meta = _read_meta(arrays, name)
+    return _run(name, meta, arrays)
+
+
+def _read_member(data: bytes, name: str, member: str) -> np.ndarray:
+    where = f"{name}: member {member!r}"
+    if not data.startswith(b"\x93NUMPY"):
+        raise TraceError(f"{where} is not a .npy array (it does not start with NumPy's header)")
+    if data[6:7] not in (b"\x01", b"\x02", b"\x03"):
+        raise TraceError(f"{where}: unsupported .npy version {data[6]}.{data[7] if len(data) > 7 else '?'}")
+    width = 2 if data[6] == 1 else 4
+    if len(data) < 8 + width:
+        raise TraceError(f"{where} is truncated")
+    header = int.from_bytes(data[8 : 8 + width], "little")
+    if header > MAX_HEADER_BYTES:
+        raise TraceError(f"{where}: header is {header:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
+    try:
+        array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False, max_header_size=MAX_HEADER_BYTES)
+    except ValueError as error:
+        text = str(error)
+        if "allow_pickle" in text or "Object arrays" in text:
+            raise TraceError(f"{where} holds Python objects (a pickle); adamviz never unpickles") from None
+        if "read all data" in text or "EOF" in text or "cannot reshape" in text:
+            raise TraceError(f"{where} is truncated") from None
+        raise TraceError(f"{where} is not a readable .npy array ({text})") from None
+    except (EOFError, OSError):
+        raise TraceError(f"{where} is truncated") from None
+    if array.dtype.hasobject:
+        raise TraceError(f"{where} holds Python objects (a pickle); adamviz never unpickles")
+    return array
+
+
+def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
+    if "meta" not in arrays:
+        raise TraceError(f"{name}: not an adamviz trace (no meta member; record one with adamviz.record.Recorder)")
+    raw = arrays["meta"]
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise TraceError(f"{name}: meta must be UTF-8 JSON bytes (uint8, 1-D); got {raw.dtype} {raw.shape}")
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise TraceError(f"{name}: meta is not valid JSON ({error})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise TraceError(f"{name}: not an adamviz trace (format {found!r}, expected {FORMAT!r})")
+    if meta.get("version") != VERSION:
+        raise TraceError(f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}")
+    groups = meta.get("groups")
+    if not isinstance(groups, list) or not groups or len(groups) > 10_000:
+        raise TraceError(f"{name}: meta must list the groups (1 to 10,000); got {str(groups)[:60]}")
+    for k, group in enumerate(groups):
+        shape = group.get("shape") if isinstance(group, dict) else None
+        if not (
+            isinstance(group, dict)
+            and isinstance(group.get("name"), str)
+            and 0 < len(group["name"]) <= 200
+            and isinstance(shape, list)
+            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)
+        ):
+            raise TraceError(f"{name}: meta's group {k} needs a name (1–200 characters) and a shape; got {str(group)[:80]}")
+    optimizer = meta.get("optimizer")
+    if optimizer is not None and optimizer not in OPTIMIZERS:
+        raise TraceError(f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}")
+    if optimizer is not None:
+        for key, low, high in (("lr", 0.0, math.inf), ("eps", 0.0, math.inf), ("weight_decay", 0.0, math.inf)):
+            _number(meta, key, low, high, name)
+        betas = meta.get("betas")
+        if not (isinstance(betas, list) and len(betas) == 2):
+            raise TraceError(f"{name}: betas must be [β₁, β₂]; got {betas!r}")
+        for beta in betas:
+            _number({"betas": beta}, "betas", 0.0, 1.0, name, high_open=True)
+        _number(meta, "momentum", 0.0, 1.0, name)
+    return meta
+
+
+def _number(meta: dict, key: str, low: float, high: float, name: str, *, high_open: bool = False) -> float:
+    value = meta.get(key)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < low or (value >= high if high_open else value > high):
+        bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
+        raise TraceError(f"{name}: {key} must be a number in {bound}; got {value!r}")
+    return float(value)
+
+
+def _run(name: str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> RecordedRun:
+    """Check each group's arrays against each other and build the run."""
+    declared = meta["groups"]
+    found = {int(key[1:].split("_")[0]) for key in arrays if key != "meta"}
+    if found - set(range(len(declared))):
+        raise TraceError(f"{name}: arrays for group {max(found)}, but meta names {len(declared)} groups")
+    groups = []
+    for k, spec in enumerate(declared):
+        groups.append(_group(name, meta, arrays, k, spec))
+    return RecordedRun(source=name, meta=meta, groups=tuple(groups), arrays=dict(arrays))
+
+
+def _member(arrays: dict, key: str, name: str, kinds: str, ndim: int) -> np.ndarray:
+    if key not in arrays:
+        raise TraceError(f"{name}: {key} missing")
+    array = arrays[key]
+    if array.dtype.kind not in kinds:
+        wanted = "integers" if kinds == "iu" else "numbers"
+        raise TraceError(f"{name}: {key} must hold {wanted}; got dtype {array.dtype}")
+    if array.ndim != ndim:
+        raise TraceError(f"{name}: {key} must be {ndim}-D; got shape {array.shape}")
+    return array
+
+
+def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedGroup:
+    steps = _member(arrays, f"g{k}_steps", name, "iu", 1)
+    index = _member(arrays, f"g{k}_index", name, "iu", 1)
+    g = _member(arrays, f"g{k}_g", name, "iuf", 2)
+    records = len(steps)
+    if records == 0:
+        raise TraceError(f"{name}: g{k}_steps: no records")
+    if records > MAX_RECORDS:
+        raise TraceError(f"{name}: g{k} has {records:,} records; the page shows at most {MAX_RECORDS:,}")
+    if np.any(steps < 1) or np.any(np.diff(steps) <= 0):
+        raise TraceError(f"{name}: g{k}_steps must increase from 1 or more")
+    size = math.prod(spec["shape"])
+    if len(index) == 0 or np.any(index < 0) or np.any(index >= size):
+        raise TraceError(f"{name}: g{k}_index must name 1 or more entries of the {size:,}-entry tensor")
+    shape = (records, len(index))
+    optional = [key for key in MOMENT_MEMBERS if f"g{k}_{key}" in arrays]
+    if optional and len(optional) != len(MOMENT_MEMBERS):
+        missing = next(key for key in MOMENT_MEMBERS if key not in optional)
+        raise TraceError(f"{name}: g{k}_{missing} missing (exp_avg, exp_avg_sq and step come together)")
+    if optional and meta.get("optimizer") is None:
+        raise TraceError(f"{name}: g{k} holds moments but meta names no optimizer")
+    moments = {key: _member(arrays, f"g{k}_{key}", name, "iuf", 2) for key in optional}
+    for key, array in [("g", g), *moments.items()]:
+        if array.shape != shape:
+            raise TraceError(
+                f"{name}: g{k}_{key} has shape {array.shape}; g{k}_steps and g{k}_index make it {shape}"
+            )
+        _finite(array, f"g{k}_{key}", name)
+    percentiles = None
+    if f"g{k}_percentiles" in arrays:
+        percentiles = _member(arrays, f"g{k}_percentiles", name, "iuf", 2)
+        if percentiles.shape != (records, 3):
+            raise TraceError(f"{name}: g{k}_percentiles has shape {percentiles.shape}; expected {(records, 3)}")
+        _finite(percentiles, f"g{k}_percentiles", name)
+        percentiles = percentiles.astype(np.float64)
+    if moments:
+        # 1 − β^t with Python floats, as torch forms it (numpy's vector pow may differ in the last bit)
+        beta1, beta2 = meta["betas"]
+        correction1 = np.array([1.0 - beta1 ** float(t) for t in steps.tolist()])
+        correction2_sqrt = np.sqrt(np.array([1.0 - beta2 ** float(t) for t in steps.tolist()]))
+        if np.any(moments["exp_avg_sq"] < 0):
+            raise TraceError(f"{name}: g{k}_exp_avg_sq must be >= 0")
+    coordinates = []
+    for j, flat in enumerate(index.tolist()):
+        m_hat = sqrt_v_hat = step = None
+        if moments:
+            m_hat = moments["exp_avg"][:, j].astype(np.float64) / correction1
+            sqrt_v_hat = np.sqrt(moments["exp_avg_sq"][:, j].astype(np.float64)) / correction2_sqrt
+            step = moments["step"][:, j].astype(np.float64)
+        coordinates.append(RecordedCoordinate(flat, g[:, j].astype(np.float64), m_hat, sqrt_v_hat, step))
+    return RecordedGroup(spec["name"], tuple(spec["shape"]), steps.astype(np.int64), percentiles, tuple(coordinates))
+
+
+def _finite(array: np.ndarray, key: str, name: str) -> None:
+    bad = ~np.isfinite(array)
+    if bad.any():
+        record, *rest = np.argwhere(bad)[0].tolist()
+        where = f"record {record}" + (f", coordinate {rest[0]}" if rest else "")
+        raise TraceError(f"{name}: {key} is not finite at {where} ({array[tuple(np.argwhere(bad)[0])]})")

@@ -1,0 +1,187 @@
+"""adamviz.record: the recorder's numbers against torch's own optimizer state, the file read back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")  # the test command installs torch (CPU build); see tests/run.sh
+
+from adamviz.record import Recorder, TraceError, load  # noqa: E402
+from adamviz.sim import simulate  # noqa: E402
+
+from error_bounds import moving_average_rtol  # noqa: E402
+
+STEPS = 25
+
+
+def _train(make_optimizer, path, steps=STEPS, *, model_seed=0, **recorder):
+    """A 5 → 4 → 2 model trained on fixed random data; returns (model, optimizer, what torch held at
+    each step for every parameter: grad, exp_avg, exp_avg_sq (or max), param before and after)."""
+    torch.manual_seed(model_seed)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    x, y = torch.randn(32, 5), torch.randn(32, 2)
+    optimizer = make_optimizer(model)
+    seen = []
+    with Recorder(optimizer, path, **recorder) as recorder_:
+        for _ in range(steps):
+            loss = ((model(x) - y) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            before = [p.detach().clone().double() for p in model.parameters()]
+            optimizer.step()
+            state = []
+            for p, b in zip(model.parameters(), before, strict=True):
+                s = optimizer.state[p]
+                v = s.get("max_exp_avg_sq", s.get("exp_avg_sq"))
+                state.append(
+                    {
+                        "g": p.grad.detach().clone().double(),
+                        "exp_avg": s["exp_avg"].clone().double() if "exp_avg" in s else None,
+                        "exp_avg_sq": v.clone().double() if v is not None else None,
+                        "step": b - p.detach().double(),
+                        "t": int(s["step"]) if "step" in s else None,
+                    }
+                )
+            seen.append(state)
+    return model, recorder_, seen
+
+
+OPTIMIZERS = {
+    "adam": lambda m: torch.optim.Adam(m.named_parameters(), lr=0.05, betas=(0.8, 0.95)),
+    "adamw": lambda m: torch.optim.AdamW(m.named_parameters(), lr=0.05, weight_decay=0.1),
+    "amsgrad": lambda m: torch.optim.Adam(m.named_parameters(), lr=0.05, amsgrad=True, weight_decay=0.01),
+}
+
+
+@pytest.mark.parametrize("kind", OPTIMIZERS)
+def test_moments_equal_torch_state(tmp_path, kind):
+    _, _, seen = _train(OPTIMIZERS[kind], tmp_path / "run.npz", sample=3, seed=1)
+    run = load(tmp_path / "run.npz")
+    assert [g.name for g in run.groups] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert run.optimizer == kind
+    beta1, beta2 = run.meta["betas"]
+    for k, group in enumerate(run.groups):
+        assert group.steps.tolist() == list(range(1, STEPS + 1))
+        for c in group.coordinates:
+            held = {
+                key: np.array([s[k][key].reshape(-1)[c.index].item() for s in seen])
+                for key in ("g", "exp_avg", "exp_avg_sq", "step")
+            }
+            t = np.array([s[k]["t"] for s in seen], dtype=float)
+            # the stored moments are torch's, bit for bit (the promise is 1e-12)
+            exp_avg = run.arrays[f"g{k}_exp_avg"][:, [i for i, d in enumerate(group.coordinates) if d is c][0]]
+            assert np.max(np.abs(exp_avg - held["exp_avg"])) <= 1e-12
+            assert np.max(np.abs(c.m_hat * (1 - beta1**t) - held["exp_avg"])) <= 1e-12
+            assert np.max(np.abs(c.sqrt_v_hat**2 * (1 - beta2**t) - held["exp_avg_sq"])) <= 1e-12
+            assert np.array_equal(c.g, held["g"])
+            assert np.array_equal(c.step, held["step"])
+
+
+def test_percentiles_are_of_r_over_the_whole_tensor(tmp_path):
+    model, _, seen = _train(OPTIMIZERS["adam"], tmp_path / "run.npz")
+    run = load(tmp_path / "run.npz")
+    beta1, beta2 = run.meta["betas"]
+    for k, group in enumerate(run.groups):
+        for row, t in enumerate(group.steps.tolist()):
+            s = seen[row][k]
+            m_hat = s["exp_avg"].numpy().ravel() / (1 - beta1**t)
+            sqrt_v_hat = np.sqrt(s["exp_avg_sq"].numpy().ravel()) / np.sqrt(1 - beta2**t)
+            r = np.abs(m_hat) / (sqrt_v_hat + run.meta["eps"])
+            expected = np.percentile(r, [10, 50, 90])
+            # the same float64 operations in another order: a few roundings of r ≤ 1 apart
+            assert np.max(np.abs(group.percentiles[row] - expected)) <= 16 * 2.0**-53 * max(1.0, r.max())
+
+
+def test_every_and_sample_and_seed(tmp_path):
+    _, _, _ = _train(OPTIMIZERS["adam"], tmp_path / "a.npz", every=4, sample=2, seed=7)
+    _, _, _ = _train(OPTIMIZERS["adam"], tmp_path / "b.npz", every=4, sample=2, seed=7)
+    _, _, _ = _train(OPTIMIZERS["adam"], tmp_path / "c.npz", every=4, sample=2, seed=8)
+    a, b, c = (load(tmp_path / f"{n}.npz") for n in "abc")
+    assert a.groups[0].steps.tolist() == [1, 5, 9, 13, 17, 21, 25]
+    assert [len(g.coordinates) for g in a.groups] == [2, 2, 2, 2]
+    indices = lambda run: [[c.index for c in g.coordinates] for g in run.groups]  # noqa: E731
+    assert indices(a) == indices(b)
+    assert indices(a) != indices(c)
+    assert all(0 <= i < 20 for i in indices(a)[0])
+
+
+def test_names_without_named_parameters(tmp_path):
+    def plain(model):
+        return torch.optim.Adam(model.parameters(), lr=0.01)
+
+    _train(plain, tmp_path / "anon.npz", steps=2)
+    assert [g.name for g in load(tmp_path / "anon.npz").groups][:2] == ["group0.param0", "group0.param1"]
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.Adam(model.parameters())
+    with Recorder(optimizer, tmp_path / "named.npz", model=model, only=["bias"]):
+        model(torch.ones(1, 3)).sum().backward()
+        optimizer.step()
+    assert [g.name for g in load(tmp_path / "named.npz").groups] == ["bias"]
+    with pytest.raises(ValueError, match="only names tensors the optimizer does not hold"):
+        Recorder(optimizer, tmp_path / "x.npz", model=model, only=["nope"])
+    with pytest.raises(TypeError, match="Adam, AdamW or SGD; got RMSprop"):
+        Recorder(torch.optim.RMSprop(model.parameters()), tmp_path / "x.npz")
+    with pytest.raises(ValueError, match="every must be an integer >= 1; got 0"):
+        Recorder(optimizer, tmp_path / "x.npz", every=0)
+
+
+def test_sgd_gets_adams_moments_from_the_recorder(tmp_path):
+    def sgd(model):
+        return torch.optim.SGD(model.named_parameters(), lr=0.1, momentum=0.9)
+
+    _, _, seen = _train(sgd, tmp_path / "sgd.npz", steps=40)
+    run = load(tmp_path / "sgd.npz")
+    assert run.optimizer == "momentum" and run.meta["moments"] == "recorder"
+    assert np.all(np.isfinite(run.groups[0].percentiles))
+    for group in run.groups:
+        for c in group.coordinates:
+            # the shadow is Adam at (0.9, 0.999) over the same gradients: adamviz.sim's Adam, within
+            # two evaluations' rounding (error_bounds.moving_average_rtol, relative to Σ|g| weights)
+            replay = simulate(c.g, optimizer="adam")
+            t = np.arange(1, len(c.g) + 1)
+            scale = np.array([np.abs(c.g[: i + 1]).max() for i in range(len(c.g))])
+            bound = np.array([moving_average_rtol(i, len(c.g)) * 4 for i in t]) * scale / (1 - 0.9**t) + 1e-300
+            assert np.all(np.abs(c.m_hat - replay.m_hat) <= bound)
+    first = seen[0][0]
+    assert first["exp_avg"] is None  # torch's SGD keeps no moments: these came from the recorder
+
+
+def test_a_crash_keeps_the_last_flush(tmp_path):
+    """A process killed mid-run leaves a whole trace: everything up to its last flush."""
+    script = f"""
+import os, torch
+from adamviz.record import Recorder
+model = torch.nn.Linear(3, 2)
+opt = torch.optim.Adam(model.named_parameters())
+rec = Recorder(opt, {str(tmp_path / "crash.npz")!r}, flush_seconds=0)
+for step in range(30):
+    model(torch.ones(4, 3)).sum().backward()
+    opt.step()
+    if step == 11:
+        os._exit(3)  # no close(), no cleanup
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stderr
+    run = load(tmp_path / "crash.npz")
+    assert run.groups[0].steps.tolist() == list(range(1, 13))
+    assert not list(tmp_path.glob(".crash.npz.*"))  # no temporary file left behind
+
+
+def test_records_nothing_after_close(tmp_path):
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.Adam(model.named_parameters())
+    recorder = Recorder(optimizer, tmp_path / "r.npz")
+    for _ in range(3):
+        model(torch.ones(1, 2)).sum().backward()
+        optimizer.step()
+    recorder.close()
+    model(torch.ones(1, 2)).sum().backward()
+    optimizer.step()
+    assert load(tmp_path / "r.npz").groups[0].steps.tolist() == [1, 2, 3]
+    with pytest.raises(TraceError):
+        load(tmp_path / "missing.npz")
