@@ -26,6 +26,9 @@ BROWSER_MODULES = (
     "lecture.js",  # the slide deck and the keyboard
     "prose.js",  # links and live numbers in the text around an explorer (data-adamviz-*)
     "embeds.js",  # lite snippets: further explorers built from the first one's document
+    "trace_files.js",  # reading a trace .npz, a .npy or a .csv in the page, as adamviz.record does
+    "recordings.js",  # a loaded run's coordinates as cards: replayed, and as recorded
+    "downloads.js",  # the view's data as CSV, its figures as PNG
     "explorer.js",  # wires the above and exposes window.adamviz
 )
 """The browser modules, in the order they load."""

@@ -56,6 +56,12 @@ def _names(flag: str) -> list[str]:
     return [name.strip() for name in flag.split(",") if name.strip()]
 
 
+TRACE_HELP = (
+    "a training run to open on: a trace .npz from adamviz.record, a 1-D .npy or a one-column .csv of "
+    "gradients, or 'mlp' (the on-board run); the page carries it (4/3 of the file's size)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="adamviz", description="See how Adam adapts each parameter's learning rate.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -179,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--spread-axis", default=defaults.spread_axis.default, help="the scatter's x-axis: true or estimated"
     )
+    export.add_argument("--trace", metavar="FILE", default="", help=TRACE_HELP)
     export.add_argument(
         "--preview",
         metavar="PNG",
@@ -189,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true", help="open a browser tab")
     serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
+    serve.add_argument("--trace", metavar="FILE", default="", help=TRACE_HELP)
     serve.add_argument(
         "--address", default=None, help="interface to listen on (default: localhost only; 0.0.0.0 for all)"
     )
@@ -283,6 +291,7 @@ def _run_export(args: argparse.Namespace) -> None:
         "condition": args.condition,
         "rotated": args.rotated,
         "noise": args.noise,
+        "trace": args.trace,
     }
     if args.problem is not None:
         values["problem"] = args.problem
@@ -317,6 +326,7 @@ def _run_serve(args: argparse.Namespace) -> None:
         port=args.port,
         show=args.show,
         lecture=args.lecture,
+        trace=args.trace,
         address=args.address,
         allow_websocket_origin=tuple(args.allow_websocket_origin),
     )

@@ -62,6 +62,7 @@ from .settings import (
     browser_spec,
     browser_values,
 )
+from .traces import TRACE_CARDS, page_traces, trace_limits
 from .valley_figures import LOSS_BANDS, MARKERS, valley_view
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
@@ -437,6 +438,23 @@ def _controls(
         label="⤓ Export as HTML", width=170, visible=exportable, css_classes=["av-export"]
     )
     widgets["export"].js_on_event("button_click", _call("exportFile()"))
+    # a training run's gradients: read in the page (nothing is uploaded), also by a drop on the explorer
+    widgets["load"] = Button(label="⤒ Load gradients…", width=160, css_classes=["av-load"])
+    widgets["load"].js_on_event("button_click", _call("recordings.choose()"))
+    widgets["cards_show"] = Select(
+        title="Cards show", options=[""], value="", visible=False, width=320, css_classes=["av-cards-show"]
+    )
+    _on_widgets("value", {"cards_show": widgets["cards_show"]})
+    widgets["csv"] = Button(label="⤓ CSV", width=80, css_classes=["av-csv"])
+    widgets["csv"].js_on_event("button_click", _call("download('csv')"))
+    widgets["png"] = Button(label="⤓ PNG", width=80, css_classes=["av-png"])
+    widgets["png"].js_on_event("button_click", _call("download('png')"))
+    data = Row(
+        *(widgets[name] for name in ("load", "cards_show", "csv", "png")),
+        css_classes=["av-data"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+    )
     transport = Row(
         widgets["view"],
         widgets["play"],
@@ -466,6 +484,7 @@ def _controls(
         "compare": [compare],
         "presets": [presets_title, *preset_buttons],
         "window": [widgets["window_mode"]],
+        "data": [widgets[name] for name in ("load", "csv", "png")],
     }
     for name in CONTROLS:
         if name not in groups:
@@ -487,9 +506,11 @@ def _controls(
         sizing_mode="stretch_width",
         styles=WRAP,
     )
-    panel = Column(transport, optimizers, advanced, css_classes=["av-controls"], sizing_mode="stretch_width")
+    panel = Column(
+        transport, optimizers, advanced, data, css_classes=["av-controls"], sizing_mode="stretch_width"
+    )
     # containers from the inside out: each is shown while any of its children is
-    containers = [checkboxes, flags, transport, optimizers, advanced, panel]
+    containers = [checkboxes, flags, transport, optimizers, advanced, data, panel]
     return widgets, optimizers, panel, {"groups": groups, "containers": containers}
 
 
@@ -551,7 +572,10 @@ def build_explorer(
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
-    while len(cards) < 2:  # the closed-loop view shows a card per coordinate: two for the 2-D problems
+    traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
+    # the closed-loop view shows a card per coordinate: two for the 2-D problems; a page opening on a
+    # trace shows TRACE_CARDS of its coordinates at a time
+    while len(cards) < (TRACE_CARDS if settings.trace else 2):
         cards.append(_card("y", x_range, y_moments, y_step, y_theta))
         cards[-1].layout.visible = False
     spec = browser_spec()
@@ -676,6 +700,9 @@ def build_explorer(
         "deck": text.DECK,
         "iterationLabel": ExplorerSettings.param.iteration.label,
         "exportUrl": export_url,
+        "traces": traces,
+        "traceFirst": bool(settings.trace),
+        "traceLimits": trace_limits(),
     }
     boot = CustomJS(
         args={"models": browser_models, "config": config},

@@ -190,12 +190,13 @@ def make_app(
     port: int,
     *,
     lecture: bool = False,
+    trace: str = "",
     address: str = "localhost",
     allow_websocket_origin: tuple[str, ...] = (),
 ) -> tornado.web.Application:
     """The whole server: the page, BokehJS, the export endpoint."""
     hosts, origins = allowed_names(port, address, allow_websocket_origin)
-    base = ExplorerSettings(lecture=lecture)
+    base = ExplorerSettings(lecture=lecture, trace=trace)
     page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE).encode("utf-8")
     bokehjs = Path(bokeh.__file__).parent / "server" / "static" / "js"
     bundles = {
@@ -233,6 +234,7 @@ def serve(
     port: int = 5006,
     show: bool = False,
     lecture: bool = False,
+    trace: str = "",
     address: str | None = None,
     allow_websocket_origin: tuple[str, ...] = (),
 ) -> None:
@@ -242,7 +244,9 @@ def serve(
     pass ``address="0.0.0.0"`` and the name students type in ``allow_websocket_origin``.
     """
     address = address or "localhost"
-    app = make_app(port, lecture=lecture, address=address, allow_websocket_origin=allow_websocket_origin)
+    app = make_app(
+        port, lecture=lecture, trace=trace, address=address, allow_websocket_origin=allow_websocket_origin
+    )
     server = HTTPServer(app, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)
 
     async def run() -> None:

@@ -23,9 +23,14 @@ VIEWS = ("cards", "population", "valley")
 """What the explorer draws: one card per scenario, many parameters at once, or a closed loop (a loss
 surface with each optimizer's path, and one card per coordinate)."""
 
-SCENARIOS = (*STREAMS, "bowl")
-"""What a card can show: a stream, or the closed-loop bowl (adamviz.sim.PROBLEMS["bowl"] from its own
-start, no noise), stepped by each optimizer on the gradients its own path meets."""
+SCENARIOS = (*STREAMS, "bowl", "mlp")
+"""What a card can show: a stream, the closed-loop bowl (adamviz.sim.PROBLEMS["bowl"] from its own
+start, no noise), stepped by each optimizer on the gradients its own path meets, or ``mlp``: a real
+network's first-layer weight, recorded while it trained (:data:`ON_BOARD_TRACE`)."""
+
+ON_BOARD_TRACE = "mlp"
+"""The trace that ships with adamviz (assets/mlp_trace.npz, made by tests/make_mlp_trace.py): ``trace="mlp"``
+or the ``mlp`` scenario brings it into a page."""
 
 START_RANGE = (-10.0, 10.0)
 """Where a closed-loop view's start point may lie (each coordinate)."""
@@ -60,8 +65,10 @@ CONTROLS = (
     "n_params",
     "spread_axis",
     *LOOP_SETTINGS,
+    "data",
 )
-"""The controls an explorer can show (``transport``: play, back, step, reset and a served Export)."""
+"""The controls an explorer can show (``transport``: play, back, step, reset and a served Export;
+``data``: load gradients, choose which recorded coordinates the cards show, download CSV and PNG)."""
 
 
 class ExplorerSettings(param.Parameterized):
@@ -204,6 +211,11 @@ class ExplorerSettings(param.Parameterized):
     theme = param.Selector(default="light", objects=["light", "dark"], doc="Colour theme.")
     title = param.String("How Adam adapts each parameter's learning rate", doc="Heading (escaped).")
     lecture = param.Boolean(False, doc="Presenter layout: one scenario at a time, large type, keyboard deck.")
+    trace = param.String(
+        "",
+        doc="A training run to show: a trace .npz (adamviz.record), a 1-D .npy or a one-column .csv of "
+        "gradients, or 'mlp' (the on-board trace). Its coordinates become the cards; the page carries it.",
+    )
 
     @param.depends("iteration", "iterations", watch=True, on_init=True)
     def _keep_iteration_in_range(self) -> None:
@@ -329,7 +341,7 @@ def compared(optimizer: str, compare: list[str]) -> list[str]:
     return [name for name in OPTIMIZERS if name in compare and name != optimizer]
 
 
-PAGE_SETTINGS = ("scenarios", "theme", "title", "lecture")
+PAGE_SETTINGS = ("scenarios", "theme", "title", "lecture", "trace")
 """What a page's settings report leaves as the page was built: they belong to the page, not its state."""
 
 

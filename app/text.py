@@ -71,6 +71,13 @@ CARD_TEXT = {
         "descent's step is the gradient and slides to 0; Adam's stays near η however small the slope gets, "
         "so θ runs past 0 and swings back across it, and m̂ turns with every crossing.",
     ),
+    "mlp": (
+        "A real network's weight",
+        "One first-layer weight of a small network (64 → 32 → 10) learning scikit-learn's handwritten "
+        "digits, recorded from torch.optim.Adam at its defaults. Its gradient flips sign on nearly half "
+        "the steps, so m̂ stays far below √v̂: over the last 500 steps Adam moves it by less than a fifth "
+        "of η on average. Faded: what the run itself had.",
+    ),
     "x": (
         "Coordinate x",
         "The path's x: the gradient the loop met at each step (lollipops), m̂, √v̂ and the step it took.",

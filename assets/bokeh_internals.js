@@ -37,6 +37,7 @@
     "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
     "Document.to_json": ({ plot }) => Boolean(plot.document) && typeof plot.document.to_json === "function",
     "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
+    "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof global.HTMLCanvasElement,
     "NDArray(init, shape)": ({ image }) => {
       const made = imageArray(image, new Float64Array(6), 2, 3);
       return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
@@ -99,6 +100,17 @@
     return model.document.to_json(false);
   }
 
+  /** The element that renders `model` (null before its view exists). */
+  function elementOf(model) {
+    const view = viewOf(model);
+    return view && view.el instanceof global.Element ? view.el : null;
+  }
+
+  /** A figure as it is on screen, drawn afresh onto a canvas of its own (what its save tool saves). */
+  function picture(plot) {
+    return viewOf(plot).export("png", true).canvas;
+  }
+
   /** Whether a DOM event happened inside the element that renders `model`. */
   function eventWithin(model, event) {
     const view = viewOf(model);
@@ -151,5 +163,5 @@
     return new NDArray(values, [rows, columns]);
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, onRepaint, imageArray };
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, onRepaint, imageArray };
 })(globalThis);

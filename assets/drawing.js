@@ -130,10 +130,12 @@
      * Give the cards their scenarios: card k shows `active[k]` (a lecture slide's scenario goes to the
      * first card); cards beyond hide.
      */
-    assign(active) {
+    assign(active, recordings) {
       this.models.cards.forEach((card, k) => {
         const name = k < active.length ? active[k] : null;
-        if (name !== null && name !== card.shows) writeSlot(card.header, this.config.cardHeaders[name]);
+        if (name !== null && name !== card.shows) {
+          writeSlot(card.header, Object.hasOwn(this.config.cardHeaders, name) ? this.config.cardHeaders[name] : recordings.header(name));
+        }
         card.shows = name;
         if (card.layout.visible !== (name !== null)) card.layout.visible = name !== null;
       });
@@ -187,10 +189,11 @@
           card.others.data = steps;
           card.others_theta.data = thetas;
         }
-        if (settingsChanged || frame.ghosts) card.ghost.data = this.ghostData(frame, name, lo, onStep);
+        const recorded = frame.recordings.has(name) && frame.recordings.byName[name].m_hat;
+        if (settingsChanged || frame.ghosts || recorded) card.ghost.data = this.ghostData(frame, name, lo, onStep);
         if (settingsChanged) {
           card.eps.location = params.eps;
-          writeSlot(card.legend, this.legend(params));
+          writeSlot(card.legend, this.legend(params, Boolean(recorded)));
         }
         for (const cursor of card.cursors) cursor.location = iteration;
         writeSlot(card.readout, this.readout(frame, name));
@@ -217,10 +220,11 @@
       if (xRange.start !== start || xRange.end !== end) [xRange.start, xRange.end] = [start, end];
     }
 
-    /** The previous setting's curves over the same window (empty when there is none). */
-    ghostData({ ghosts, iteration, x }, name, lo, onStep) {
-      const ghost = ghosts && ghosts[name];
-      const end = ghost ? Math.min(iteration, ghost.scale.length - 1) : -1;
+    /** The faded curves over the same window: what a recorded run had, or the previous setting's (or none). */
+    ghostData({ ghosts, iteration, x, recordings }, name, lo, onStep) {
+      const recorded = recordings.has(name) && recordings.byName[name].m_hat ? recordings.byName[name] : null;
+      const ghost = recorded || (ghosts && ghosts[name]);
+      const end = ghost ? Math.min(iteration, ghost.m_hat.length - 1) : -1;
       if (end < lo) return { x: [], m_hat: [], sqrt_v_hat: [], step: [] };
       const drawn = decimate(x, { m_hat: ghost.m_hat, sqrt_v_hat: ghost.sqrt_v_hat, step: ghost.per_lr }, lo, end);
       if (onStep) drawn.step = drawn.step.map(onStep);
@@ -231,10 +235,16 @@
      * Fit every figure's y-range to the whole history of the cards on screen. The step and θ axes turn
      * symmetric-log when a compared optimizer's values exceed the main one's more than tenfold.
      */
-    fitRanges({ streams, traces, compared, active }) {
+    fitRanges({ streams, traces, compared, active, recordings }) {
       const { y_moments: moments, y_step: stepRange, y_theta: thetaRange } = this.models;
-      [moments.start, moments.end] = span(active.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), [0, 0]);
-      const others = active.flatMap((n) => Object.values(compared[n]));
+      // a recorded run's own curves count too, as far as the cards show them
+      const recorded = active.filter((n) => recordings.has(n) && recordings.byName[n].m_hat).map((n) => {
+        const r = recordings.byName[n];
+        const end = streams[n].length;
+        return { m_hat: r.m_hat.subarray(0, end), sqrt_v_hat: r.sqrt_v_hat.subarray(0, end), per_lr: r.per_lr.subarray(0, end), theta: [] };
+      });
+      [moments.start, moments.end] = span([...active.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), ...recorded.flatMap((r) => [r.m_hat, r.sqrt_v_hat])], [0, 0]);
+      const others = [...active.flatMap((n) => Object.values(compared[n])), ...recorded];
       // per axis: the smallest linear half-width c a symlog axis takes (step/η: ±1, Adam's scale)
       for (const [axis, key, range, floor, smallestC] of [
         ["step", "per_lr", stepRange, [-1, 1], 1],
@@ -271,8 +281,9 @@
     }
 
     /** The key to what is drawn: the shown panels' items, then the compared optimizers' colours and dashes. */
-    legend({ optimizer, compare, panels }) {
+    legend({ optimizer, compare, panels }, recorded = false) {
       const items = this.config.legendItems.filter(([panel]) => panels.includes(panel)).map(([, html]) => html);
+      if (recorded) items.push(`<li class="av-legend-recorded">faded: as the run recorded them</li>`);
       return `<ul class="av-legend" aria-label="legend">${items.join("")}</ul>${this.compareLegend(optimizer, compare)}`;
     }
 
@@ -285,7 +296,7 @@
       return `<ul class="av-legend av-compare-legend" aria-label="compared optimizers"><li><b>${escapeHtml(optimizer)}</b>: bold</li>${items}</ul>`;
     }
 
-    readout({ params, iteration: i, streams, traces, compared }, name) {
+    readout({ params, iteration: i, streams, traces, compared, recordings }, name) {
       const { eps, lr, optimizer, compare } = params;
       const t = traces[name];
       const others = compare.map((other) => {
@@ -297,6 +308,7 @@
         `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
         `<div class="av-formula">${formula(optimizer, t, eps, i)}</div>${comparison}` +
         `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
+        recordings.facts(name, i) +
         `</div>`
       );
     }

@@ -269,9 +269,10 @@
    * Returns {m_hat, sqrt_v_hat, scale, step, theta}; for sgd and momentum m_hat is the scale and
    * sqrt_v_hat is 0, as in adamviz.sim.
    */
-  function optimize(g, optimizer, settings) {
+  function optimize(g, optimizer, settings, full = false) {
     const n = g.length;
     const out = {
+      ...(full ? { m: new Float64Array(n), v: new Float64Array(n), v_hat: new Float64Array(n) } : {}),
       m_hat: new Float64Array(n),
       sqrt_v_hat: new Float64Array(n),
       scale: new Float64Array(n),
@@ -322,6 +323,7 @@
     const correction1 = correct ? 1 - power1[i] : 1;
     const root2 = correct ? Math.sqrt(1 - power2[i]) : 1;
     const { m_hat: mHatOut, sqrt_v_hat: sqrtVHatOut, scale: scaleOut, step: stepOut, theta: thetaOut } = out;
+    const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
     for (let j = 0; j < width; j++) {
       let theta = thetas[j];
       const grad = coupled ? g[gAt + j] + coupled * theta : g[gAt + j];
@@ -357,6 +359,12 @@
       scaleOut[outAt + j] = scale;
       stepOut[outAt + j] = shrink !== 1 ? previous - theta : lr * scale;
       thetaOut[outAt + j] = theta;
+      if (mOut) {
+        mOut[outAt + j] = mj;
+        vOut[outAt + j] = denominator ? v[j] : 0;
+        const vUsed = amsgrad ? vMax[j] : v[j];
+        vHatOut[outAt + j] = !denominator ? 0 : correct ? vUsed / (1 - power2[i]) : vUsed;
+      }
     }
   }
 

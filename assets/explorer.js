@@ -19,6 +19,10 @@
  *       view's population under the current settings; percentiles of r_t per iteration)
  *   path(optimizer = params.optimizer) -> {x, y, loss} (the closed loop under the current settings:
  *       θ after each iteration, and its loss; y is null for the one-dimensional bowl)
+ *   load(file) -> Promise (a File, or {name, bytes}: a trace .npz, a 1-D .npy or a one-column .csv;
+ *       its coordinates become the cards "<group>[<index>]", replayed under the run's own settings)
+ *   recorded(name) -> {g, m_hat, sqrt_v_hat, step} (what the run recorded; null where a log has none)
+ *   download("csv" | "png") -> Promise (the view's data as CSV, its figures as one PNG)
  *   set({...params, iteration}) -> Promise, resolved once the figures show it
  *   preset(name) -> Promise (a preset of config.presets, as its button or key applies it)
  *   play(), pause(), step(n = 1) (negative n steps back), reset()
@@ -51,6 +55,7 @@
       this.traces = {}; // scenario -> the main optimizer's trace
       this.compared = {}; // scenario -> {optimizer -> trace} for params.compare
       this.active = []; // the scenarios on screen (lecture mode: the slide's)
+      this.scenarios = config.scenarios.slice(); // the cards' scenarios: the page's, or a loaded run's coordinates
       this.ghosts = null;
       this.x = new Float64Array(0);
       this.view = new AdamViz.CardsView(models, config);
@@ -65,17 +70,18 @@
       );
       this.paints = new AdamViz.PaintTracker(models.figures);
       this.lecture = new AdamViz.Lecture(this);
+      this.recordings = new AdamViz.Recordings(this);
     }
 
     /* ---- public API -------------------------------------------------------------------- */
 
     state() {
-      return { iteration: this.iteration, playing: this.playing, params: { ...this.params }, scenarios: this.config.scenarios.slice() };
+      return { iteration: this.iteration, playing: this.playing, params: { ...this.params }, scenarios: this.scenarios.slice() };
     }
 
     trace(name, optimizer = this.params.optimizer) {
       const shown = Object.hasOwn(this.traces, name); // a stream, the bowl, or a closed-loop coordinate
-      const names = [...Object.keys(this.config.shapes), ...Object.keys(this.config.loops)];
+      const names = [...Object.keys(this.config.shapes), ...Object.keys(this.config.loops), ...Object.keys(this.recordings.byName)];
       if (!shown && !names.includes(name)) throw new Error(`no scenario ${JSON.stringify(name)}; have ${[...new Set([...names, ...Object.keys(this.traces)])].join(", ")}`);
       if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(settings.rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
       let known = optimizer === this.params.optimizer ? this.traces[name] : (this.compared[name] || {})[optimizer];
@@ -106,6 +112,10 @@
 
     async set(changes = {}) {
       const { accepted, errors } = settings.validate(this.config.spec, changes, this.params);
+      const recorded = this.recordings.shortest(this.params.view === "cards" ? this.activeScenarios() : []);
+      if (!errors.length && accepted.iterations > recorded) {
+        errors.push(settings.rejection("iterations", accepted.iterations, `at most ${recorded}, the steps recorded for these cards`));
+      }
       if (errors.length) {
         this.view.showMessage(errors);
         this.view.syncWidgets(this.params); // a control that asked for the refused value moves back
@@ -222,7 +232,7 @@
       }
       this.showView(next.view);
       this.active = active;
-      if (fresh) this.view.assign(active);
+      if (fresh) this.view.assign(active, this.recordings);
       const streamChanged = fresh || STREAM_SETTINGS.some((k) => changed.includes(k));
       const closedLoop = next.view === "valley" || active.some((name) => Object.hasOwn(this.config.loops, name));
       const stepChanged = STEP_SETTINGS.some((k) => changed.includes(k)) || (closedLoop && LOOP_SETTINGS.some((k) => changed.includes(k)));
@@ -314,13 +324,13 @@
     /** The scenarios on screen: config.scenarios, or in lecture mode the slide's one. */
     activeScenarios() {
       if (this.params.view === "valley") return this.valley.coordinates(this.params).slice();
-      return this.lecture && this.lecture.on ? [this.lecture.deck[this.lecture.slide].scenario] : this.config.scenarios.slice();
+      return this.lecture && this.lecture.on ? [this.lecture.deck[this.lecture.slide].scenario] : this.scenarios.slice();
     }
 
     /** Scenario `name`'s stream under the current settings: stream(name, iterations, seed) × 10^grad_scale. */
     gradients(name) {
       const { iterations, seed, grad_scale: k } = this.params;
-      const g = engine.stream(name, iterations, seed, this.config.shapes[name]);
+      const g = this.recordings.has(name) ? this.recordings.byName[name].g.slice(0, iterations) : engine.stream(name, iterations, seed, this.config.shapes[name]);
       return k === 0 ? g : g.map((x) => x * this.gradientScale(k));
     }
 
@@ -358,6 +368,31 @@
       this.view.fitRanges(this.frame());
     }
 
+    /**
+     * Show the page's own scenarios (k = 0) or page k of the loaded run's coordinates, with `changes`
+     * (the run's settings, when it was just loaded); the cards' view comes forward.
+     */
+    async showCards(k, changes = {}) {
+      const names = k === 0 ? this.config.scenarios : this.recordings.pages[k - 1].names;
+      const previous = this.scenarios;
+      this.scenarios = names.slice();
+      const select = this.models.widgets.cards_show;
+      if (select.value !== select.options[k]) select.value = select.options[k];
+      const length = this.recordings.shortest(names);
+      const fit = this.params.iterations > length ? { iterations: length } : {};
+      try {
+        return await this.set({ ...fit, ...changes, view: this.params.view === "valley" ? "cards" : this.params.view, iteration: 0 });
+      } catch (error) {
+        this.scenarios = previous;
+        throw error;
+      }
+    }
+
+    /** Save the view's data as CSV, or its figures as one PNG (downloads.js). */
+    download(kind) {
+      return AdamViz.downloads.save(this, kind);
+    }
+
     /** A closed-loop card (config.loops: the bowl from its own start, no noise) stepped by `optimizer`. */
     loopRun(name, optimizer) {
       const { problem, start } = this.config.loops[name];
@@ -373,6 +408,11 @@
       if (name === "compare") {
         const names = value.map((index) => this.config.spec.compare.options[index]);
         if (changedValue(names, this.params.compare)) this.set({ compare: names }).catch(() => {});
+        return;
+      }
+      if (name === "cards_show") {
+        const k = this.models.widgets.cards_show.options.indexOf(value);
+        if (k >= 0) this.showCards(k).catch(() => {});
         return;
       }
       if (name === "window_mode") {
@@ -413,8 +453,8 @@
 
     /** Everything the view draws from. */
     frame() {
-      const { params, iteration, x, streams, traces, compared, ghosts, active, phase } = this;
-      return { params, iteration, x, streams, traces, compared, ghosts, active, phase };
+      const { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings } = this;
+      return { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings };
     }
 
     draw(settingsChanged) {
@@ -450,6 +490,9 @@
         trace: (name, optimizer) => this.trace(name, optimizer),
         population: () => this.population.snapshot(),
         path: (optimizer) => this.valley.path(optimizer),
+        recorded: (name) => this.recordings.recorded(name),
+        load: (file) => this.recordings.load(file),
+        download: (kind) => this.download(kind),
         preset: (name) => this.preset(name),
         set: (changes) => this.set(changes),
         play: () => this.play(),
@@ -491,7 +534,18 @@
       else messages.push(`${settings.rejection("preset", query.get("preset"), `one of ${config.presets.map((p) => p.name).join(", ")}`)} — using none`);
     }
     const fromUrl = settings.fromQuery(config.spec, search, { ...config.defaults, ...start });
+    try {
+      const run = explorer.recordings.embedded();
+      if (run && config.traceFirst) {
+        explorer.scenarios = explorer.recordings.pages[0].names.slice();
+        explorer.models.widgets.cards_show.value = explorer.models.widgets.cards_show.options[1];
+        start = { ...explorer.recordings.settingsOf(run), ...start };
+      }
+    } catch (error) {
+      messages.push(error.message);
+    }
     explorer.apply({ ...start, ...fromUrl.accepted });
+    explorer.recordings.watchDrops(AdamViz.bokeh.elementOf(models.root));
     explorer.view.showMessage([...messages, ...fromUrl.messages]);
     if (lecture) explorer.lecture.setOn(true);
     explorer.view.labelControls();

@@ -19,6 +19,9 @@ fi
 echo "== installing ESLint (tests/js/package-lock.json)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
+echo "== installing torch 2.13.0, CPU build (adamviz.record's tests; this pin takes the wheel on disk)"
+python3 -m pip install -q --disable-pip-version-check torch==2.13.0
+
 echo "== installing adamviz with its test extra"
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
 

@@ -25,6 +25,7 @@ BOKEH_INTERNALS = [
     "DOMView.shadow_el",
     "Document.to_json",
     "HasProps.document",
+    "PlotView.export(png).canvas",
     "NDArray(init, shape)",
 ]
 """Every BokehJS internal assets/bokeh_internals.js uses; a Bokeh upgrade that drops one fails here by name."""

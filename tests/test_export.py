@@ -14,7 +14,9 @@ from browser_helpers import block_network, numpy_trace, open_explorer, page_trac
 from helpers import assert_close
 
 INLINE_BUDGET = 2_000_000
-CDN_BUDGET = 200_000
+CDN_BUDGET = 225_000
+# (200 KB until the page learnt to read training runs: the .npz/.npy/.csv reader, the recorded cards and
+# the CSV/PNG downloads are 21 KB of script, and a row of four controls)
 
 HOSTILE_CSS = """
 * { font-size: 31px !important; color: rgb(255, 0, 0) !important; box-sizing: content-box !important;
@@ -208,7 +210,7 @@ def test_bad_export_flags_exit_2_with_one_line(tmp_path, capsys):
         (["--iteration", "300"], "iteration must be an integer in [0, 199]; got 300"),
         (
             ["--scenarios", "noisy,wavy"],
-            "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl; got wavy",
+            "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl, mlp; got wavy",
         ),
         (["--theme", "neon"], "invalid choice: 'neon'"),
         (

@@ -66,14 +66,14 @@ def test_moments_equal_torch_state(tmp_path, kind):
     beta1, beta2 = run.meta["betas"]
     for k, group in enumerate(run.groups):
         assert group.steps.tolist() == list(range(1, STEPS + 1))
-        for c in group.coordinates:
+        for j, c in enumerate(group.coordinates):
             held = {
                 key: np.array([s[k][key].reshape(-1)[c.index].item() for s in seen])
                 for key in ("g", "exp_avg", "exp_avg_sq", "step")
             }
             t = np.array([s[k]["t"] for s in seen], dtype=float)
             # the stored moments are torch's, bit for bit (the promise is 1e-12)
-            exp_avg = run.arrays[f"g{k}_exp_avg"][:, [i for i, d in enumerate(group.coordinates) if d is c][0]]
+            exp_avg = run.arrays[f"g{k}_exp_avg"][:, j]
             assert np.max(np.abs(exp_avg - held["exp_avg"])) <= 1e-12
             assert np.max(np.abs(c.m_hat * (1 - beta1**t) - held["exp_avg"])) <= 1e-12
             assert np.max(np.abs(c.sqrt_v_hat**2 * (1 - beta2**t) - held["exp_avg_sq"])) <= 1e-12
@@ -82,7 +82,7 @@ def test_moments_equal_torch_state(tmp_path, kind):
 
 
 def test_percentiles_are_of_r_over_the_whole_tensor(tmp_path):
-    model, _, seen = _train(OPTIMIZERS["adam"], tmp_path / "run.npz")
+    _, _, seen = _train(OPTIMIZERS["adam"], tmp_path / "run.npz")
     run = load(tmp_path / "run.npz")
     beta1, beta2 = run.meta["betas"]
     for k, group in enumerate(run.groups):
@@ -145,7 +145,9 @@ def test_sgd_gets_adams_moments_from_the_recorder(tmp_path):
             replay = simulate(c.g, optimizer="adam")
             t = np.arange(1, len(c.g) + 1)
             scale = np.array([np.abs(c.g[: i + 1]).max() for i in range(len(c.g))])
-            bound = np.array([moving_average_rtol(i, len(c.g)) * 4 for i in t]) * scale / (1 - 0.9**t) + 1e-300
+            bound = (
+                np.array([moving_average_rtol(i, len(c.g)) * 4 for i in t]) * scale / (1 - 0.9**t) + 1e-300
+            )
             assert np.all(np.abs(c.m_hat - replay.m_hat) <= bound)
     first = seen[0][0]
     assert first["exp_avg"] is None  # torch's SGD keeps no moments: these came from the recorder

@@ -64,7 +64,9 @@ class Recorder:
         for group in optimizer.param_groups[1:]:
             for key in ("betas", "eps", "momentum"):
                 if key in first and group.get(key) != first.get(key):
-                    raise ValueError(f"param groups differ in {key} ({first[key]} and {group[key]}): record one at a time")
+                    raise ValueError(
+                        f"param groups differ in {key} ({first[key]} and {group[key]}): record one at a time"
+                    )
         self.kind = kind
         self.shadow = kind == "SGD"
         self.betas = SHADOW_BETAS if self.shadow else tuple(first["betas"])
@@ -163,7 +165,11 @@ class Recorder:
             # r_t over the whole tensor, in float64: m̂ = m / (1 − β₁^t), √v̂ = √v / √(1 − β₂^t)
             correction1 = 1.0 - self.betas[0] ** float(t)
             correction2_sqrt = (1.0 - self.betas[1] ** float(t)) ** 0.5
-            r = m.detach().double().abs() / correction1 / (v.detach().double().sqrt() / correction2_sqrt + self.eps)
+            r = (
+                m.detach().double().abs()
+                / correction1
+                / (v.detach().double().sqrt() / correction2_sqrt + self.eps)
+            )
             percentiles = np.percentile(r.reshape(-1).cpu().numpy(), [10, 50, 90])
             # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
             stored = np.float64 if m.dtype == torch.float64 else np.float32
@@ -191,7 +197,7 @@ class Recorder:
         for k, group in enumerate(recorded):
             records = group["records"]
             sample = len(group["index"])
-            columns = list(zip(*records))
+            columns = list(zip(*records, strict=True))
             out[f"g{k}_steps"] = np.array(columns[0], dtype=np.int64)
             out[f"g{k}_index"] = group["index"].astype(np.int64)
             for key, column, dtype in (

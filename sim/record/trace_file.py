@@ -155,25 +155,44 @@ def load(path: str | Path) -> RecordedRun:
         raise TraceError(f"{name}: empty file")
     if size > MAX_FILE_BYTES:
         raise TraceError(f"{name}: is {size / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
-    if suffix == ".npz":
+    if suffix != ".csv":
         try:
             data = path.read_bytes()
         except OSError as error:
             raise TraceError(f"{name}: cannot be read ({error.strerror})") from None
-        return read_npz(data, name)
+        if suffix == ".npz":
+            return read_npz(data, name)
+        g = _read_member(data, name)
+        if g.dtype.kind not in "iuf":
+            raise TraceError(f"{name}: gradients must hold numbers; got dtype {g.dtype}")
+        if g.ndim != 1 or len(g) == 0:
+            raise TraceError(f"{name}: gradients must be 1-D and not empty; got shape {g.shape}")
+        if len(g) > MAX_RECORDS:
+            raise TraceError(
+                f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}"
+            )
+        _finite(g, "gradients", name)
+        return bare_run(g.astype(np.float64), name)
     try:
         g = read_gradients(path, limit=MAX_RECORDS + 1)
     except ValueError as error:
         raise TraceError(str(error).replace(str(path), name, 1)) from None
     if len(g) > MAX_RECORDS:
-        raise TraceError(f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}")
+        raise TraceError(
+            f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}"
+        )
     return bare_run(g, name)
 
 
 def bare_run(g: np.ndarray, name: str) -> RecordedRun:
     """A gradient log as a trace of one group (named after the file) with one coordinate."""
     group = Path(name).stem or "gradients"
-    meta = {"format": FORMAT, "version": VERSION, "optimizer": None, "groups": [{"name": group, "shape": [1]}]}
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "optimizer": None,
+        "groups": [{"name": group, "shape": [1]}],
+    }
     arrays = {
         "meta": meta_array(meta),
         "g0_steps": np.arange(1, len(g) + 1, dtype=np.int64),
@@ -202,15 +221,15 @@ def read_npz(data: bytes, name: str) -> RecordedRun:
                     raise TraceError(f"{name}: member {info.filename!r} is not an array of an adamviz trace")
                 if key in arrays:
                     raise TraceError(f"{name}: member {info.filename!r} appears twice")
-                arrays[key] = _read_member(archive.read(info), name, info.filename)
+                arrays[key] = _read_member(archive.read(info), f"{name}: member {info.filename!r}")
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise TraceError(f"{name}: a damaged .npz archive ({error})") from None
     meta = _read_meta(arrays, name)
     return _run(name, meta, arrays)
 
 
-def _read_member(data: bytes, name: str, member: str) -> np.ndarray:
-    where = f"{name}: member {member!r}"
+def _read_member(data: bytes, where: str) -> np.ndarray:
+    """One .npy array from ``data``; ``where`` (the file, and the member) starts each message."""
     if not data.startswith(b"\x93NUMPY"):
         raise TraceError(f"{where} is not a .npy array (it does not start with NumPy's header)")
     if data[6:7] not in (b"\x01", b"\x02", b"\x03"):
@@ -222,7 +241,9 @@ def _read_member(data: bytes, name: str, member: str) -> np.ndarray:
     if header > MAX_HEADER_BYTES:
         raise TraceError(f"{where}: header is {header:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
     try:
-        array = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False, max_header_size=MAX_HEADER_BYTES)
+        array = np.lib.format.read_array(
+            io.BytesIO(data), allow_pickle=False, max_header_size=MAX_HEADER_BYTES
+        )
     except ValueError as error:
         text = str(error)
         if "allow_pickle" in text or "Object arrays" in text:
@@ -239,7 +260,9 @@ def _read_member(data: bytes, name: str, member: str) -> np.ndarray:
 
 def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
     if "meta" not in arrays:
-        raise TraceError(f"{name}: not an adamviz trace (no meta member; record one with adamviz.record.Recorder)")
+        raise TraceError(
+            f"{name}: not an adamviz trace (no meta member; record one with adamviz.record.Recorder)"
+        )
     raw = arrays["meta"]
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise TraceError(f"{name}: meta must be UTF-8 JSON bytes (uint8, 1-D); got {raw.dtype} {raw.shape}")
@@ -251,7 +274,9 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise TraceError(f"{name}: not an adamviz trace (format {found!r}, expected {FORMAT!r})")
     if meta.get("version") != VERSION:
-        raise TraceError(f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}")
+        raise TraceError(
+            f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}"
+        )
     groups = meta.get("groups")
     if not isinstance(groups, list) or not groups or len(groups) > 10_000:
         raise TraceError(f"{name}: meta must list the groups (1 to 10,000); got {str(groups)[:60]}")
@@ -264,12 +289,20 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
             and isinstance(shape, list)
             and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)
         ):
-            raise TraceError(f"{name}: meta's group {k} needs a name (1–200 characters) and a shape; got {str(group)[:80]}")
+            raise TraceError(
+                f"{name}: meta's group {k} needs a name (1–200 characters) and a shape; got {str(group)[:80]}"
+            )
     optimizer = meta.get("optimizer")
     if optimizer is not None and optimizer not in OPTIMIZERS:
-        raise TraceError(f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}")
+        raise TraceError(
+            f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}"
+        )
     if optimizer is not None:
-        for key, low, high in (("lr", 0.0, math.inf), ("eps", 0.0, math.inf), ("weight_decay", 0.0, math.inf)):
+        for key, low, high in (
+            ("lr", 0.0, math.inf),
+            ("eps", 0.0, math.inf),
+            ("weight_decay", 0.0, math.inf),
+        ):
             _number(meta, key, low, high, name)
         betas = meta.get("betas")
         if not (isinstance(betas, list) and len(betas) == 2):
@@ -345,7 +378,9 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
     if f"g{k}_percentiles" in arrays:
         percentiles = _member(arrays, f"g{k}_percentiles", name, "iuf", 2)
         if percentiles.shape != (records, 3):
-            raise TraceError(f"{name}: g{k}_percentiles has shape {percentiles.shape}; expected {(records, 3)}")
+            raise TraceError(
+                f"{name}: g{k}_percentiles has shape {percentiles.shape}; expected {(records, 3)}"
+            )
         _finite(percentiles, f"g{k}_percentiles", name)
         percentiles = percentiles.astype(np.float64)
     if moments:
@@ -363,7 +398,9 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
             sqrt_v_hat = np.sqrt(moments["exp_avg_sq"][:, j].astype(np.float64)) / correction2_sqrt
             step = moments["step"][:, j].astype(np.float64)
         coordinates.append(RecordedCoordinate(flat, g[:, j].astype(np.float64), m_hat, sqrt_v_hat, step))
-    return RecordedGroup(spec["name"], tuple(spec["shape"]), steps.astype(np.int64), percentiles, tuple(coordinates))
+    return RecordedGroup(
+        spec["name"], tuple(spec["shape"]), steps.astype(np.int64), percentiles, tuple(coordinates)
+    )
 
 
 def _finite(array: np.ndarray, key: str, name: str) -> None:

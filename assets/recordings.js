@@ -1,0 +1,199 @@
+/* adamviz recordings: a training run's trace (adamviz.record) or a gradient log, as cards.
+ *
+ * Each recorded coordinate becomes a scenario named "<group>[<index>]": its card replays the recorded
+ * gradients through the current controls (bold) and draws what the run itself had — m̂, √v̂ and step/η
+ * — faded behind. Loading a run sets the controls to the run's own optimizer and settings, so the two
+ * agree until a control moves: then the card shows what that setting would have done to the same
+ * gradients. A file comes from the "Load gradients" button, a drop onto the explorer, the API's
+ * load(file), or the page itself (adamviz serve/export --trace, the on-board MLP scenario).
+ */
+(function (global) {
+  "use strict";
+  const AdamViz = (global.AdamViz = global.AdamViz || {});
+  if (AdamViz.Recordings) return;
+  const escapeHtml = (text) => AdamViz.escapeHtml(text);
+  const fmt = (x, digits) => AdamViz.formatNumber(x, digits);
+
+  function base64Bytes(text) {
+    const binary = global.atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  class Recordings {
+    constructor(explorer) {
+      this.explorer = explorer;
+      this.config = explorer.config;
+      this.run = null; // the loaded run (the last file), whose coordinates the cards can show
+      this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
+      this.pages = []; // [{label, names}]: the loaded run's coordinates, as many as there are cards
+    }
+
+    has(name) {
+      return Object.hasOwn(this.byName, name);
+    }
+
+    /**
+     * The page's own traces (config.traces: files' bytes, base64), read before the first frame: the
+     * first one's coordinates are what "Cards show" offers; one with an alias (the on-board run of the
+     * `mlp` scenario) also lends its first coordinate to that scenario. Returns the first run, or null.
+     */
+    embedded() {
+      let first = null;
+      for (const embedded of this.config.traces) {
+        const run = AdamViz.traceFiles.readStored(embedded.name, base64Bytes(embedded.data), this.config.traceLimits);
+        if (!first) {
+          first = run;
+          this.adopt(run);
+        } else this.addNames(run);
+        if (embedded.alias) {
+          const group = run.groups[0];
+          this.byName[embedded.alias] = this.byName[`${group.name}[${group.coordinates[0].index}]`];
+        }
+      }
+      return first;
+    }
+
+    /** `run`'s coordinates as scenarios (by name; the pages are the adopted run's). */
+    addNames(run) {
+      const lr = run.meta.lr || null;
+      for (const group of run.groups) {
+        for (const c of group.coordinates) {
+          const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
+          this.byName[`${group.name}[${c.index}]`] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, optimizer: run.meta.optimizer };
+        }
+      }
+    }
+
+    /** Make `run`'s coordinates scenarios, its groups' coordinates pages of as many as there are cards. */
+    adopt(run) {
+      const slots = this.explorer.models.cards.length;
+      this.run = run;
+      this.pages = [];
+      this.addNames(run);
+      for (const group of run.groups) {
+        const names = group.coordinates.map((c) => `${group.name}[${c.index}]`);
+        for (let first = 0; first < names.length; first += slots) {
+          const shown = names.slice(first, first + slots);
+          const of = names.length > slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
+          this.pages.push({ label: `${group.name}${of}`, names: shown });
+        }
+      }
+      this.showPages();
+    }
+
+    /** The "Cards show" choice: the page's scenarios, then each page of the run's coordinates. */
+    showPages() {
+      const select = this.explorer.models.widgets.cards_show;
+      const options = [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
+      select.options = options;
+      select.visible = this.pages.length > 0;
+    }
+
+    /** The settings that replay `run` as it ran (its optimizer and hyperparameters, its length). */
+    settingsOf(run) {
+      const records = Math.min(...run.groups.map((g) => g.steps.length));
+      const spec = this.config.spec;
+      const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, records)), window: 0 };
+      if (!run.optimizer) return out;
+      const { lr, betas, eps, weight_decay: decay, momentum } = run.meta;
+      const clamp = (name, value) => Math.max(spec[name].min, Math.min(spec[name].max, value));
+      return {
+        ...out,
+        optimizer: run.optimizer,
+        lr: clamp("lr", lr),
+        beta1: clamp("beta1", betas[0]),
+        beta2: clamp("beta2", betas[1]),
+        eps: clamp("eps", eps),
+        weight_decay: clamp("weight_decay", decay),
+        ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
+        compare: [],
+      };
+    }
+
+    /** The shortest recording among `names` (what iterations may not exceed while they show). */
+    shortest(names) {
+      const lengths = names.filter((n) => this.has(n)).map((n) => this.byName[n].g.length);
+      return lengths.length ? Math.min(...lengths) : Infinity;
+    }
+
+    /** A recorded scenario's card header. */
+    header(name) {
+      const r = this.byName[name];
+      const what = r.optimizer ? `recorded with torch.optim.${r.optimizer}` : "gradients as logged";
+      return (
+        `<h2 class='av-card-title'>${escapeHtml(r.group)} [${r.index}]</h2>` +
+        `<p class='av-card-text'>${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`
+      );
+    }
+
+    /** The readout's line for a recorded card at iteration i. */
+    facts(name, i) {
+      const r = this.byName[name];
+      if (!r || !r.m_hat || i >= r.m_hat.length) return "";
+      return `<div class="av-recorded">recorded at step ${r.steps[i]}: m̂ ${fmt(r.m_hat[i])} · √v̂ ${fmt(r.sqrt_v_hat[i])} · step ${fmt(r.step[i])}</div>`;
+    }
+
+    /** The recorded arrays of `name`, as plain arrays (null where the file has none). */
+    recorded(name) {
+      if (!this.has(name)) throw new Error(`no recorded scenario ${JSON.stringify(name)}; have ${Object.keys(this.byName).join(", ") || "none (load a file first)"}`);
+      const r = this.byName[name];
+      const plain = (a) => (a ? Array.from(a) : null);
+      return { g: plain(r.g), m_hat: plain(r.m_hat), sqrt_v_hat: plain(r.sqrt_v_hat), step: plain(r.step) };
+    }
+
+    /**
+     * Read `file` (a File or Blob with a name, or {name, bytes}), then show its first page with the
+     * run's own settings. A file that cannot be read leaves everything as it was and says why.
+     */
+    async load(file) {
+      const explorer = this.explorer;
+      let run;
+      try {
+        const name = String(file && file.name !== undefined ? file.name : "file");
+        const limit = this.config.traceLimits.bytes;
+        const size = file.bytes ? file.bytes.length : file.size;
+        if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
+        const bytes = file.bytes ? Uint8Array.from(file.bytes) : new Uint8Array(await file.arrayBuffer());
+        run = await AdamViz.traceFiles.read(name, bytes, this.config.traceLimits);
+        if (Math.min(...run.groups.map((g) => g.steps.length)) < this.config.spec.iterations.min) {
+          throw new Error(`${name}: has ${Math.min(...run.groups.map((g) => g.steps.length))} records; the page needs at least ${this.config.spec.iterations.min}`);
+        }
+      } catch (error) {
+        explorer.view.showMessage([error.message]);
+        throw error;
+      }
+      this.adopt(run);
+      await explorer.showCards(1, this.settingsOf(run));
+      return explorer.state();
+    }
+
+    /** Open the browser's file chooser (the "Load gradients" button). */
+    choose() {
+      const input = global.document.createElement("input");
+      input.type = "file";
+      input.accept = ".npz,.npy,.csv";
+      input.addEventListener("change", () => {
+        if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
+      });
+      input.click();
+    }
+
+    /** A file dropped anywhere on the explorer loads like one chosen with the button. */
+    watchDrops(element) {
+      if (!element) return;
+      element.addEventListener("dragover", (event) => {
+        if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) event.preventDefault();
+      });
+      element.addEventListener("drop", (event) => {
+        const files = event.dataTransfer && event.dataTransfer.files;
+        if (!files || !files.length) return;
+        event.preventDefault();
+        this.load(files[0]).catch(() => {});
+      });
+    }
+  }
+
+  AdamViz.Recordings = Recordings;
+})(globalThis);
