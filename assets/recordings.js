@@ -153,9 +153,11 @@
       try {
         const name = String(file && file.name !== undefined ? file.name : "file");
         const limit = this.config.traceLimits.bytes;
-        const size = file.bytes ? file.bytes.length : file.size;
+        // a Blob (File) is read here; anything else is {name, bytes} (Blob has a bytes() method of its own)
+        const blob = typeof global.Blob === "function" && file instanceof global.Blob;
+        const size = blob ? file.size : file.bytes.length;
         if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
-        const bytes = file.bytes ? Uint8Array.from(file.bytes) : new Uint8Array(await file.arrayBuffer());
+        const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
         run = await AdamViz.traceFiles.read(name, bytes, this.config.traceLimits);
         if (Math.min(...run.groups.map((g) => g.steps.length)) < this.config.spec.iterations.min) {
           throw new Error(`${name}: has ${Math.min(...run.groups.map((g) => g.steps.length))} records; the page needs at least ${this.config.spec.iterations.min}`);
@@ -171,12 +173,16 @@
 
     /** Open the browser's file chooser (the "Load gradients" button). */
     choose() {
+      // in the document while it is open: some browsers drop the choice of a detached input
       const input = global.document.createElement("input");
       input.type = "file";
       input.accept = ".npz,.npy,.csv";
+      input.hidden = true;
       input.addEventListener("change", () => {
+        input.remove();
         if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
       });
+      global.document.body.appendChild(input);
       input.click();
     }
 

@@ -1,0 +1,243 @@
+"""Training runs in Chromium (issue 12): a page that carries a trace opens on its coordinates, replays
+them with parity to adamviz.sim and draws what the run had; a file loads from the button or a drop, in a
+static page; every malformed file of tests/hostile_traces.py is refused with its message while the page
+keeps what it had; the view's data downloads as CSV equal to adamviz.sim, its figures as a PNG."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adamviz.app.export import write_export
+from adamviz.app.settings import ExplorerSettings
+from adamviz.app.traces import on_board_path
+from adamviz.record import load
+from adamviz.sim import simulate
+
+from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
+from conftest import free_port, start_server
+from helpers import assert_close, sum_floor
+from hostile_traces import hostile_files, trace_bytes, valid_arrays
+
+pytestmark = pytest.mark.browser
+
+SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
+
+
+@pytest.fixture(scope="module")
+def trace_url(tmp_path_factory) -> str:
+    """``adamviz export --trace mlp``: the on-board run, in one offline file."""
+    out = tmp_path_factory.mktemp("trace") / "mlp.html"
+    return write_export(out, ExplorerSettings(trace="mlp")).as_uri()
+
+
+def replay(g: np.ndarray, params: dict):
+    return simulate(g, optimizer=params["optimizer"], **{key: params[key] for key in SETTINGS})
+
+
+def assert_replays(page, name: str, g: np.ndarray) -> None:
+    """The page's card `name` is `g` stepped under the page's settings, as adamviz.sim steps it."""
+    params = state(page)["params"]
+    got = page_trace(page, name)
+    expected = replay(g[: params["iterations"]], params)
+    np.testing.assert_array_equal(got["g"], expected.g)
+    for key in ("m_hat", "sqrt_v_hat", "scale", "step"):
+        assert_close(got[key], getattr(expected, key), 1e-12, what=f"{name} {key}")
+    assert_close(got["theta"], expected.theta, 1e-12, f"{name} theta", sum_floor(expected.step))
+
+
+def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screenshots):
+    run = load(on_board_path())
+    group = run.groups[0]
+    names = [group.scenario(c) for c in group.coordinates]
+    open_explorer(page, trace_url)
+    opened = state(page)
+    assert opened["scenarios"] == names[:4]
+    params = opened["params"]
+    assert (params["optimizer"], params["lr"], params["beta1"], params["beta2"], params["eps"]) == (
+        "adam",
+        0.001,
+        0.9,
+        0.999,
+        1e-8,
+    )
+    assert params["iterations"] == 1000 and params["window"] == 0
+    for c, name in zip(group.coordinates[:4], names, strict=False):
+        recorded = page.evaluate("(n) => window.adamviz.recorded(n)", name)
+        np.testing.assert_array_equal(recorded["g"], c.g)
+        np.testing.assert_array_equal(recorded["step"], c.step)
+        # m̂ = m / (1 − β₁^t): JavaScript's pow and C's may differ by an ulp in β^t
+        assert_close(recorded["m_hat"], c.m_hat, 1e-15)
+        assert_close(recorded["sqrt_v_hat"], c.sqrt_v_hat, 1e-15)
+        assert_replays(page, name, c.g)
+        # at the run's own settings the float64 replay is the float32 run, to float32's precision
+        got = page_trace(page, name)
+        scale = np.maximum.accumulate(np.abs(c.g)) + 1e-30
+        assert np.all(np.abs(got["m_hat"] - c.m_hat) <= 1e-5 * scale)
+    readout = page.locator("[data-scenario='0.weight[187]']").inner_text()
+    assert "recorded at step 1: m̂ 0.00169" in readout
+    page.evaluate("window.adamviz.set({iteration: 999})")
+    page.screenshot(path=str(screenshots / "trace-mlp.png"), full_page=True)
+
+    # what if β₂ had been 0.99: the replay moves, what was recorded does not
+    set_params(page, beta2=0.99)
+    assert_replays(page, names[1], group.coordinates[1].g)
+    assert not np.allclose(
+        page_trace(page, names[1])["sqrt_v_hat"], group.coordinates[1].sqrt_v_hat, rtol=1e-3
+    )
+    np.testing.assert_array_equal(
+        page.evaluate("(n) => window.adamviz.recorded(n).g", names[1]), group.coordinates[1].g
+    )
+
+    # longer than recorded: refused, nothing lost
+    message = page.evaluate("window.adamviz.set({iterations: 2000}).then(() => null, (e) => e.message)")
+    assert message == "iterations must be at most 1000, the steps recorded for these cards; got 2000"
+    assert state(page)["params"]["iterations"] == 1000
+
+    # the next page of coordinates, then back to the page's own scenarios
+    select = page.locator(".av-cards-show select")
+    options = select.locator("option").all_inner_texts()
+    assert options == [
+        "Scenarios: consistent, noisy, reversal",
+        "mlp_trace.npz: 0.weight (1–4 of 8)",
+        "mlp_trace.npz: 0.weight (5–8 of 8)",
+    ]
+    select.select_option(index=2)
+    page.wait_for_function("window.adamviz.state().scenarios[0] === '0.weight[790]'")
+    assert state(page)["scenarios"] == names[4:]
+    assert_replays(page, names[5], group.coordinates[5].g)
+    select.select_option(index=0)
+    page.wait_for_function("window.adamviz.state().scenarios[0] === 'consistent'")
+    _, expected = numpy_trace("noisy", state(page)["params"])
+    assert_close(page_trace(page, "noisy")["m_hat"], expected.m_hat, 1e-12)
+
+
+def _load_in_page(page, name: str, data: bytes):
+    """``adamviz.load({name, bytes})``; returns the error message, or None when it loaded."""
+    return page.evaluate(
+        """([name, b64]) => {
+            const bytes = name === "rows-1e7.csv"
+                ? new TextEncoder().encode("0.5\\n".repeat(10000001))
+                : Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            return window.adamviz.load({ name, bytes }).then(() => null, (e) => e.message);
+        }""",
+        [name, "" if name == "rows-1e7.csv" else base64.b64encode(data).decode()],
+    )
+
+
+def test_every_hostile_file_is_refused_and_the_page_keeps_what_it_had(page, static_url):
+    open_explorer(page, static_url)
+    before = state(page)
+    for case in hostile_files():
+        message = _load_in_page(page, case.name, case.data)
+        assert message is not None and message.startswith(case.name), (case.name, message)
+        assert case.words in message, (case.name, message)
+        shown = page.locator(".av-error").inner_text()
+        assert case.words in shown, (case.name, shown)
+        assert state(page) == before, case.name
+    # and it still works: a good trace loads after all of them
+    assert _load_in_page(page, "good.npz", trace_bytes(valid_arrays(records=30))) is None
+    assert state(page)["scenarios"] == ["layer.weight[0]", "layer.weight[5]"]
+
+
+def test_a_file_loads_from_the_button_and_from_a_drop(page, static_url, tmp_path):
+    arrays = valid_arrays(records=40)
+    (tmp_path / "run.npz").write_bytes(trace_bytes(arrays, deflate=True))  # deflated: the page inflates it
+    open_explorer(page, static_url)
+    with page.expect_file_chooser() as chooser:
+        page.locator(".av-load button").click()
+    chooser.value.set_files(str(tmp_path / "run.npz"))
+    page.wait_for_function("window.adamviz.state().scenarios[0] === 'layer.weight[0]'")
+    params = state(page)["params"]
+    assert params["lr"] == 0.01 and params["iterations"] == 40 and params["optimizer"] == "adam"
+    assert_replays(page, "layer.weight[5]", arrays["g0_g"][:, 1].astype(float))
+
+    values = [0.5, -0.25, 0.125] * 7
+    text = "gradient\n" + "\n".join(map(str, values)) + "\n"
+    page.evaluate(
+        """(text) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], "log.csv", { type: "text/csv" }));
+            const root = document.querySelector(".adamviz");
+            root.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            root.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        }""",
+        text,
+    )
+    page.wait_for_function("window.adamviz.state().scenarios[0] === 'log[0]'")
+    assert state(page)["params"]["iterations"] == 21
+    assert_replays(page, "log[0]", np.array(values))
+    assert page.evaluate("window.adamviz.recorded('log[0]').m_hat") is None
+
+
+def test_downloads_csv_equal_to_adamviz_sim_and_a_png(page, static_url):
+    open_explorer(page, static_url)
+    set_params(page, compare=["sgd"], iterations=50, beta1=0.8)
+    with page.expect_download() as download:
+        page.locator(".av-csv button").click()
+    assert download.value.suggested_filename == "adamviz-cards.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    params = state(page)["params"]
+    assert len(rows) == 3 * 2 * 50
+    for scenario in ("consistent", "noisy", "reversal"):
+        for optimizer in ("adam", "sgd"):
+            table = [r for r in rows if r["scenario"] == scenario and r["optimizer"] == optimizer]
+            _, expected = numpy_trace(scenario, params, optimizer)
+            assert [int(r["t"]) for r in table] == list(range(1, 51))
+            for key in ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step"):
+                assert_close(
+                    [float(r[key]) for r in table], getattr(expected, key), 1e-12, what=f"{scenario} {key}"
+                )
+            assert_close(
+                [float(r["theta"]) for r in table], expected.theta, 1e-12, "theta", sum_floor(expected.step)
+            )
+
+    with page.expect_download() as download:
+        page.evaluate("window.adamviz.download('png')")
+    from PIL import Image
+
+    picture = Image.open(download.value.path())
+    width = page.locator(".av-cards").bounding_box()["width"]
+    assert abs(picture.width - width) <= 40  # the three cards' figures side by side, at device pixel ratio 1
+    colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert len(colours) > 50  # lines, dots and text, not a blank canvas
+    message = page.evaluate("window.adamviz.download('gif').then(() => null, (e) => e.message)")
+    assert message == 'download must be one of "csv", "png"; got "gif"'
+
+
+def test_the_mlp_scenario_is_a_card_among_the_streams(page, tmp_path):
+    out = write_export(
+        tmp_path / "mlp.html", ExplorerSettings(scenarios=["consistent", "mlp"], iterations=1000)
+    )
+    open_explorer(page, out.as_uri())
+    assert state(page)["scenarios"] == ["consistent", "mlp"]
+    assert "A real network's weight" in page.locator(".av-cards").inner_text()
+    first = load(on_board_path()).groups[0].coordinates[0]
+    assert_replays(page, "mlp", first.g)
+    # the card's words, on the page's own numbers
+    got = page_trace(page, "mlp")
+    g = got["g"]
+    assert 0.4 <= np.mean(np.sign(g[1:]) != np.sign(g[:-1])) < 0.5
+    assert np.mean(np.abs(got["scale"][-500:])) < 0.2
+    assert state(page)["params"]["optimizer"] == "adam"
+
+
+def test_served_with_a_trace(page, tmp_path):
+    np.save(tmp_path / "log.npy", np.linspace(-1, 1, 30))
+    port = free_port()
+    server = start_server(
+        [shutil.which("adamviz"), "serve", "--port", str(port), "--trace", str(tmp_path / "log.npy")], port
+    )
+    url = next(server)
+    try:
+        open_explorer(page, url)
+        assert state(page)["scenarios"] == ["log[0]"]
+        assert_replays(page, "log[0]", np.linspace(-1, 1, 30))
+    finally:
+        server.close()
