@@ -217,7 +217,10 @@ def test_the_mlp_scenario_is_a_card_among_the_streams(page, tmp_path):
     )
     open_explorer(page, out.as_uri())
     assert state(page)["scenarios"] == ["consistent", "mlp"]
-    assert "A real network's weight" in page.locator(".av-cards").inner_text()
+    assert page.locator(".av-card-title").all_inner_texts()[:2] == [
+        "Steady gradients",
+        "A real network's weight",
+    ]
     first = load(on_board_path()).groups[0].coordinates[0]
     assert_replays(page, "mlp", first.g)
     # the card's words, on the page's own numbers
