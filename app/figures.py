@@ -511,7 +511,7 @@ def _controls(
     )
     # containers from the inside out: each is shown while any of its children is
     containers = [checkboxes, flags, transport, optimizers, advanced, data, panel]
-    return widgets, optimizers, panel, {"groups": groups, "containers": containers}
+    return widgets, optimizers, panel, {"groups": groups, "containers": containers, "data_row": data}
 
 
 def _darken(layout: LayoutDOM) -> None:
@@ -659,6 +659,7 @@ def build_explorer(
         "help": help_overlay,
         "lecture_bar": lecture_bar,
         "optimizers_row": optimizers_row,
+        "data_row": control_models.pop("data_row"),
         "controls": control_models,
         "header": header,
         "axes": [
@@ -677,6 +678,7 @@ def build_explorer(
             "grid": list(LOG_GRID),
             "text": text.POPULATION,
             "percentiles": list(PERCENTILES),
+            "recordedInk": PLOT["ink_on_dark" if settings.theme == "dark" else "ink"],
         },
         "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "valley": {

@@ -394,8 +394,9 @@
       for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name));
       show(this.models.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
       for (const container of containers) show(container, container.children.some((child) => child.visible));
-      if (this.lectureOn) show(this.models.optimizers_row, false);
       if (this.lectureOn) {
+        show(this.models.optimizers_row, false);
+        show(this.models.data_row, false); // a projector loads no files
         show(this.models.widgets.view, false); // the slides choose the view
         show(this.models.population.controls, false); // and its population; E still toggles β₁ = β₂
         show(this.models.valley.controls, false); // and the problem; a click on the map still moves the start

@@ -381,7 +381,13 @@
       const length = this.recordings.shortest(names);
       const fit = this.params.iterations > length ? { iterations: length } : {};
       try {
-        return await this.set({ ...fit, ...changes, view: this.params.view === "valley" ? "cards" : this.params.view, iteration: 0 });
+        const shown = await this.set({ ...fit, ...changes, view: this.params.view === "valley" ? "cards" : this.params.view, iteration: 0 });
+        if (this.params.view === "population" && this.population.result) {
+          // the many-parameters view draws the shown group's recorded band: redraw it for the new group
+          this.population.fitRanges();
+          this.draw(true);
+        }
+        return shown;
       } catch (error) {
         this.scenarios = previous;
         throw error;

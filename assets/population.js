@@ -188,6 +188,11 @@
         const [runLo, runHi] = positiveExtent(run.percentiles);
         [lo, hi] = [Math.min(lo, runLo), Math.max(hi, runHi)];
       }
+      const recorded = this.explorer.recordings.shownGroup();
+      if (recorded) {
+        const [recordedLo, recordedHi] = positiveExtent(recorded.percentiles);
+        [lo, hi] = [Math.min(lo, recordedLo), Math.max(hi, recordedHi)];
+      }
       const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
       [lo, hi] = [Math.min(lo, noise), Math.max(hi, noise)]; // the pure-noise line stays in view
       if (!(hi > 0)) [lo, hi] = [1e-3, 1];
@@ -237,6 +242,21 @@
         medians.colour.push(style[name].colour);
         medians.dash.push(style[name].dash);
         medians.width.push(isMain ? 3 : 1.8);
+      }
+      // a loaded training run: the recorded band of the group the cards show, in ink, over the population's
+      const recorded = this.explorer.recordings.shownGroup();
+      if (recorded) {
+        const last = Math.min(iteration, recorded.percentiles.length / 3 - 1);
+        const band = this.bandData(recorded.percentiles, last, m.y_range.start);
+        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
+        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
+        bands.colour.push(this.config.recordedInk); // a loaded run's own band: no optimizer's colour
+        bands.alpha.push(0.16);
+        medians.xs.push(band.x);
+        medians.ys.push(band.p50);
+        medians.colour.push(this.config.recordedInk);
+        medians.dash.push([]);
+        medians.width.push(2.5);
       }
       m.bands.data = bands;
       m.medians.data = medians;
@@ -314,6 +334,12 @@
           ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
         );
       };
+      const recorded = this.explorer.recordings.shownGroup();
+      let recordedLine = "";
+      if (recorded && t < recorded.percentiles.length / 3) {
+        const [p10, p50, p90] = [0, 1, 2].map((k) => recorded.percentiles[3 * t + k]);
+        recordedLine = `<div class="av-facts"><b>${escapeHtml(recorded.group)}</b> (recorded): r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}</div>`;
+      }
       const fit = this.lawFit(t);
       const fitText = fit ? ` · steps ÷ 1/√(γ²+1): ${fmt(fit[0])} – ${fmt(fit[1])} (10th–90th percentile)` : "";
       const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
@@ -325,6 +351,7 @@
         Object.entries(compared)
           .map(([name, run]) => line(name, run))
           .join("") +
+        recordedLine +
         `</div>`
       );
     }
@@ -341,7 +368,9 @@
         `<svg width="26" height="10" aria-hidden="true"><rect x="0" y="0" width="26" height="10" fill="${style[name].colour}" fill-opacity="0.25"/>` +
         `<line x1="0" y1="5" x2="26" y2="5" stroke="${style[name].colour}" stroke-width="2.5" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
       const items = [optimizer, ...compare].map((name) => `<li>${key(name)}${escapeHtml(name)}: p10–p90 band, p50 line</li>`).join("");
-      return `<ul class="av-legend" aria-label="legend">${items}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
+      const recorded = this.explorer.recordings.shownGroup();
+      const mine = recorded ? `<li><b>${escapeHtml(recorded.group)}</b> (${escapeHtml(recorded.source)}): its recorded band and median, in ink</li>` : "";
+      return `<ul class="av-legend" aria-label="legend">${items}${mine}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
     }
 
     announce(t) {

@@ -61,7 +61,7 @@
       for (const group of run.groups) {
         for (const c of group.coordinates) {
           const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
-          this.byName[`${group.name}[${c.index}]`] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, optimizer: run.meta.optimizer };
+          this.byName[`${group.name}[${c.index}]`] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
         }
       }
     }
@@ -88,7 +88,7 @@
       const select = this.explorer.models.widgets.cards_show;
       const options = [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
       select.options = options;
-      select.visible = this.pages.length > 0;
+      select.visible = this.pages.length > 0 && this.explorer.params.controls.includes("data");
     }
 
     /** The settings that replay `run` as it ran (its optimizer and hyperparameters, its length). */
@@ -110,6 +110,14 @@
         ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
         compare: [],
       };
+    }
+
+    /** The recorded r_t percentiles of the group whose coordinates the cards show: {group, source, percentiles} or null. */
+    shownGroup() {
+      const name = this.explorer.scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
+      if (!name) return null;
+      const { group, source, percentiles } = this.byName[name];
+      return { group, source, percentiles };
     }
 
     /** The shortest recording among `names` (what iterations may not exceed while they show). */

@@ -244,3 +244,24 @@ def test_served_with_a_trace(page, tmp_path):
         assert_replays(page, "log[0]", np.linspace(-1, 1, 30))
     finally:
         server.close()
+
+
+def test_the_many_parameters_view_draws_the_recorded_band(page, trace_url):
+    """The r_t percentile band of the group the cards show, over the synthetic population's."""
+    group = load(on_board_path()).groups[0]
+    open_explorer(page, trace_url)
+    set_params(page, view="population", n_params=100, iteration=600)
+    drawn = page.evaluate(
+        """() => {
+            const m = window.AdamViz.instances[0].models.population;
+            return {ys: m.bands.data.ys.map((y) => Array.from(y)), medians: m.medians.data.ys.map((y) => Array.from(y)),
+                    xs: m.medians.data.xs.map((x) => Array.from(x)), floor: m.y_range.start};
+        }"""
+    )
+    assert len(drawn["medians"]) == 2  # the population's adam, then the run's own
+    x = np.array(drawn["xs"][1], dtype=int)
+    assert x[0] == 0 and x[-1] == 600
+    np.testing.assert_array_equal(drawn["medians"][1], np.maximum(group.percentiles[x, 1], drawn["floor"]))
+    readout = page.locator(".av-population-readout").inner_text()
+    p50 = group.percentiles[600, 1]
+    assert "0.weight (recorded)" in readout and f"p50 {p50:.3g}"[:8] in readout
