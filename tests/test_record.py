@@ -187,3 +187,25 @@ def test_records_nothing_after_close(tmp_path):
     assert load(tmp_path / "r.npz").groups[0].steps.tolist() == [1, 2, 3]
     with pytest.raises(TraceError):
         load(tmp_path / "missing.npz")
+
+
+def test_the_readme_example_records_a_run_that_opens(tmp_path, monkeypatch, capsys):
+    """The README's PyTorch example, as written, then `adamviz export --trace` on what it wrote."""
+    from pathlib import Path
+
+    from adamviz.app.cli import main
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Your own training run", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 14
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    exec(compile(code, "README.md", "exec"), {})  # our own file, not user text
+    printed = capsys.readouterr().out
+    assert printed.startswith("0.weight [")
+    run = load(tmp_path / "run.npz")
+    assert [g.name for g in run.groups] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(run.groups[0].steps) == 200
+    assert main(["export", "run.html", "--trace", "run.npz"]) == 0
+    assert (tmp_path / "run.html").stat().st_size > 100_000
