@@ -112,7 +112,7 @@ def test_step_and_preset_with_anything(fuzz_page, kind, arg):
     assert page.fuzz_errors == []
 
 
-@settings(max_examples=15 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.dictionaries(NAMES, SCALARS.map(str), max_size=4))
 def test_url_parameters_with_anything(page, static_url, query):
     errors: list[str] = []
