@@ -568,11 +568,11 @@ def build_explorer(
     the flag on each of its ~400 models would cost 7 KB.
     """
     settings = settings or ExplorerSettings()
+    traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
     y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
     cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
-    traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
     # the closed-loop view shows a card per coordinate: two for the 2-D problems; a page opening on a
     # trace shows TRACE_CARDS of its coordinates at a time
     while len(cards) < (TRACE_CARDS if settings.trace else 2):
