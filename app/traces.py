@@ -46,15 +46,22 @@ def page_traces(settings: ExplorerSettings) -> list[dict[str, Any]]:
     """The runs a page built from ``settings`` carries: the ``trace`` (its cards show first), then the
     on-board one when the ``mlp`` scenario wants it and the trace is not already that one."""
     out = []
+    run = None
     if settings.trace:
         run = read_trace(settings.trace)
         out.append({"name": run.source, "data": _encoded(run), "alias": None})
     if ON_BOARD_TRACE in settings.scenarios:
-        if settings.trace == ON_BOARD_TRACE:
+        on_board = run if settings.trace == ON_BOARD_TRACE else read_trace(ON_BOARD_TRACE)
+        records = len(on_board.groups[0].steps)
+        if not settings.trace and settings.iterations > records:  # (a trace sets the page's length itself)
+            raise ValueError(
+                f"iterations must be at most {records} with the {ON_BOARD_TRACE} scenario (the steps it "
+                f"recorded); got {settings.iterations}"
+            )
+        if on_board is run:
             out[0]["alias"] = ON_BOARD_TRACE
         else:
-            run = read_trace(ON_BOARD_TRACE)
-            out.append({"name": run.source, "data": _encoded(run), "alias": ON_BOARD_TRACE})
+            out.append({"name": on_board.source, "data": _encoded(on_board), "alias": ON_BOARD_TRACE})
     return out
 
 

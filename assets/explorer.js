@@ -539,7 +539,6 @@
       if (preset) start = { ...start, ...preset.settings };
       else messages.push(`${settings.rejection("preset", query.get("preset"), `one of ${config.presets.map((p) => p.name).join(", ")}`)} — using none`);
     }
-    const fromUrl = settings.fromQuery(config.spec, search, { ...config.defaults, ...start });
     try {
       const run = explorer.recordings.embedded();
       if (run && config.traceFirst) {
@@ -550,7 +549,15 @@
     } catch (error) {
       messages.push(error.message);
     }
-    explorer.apply({ ...start, ...fromUrl.accepted });
+    const fromUrl = settings.fromQuery(config.spec, search, { ...config.defaults, ...start });
+    const opening = { ...start, ...fromUrl.accepted };
+    const recorded = explorer.recordings.shortest(explorer.activeScenarios());
+    if ((opening.iterations ?? explorer.params.iterations) > recorded) {
+      // recorded cards have only so many steps: a longer history from the URL is cut to them
+      messages.push(`${settings.rejection("iterations", opening.iterations, `at most ${recorded}, the steps recorded for these cards`)} — using ${recorded}`);
+      opening.iterations = recorded;
+    }
+    explorer.apply(opening);
     explorer.recordings.watchDrops(AdamViz.bokeh.elementOf(models.root));
     explorer.view.showMessage([...messages, ...fromUrl.messages]);
     if (lecture) explorer.lecture.setOn(true);

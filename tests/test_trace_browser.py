@@ -141,6 +141,20 @@ def test_every_hostile_file_is_refused_and_the_page_keeps_what_it_had(page, stat
         shown = page.locator(".av-error").inner_text()
         assert case.words in shown, (case.name, shown)
         assert state(page) == before, case.name
+    # a file's name and its group names are text wherever the page shows them, never markup
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    payload = "<img src=x onerror=alert(1)>"
+    assert _load_in_page(page, f"{payload}.csv", b"1\n2\n") is not None  # 2 records: too few, named
+    assert payload in page.locator(".av-error").inner_text()
+    hostile_group = trace_bytes(
+        valid_arrays(
+            records=20, groups=[{"name": f"{payload}</h2><script>alert(2)</script>", "shape": [3, 4]}]
+        )
+    )
+    assert _load_in_page(page, f"{payload}.npz", hostile_group) is None
+    assert payload in page.locator(".av-card-title").first.inner_text()
+    assert dialogs == [] and page.locator("img[src=x]").count() == 0
     # and it still works: a good trace loads after all of them
     assert _load_in_page(page, "good.npz", trace_bytes(valid_arrays(records=30))) is None
     assert state(page)["scenarios"] == ["layer.weight[0]", "layer.weight[5]"]
@@ -215,8 +229,13 @@ def test_the_mlp_scenario_is_a_card_among_the_streams(page, tmp_path):
     out = write_export(
         tmp_path / "mlp.html", ExplorerSettings(scenarios=["consistent", "mlp"], iterations=1000)
     )
-    open_explorer(page, out.as_uri())
+    open_explorer(page, out.as_uri(), "?iterations=3000")  # longer than recorded: cut to it, and said
     assert state(page)["scenarios"] == ["consistent", "mlp"]
+    assert state(page)["params"]["iterations"] == 1000
+    assert (
+        "iterations must be at most 1000, the steps recorded for these cards"
+        in page.locator(".av-error").inner_text()
+    )
     assert page.locator(".av-card-title").all_inner_texts()[:2] == [
         "Steady gradients",
         "A real network's weight",

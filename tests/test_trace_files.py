@@ -60,6 +60,13 @@ def test_nothing_but_the_recorder_needs_torch(tmp_path):
     assert done.stdout.strip() == "adam"
 
 
+def test_the_mlp_scenario_is_as_long_as_its_recording(tmp_path, capsys):
+    assert main(["export", str(tmp_path / "x.html"), "--scenarios", "mlp", "--iterations", "2000"]) == 2
+    assert "iterations must be at most 1000 with the mlp scenario (the steps it recorded); got 2000" in (
+        capsys.readouterr().err
+    )
+
+
 def test_serve_refuses_a_bad_trace_before_listening(tmp_path, capsys):
     path = tmp_path / "garbage.npz"
     path.write_bytes(b"\x00" * 64)
