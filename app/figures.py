@@ -597,7 +597,7 @@ def build_explorer(
         text=(
             f"<header class='av-header'><h1>{html.escape(settings.title)}</h1>"
             f"<div class='av-rule'>{text.UPDATE_RULE_MATHML}</div><p class='av-intro'>{text.INTRO}</p>"
-            f"<p class='av-legend-note'>{html.escape(text.LEGEND_NOTE)}</p></header>"
+            f"<p class='av-legend-note'>{html.escape(text.RECORDED_NOTE if traces else text.LEGEND_NOTE)}</p></header>"
         ),
         sizing_mode="stretch_width",
     )
@@ -705,6 +705,7 @@ def build_explorer(
         "traces": traces,
         "traceFirst": bool(settings.trace),
         "traceLimits": trace_limits(),
+        "notes": {"legend": html.escape(text.LEGEND_NOTE), "recorded": html.escape(text.RECORDED_NOTE)},
     }
     boot = CustomJS(
         args={"models": browser_models, "config": config},

@@ -214,6 +214,11 @@ PRESET_KEEPS = (
 """The settings a preset leaves as they are; it puts every other one back to its default first."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
+RECORDED_NOTE = (
+    "Faded curves show what the recorded run had on its cards (elsewhere, the previous setting until "
+    "the next change)."
+)
+"""The legend note once a training run's coordinates are cards (a page opened on one, or a file loaded)."""
 
 LEGEND_ITEMS = [
     ("moments", "<li><span class='av-key av-key-g'></span>gradient g</li>"),

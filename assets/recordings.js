@@ -81,6 +81,10 @@
         }
       }
       this.showPages();
+      // the header's note on faded curves: on recorded cards they are the run's own
+      const header = this.explorer.models.header;
+      const { legend, recorded } = this.config.notes;
+      if (header.text.includes(legend)) header.text = header.text.replace(legend, recorded);
     }
 
     /** The "Cards show" choice: the page's scenarios, then each page of the run's coordinates. */

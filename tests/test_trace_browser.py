@@ -164,12 +164,15 @@ def test_a_file_loads_from_the_button_and_from_a_drop(page, static_url, tmp_path
     arrays = valid_arrays(records=40)
     (tmp_path / "run.npz").write_bytes(trace_bytes(arrays, deflate=True))  # deflated: the page inflates it
     open_explorer(page, static_url)
+    note = page.locator(".av-legend-note")
+    assert note.inner_text() == "Faded curves show the previous setting until the next change."
     with page.expect_file_chooser() as chooser:
         page.locator(".av-load button").click()
     chooser.value.set_files(str(tmp_path / "run.npz"))
     page.wait_for_function("window.adamviz.state().scenarios[0] === 'layer.weight[0]'")
     params = state(page)["params"]
     assert params["lr"] == 0.01 and params["iterations"] == 40 and params["optimizer"] == "adam"
+    assert note.inner_text().startswith("Faded curves show what the recorded run had on its cards")
     assert_replays(page, "layer.weight[5]", arrays["g0_g"][:, 1].astype(float))
 
     values = [0.5, -0.25, 0.125] * 7

@@ -67,6 +67,15 @@ def test_the_mlp_scenario_is_as_long_as_its_recording(tmp_path, capsys):
     )
 
 
+def test_notebooks_and_panel_take_a_trace_too():
+    from adamviz.app.explorer import AdamExplorer
+
+    explorer = AdamExplorer(trace="mlp")
+    assert explorer.settings.trace == "mlp"
+    with pytest.raises(TraceError, match=r"nowhere\.npz: no such file"):
+        AdamExplorer(trace="nowhere.npz")
+
+
 def test_serve_refuses_a_bad_trace_before_listening(tmp_path, capsys):
     path = tmp_path / "garbage.npz"
     path.write_bytes(b"\x00" * 64)
