@@ -545,6 +545,7 @@
         explorer.scenarios = explorer.recordings.pages[0].names.slice();
         explorer.models.widgets.cards_show.value = explorer.models.widgets.cards_show.options[1];
         start = { ...explorer.recordings.settingsOf(run), ...start };
+        messages.push(...explorer.recordings.clamped);
       }
     } catch (error) {
       messages.push(error.message);

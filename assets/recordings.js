@@ -24,6 +24,7 @@
   class Recordings {
     constructor(explorer) {
       this.explorer = explorer;
+      this.clamped = []; // what settingsOf could not keep (a run's setting outside the page's ranges)
       this.config = explorer.config;
       this.run = null; // the loaded run (the last file), whose coordinates the cards can show
       this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
@@ -102,7 +103,12 @@
       const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, records)), window: 0 };
       if (!run.optimizer) return out;
       const { lr, betas, eps, weight_decay: decay, momentum } = run.meta;
-      const clamp = (name, value) => Math.max(spec[name].min, Math.min(spec[name].max, value));
+      this.clamped = [];
+      const clamp = (name, value) => {
+        const kept = Math.max(spec[name].min, Math.min(spec[name].max, value));
+        if (kept !== value) this.clamped.push(`${run.source}: the run's ${name} ${value} is outside the page's range [${spec[name].min}, ${spec[name].max}]; replayed with ${kept}`);
+        return kept;
+      };
       return {
         ...out,
         optimizer: run.optimizer,
@@ -180,6 +186,7 @@
       }
       this.adopt(run);
       await explorer.showCards(1, this.settingsOf(run));
+      if (this.clamped.length) explorer.view.showMessage(this.clamped); // replayed, but not quite as it ran
       return explorer.state();
     }
 

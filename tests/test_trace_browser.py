@@ -155,6 +155,13 @@ def test_every_hostile_file_is_refused_and_the_page_keeps_what_it_had(page, stat
     assert _load_in_page(page, f"{payload}.npz", hostile_group) is None
     assert payload in page.locator(".av-card-title").first.inner_text()
     assert dialogs == [] and page.locator("img[src=x]").count() == 0
+    # a run's setting outside the page's ranges: replayed with the nearest, and said
+    assert _load_in_page(page, "tiny-lr.npz", trace_bytes(valid_arrays(records=15, lr=1e-6))) is None
+    assert state(page)["params"]["lr"] == 1e-4
+    assert (
+        "tiny-lr.npz: the run's lr 0.000001 is outside the page's range [0.0001, 1]; replayed with 0.0001"
+        in (page.locator(".av-error").inner_text())
+    )
     # and it still works: a good trace loads after all of them
     assert _load_in_page(page, "good.npz", trace_bytes(valid_arrays(records=30))) is None
     assert state(page)["scenarios"] == ["layer.weight[0]", "layer.weight[5]"]
