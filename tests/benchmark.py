@@ -22,6 +22,43 @@ from adamviz.sim import STREAMS, population, simulate, stream
 from reference_loop import reference_trajectory
 
 
+class Figures:
+    """Every figure of a run, for the one table printed at its end: (figure, measured, target)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, figure: str, measured: str, target: str = "—") -> None:
+        self.rows.append((figure, measured, target))
+
+    def print_table(self) -> None:
+        print(f"\n== every figure beside its target ({machine()})")
+        print("| figure | measured | target |\n| --- | --- | --- |")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def machine() -> str:
+    """What the figures were measured on: cores, CPU model, NumPy's SIMD, Chromium, date."""
+    import os
+    import platform
+    import subprocess
+
+    model = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        chromium = subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        chromium = "no Chromium"
+    return f"{os.cpu_count()} cores, {model}, {chromium or 'no Chromium'}, {time.strftime('%Y-%m-%d')}"
+
+
 def median_seconds(run: Callable[[], object], repeats: int) -> float:
     run()  # warm-up
     samples = []
@@ -32,7 +69,7 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
     return statistics.median(samples)
 
 
-def simulator_figures() -> None:
+def simulator_figures(figures: Figures) -> None:
     print("== simulator (adamviz.sim.simulate, Adam defaults)")
     streams = np.stack([stream(name, 10_000, seed=0) for name in list(STREAMS)[:3]], axis=1)
     one_call = median_seconds(lambda: simulate(streams), 200)
@@ -55,17 +92,27 @@ def simulator_figures() -> None:
     million = stream("noisy", 1_000_000, seed=0)
     big = median_seconds(lambda: simulate(million), 5)
     print(f"1,000,000 iterations: {big:6.3f} s  (target <= 0.3 s)")
+    figures.add("simulator, 3 × 10,000 iterations, one call", f"{one_call * 1e3:.2f} ms", "≤ 2 ms")
+    figures.add("… speed-up over the reference loop", f"{loop / one_call:.0f}×", "≥ 30×")
+    figures.add("simulator, 1,000,000 iterations", f"{big:.3f} s", "≤ 0.3 s")
+    figures.add(
+        "simulate(population(1000, 10_000))",
+        f"{many * 1e3:.0f} ms (writing 8 arrays: {floor * 1e3:.0f} ms)",
+        "≤ 50 ms",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--browser", action="store_true", help="also measure the explorer in Chromium")
     args = parser.parse_args()
-    simulator_figures()
+    figures = Figures()
+    simulator_figures(figures)
     if args.browser:
         from browser_benchmark import browser_figures
 
-        browser_figures()
+        browser_figures(figures)
+    figures.print_table()
 
 
 if __name__ == "__main__":

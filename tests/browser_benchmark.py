@@ -98,7 +98,7 @@ POPULATION_CHANGES = """async ([count, changes]) => {
 }"""
 
 
-def population_figures(page) -> None:
+def population_figures(page, figures) -> None:
     """The many-parameters view: a control change repainted, for a β change (the gradients kept) and a
     seed change (the gradients drawn again), and the longest main-thread task meanwhile."""
     print("== many-parameters view (view=population, 1,000 iterations)")
@@ -119,10 +119,17 @@ def population_figures(page) -> None:
                 f"next-frame floor p95 {percentile(floor, 0.95):4.1f} ms; "
                 f"longest main-thread task {result['longest']:4.0f} ms (target <= 100 ms)"
             )
+            figures.add(
+                f"many parameters, {n_params:,} × 1,000: {label} → repainted, p95 (p50)",
+                f"{percentile(times, 0.95):.0f} ms ({statistics.median(times):.0f} ms); longest task {result['longest']:.0f} ms",
+                f"{target.replace('p95 <= ', '≤ ')}; task ≤ 100 ms"
+                if label.startswith("beta")
+                else "task ≤ 100 ms",
+            )
     page.evaluate("window.adamviz.set({view: 'cards', n_params: 1000, iterations: 200, seed: 0})")
 
 
-def valley_figures(page) -> None:
+def valley_figures(page, figures) -> None:
     """The closed-loop view: a control change repainted with three optimizers compared, and the frame
     rate while it plays (the same transport as the cards)."""
     print("== closed-loop view (view=valley, 1,000 iterations, adam + sgd + momentum)")
@@ -149,6 +156,11 @@ def valley_figures(page) -> None:
             f"{percentile(floor, 0.95):4.1f} ms; frames/s at top speed {rates['fps']:5.1f} "
             f"(display {rates['display']:5.1f})"
         )
+        figures.add(
+            f"closed loop ({problem}): control change → repainted p95; frames/s at top speed",
+            f"{percentile(changes, 0.95):.0f} ms; {rates['fps']:.1f}",
+            "≤ 50 ms; the cards'",
+        )
     page.evaluate("window.adamviz.set({view: 'cards', iterations: 200, compare: [], speed: 20})")
 
 
@@ -160,7 +172,7 @@ LOAD_TRACE = """async ([name, b64]) => {
 }"""
 
 
-def trace_figures(page, folder: Path) -> None:
+def trace_figures(page, folder: Path, figures) -> None:
     """Loading a training run in the page: read, checked, replayed and painted (adamviz.load) — the
     on-board trace, and 20 groups of 10,000 records × 8 coordinates (38 MB)."""
     import base64
@@ -193,9 +205,14 @@ def trace_figures(page, folder: Path) -> None:
             f"Load gradients: {name} ({len(data) / 1e6:.1f} MB) read, checked, replayed and painted: "
             f"median {statistics.median(times):6.0f} ms (of 3)"
         )
+        figures.add(
+            f"Load gradients: {name} ({len(data) / 1e6:.1f} MB), read to painted",
+            f"{statistics.median(times):.0f} ms",
+        )
 
 
-def browser_figures() -> None:
+def browser_figures(figures) -> None:
+    """Every browser figure, printed as measured and added to ``figures`` (benchmark.Figures)."""
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Debian's chromium is needed: `bash tests/run.sh` installs it")
@@ -226,6 +243,11 @@ def browser_figures() -> None:
                 f"next-frame floor p50 {statistics.median(floor):4.1f} ms, p95 {percentile(floor, 0.95):4.1f} ms; "
                 f"p95 ratio {percentile(changes, 0.95) / percentile(floor, 0.95):4.2f}x the floor"
             )
+            figures.add(
+                f"control change → repainted, 3 × 1,000, {label}: p95 (next-frame floor p95; ratio)",
+                f"{percentile(changes, 0.95):.0f} ms ({percentile(floor, 0.95):.0f} ms; {percentile(changes, 0.95) / percentile(floor, 0.95):.2f}×)",
+                "≤ 16 ms or ≤ 1.2× the floor" if not compare else "—",
+            )
         for iterations, window in ((10_000, 40), (1000, 0)):
             page.evaluate(
                 f"window.adamviz.set({{iterations: {iterations}, window: {window}, speed: 120, iteration: 0, compare: []}})"
@@ -235,6 +257,11 @@ def browser_figures() -> None:
             print(
                 f"frames/s at top speed (120 it/s), {label}: {rates['fps']:5.1f}  (target 60); "
                 f"display {rates['display']:5.1f} frames/s -> {rates['fps'] / rates['display']:4.2f} of the display rate"
+            )
+            figures.add(
+                f"frames/s at top speed, 3 cards, {label} (display rate)",
+                f"{rates['fps']:.1f} ({rates['display']:.0f})",
+                "≥ 55" if window else "≥ 45",
             )
 
         page.goto(url)
@@ -257,6 +284,11 @@ def browser_figures() -> None:
                 f"main thread while playing at the default 20 it/s, 3 cards, last 40, {where}: "
                 f"{busy / 5 * 100:4.1f}% busy, {busy / (5 * 60) * 1000:4.1f} ms per display frame (target <= 8 ms)"
             )
+            figures.add(
+                f"main thread while playing at 20 it/s, {where}",
+                f"{busy / (5 * 60) * 1000:.1f} ms per display frame ({busy / 5 * 100:.0f}%)",
+                "≤ 8 ms" if scroll == 0 else "≈ 0",
+            )
 
         page.goto(url + "?mode=lecture&iterations=10000&speed=120")
         page.wait_for_function(READY)
@@ -265,10 +297,15 @@ def browser_figures() -> None:
             f"frames/s at top speed, lecture mode (one scenario shown), 10,000 iterations, last 40: {rates['fps']:5.1f}"
             f"  (target 60); {rates['fps'] / rates['display']:4.2f} of the display rate"
         )
+        figures.add(
+            "frames/s at top speed, lecture mode (display rate)",
+            f"{rates['fps']:.1f} ({rates['display']:.0f})",
+            "≥ 55",
+        )
 
-        population_figures(page)
-        valley_figures(page)
-        trace_figures(page, Path(folder))
+        population_figures(page, figures)
+        valley_figures(page, figures)
+        trace_figures(page, Path(folder), figures)
 
         print("== exported files (load -> interactive, 5 loads each, median)")
         import bokeh
@@ -303,6 +340,11 @@ def browser_figures() -> None:
                 f"load -> interactive {statistics.median(loads):6.0f} ms (target <= 1000 ms), "
                 f"{statistics.median(loads) / statistics.median(floor):4.2f}x the floor"
             )
+            figures.add(
+                f"{resources} export: size; load → interactive (BokehJS-only floor)",
+                f"{path.stat().st_size:,} bytes; {statistics.median(loads):.0f} ms ({statistics.median(floor):.0f} ms)",
+                f"≤ {'2,000,000' if resources == 'inline' else '230,000'} bytes; ≤ 1,000 ms",
+            )
 
         print("== served explorer (adamviz serve)")
         port = free_port()
@@ -331,5 +373,6 @@ def browser_figures() -> None:
             f"websocket frames (sent + received) while playing: {len(frames) / elapsed:.1f}/s over {elapsed:.1f} s "
             f"({played} iterations played)  (target 0)"
         )
+        figures.add("websocket frames while playing (served)", f"{len(frames) / elapsed:.1f}/s", "0")
         server.close()
         browser.close()
