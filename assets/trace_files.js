@@ -313,6 +313,7 @@
     } catch {
       fail(`${name}: cannot read as UTF-8 text`);
     }
+    if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n"); // Windows and old Mac line ends, as Python reads them
     const values = [];
     let seenText = false;
     // line by line without splitting the whole text: a file of 10⁷ lines stops at the limit

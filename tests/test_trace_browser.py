@@ -162,6 +162,13 @@ def test_every_hostile_file_is_refused_and_the_page_keeps_what_it_had(page, stat
         "tiny-lr.npz: the run's lr 0.000001 is outside the page's range [0.0001, 1]; replayed with 0.0001"
         in (page.locator(".av-error").inner_text())
     )
+    # line ends of every platform, as Python reads them
+    for name, end in (("windows.csv", b"\r\n"), ("mac.csv", b"\r")):
+        data = end.join([b"gradient", *[str(0.5 - k / 10).encode() for k in range(12)], b""])
+        assert _load_in_page(page, name, data) is None
+        assert page.evaluate(f"window.adamviz.recorded('{name[:-4]}[0]').g") == [
+            0.5 - k / 10 for k in range(12)
+        ]
     # and it still works: a good trace loads after all of them
     assert _load_in_page(page, "good.npz", trace_bytes(valid_arrays(records=30))) is None
     assert state(page)["scenarios"] == ["layer.weight[0]", "layer.weight[5]"]

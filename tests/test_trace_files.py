@@ -117,6 +117,9 @@ def test_gradient_logs_read_as_one_coordinate(tmp_path):
     np.testing.assert_array_equal(csv.groups[0].coordinates[0].g, [0.5, -0.25, 1e-3])
     assert csv.groups[0].coordinates[0].m_hat is None and csv.groups[0].percentiles is None
     np.testing.assert_array_equal(npy.groups[0].coordinates[0].g, np.arange(12.0))
+    for name, end in (("windows.csv", b"\r\n"), ("mac.csv", b"\r")):
+        (tmp_path / name).write_bytes(end.join([b"gradient", b"0.5", b"-0.25", b""]))
+        np.testing.assert_array_equal(load(tmp_path / name).groups[0].coordinates[0].g, [0.5, -0.25])
     (tmp_path / "long.csv").write_text("0.1\n" * MAX_RECORDS)
     assert len(load(tmp_path / "long.csv").groups[0].steps) == MAX_RECORDS
 
