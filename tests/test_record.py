@@ -130,13 +130,17 @@ def test_names_without_named_parameters(tmp_path):
         Recorder(optimizer, tmp_path / "x.npz", every=0)
 
 
-def test_sgd_gets_adams_moments_from_the_recorder(tmp_path):
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_gets_adams_moments_from_the_recorder(tmp_path, momentum):
     def sgd(model):
-        return torch.optim.SGD(model.named_parameters(), lr=0.1, momentum=0.9)
+        return torch.optim.SGD(model.named_parameters(), lr=0.1, momentum=momentum)
 
     _, _, seen = _train(sgd, tmp_path / "sgd.npz", steps=40)
     run = load(tmp_path / "sgd.npz")
-    assert run.optimizer == "momentum" and run.meta["moments"] == "recorder"
+    assert run.optimizer == ("momentum" if momentum else "sgd") and run.meta["moments"] == "recorder"
+    for k, group in enumerate(run.groups):
+        for c in group.coordinates:  # the step is what SGD moved the coordinate, as torch did
+            np.testing.assert_array_equal(c.step, [s[k]["step"].reshape(-1)[c.index].item() for s in seen])
     assert np.all(np.isfinite(run.groups[0].percentiles))
     for group in run.groups:
         for c in group.coordinates:
