@@ -208,10 +208,18 @@
     /** A file dropped anywhere on the explorer loads like one chosen with the button. */
     watchDrops(element) {
       if (!element) return;
+      // while a file is dragged over it, the explorer is outlined: it will take the file
+      const over = (on) => element.classList.toggle("av-drop", on);
       element.addEventListener("dragover", (event) => {
-        if (event.dataTransfer && [...event.dataTransfer.types].includes("Files")) event.preventDefault();
+        if (!event.dataTransfer || ![...event.dataTransfer.types].includes("Files")) return;
+        event.preventDefault();
+        over(true);
+      });
+      element.addEventListener("dragleave", (event) => {
+        if (!element.contains(event.relatedTarget)) over(false);
       });
       element.addEventListener("drop", (event) => {
+        over(false);
         const files = event.dataTransfer && event.dataTransfer.files;
         if (!files || !files.length) return;
         event.preventDefault();

@@ -191,16 +191,19 @@ def test_a_file_loads_from_the_button_and_from_a_drop(page, static_url, tmp_path
 
     values = [0.5, -0.25, 0.125] * 7
     text = "gradient\n" + "\n".join(map(str, values)) + "\n"
-    page.evaluate(
+    outlined = page.evaluate(
         """(text) => {
             const transfer = new DataTransfer();
             transfer.items.add(new File([text], "log.csv", { type: "text/csv" }));
             const root = document.querySelector(".adamviz");
             root.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            const outlined = root.classList.contains("av-drop");
             root.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+            return [outlined, root.classList.contains("av-drop")];
         }""",
         text,
     )
+    assert outlined == [True, False]  # outlined while the file is over it, not after the drop
     page.wait_for_function("window.adamviz.state().scenarios[0] === 'log[0]'")
     assert state(page)["params"]["iterations"] == 21
     assert_replays(page, "log[0]", np.array(values))
