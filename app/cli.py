@@ -245,7 +245,7 @@ def _run_simulate(args: argparse.Namespace) -> None:
         theta0=args.theta0,
     )
     if args.out:
-        from .files import write_atomically
+        from adamviz.record.files import write_atomically
 
         table = io.StringIO()
         write_csv(trajectory, table)

@@ -19,9 +19,10 @@ from bokeh.embed import components, file_html
 from bokeh.resources import CDN, INLINE
 from bokeh.resources import Resources as BokehResources
 
+from adamviz.record.files import write_atomically
+
 from . import text
 from .figures import build_explorer, settings_config
-from .files import write_atomically
 from .settings import ExplorerSettings
 
 Resources = Literal["inline", "cdn", "server"]

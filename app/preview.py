@@ -12,8 +12,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from adamviz.record.files import write_atomically
+
 from .export import explorer_html
-from .files import write_atomically
 from .settings import ExplorerSettings
 
 PREVIEW_SIZE = (1200, 630)

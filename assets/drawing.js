@@ -189,7 +189,7 @@
           card.others.data = steps;
           card.others_theta.data = thetas;
         }
-        const recorded = frame.recordings.has(name) && frame.recordings.byName[name].m_hat;
+        const recorded = frame.recordings.withMoments(name);
         if (settingsChanged || frame.ghosts || recorded) card.ghost.data = this.ghostData(frame, name, lo, onStep);
         if (settingsChanged) {
           card.eps.location = params.eps;
@@ -222,8 +222,7 @@
 
     /** The faded curves over the same window: what a recorded run had, or the previous setting's (or none). */
     ghostData({ ghosts, iteration, x, recordings }, name, lo, onStep) {
-      const recorded = recordings.has(name) && recordings.byName[name].m_hat ? recordings.byName[name] : null;
-      const ghost = recorded || (ghosts && ghosts[name]);
+      const ghost = recordings.withMoments(name) || (ghosts && ghosts[name]);
       const end = ghost ? Math.min(iteration, ghost.m_hat.length - 1) : -1;
       if (end < lo) return { x: [], m_hat: [], sqrt_v_hat: [], step: [] };
       const drawn = decimate(x, { m_hat: ghost.m_hat, sqrt_v_hat: ghost.sqrt_v_hat, step: ghost.per_lr }, lo, end);
@@ -238,7 +237,7 @@
     fitRanges({ streams, traces, compared, active, recordings }) {
       const { y_moments: moments, y_step: stepRange, y_theta: thetaRange } = this.models;
       // a recorded run's own curves count too, as far as the cards show them
-      const recorded = active.filter((n) => recordings.has(n) && recordings.byName[n].m_hat).map((n) => {
+      const recorded = active.filter((n) => recordings.withMoments(n)).map((n) => {
         const r = recordings.byName[n];
         const end = streams[n].length;
         return { m_hat: r.m_hat.subarray(0, end), sqrt_v_hat: r.sqrt_v_hat.subarray(0, end), per_lr: r.per_lr.subarray(0, end), theta: [] };

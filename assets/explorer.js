@@ -112,10 +112,8 @@
 
     async set(changes = {}) {
       const { accepted, errors } = settings.validate(this.config.spec, changes, this.params);
-      const recorded = this.recordings.shortest(this.params.view === "cards" ? this.activeScenarios() : []);
-      if (!errors.length && accepted.iterations > recorded) {
-        errors.push(settings.rejection("iterations", accepted.iterations, `at most ${recorded}, the steps recorded for these cards`));
-      }
+      const tooLong = this.recordings.tooLong(accepted.iterations, this.params.view === "cards" ? this.activeScenarios() : []);
+      if (!errors.length && tooLong) errors.push(tooLong);
       if (errors.length) {
         this.view.showMessage(errors);
         this.view.syncWidgets(this.params); // a control that asked for the refused value moves back
@@ -373,11 +371,8 @@
      * (the run's settings, when it was just loaded); the cards' view comes forward.
      */
     async showCards(k, changes = {}) {
-      const names = k === 0 ? this.config.scenarios : this.recordings.pages[k - 1].names;
       const previous = this.scenarios;
-      this.scenarios = names.slice();
-      const select = this.models.widgets.cards_show;
-      if (select.value !== select.options[k]) select.value = select.options[k];
+      const names = this.pickCards(k);
       const length = this.recordings.shortest(names);
       const fit = this.params.iterations > length ? { iterations: length } : {};
       try {
@@ -392,6 +387,14 @@
         this.scenarios = previous;
         throw error;
       }
+    }
+
+    /** Give the cards the page's own scenarios (k = 0) or page k of the loaded run; returns their names. */
+    pickCards(k) {
+      this.scenarios = (k === 0 ? this.config.scenarios : this.recordings.pages[k - 1].names).slice();
+      const select = this.models.widgets.cards_show;
+      if (select.value !== select.options[k]) select.value = select.options[k];
+      return this.scenarios;
     }
 
     /** Save the view's data as CSV, or its figures as one PNG (downloads.js). */
@@ -542,21 +545,21 @@
     try {
       const run = explorer.recordings.embedded();
       if (run && config.traceFirst) {
-        explorer.scenarios = explorer.recordings.pages[0].names.slice();
-        explorer.models.widgets.cards_show.value = explorer.models.widgets.cards_show.options[1];
-        start = { ...explorer.recordings.settingsOf(run), ...start };
-        messages.push(...explorer.recordings.clamped);
+        explorer.pickCards(1);
+        const { settings: replay, notes } = explorer.recordings.settingsOf(run);
+        start = { ...replay, ...start };
+        messages.push(...notes);
       }
     } catch (error) {
       messages.push(error.message);
     }
     const fromUrl = settings.fromQuery(config.spec, search, { ...config.defaults, ...start });
     const opening = { ...start, ...fromUrl.accepted };
-    const recorded = explorer.recordings.shortest(explorer.activeScenarios());
-    if ((opening.iterations ?? explorer.params.iterations) > recorded) {
+    const tooLong = explorer.recordings.tooLong(opening.iterations ?? explorer.params.iterations, explorer.activeScenarios());
+    if (tooLong) {
       // recorded cards have only so many steps: a longer history from the URL is cut to them
-      messages.push(`${settings.rejection("iterations", opening.iterations, `at most ${recorded}, the steps recorded for these cards`)} — using ${recorded}`);
-      opening.iterations = recorded;
+      opening.iterations = explorer.recordings.shortest(explorer.activeScenarios());
+      messages.push(`${tooLong} — using ${opening.iterations}`);
     }
     explorer.apply(opening);
     explorer.recordings.watchDrops(AdamViz.bokeh.elementOf(models.root));

@@ -230,34 +230,25 @@
       const bands = { xs: [], ys: [], colour: [], alpha: [] };
       const medians = { xs: [], ys: [], colour: [], dash: [], width: [] };
       const style = this.explorer.config.optimizerStyle;
+      const add = (percentiles, last, colour, alpha, dash, width) => {
+        const band = this.bandData(percentiles, last, m.y_range.start);
+        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
+        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
+        bands.colour.push(colour);
+        bands.alpha.push(alpha);
+        medians.xs.push(band.x);
+        medians.ys.push(band.p50);
+        medians.colour.push(colour);
+        medians.dash.push(dash);
+        medians.width.push(width);
+      };
       for (const [name, run] of [[params.optimizer, main], ...Object.entries(compared)]) {
         const isMain = name === params.optimizer;
-        const band = this.bandData(run.percentiles, iteration, m.y_range.start);
-        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
-        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
-        bands.colour.push(style[name].colour);
-        bands.alpha.push(isMain ? 0.22 : 0.1);
-        medians.xs.push(band.x);
-        medians.ys.push(band.p50);
-        medians.colour.push(style[name].colour);
-        medians.dash.push(style[name].dash);
-        medians.width.push(isMain ? 3 : 1.8);
+        add(run.percentiles, iteration, style[name].colour, isMain ? 0.22 : 0.1, style[name].dash, isMain ? 3 : 1.8);
       }
-      // a loaded training run: the recorded band of the group the cards show, in ink, over the population's
+      // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
       const recorded = this.explorer.recordings.shownGroup();
-      if (recorded) {
-        const last = Math.min(iteration, recorded.percentiles.length / 3 - 1);
-        const band = this.bandData(recorded.percentiles, last, m.y_range.start);
-        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
-        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
-        bands.colour.push(this.config.recordedInk); // a loaded run's own band: no optimizer's colour
-        bands.alpha.push(0.16);
-        medians.xs.push(band.x);
-        medians.ys.push(band.p50);
-        medians.colour.push(this.config.recordedInk);
-        medians.dash.push([]);
-        medians.width.push(2.5);
-      }
+      if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), this.config.recordedInk, 0.16, [], 2.5);
       m.bands.data = bands;
       m.medians.data = medians;
       m.cursor.location = iteration;

@@ -14,6 +14,11 @@
   const escapeHtml = (text) => AdamViz.escapeHtml(text);
   const fmt = (x, digits) => AdamViz.formatNumber(x, digits);
 
+  /** A recorded coordinate's scenario name: "<group>[<index>]". */
+  const scenarioName = (group, coordinate) => `${group.name}[${coordinate.index}]`;
+  /** The fewest records of any of `run`'s groups: how many steps its cards can show. */
+  const recordsOf = (run) => Math.min(...run.groups.map((g) => g.steps.length));
+
   function base64Bytes(text) {
     const binary = global.atob(text);
     const bytes = new Uint8Array(binary.length);
@@ -24,7 +29,6 @@
   class Recordings {
     constructor(explorer) {
       this.explorer = explorer;
-      this.clamped = []; // what settingsOf could not keep (a run's setting outside the page's ranges)
       this.config = explorer.config;
       this.run = null; // the loaded run (the last file), whose coordinates the cards can show
       this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
@@ -48,10 +52,7 @@
           first = run;
           this.adopt(run);
         } else this.addNames(run);
-        if (embedded.alias) {
-          const group = run.groups[0];
-          this.byName[embedded.alias] = this.byName[`${group.name}[${group.coordinates[0].index}]`];
-        }
+        if (embedded.alias) this.byName[embedded.alias] = this.byName[scenarioName(run.groups[0], run.groups[0].coordinates[0])];
       }
       return first;
     }
@@ -62,7 +63,7 @@
       for (const group of run.groups) {
         for (const c of group.coordinates) {
           const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
-          this.byName[`${group.name}[${c.index}]`] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
+          this.byName[scenarioName(group, c)] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
         }
       }
     }
@@ -74,7 +75,7 @@
       this.pages = [];
       this.addNames(run);
       for (const group of run.groups) {
-        const names = group.coordinates.map((c) => `${group.name}[${c.index}]`);
+        const names = group.coordinates.map((c) => scenarioName(group, c));
         for (let first = 0; first < names.length; first += slots) {
           const shown = names.slice(first, first + slots);
           const of = names.length > slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
@@ -96,20 +97,22 @@
       select.visible = this.pages.length > 0 && this.explorer.params.controls.includes("data");
     }
 
-    /** The settings that replay `run` as it ran (its optimizer and hyperparameters, its length). */
+    /**
+     * The settings that replay `run` as it ran (its optimizer and hyperparameters, its length), and a
+     * note for each of the run's settings outside the page's ranges (replayed with the nearest value).
+     */
     settingsOf(run) {
-      const records = Math.min(...run.groups.map((g) => g.steps.length));
       const spec = this.config.spec;
-      const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, records)), window: 0 };
-      if (!run.optimizer) return out;
+      const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, recordsOf(run))), window: 0 };
+      const notes = [];
+      if (!run.optimizer) return { settings: out, notes };
       const { lr, betas, eps, weight_decay: decay, momentum } = run.meta;
-      this.clamped = [];
       const clamp = (name, value) => {
         const kept = Math.max(spec[name].min, Math.min(spec[name].max, value));
-        if (kept !== value) this.clamped.push(`${run.source}: the run's ${name} ${value} is outside the page's range [${spec[name].min}, ${spec[name].max}]; replayed with ${kept}`);
+        if (kept !== value) notes.push(`${run.source}: the run's ${name} ${value} is outside the page's range [${spec[name].min}, ${spec[name].max}]; replayed with ${kept}`);
         return kept;
       };
-      return {
+      const settings = {
         ...out,
         optimizer: run.optimizer,
         lr: clamp("lr", lr),
@@ -120,6 +123,7 @@
         ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
         compare: [],
       };
+      return { settings, notes };
     }
 
     /** The recorded r_t percentiles of the group whose coordinates the cards show: {group, source, percentiles} or null. */
@@ -134,6 +138,17 @@
     shortest(names) {
       const lengths = names.filter((n) => this.has(n)).map((n) => this.byName[n].g.length);
       return lengths.length ? Math.min(...lengths) : Infinity;
+    }
+
+    /** The message refusing `iterations` for cards showing `names`, or null when they recorded as many. */
+    tooLong(iterations, names) {
+      const recorded = this.shortest(names);
+      return iterations > recorded ? AdamViz.settings.rejection("iterations", iterations, `at most ${recorded}, the steps recorded for these cards`) : null;
+    }
+
+    /** `name`'s recording when it holds the run's own moments (a trace, not a bare log), else null. */
+    withMoments(name) {
+      return this.has(name) && this.byName[name].m_hat ? this.byName[name] : null;
     }
 
     /** A recorded scenario's card header. */
@@ -177,16 +192,16 @@
         if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
         const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
         run = await AdamViz.traceFiles.read(name, bytes, this.config.traceLimits);
-        if (Math.min(...run.groups.map((g) => g.steps.length)) < this.config.spec.iterations.min) {
-          throw new Error(`${name}: has ${Math.min(...run.groups.map((g) => g.steps.length))} records; the page needs at least ${this.config.spec.iterations.min}`);
-        }
+        const records = recordsOf(run);
+        if (records < this.config.spec.iterations.min) throw new Error(`${name}: has ${records} records; the page needs at least ${this.config.spec.iterations.min}`);
       } catch (error) {
         explorer.view.showMessage([error.message]);
         throw error;
       }
       this.adopt(run);
-      await explorer.showCards(1, this.settingsOf(run));
-      if (this.clamped.length) explorer.view.showMessage(this.clamped); // replayed, but not quite as it ran
+      const { settings, notes } = this.settingsOf(run);
+      await explorer.showCards(1, settings);
+      if (notes.length) explorer.view.showMessage(notes); // replayed, but not quite as it ran
       return explorer.state();
     }
 

@@ -220,7 +220,7 @@ def test_a_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch, capsys
     untouched, and no temporary file is left behind."""
     import errno
 
-    from adamviz.app import files
+    from adamviz.record import files
 
     out = tmp_path / "result.out"
     out.write_text("the good old file")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -176,6 +177,9 @@ for step in range(30):
     run = load(tmp_path / "crash.npz")
     assert run.groups[0].steps.tolist() == list(range(1, 13))
     assert not list(tmp_path.glob(".crash.npz.*"))  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "crash.npz").stat().st_mode & 0o777 == 0o666 & ~umask  # as open(path, "w") makes it
 
 
 def test_records_nothing_after_close(tmp_path):

@@ -3,9 +3,8 @@ torch; ``pip install adamviz[torch]``)."""
 
 from __future__ import annotations
 
-import contextlib
+import io
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .files import write_atomically
 from .trace_file import FORMAT, VERSION, meta_array
 
 SHADOW_BETAS = (0.9, 0.999)
@@ -191,10 +191,10 @@ class Recorder:
     def arrays(self) -> dict[str, np.ndarray]:
         """The trace's members as recorded so far."""
         # a tensor that has not had a gradient yet has nothing to show: it joins once it has
-        recorded = [group for group in self.groups if group["records"]]
-        meta = {**self.meta, "groups": [self.meta["groups"][self.groups.index(group)] for group in recorded]}
+        recorded = [k for k, group in enumerate(self.groups) if group["records"]]
+        meta = {**self.meta, "groups": [self.meta["groups"][k] for k in recorded]}
         out = {"meta": meta_array(meta)}
-        for k, group in enumerate(recorded):
+        for k, group in enumerate(self.groups[k] for k in recorded):
             records = group["records"]
             sample = len(group["index"])
             columns = list(zip(*records, strict=True))
@@ -212,18 +212,9 @@ class Recorder:
 
     def flush(self) -> Path:
         """Write everything recorded so far to ``path`` (atomically: a whole file or the previous one)."""
-        folder = self.path.parent if str(self.path.parent) else Path(".")
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                np.savez(out, **self.arrays())
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        archive = io.BytesIO()
+        np.savez(archive, **self.arrays())
+        write_atomically(self.path, archive.getvalue())
         self.last_flush = time.monotonic()
         return self.path
 

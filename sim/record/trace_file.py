@@ -167,20 +167,16 @@ def load(path: str | Path) -> RecordedRun:
             raise TraceError(f"{name}: gradients must hold numbers; got dtype {g.dtype}")
         if g.ndim != 1 or len(g) == 0:
             raise TraceError(f"{name}: gradients must be 1-D and not empty; got shape {g.shape}")
-        if len(g) > MAX_RECORDS:
-            raise TraceError(
-                f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}"
-            )
-        _finite(g, "gradients", name)
-        return bare_run(g.astype(np.float64), name)
-    try:
-        g = read_gradients(path, limit=MAX_RECORDS + 1)
-    except ValueError as error:
-        raise TraceError(str(error).replace(str(path), name, 1)) from None
+    else:
+        try:
+            g = read_gradients(path, limit=MAX_RECORDS + 1)
+        except ValueError as error:
+            raise TraceError(str(error).replace(str(path), name, 1)) from None
     if len(g) > MAX_RECORDS:
         raise TraceError(
             f"{name}: has more than {MAX_RECORDS:,} gradients; the page shows at most {MAX_RECORDS:,}"
         )
+    _finite(g, "gradients", name)  # (a CSV's reader has checked already, line by line)
     return bare_run(g, name)
 
 
@@ -406,6 +402,6 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
 def _finite(array: np.ndarray, key: str, name: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
-        record, *rest = np.argwhere(bad)[0].tolist()
-        where = f"record {record}" + (f", coordinate {rest[0]}" if rest else "")
-        raise TraceError(f"{name}: {key} is not finite at {where} ({array[tuple(np.argwhere(bad)[0])]})")
+        first = tuple(np.argwhere(bad)[0].tolist())
+        where = f"record {first[0]}" + (f", coordinate {first[1]}" if len(first) > 1 else "")
+        raise TraceError(f"{name}: {key} is not finite at {where} ({array[first]})")

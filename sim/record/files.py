@@ -1,5 +1,5 @@
-"""Writing the files the CLI makes without ever leaving a broken one behind (no Bokeh or Panel here:
-``adamviz simulate --out`` stays light)."""
+"""Writing a file without ever leaving a broken one behind: the recorder's traces and the files the CLI
+makes (no Bokeh or Panel here: ``adamviz simulate --out`` stays light)."""
 
 from __future__ import annotations
 
