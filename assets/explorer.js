@@ -66,7 +66,8 @@
       this.clock = new AdamViz.Clock(
         () => this.params.speed,
         (steps, fraction) => this.advance(steps, fraction),
-        () => this.params.smooth && this.params.view !== "population" && this.params.window > 0
+        () => this.params.smooth && this.params.view !== "population" && this.params.window > 0,
+        () => this.paints.queueFlush()
       );
       this.paints = new AdamViz.PaintTracker(models.figures);
       this.lecture = new AdamViz.Lecture(this);

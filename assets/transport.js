@@ -1,14 +1,20 @@
 /* adamviz transport: the clock that advances the iteration while playing, and the paint tracker that
- * knows when every figure shows the latest frame (what set()'s Promise waits for).
+ * paints the figures once per display frame and knows when every figure shows the latest frame (what
+ * set()'s Promise waits for).
  *
  * The only animation state is the iteration counter (explorer.js owns it); the clock turns elapsed
  * time into whole iterations at `speed` iterations per second.
+ *
+ * One frame while playing: the clock's tick moves the models (BokehJS then processes the new data
+ * in microtasks and asks for paints), and the paint flush queued by the previous tick runs next in
+ * the same animation frame and paints every figure that asked — so a frame's data is painted in that
+ * frame, each figure once.
  */
 (function (global) {
   "use strict";
   const AdamViz = (global.AdamViz = global.AdamViz || {});
   if (AdamViz.Clock) return;
-  const { viewOf, onRepaint, skipCssLookups } = AdamViz.bokeh;
+  const { viewOf, onRepaint, skipCssLookups, keepPositions, schedulePaints } = AdamViz.bokeh;
 
   const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
   const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -18,11 +24,14 @@
      * `speed()` gives iterations per second; `advance(steps, fraction)` moves on and returns false to
      * stop (`fraction`: how far, in [0, 1), the clock is toward the next iteration). With `smooth()`
      * true, advance is called on every display frame, also with steps = 0, so a window can glide.
+     * `queued()` is called on every tick after the next tick is requested: what it requests runs in
+     * the next frame after that tick (the paint flush).
      */
-    constructor(speed, advance, smooth = () => false) {
+    constructor(speed, advance, smooth = () => false, queued = () => {}) {
       this.speed = speed;
       this.advance = advance;
       this.smooth = smooth;
+      this.queued = queued;
       this.running = false;
       this.frame = null;
       this.lastTime = null;
@@ -45,14 +54,15 @@
 
     tick(time) {
       if (!this.running) return;
+      this.frame = requestAnimationFrame((t) => this.tick(t));
+      this.queued();
       if (this.lastTime !== null) {
         this.carry += ((time - this.lastTime) / 1000) * this.speed();
         const steps = Math.floor(this.carry);
         this.carry -= steps;
-        if ((steps > 0 || this.smooth()) && !this.advance(steps, this.carry)) return;
+        if ((steps > 0 || this.smooth()) && !this.advance(steps, this.carry)) return this.stop();
       }
       this.lastTime = time;
-      this.frame = requestAnimationFrame((t) => this.tick(t));
     }
   }
 
@@ -62,6 +72,24 @@
       this.hooked = new Map(); // figure -> its view, hooked
       this.renderedAt = 0; // when the models last changed
       this.waiters = [];
+      this.dirty = new Set(); // views that asked for a paint
+      this.flushes = 0; // paint flushes requested and not yet run
+    }
+
+    /** Paint the views that asked, in the next animation frame (after the clock's tick, if playing). */
+    queueFlush() {
+      this.flushes++;
+      requestAnimationFrame(() => {
+        this.flushes--;
+        const views = [...this.dirty];
+        this.dirty.clear();
+        for (const view of views) if (!view.is_destroyed) view.repaint();
+      });
+    }
+
+    request(view) {
+      this.dirty.add(view);
+      if (this.flushes === 0) this.queueFlush();
     }
 
     /**
@@ -83,7 +111,11 @@
         this.hooked.set(figure, view);
         fresh.push(view);
       }
-      if (fresh.length) skipCssLookups(fresh);
+      if (fresh.length) {
+        skipCssLookups(fresh);
+        keepPositions(fresh);
+        for (const view of fresh) schedulePaints(view, (v) => this.request(v));
+      }
       return this.figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
     }
 
