@@ -150,6 +150,68 @@ def trajectory_bounds(
     return out
 
 
+U32 = 2.0**-24
+"""Unit roundoff of float32."""
+
+
+def bias_corrected_bounds(
+    steps: np.ndarray, m_hat: np.ndarray, sqrt_v_hat: np.ndarray, beta1: float, beta2: float
+):
+    """How far two float64 evaluations of ``m̂ = m/(1 − β₁^t)`` and ``√v̂ = √v/√(1 − β₂^t)`` from the same
+    stored m and v may differ when each side takes ``β^t`` from its own ``pow`` (JavaScript's
+    ``Math.pow`` and C's): each ``pow`` is within 1 ulp (≤ 2⁻⁵² relative) of ``β^t``, so the two differ
+    by ≤ 2·2⁻⁵²·β^t; ``1 − β^t`` passes that on magnified by β^t/(1 − β^t) (9 at t = 1 for β₁ = 0.9,
+    999 for β₂ = 0.999), plus each side's own rounding of the subtraction, the square root and the
+    division (≤ 2⁻⁵³ each). Returned: per-element absolute bounds (first order, with 1% to spare)."""
+    t = np.asarray(steps, dtype=float)
+    rel = {}
+    for name, beta in (("m_hat", beta1), ("sqrt_v_hat", beta2)):
+        power = np.power(float(beta), t)
+        magnified = 2 * 2.0**-52 * power / (1 - power)
+        # 1 − β^t: both sides round it (2U); √ halves the error it takes in and rounds (2U); ÷ (2U)
+        rel[name] = magnified + 4 * U if name == "m_hat" else magnified / 2 + 6 * U
+    return 1.01 * rel["m_hat"] * np.abs(m_hat), 1.01 * rel["sqrt_v_hat"] * np.abs(sqrt_v_hat)
+
+
+def float32_adam_bounds(
+    g: np.ndarray, m_hat: np.ndarray, sqrt_v_hat: np.ndarray, steps: np.ndarray, beta1: float, beta2: float
+):
+    """How far torch's float32 Adam moments (recorded every step from 1, read back as m̂ and √v̂) may be from the
+    same recurrences in float64 on the same (float32) gradients g, as bounds on m̂ and √v̂.
+
+    torch steps ``m ← m + w₁·(g − m)`` (``lerp_``, w₁ = 1 − β₁) and ``v ← β₂·v + w₂·g²`` (``mul_``,
+    ``addcmul_``), every operand and result in float32, each operation within ``U32 = 2⁻²⁴`` relative
+    and the scalars w₁, β₂, w₂ themselves rounded to float32. One step's new error is at most
+    ``U32·(3·w₁·|g − m| + |m_new|)`` for m and ``U32·(2·β₂·v + 3·w₂·g² + v_new)`` for v; an earlier
+    error is carried on multiplied by β (the recurrence contracts it). Summed, the error of v after
+    t steps can reach ~t·U32 relative while t < 1/(1 − β₂) — 6·10⁻⁵ of v at t = 1,000 — which is
+    why a fixed tolerance of 10⁻⁵ of the gradient scale held on one run's data and is no bound.
+    Then m̂ = m/(1 − β₁^t), and √v̂ moves by at most min(Δv̂/√v̂, √Δv̂). First order, 1% to spare; the
+    float64 side's own rounding (~10⁻¹⁵ relative) is far inside."""
+    t = np.asarray(steps, dtype=float)
+    assert np.array_equal(t, np.arange(1, len(t) + 1)), "the recurrence is bounded from step 1, every step"
+    correction1, correction2 = 1 - np.power(beta1, t), 1 - np.power(beta2, t)
+    g = np.asarray(g, dtype=float)
+    m, v = (
+        np.asarray(m_hat, dtype=float) * correction1,
+        np.asarray(sqrt_v_hat, dtype=float) ** 2 * correction2,
+    )
+    w1, w2 = 1 - beta1, 1 - beta2
+    error_m, error_v = np.zeros_like(m), np.zeros_like(v)
+    carried_m = carried_v = 0.0
+    previous_m = previous_v = 0.0
+    for k in range(len(g)):
+        carried_m = beta1 * carried_m + U32 * (3 * w1 * abs(g[k] - previous_m) + abs(m[k]))
+        carried_v = beta2 * carried_v + U32 * (2 * beta2 * previous_v + 3 * w2 * g[k] ** 2 + v[k])
+        error_m[k], error_v[k] = carried_m, carried_v
+        previous_m, previous_v = m[k], v[k]
+    bound_m_hat = error_m / correction1
+    error_v_hat, v_hat = error_v / correction2, v / correction2
+    relative = np.divide(error_v_hat, np.sqrt(v_hat), out=np.full_like(v_hat, np.inf), where=v_hat > 0)
+    bound_sqrt = np.minimum(relative, np.sqrt(error_v_hat))
+    return 1.01 * bound_m_hat, 1.01 * bound_sqrt
+
+
 def assert_within(actual: np.ndarray, expected: np.ndarray, bound: np.ndarray, what: str = "") -> None:
     """Elementwise ``|actual − expected| <= bound`` (or bit-equal, where a bound overflowed to
     inf or NaN on a diverging run), naming the worst element when it fails."""
