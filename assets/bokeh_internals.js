@@ -28,6 +28,11 @@
     "Bokeh.index.all_views": () => Boolean(index()) && typeof index().all_views === "function",
     "PlotView.repaint": ({ plot }) => typeof (viewOf(plot) || {}).repaint === "function",
     "PlotView.throttled_paint": ({ plot }) => typeof (viewOf(plot) || {}).throttled_paint === "function",
+    "CanvasView.overlays.prepare": ({ plot }) => {
+      const canvas = (viewOf(plot) || {}).canvas_view;
+      return Boolean(canvas && canvas.overlays) && typeof canvas.overlays.prepare === "function" && typeof canvas.overlays.finish === "function";
+    },
+    "PlotView._paint_overlays": ({ plot }) => typeof (viewOf(plot) || {})._paint_overlays === "function",
     "RendererView.update_position": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && typeof v.update_position === "function"),
     "RendererView.position._update": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && v.position && typeof v.position._update === "function" && v.position.el instanceof global.Element),
     "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
@@ -178,6 +183,24 @@
     }
   }
 
+  /**
+   * A plot keeps a second canvas for tool overlays and "overlay"-level renderers, and clears and
+   * repaints it with every change of a range — a canvas more for the page to hand to its compositor
+   * on every frame. The explorer's figures have no tools and nothing at that level, so a plot whose
+   * model has neither leaves that canvas as it is (empty).
+   */
+  function skipEmptyOverlays(plotView) {
+    const model = plotView.model;
+    const all = [...model.renderers, ...model.center, ...model.left, ...model.right, ...model.above, ...model.below];
+    if (model.toolbar.tools.length || all.some((renderer) => renderer.level === "overlay")) return;
+    const layer = plotView.canvas_view.overlays;
+    const context = layer.prepare();
+    layer.finish();
+    layer.prepare = () => context;
+    layer.finish = () => {};
+    plotView._paint_overlays = () => {};
+  }
+
   /** Call `listener(performance.now())` after every repaint of a plot's view. */
   function onRepaint(plotView, listener) {
     const repaint = plotView.repaint;
@@ -198,5 +221,5 @@
     return new NDArray(values, [rows, columns]);
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, schedulePaints, onRepaint, imageArray };
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, skipEmptyOverlays, schedulePaints, onRepaint, imageArray };
 })(globalThis);

@@ -69,7 +69,7 @@
         () => this.params.smooth && this.params.view !== "population" && this.params.window > 0,
         () => this.paints.queueFlush()
       );
-      this.paints = new AdamViz.PaintTracker(models.figures);
+      this.paints = new AdamViz.PaintTracker(models.figures, () => this.activeFigures());
       this.lecture = new AdamViz.Lecture(this);
       this.recordings = new AdamViz.Recordings(this);
     }

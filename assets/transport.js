@@ -14,7 +14,7 @@
   "use strict";
   const AdamViz = (global.AdamViz = global.AdamViz || {});
   if (AdamViz.Clock) return;
-  const { viewOf, onRepaint, skipCssLookups, keepPositions, schedulePaints } = AdamViz.bokeh;
+  const { viewOf, onRepaint, skipCssLookups, keepPositions, skipEmptyOverlays, schedulePaints } = AdamViz.bokeh;
 
   const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
   const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -67,8 +67,13 @@
   }
 
   class PaintTracker {
-    constructor(figures) {
+    /**
+     * `figures`: every figure of the explorer; `shown()`: those on screen now (the cards a lecture
+     * slide hides share the x range, and would otherwise repaint on every frame, unseen).
+     */
+    constructor(figures, shown = () => figures) {
       this.figures = figures;
+      this.shown = shown;
       this.hooked = new Map(); // figure -> its view, hooked
       this.renderedAt = 0; // when the models last changed
       this.waiters = [];
@@ -76,14 +81,22 @@
       this.flushes = 0; // paint flushes requested and not yet run
     }
 
-    /** Paint the views that asked, in the next animation frame (after the clock's tick, if playing). */
+    /**
+     * Paint the views that asked, in the next animation frame (after the clock's tick, if playing).
+     * A figure off screen keeps its request until it is shown.
+     */
     queueFlush() {
       this.flushes++;
       requestAnimationFrame(() => {
         this.flushes--;
-        const views = [...this.dirty];
-        this.dirty.clear();
-        for (const view of views) if (!view.is_destroyed) view.repaint();
+        const shown = new Set(this.shown());
+        for (const view of [...this.dirty]) {
+          if (view.is_destroyed) this.dirty.delete(view);
+          else if (shown.has(view.model)) {
+            this.dirty.delete(view);
+            view.repaint();
+          }
+        }
       });
     }
 
@@ -114,13 +127,17 @@
       if (fresh.length) {
         skipCssLookups(fresh);
         keepPositions(fresh);
-        for (const view of fresh) schedulePaints(view, (v) => this.request(v));
+        for (const view of fresh) {
+          skipEmptyOverlays(view);
+          schedulePaints(view, (v) => this.request(v));
+        }
       }
       return this.figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
     }
 
     changed() {
       this.renderedAt = performance.now();
+      if (this.dirty.size && this.flushes === 0) this.queueFlush(); // a figure shown again paints
     }
 
     /**

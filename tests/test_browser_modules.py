@@ -19,6 +19,8 @@ BOKEH_INTERNALS = [
     "Bokeh.index.all_views",
     "PlotView.repaint",
     "PlotView.throttled_paint",
+    "CanvasView.overlays.prepare",
+    "PlotView._paint_overlays",
     "RendererView.update_position",
     "RendererView.position._update",
     "PlotView.base_font_size",
