@@ -82,12 +82,14 @@
     }
 
     /**
-     * Paint the views that asked, in the next animation frame (after the clock's tick, if playing).
-     * A figure off screen keeps its request until it is shown.
+     * Paint the views that asked, in the next animation frame (the clock queues one after each tick
+     * while playing) or, with `soon`, as soon as the current task and its microtasks are done (a
+     * control change: painted before the next frame starts, which then only has to show it). A figure
+     * off screen keeps its request until it is shown.
      */
-    queueFlush() {
+    queueFlush(soon = false) {
       this.flushes++;
-      requestAnimationFrame(() => {
+      const flush = () => {
         this.flushes--;
         const shown = new Set(this.shown());
         for (const view of [...this.dirty]) {
@@ -97,12 +99,14 @@
             view.repaint();
           }
         }
-      });
+      };
+      if (soon) setTimeout(flush, 0);
+      else requestAnimationFrame(flush);
     }
 
     request(view) {
       this.dirty.add(view);
-      if (this.flushes === 0) this.queueFlush();
+      if (this.flushes === 0) this.queueFlush(true);
     }
 
     /**
@@ -137,7 +141,7 @@
 
     changed() {
       this.renderedAt = performance.now();
-      if (this.dirty.size && this.flushes === 0) this.queueFlush(); // a figure shown again paints
+      if (this.dirty.size && this.flushes === 0) this.queueFlush(true); // a figure shown again paints
     }
 
     /**

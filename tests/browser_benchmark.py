@@ -290,15 +290,17 @@ def browser_figures(figures) -> None:
                 "≤ 8 ms" if scroll == 0 else "≈ 0",
             )
 
-        page.goto(url + "?mode=lecture&iterations=10000&speed=120")
-        page.wait_for_function(READY)
-        rates = page.evaluate(FRAME_RATE, 3)
+        projector = browser.new_page(viewport={"width": 1920, "height": 1080})
+        projector.goto(url + "?mode=lecture&iterations=10000&speed=120")
+        projector.wait_for_function(READY)
+        rates = projector.evaluate(FRAME_RATE, 3)
+        projector.close()
         print(
-            f"frames/s at top speed, lecture mode (one scenario shown), 10,000 iterations, last 40: {rates['fps']:5.1f}"
+            f"frames/s at top speed, lecture mode at 1920x1080 (one scenario shown), 10,000 iterations, last 40: {rates['fps']:5.1f}"
             f"  (target 60); {rates['fps'] / rates['display']:4.2f} of the display rate"
         )
         figures.add(
-            "frames/s at top speed, lecture mode (display rate)",
+            "frames/s at top speed, lecture mode at 1920×1080 (display rate)",
             f"{rates['fps']:.1f} ({rates['display']:.0f})",
             "≥ 55",
         )
