@@ -71,13 +71,51 @@
    * CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text` before the view exists.
    */
   function writeSlot(div, html) {
-    const view = viewOf(div);
-    const slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
-    if (slot) {
-      if (slot.innerHTML !== html) slot.innerHTML = html;
-    } else {
-      div.text = `<div class="av-slot">${html}</div>`;
+    let slot = slots.get(div);
+    if (!slot || !slot.isConnected) {
+      const view = viewOf(div);
+      slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
+      if (slot) slots.set(div, slot);
     }
+    if (slot) writeHtml(slot, html);
+    else div.text = `<div class="av-slot">${html}</div>`;
+  }
+  const slots = new WeakMap(); // Div model -> its slot element (looking a view up walks every view)
+
+  const TAG = /(<[^>]*>)/;
+  const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+  const decode = (text) => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
+  const written = new WeakMap(); // element -> {html, shape, texts: its text nodes in order}
+
+  /**
+   * Set `element`'s HTML to `html`. A readout changes every frame but only in its numbers: when the
+   * markup around the text is what was written last time, only the text nodes change — no parsing,
+   * no new elements to style (measured: about 2 ms of main-thread time per frame for three cards).
+   * `html` is the page's own markup, with user text escaped by escapeHtml (the five entities); only
+   * this function writes into a slot.
+   */
+  function writeHtml(element, html) {
+    const last = written.get(element);
+    if (last && last.html === html) return;
+    const parts = html.split(TAG);
+    const shape = parts.map((part, k) => (k % 2 ? part : part === "" ? "" : "#")).join("");
+    if (last && last.shape === shape) {
+      const texts = parts.filter((part, k) => k % 2 === 0 && part !== "");
+      texts.forEach((text, k) => {
+        const value = decode(text);
+        if (last.texts[k].data !== value) last.texts[k].data = value;
+      });
+      last.html = html;
+      return;
+    }
+    element.innerHTML = html;
+    const nodes = [];
+    const walker = element.ownerDocument.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */);
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    const count = parts.filter((part, k) => k % 2 === 0 && part !== "").length;
+    // markup the parser rearranged (a text node split or merged) is simply written whole every time
+    if (nodes.length === count) written.set(element, { html, shape, texts: nodes });
+    else written.delete(element);
   }
 
   /** The focusable controls inside a widget's view (slider handles, inputs, selects), for accessible names. */

@@ -144,3 +144,28 @@ def test_the_bundle_is_built_from_the_current_sources():
     assert explorer_script() == committed.partition("\n")[2]
     assert ESBUILD.exists(), "esbuild is missing: `bash tests/run.sh` installs tests/js"
     assert bundle(sources) == committed
+
+
+def test_a_slot_rewritten_with_new_numbers_keeps_its_nodes(page, static_url):
+    """writeSlot changes only the text where the markup is unchanged (a readout on every frame), and
+    the result is what writing the HTML whole gives — escaped text included; other markup is written whole."""
+    open_explorer(page, static_url)
+    result = page.evaluate(
+        """() => {
+          const { writeSlot, viewOf } = window.AdamViz.bokeh;
+          const div = window.AdamViz.instances[0].models.cards[0].readout;
+          const slot = () => viewOf(div).shadow_el.querySelector('.av-slot');
+          const parsed = (html) => { const d = document.createElement('div'); d.innerHTML = html; return d.innerHTML; };
+          const first = '<div class="av-facts">iteration <b>1</b> · g = 0.5 &amp; more</div>';
+          const second = '<div class="av-facts">iteration <b>2</b> · g = &lt;0.25&gt; &#39;x&#39;</div>';
+          const other = '<div class="av-facts">iteration <i>3</i></div>';
+          writeSlot(div, first);
+          const bold = slot().querySelector('b');
+          writeSlot(div, second);
+          const kept = slot().querySelector('b') === bold;
+          const same = slot().innerHTML === parsed(second);
+          writeSlot(div, other);
+          return { kept, same, whole: slot().innerHTML === parsed(other) && slot().querySelector('b') === null };
+        }"""
+    )
+    assert result == {"kept": True, "same": True, "whole": True}
