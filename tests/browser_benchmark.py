@@ -291,6 +291,8 @@ def browser_figures(figures) -> None:
                 "≤ 8 ms" if scroll == 0 else "≈ 0",
             )
 
+        page.goto(url)  # back on screen, without the spacer, for the views below
+        page.wait_for_function(READY)
         projector = browser.new_page(viewport={"width": 1920, "height": 1080})
         projector.goto(url + "?mode=lecture&iterations=10000&speed=120")
         projector.wait_for_function(READY)
