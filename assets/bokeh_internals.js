@@ -23,18 +23,20 @@
    * Every internal, with a check that takes {plot, div} — a figure's model and a Div's model — and
    * says whether this BokehJS still has it.
    */
+  /** Whether `path` ("a.b.c") leads from `root` to a function. */
+  const hasFunction = (root, path) => typeof path.split(".").reduce((o, key) => (o === null || o === undefined ? undefined : o[key]), root) === "function";
+  const plotHas = (path) => ({ plot }) => hasFunction(viewOf(plot), path);
+  const rendererHas = (path) => ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && hasFunction(v, path));
+
   const INTERNALS = {
-    "Bokeh.index.find_one": () => Boolean(index()) && typeof index().find_one === "function",
-    "Bokeh.index.all_views": () => Boolean(index()) && typeof index().all_views === "function",
-    "PlotView.repaint": ({ plot }) => typeof (viewOf(plot) || {}).repaint === "function",
-    "PlotView.throttled_paint": ({ plot }) => typeof (viewOf(plot) || {}).throttled_paint === "function",
-    "CanvasView.overlays.prepare": ({ plot }) => {
-      const canvas = (viewOf(plot) || {}).canvas_view;
-      return Boolean(canvas && canvas.overlays) && typeof canvas.overlays.prepare === "function" && typeof canvas.overlays.finish === "function";
-    },
-    "PlotView._paint_overlays": ({ plot }) => typeof (viewOf(plot) || {})._paint_overlays === "function",
-    "RendererView.update_position": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && typeof v.update_position === "function"),
-    "RendererView.position._update": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && v.position && typeof v.position._update === "function" && v.position.el instanceof global.Element),
+    "Bokeh.index.find_one": () => hasFunction(index(), "find_one"),
+    "Bokeh.index.all_views": () => hasFunction(index(), "all_views"),
+    "PlotView.repaint": plotHas("repaint"),
+    "PlotView.throttled_paint": plotHas("throttled_paint"),
+    "CanvasView.overlays.prepare": plotHas("canvas_view.overlays.prepare"),
+    "PlotView._paint_overlays": plotHas("_paint_overlays"),
+    "RendererView.update_position": rendererHas("update_position"),
+    "RendererView.position._update": rendererHas("position._update"),
     "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
     "View.visuals[]._get_css_value": ({ plot }) => {
       const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
@@ -43,7 +45,7 @@
     "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
     "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof global.Element,
     "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
-    "Document.to_json": ({ plot }) => Boolean(plot.document) && typeof plot.document.to_json === "function",
+    "Document.to_json": ({ plot }) => hasFunction(plot.document, "to_json"),
     "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
     "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof global.HTMLCanvasElement,
     "NDArray(init, shape)": ({ image }) => {

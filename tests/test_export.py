@@ -33,10 +33,17 @@ def export(tmp_path: Path, name: str, *flags: str) -> Path:
 
 
 def test_sizes_within_budget(tmp_path):
-    inline = export(tmp_path, "inline.html")
-    cdn = export(tmp_path, "cdn.html", "--resources", "cdn")
-    assert inline.stat().st_size <= INLINE_BUDGET
-    assert cdn.stat().st_size <= CDN_BUDGET
+    """Measured as a user makes the files: ``adamviz export`` in a fresh process. (In this test process
+    Bokeh's model ids grow with every document earlier tests made, and the file with them: +5.7 KB
+    after the whole suite.)"""
+    for name, flags, budget in (
+        ("inline.html", [], INLINE_BUDGET),
+        ("cdn.html", ["--resources", "cdn"], CDN_BUDGET),
+    ):
+        out = tmp_path / name
+        done = subprocess.run(["adamviz", "export", str(out), *flags], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert out.stat().st_size <= budget, (name, out.stat().st_size)
 
 
 @pytest.mark.browser
