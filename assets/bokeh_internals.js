@@ -1,10 +1,12 @@
 /* adamviz's every use of BokehJS internals, in one module.
  *
  * Bokeh's public API has no way to find a model's view, write into a Div without a relayout, skip
- * its per-paint CSS lookups, or learn when a plot has repainted; the explorer needs each for speed or
- * for knowing a frame is on screen. Each internal is named in INTERNALS, and `missing()` returns the
- * names a running BokehJS lacks: tests/test_bokeh_internals.py fails with those names after a Bokeh
- * upgrade instead of the explorer degrading silently. Pinned: bokeh >= 3.6, < 3.10 (pyproject.toml).
+ * its per-paint CSS lookups and CSS position rewrites, paint a plot once per frame instead of through
+ * its throttle, leave an unused overlay canvas alone, or learn when a plot has repainted; the explorer
+ * needs each for speed or for knowing a frame is on screen (README, "One frame", has the figures).
+ * Each internal is named in INTERNALS, and `missing()` returns the names a running BokehJS lacks:
+ * tests/test_browser_modules.py fails with those names after a Bokeh upgrade instead of the explorer
+ * degrading silently. Pinned: bokeh >= 3.6, < 3.10 (pyproject.toml).
  */
 (function (global) {
   "use strict";
