@@ -39,7 +39,7 @@ class Figures:
 
 
 def machine() -> str:
-    """What the figures were measured on: cores, CPU model, NumPy's SIMD, Chromium, date."""
+    """What the figures were measured on: cores, CPU model, Chromium, date."""
     import os
     import platform
     import subprocess

@@ -191,10 +191,11 @@ class Recorder:
     def arrays(self) -> dict[str, np.ndarray]:
         """The trace's members as recorded so far."""
         # a tensor that has not had a gradient yet has nothing to show: it joins once it has
-        recorded = [k for k, group in enumerate(self.groups) if group["records"]]
-        meta = {**self.meta, "groups": [self.meta["groups"][k] for k in recorded]}
+        recorded = [g for g, group in enumerate(self.groups) if group["records"]]
+        meta = {**self.meta, "groups": [self.meta["groups"][g] for g in recorded]}
         out = {"meta": meta_array(meta)}
-        for k, group in enumerate(self.groups[k] for k in recorded):
+        for k, g in enumerate(recorded):  # k: the group's number in the file, g: in the optimizer
+            group = self.groups[g]
             records = group["records"]
             sample = len(group["index"])
             columns = list(zip(*records, strict=True))
