@@ -140,7 +140,7 @@ def card_header(name: str) -> str:
 def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d) -> Card:
     """One card, first showing scenario ``name``; the page may give it another (a lecture slide's)."""
     grad, line, ghost = (
-        _empty("g"),
+        ColumnDataSource({name: [] for name in ("stem_x", "stem_y", "head_x", "head_y")}),
         _empty("m_hat", "sqrt_v_hat", "step", "theta"),
         _empty("m_hat", "sqrt_v_hat", "step"),
     )
@@ -150,8 +150,10 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
-    moments.segment(x0="x", y0=0, x1="x", y1="g", source=grad, line_color=GREY, line_width=1.5)
-    moments.scatter("x", "g", source=grad, size=5, fill_color=GREY, line_color=GREY)
+    # the lollipops, each layer one path (drawing.js's lollipops()): the stems from 0 to g, and the heads,
+    # a short round-capped stroke at each g as wide as a 5 px marker with its 1 px outline
+    moments.line("stem_x", "stem_y", source=grad, line_color=GREY, line_width=1.5)
+    moments.line("head_x", "head_y", source=grad, line_color=GREY, line_width=6, line_cap="round")
     moments.line("x", "m_hat", source=ghost, line_color=BLUE, line_alpha=0.28, line_width=2)
     moments.line(
         "x", "sqrt_v_hat", source=ghost, line_color=ORANGE, line_alpha=0.3, line_width=2, line_dash="dashed"

@@ -56,6 +56,25 @@
     return out;
   }
 
+  /**
+   * The lollipops of gradients g at x as two paths, each stroked once (a marker per gradient costs
+   * BokehJS a save, a fill and a stroke each): stems (x, 0)→(x, g) and heads (x ∓ half, g), a stroke so
+   * short its round caps make a dot. NaN between pieces lifts the pen.
+   */
+  function lollipops(x, g, half) {
+    const n = x.length;
+    const out = { stem_x: new Float64Array(3 * n), stem_y: new Float64Array(3 * n), head_x: new Float64Array(3 * n), head_y: new Float64Array(3 * n) };
+    for (let i = 0, k = 0; i < n; i++, k += 3) {
+      out.stem_x[k] = out.stem_x[k + 1] = x[i];
+      out.stem_y[k] = 0;
+      out.stem_y[k + 1] = out.head_y[k] = out.head_y[k + 1] = g[i];
+      out.head_x[k] = x[i] - half;
+      out.head_x[k + 1] = x[i] + half;
+      out.stem_x[k + 2] = out.stem_y[k + 2] = out.head_x[k + 2] = out.head_y[k + 2] = NaN;
+    }
+    return out;
+  }
+
   /** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
    * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
   function span(arrays, floor) {
@@ -158,12 +177,14 @@
       const onStep = this.axes.step === null ? null : symlog(this.axes.step);
       const onTheta = this.axes.theta === null ? null : symlog(this.axes.theta);
       const shown = (values, f) => (f ? values.map(f) : values);
+      // a head's stroke: 1e-4 of the x range each side (0.03–0.2 px on a 300–1920 px plot)
+      const headHalf = 1e-4 * (window > 0 ? window : params.iterations);
       for (const card of this.models.cards) {
         if (card.shows === null) continue;
         const name = card.shows;
         const trace = traces[name];
         const gradient = decimate(x, { g: streams[name] }, lo, iteration);
-        card.grad.data = { x: gradient.x, g: gradient.g };
+        card.grad.data = lollipops(gradient.x, gradient.g, headHalf);
         const curves = { m_hat: trace.m_hat, sqrt_v_hat: trace.sqrt_v_hat, step: trace.per_lr, theta: trace.theta };
         const line = decimate(x, curves, lo, iteration);
         line.step = shown(line.step, onStep);

@@ -116,6 +116,49 @@ def test_beta1_slider_recomputes_history_equal_to_numpy(page, explorer_url):
     assert ghost_points == 40
 
 
+LOLLIPOPS = """(k) => {
+  const card = window.AdamViz.instances[0].models.cards[k];
+  const d = card.grad.data;
+  const heads = window.AdamViz.bokeh.viewOf(card.figures[0]);
+  const glyphs = [...window.Bokeh.index.all_views()].filter((v) => v.parent === heads && v.glyph && v.model.data_source === card.grad);
+  return {
+    data: Object.fromEntries(Object.entries(d).map(([key, values]) => [key, Array.from(values, (v) => (Number.isNaN(v) ? null : v))])),
+    glyphs: glyphs.map((v) => [v.glyph.model.type, v.glyph.model.line_width.value, v.glyph.model.line_cap.value]),
+  };
+}"""
+
+
+def test_lollipops_are_the_window_s_gradients_in_one_path_each(page, static_url):
+    """Stems 0 -> g and heads at g, one Line each with NaN between pieces; the whole history keeps
+    each bucket's extremes (what a reader sees of 1,000 gradients in a few hundred pixels)."""
+    open_explorer(page, static_url)
+    params = set_params(page, iteration=150, window=40, iterations=1000)["params"]
+    g, _ = numpy_trace("reversal", params)
+    got = page.evaluate(LOLLIPOPS, 2)
+    assert sorted(got["glyphs"]) == [["Line", 1.5, "butt"], ["Line", 6, "round"]]
+    d = {key: np.array(values, dtype=float) for key, values in got["data"].items()}
+    x = np.arange(111, 151)
+    for key in d:
+        assert len(d[key]) == 3 * 40 and np.isnan(d[key][2::3]).all(), key
+    np.testing.assert_array_equal(d["stem_x"][0::3], x)
+    np.testing.assert_array_equal(d["stem_x"][1::3], x)
+    np.testing.assert_array_equal(d["stem_y"][0::3], 0)
+    np.testing.assert_array_equal(d["stem_y"][1::3], g[x])
+    np.testing.assert_array_equal(d["head_y"][0::3], g[x])
+    np.testing.assert_array_equal(d["head_y"][1::3], g[x])
+    half = 1e-4 * 40  # drawing.js: 1e-4 of the window each side, well under a pixel
+    np.testing.assert_allclose(d["head_x"][0::3], x - half, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(d["head_x"][1::3], x + half, rtol=0, atol=1e-12)
+
+    set_params(page, iteration=999, window=0)
+    heads = np.array(page.evaluate(LOLLIPOPS, 2)["data"]["head_y"], dtype=float)[0::3]
+    assert len(heads) <= 600
+    # 300 buckets of 1,000/300 iterations: each keeps its smallest and largest gradient
+    for b in range(300):
+        start, end = int(b * 1000 / 300), min(999, int((b + 1) * 1000 / 300) - 1)
+        assert sorted(heads[2 * b : 2 * b + 2]) == [g[start : end + 1].min(), g[start : end + 1].max()]
+
+
 def test_trace_equals_numpy_for_random_settings(page, static_url):
     """The JS port against adamviz.sim.simulate: >= 50 random settings, 1e-12 relative."""
     open_explorer(page, static_url)
