@@ -210,6 +210,12 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
         cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
         plot.add_layout(cursor)
         cursors.append(cursor)
+        # what moves goes on the plot's second canvas: while only the data and cursor move (the whole
+        # history playing, most control changes) BokehJS leaves the axes, grid and labels painted
+        # (bokeh_internals.js's layerOverlays clips that canvas to the frame)
+        for renderer in [*plot.renderers, *plot.center]:
+            if isinstance(renderer, (GlyphRenderer, Span)):
+                renderer.level = "overlay"
 
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     header = Div(text=SLOT, sizing_mode="stretch_width")  # the page writes it (config.cardHeaders)

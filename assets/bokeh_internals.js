@@ -35,8 +35,14 @@
     "Bokeh.index.all_views": () => hasFunction(index(), "all_views"),
     "PlotView.repaint": plotHas("repaint"),
     "PlotView.throttled_paint": plotHas("throttled_paint"),
+    "PlotView.paint": plotHas("paint"),
+    "PlotView._invalidate_all": ({ plot }) => typeof viewOf(plot)._invalidate_all === "boolean",
+    "PlotView._needs_layout": ({ plot }) => typeof viewOf(plot)._needs_layout === "boolean",
+    "PlotView._range_manager.invalidate_dataranges": ({ plot }) => typeof viewOf(plot)._range_manager.invalidate_dataranges === "boolean",
+    "PlotView.frame.x_ranges, y_ranges (Maps)": ({ plot }) => viewOf(plot).frame.x_ranges instanceof Map && viewOf(plot).frame.y_ranges instanceof Map,
     "CanvasView.overlays.prepare": plotHas("canvas_view.overlays.prepare"),
     "PlotView._paint_overlays": plotHas("_paint_overlays"),
+    "PlotView.frame.bbox.args": ({ plot }) => (viewOf(plot).frame.bbox.args || []).length === 4,
     "RendererView.update_position": rendererHas("update_position"),
     "RendererView.position._update": rendererHas("position._update"),
     "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
@@ -198,13 +204,31 @@
    * throttle waits 1/60 s after a paint's start, then for an animation frame, so on a machine whose
    * frames take longer than 1/60 s a figure misses every other frame (six figures painted in
    * alternate frames measured 21.6 frames/s where one paint per frame gives 28.7). `schedule` must
-   * eventually call `plotView.repaint()`.
+   * eventually call `paintPlot(plotView)`.
    */
   function schedulePaints(plotView, schedule) {
     plotView.throttled_paint = () => {
       schedule(plotView);
       return Promise.resolve();
     };
+  }
+
+  /**
+   * Paint a plot whose renderers asked. BokehJS's repaint() first asks each axis and title whether
+   * its size changed, and each measures its labels to answer (~0.1 ms an axis); only a change of a
+   * range, an axis or a title can change a size, and each of those invalidates the whole plot. So a
+   * plot where only some renderers asked (new data, a cursor moved) is painted without asking.
+   * New data also has BokehJS refit the plot's auto ranges (DataRange1d) and ask the sizes again
+   * before painting; a plot whose ranges are all fixed (Range1d, the cards') has none to refit.
+   */
+  function paintPlot(plotView) {
+    if (plotView.adamvizFixedRanges === undefined) {
+      const { x_ranges: xs, y_ranges: ys } = plotView.frame;
+      plotView.adamvizFixedRanges = [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d");
+    }
+    if (plotView.adamvizFixedRanges) plotView._range_manager.invalidate_dataranges = false;
+    if (plotView._invalidate_all || plotView._needs_layout) plotView.repaint();
+    else plotView.paint();
   }
 
   /**
@@ -226,15 +250,29 @@
   }
 
   /**
-   * A plot keeps a second canvas for tool overlays and "overlay"-level renderers, and clears and
-   * repaints it with every change of a range — a canvas more for the page to hand to its compositor
-   * on every frame. The explorer's figures have no tools and nothing at that level, so a plot whose
-   * model has neither leaves that canvas as it is (empty).
+   * A plot keeps a second canvas for tool overlays and "overlay"-level renderers; BokehJS repaints
+   * only the canvas whose renderers asked (both when a range changes). The cards put what moves
+   * (their glyphs and cursors) at that level, so while only data moves the axes, grid and labels
+   * beneath stay painted; that canvas is clipped to the frame here, as BokehJS clips glyphs on the
+   * first. A plot with no tools and nothing at that level (the other views' figures) leaves it as it
+   * is, empty: a canvas less for the page to hand to its compositor on every frame.
    */
-  function skipEmptyOverlays(plotView) {
+  function layerOverlays(plotView) {
     const model = plotView.model;
     const all = [...model.renderers, ...model.center, ...model.left, ...model.right, ...model.above, ...model.below];
-    if (model.toolbar.tools.length || all.some((renderer) => renderer.level === "overlay")) return;
+    if (model.toolbar.tools.length) return;
+    if (all.some((renderer) => renderer.level === "overlay")) {
+      const paintOverlays = plotView._paint_overlays;
+      plotView._paint_overlays = function (ctx) {
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(...this.frame.bbox.args);
+        ctx.clip();
+        paintOverlays.call(this, ctx);
+        ctx.restore();
+      };
+      return;
+    }
     const layer = plotView.canvas_view.overlays;
     const context = layer.prepare();
     layer.finish();
@@ -243,11 +281,11 @@
     plotView._paint_overlays = () => {};
   }
 
-  /** Call `listener(performance.now())` after every repaint of a plot's view. */
+  /** Call `listener(performance.now())` after every paint of a plot's view. */
   function onRepaint(plotView, listener) {
-    const repaint = plotView.repaint;
-    plotView.repaint = function (...args) {
-      repaint.apply(this, args);
+    const paint = plotView.paint;
+    plotView.paint = function (...args) {
+      paint.apply(this, args);
       listener(performance.now());
     };
   }
@@ -263,5 +301,5 @@
     return new NDArray(values, [rows, columns]);
   }
 
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, skipEmptyOverlays, schedulePaints, onRepaint, imageArray };
+  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot, onRepaint, imageArray };
 })(globalThis);

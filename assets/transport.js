@@ -14,7 +14,7 @@
   "use strict";
   const AdamViz = (global.AdamViz = global.AdamViz || {});
   if (AdamViz.Clock) return;
-  const { viewOf, onRepaint, skipCssLookups, keepPositions, skipEmptyOverlays, schedulePaints } = AdamViz.bokeh;
+  const { viewOf, onRepaint, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot } = AdamViz.bokeh;
 
   const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
   const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -96,7 +96,7 @@
           if (view.is_destroyed) this.dirty.delete(view);
           else if (shown.has(view.model)) {
             this.dirty.delete(view);
-            view.repaint();
+            paintPlot(view);
           }
         }
       };
@@ -132,7 +132,7 @@
         skipCssLookups(fresh);
         keepPositions(fresh);
         for (const view of fresh) {
-          skipEmptyOverlays(view);
+          layerOverlays(view);
           schedulePaints(view, (v) => this.request(v));
         }
       }

@@ -19,8 +19,14 @@ BOKEH_INTERNALS = [
     "Bokeh.index.all_views",
     "PlotView.repaint",
     "PlotView.throttled_paint",
+    "PlotView.paint",
+    "PlotView._invalidate_all",
+    "PlotView._needs_layout",
+    "PlotView._range_manager.invalidate_dataranges",
+    "PlotView.frame.x_ranges, y_ranges (Maps)",
     "CanvasView.overlays.prepare",
     "PlotView._paint_overlays",
+    "PlotView.frame.bbox.args",
     "RendererView.update_position",
     "RendererView.position._update",
     "PlotView.base_font_size",
@@ -169,3 +175,45 @@ def test_a_slot_rewritten_with_new_numbers_keeps_its_nodes(page, static_url):
         }"""
     )
     assert result == {"kept": True, "same": True, "whole": True}
+
+
+LAYER_PAINTS = """async (changes) => {
+  const explorer = window.AdamViz.instances[0];
+  const view = window.AdamViz.bokeh.viewOf(explorer.models.cards[0].figures[0]);
+  const counts = { primary: 0, overlays: 0, sizes: 0 };
+  for (const [name, key] of [["_paint_primary", "primary"], ["_paint_overlays", "overlays"], ["_invalidate_layout_if_needed", "sizes"]]) {
+    const original = view[name];
+    view[name] = function (...args) { counts[key]++; return original.apply(this, args); };
+  }
+  await window.adamviz.set(changes);
+  const painted = { ...counts };
+  const xRange = explorer.models.x_range;  // the window's older half now lies left of the frame
+  xRange.start = (xRange.start + xRange.end) / 2;
+  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const { x, y, width, height } = view.frame.bbox;
+  const layer = view.canvas_view.overlays;
+  const ctx = layer.canvas.getContext("2d");
+  const r = layer.pixel_ratio;
+  const inked = (...box) => ctx.getImageData(...box).data.some((value, i) => i % 4 === 3 && value > 0);
+  const clip = {
+    outside: inked(0, 0, Math.floor(x * r) - 1, layer.canvas.height),
+    inside: inked(Math.ceil(x * r) + 1, Math.ceil(y * r) + 1, Math.floor(width * r) - 2, Math.floor(height * r) - 2),
+  };
+  return { ...painted, clip };
+}"""
+
+
+def test_what_moves_paints_on_its_own_canvas_clipped_to_the_frame(page, static_url):
+    """The cards' glyphs and cursors are at level "overlay": while only data moves (a step through the
+    whole history) BokehJS repaints that canvas alone and nothing asks the axes for their sizes; a
+    range change repaints both; the overlay canvas draws nothing outside the frame (as the window
+    glides, its first lollipop lies up to half an iteration left of it)."""
+    open_explorer(page, static_url)
+    set_params(page, window=0, iterations=1000, iteration=500)
+    only_data = page.evaluate(LAYER_PAINTS, {"iteration": 501})
+    assert (only_data["primary"], only_data["overlays"], only_data["sizes"]) == (0, 1, 0)
+    set_params(page, window=40, iteration=500)
+    moved = page.evaluate(LAYER_PAINTS, {"iteration": 600})
+    assert (moved["primary"], moved["overlays"]) == (1, 1) and moved["sizes"] >= 1
+    for result in (only_data, moved):
+        assert result["clip"] == {"outside": False, "inside": True}
