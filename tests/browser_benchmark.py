@@ -113,16 +113,18 @@ def population_figures(page, figures) -> None:
         for label, changes in (("beta1 change", beta), ("seed change (new gradients)", seed)):
             result = page.evaluate(POPULATION_CHANGES, [count, changes])
             times, floor = result["times"], result["floor"]
+            # the Long Tasks API reports tasks of 50 ms or more: none is not "0 ms"
+            longest = f"{result['longest']:.0f} ms" if result["longest"] else "none >= 50 ms"
             print(
                 f"{n_params:,} parameters x 1,000 iterations, {label} -> repainted: "
                 f"p50 {statistics.median(times):6.0f} ms, p95 {percentile(times, 0.95):6.0f} ms"
                 f"{f'  (target {target})' if label.startswith('beta') else ''}; "
                 f"next-frame floor p95 {percentile(floor, 0.95):4.1f} ms; "
-                f"longest main-thread task {result['longest']:4.0f} ms (target <= 100 ms)"
+                f"longest main-thread task {longest} (target <= 100 ms)"
             )
             figures.add(
                 f"many parameters, {n_params:,} × 1,000: {label} → repainted, p95 (p50)",
-                f"{percentile(times, 0.95):.0f} ms ({statistics.median(times):.0f} ms); longest task {result['longest']:.0f} ms",
+                f"{percentile(times, 0.95):.0f} ms ({statistics.median(times):.0f} ms); longest task {longest.replace('>=', '≥')}",
                 f"{target.replace('p95 <= ', '≤ ')}; task ≤ 100 ms"
                 if label.startswith("beta")
                 else "task ≤ 100 ms",
