@@ -140,7 +140,7 @@ def card_header(name: str) -> str:
 def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d) -> Card:
     """One card, first showing scenario ``name``; the page may give it another (a lecture slide's)."""
     grad, line, ghost = (
-        ColumnDataSource({name: [] for name in ("stem_x", "stem_y", "head_x", "head_y")}),
+        ColumnDataSource({column: [] for column in ("stem_x", "stem_y", "head_x", "head_y")}),
         _empty("m_hat", "sqrt_v_hat", "step", "theta"),
         _empty("m_hat", "sqrt_v_hat", "step"),
     )
