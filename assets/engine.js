@@ -663,6 +663,7 @@
     populationRun,
     finish,
     PERCENTILES,
+    ROWS_WORK,
     OPTIMIZERS,
     STREAMS: Object.keys(STREAMS),
   };

@@ -8,6 +8,8 @@ import numpy as np
 
 from adamviz.sim import simulate, stream
 
+from error_bounds import TRACE_KEYS, assert_trace_matches
+
 READY = "() => window.adamviz !== undefined && window.adamviz.state().scenarios.length > 0"
 
 
@@ -27,15 +29,35 @@ def set_params(page, **changes: Any) -> dict[str, Any]:
 STEP_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
 
 
-def numpy_trace(name: str, params: dict[str, Any], optimizer: str | None = None) -> Any:
-    """What adamviz.sim computes for the page's current settings: the stream times 10^grad_scale
-    (10^k written as the literal ``1eK``, as the page does), stepped by ``optimizer`` (default: the main one)."""
+def page_gradients(name: str, params: dict[str, Any]) -> np.ndarray:
+    """The stream a page's card draws: ``stream(name, iterations, seed)`` times 10^grad_scale
+    (10^k written as the literal ``1eK``, as the page does)."""
     g = stream(name, params["iterations"], params["seed"])
     k = params.get("grad_scale", 0)
-    if k:
-        g = g * float(f"1e{k}")
+    return g * float(f"1e{k}") if k else g
+
+
+def step_settings(params: dict[str, Any], optimizer: str | None = None) -> dict[str, Any]:
+    """``simulate``'s keywords for the page's settings (``optimizer``: default the main one)."""
     settings = {key: params[key] for key in STEP_SETTINGS if key in params}
-    return g, simulate(g, optimizer=optimizer or params.get("optimizer", "adam"), **settings)
+    return {**settings, "optimizer": optimizer or params.get("optimizer", "adam")}
+
+
+def numpy_trace(name: str, params: dict[str, Any], optimizer: str | None = None) -> Any:
+    """What adamviz.sim computes for the page's current settings: (gradients, Trajectory)."""
+    g = page_gradients(name, params)
+    return g, simulate(g, **step_settings(params, optimizer))
+
+
+def assert_page_trace(
+    page, name: str, params: dict[str, Any], optimizer: str | None = None, keys=TRACE_KEYS
+) -> None:
+    """The page's ``trace(name, optimizer)``: its gradients bit-identical to adamviz.sim's stream, its
+    moments, scale, step and θ within the derived rounding bounds of ``simulate``'s."""
+    got = page_trace(page, name, optimizer)
+    g = page_gradients(name, params)
+    np.testing.assert_array_equal(got["g"], g)
+    assert_trace_matches(got, g, what=name, keys=keys, **step_settings(params, optimizer))
 
 
 def page_trace(page, name: str, optimizer: str | None = None) -> dict[str, np.ndarray]:

@@ -37,6 +37,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+BROWSER_FIXTURES = {"page", "context", "browser", "browser_type"}
+"""pytest-playwright's fixtures: a test that takes one (directly or through another fixture) drives Chromium."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that launches Chromium is marked ``browser`` (so ``-m "not browser"`` never starts it),
+    whether or not its module remembered to say so."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     chromium = shutil.which("chromium")
@@ -138,6 +150,12 @@ def static_url(tmp_path_factory) -> str:
 
     path = write_export(tmp_path_factory.mktemp("static") / "explorer.html")
     return path.as_uri()
+
+
+@pytest.fixture(params=["served", "static"])
+def explorer_url(request) -> str:
+    """The explorer as ``adamviz serve`` serves it, then as an exported file: a test taking this runs on both."""
+    return request.getfixturevalue("served_url" if request.param == "served" else "static_url")
 
 
 @pytest.fixture(scope="session")

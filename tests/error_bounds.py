@@ -224,3 +224,41 @@ def assert_within(actual: np.ndarray, expected: np.ndarray, bound: np.ndarray, w
     assert np.all(ok), (
         f"{what}: |{actual[worst]!r} - {expected[worst]!r}| = {error[worst]:.3g} > bound {bound[worst]:.3g} at {worst}"
     )
+
+
+TRACE_KEYS = ("m_hat", "sqrt_v_hat", "scale", "step", "theta")
+
+
+def assert_trace_matches(
+    got: dict, g: np.ndarray, what: str = "", keys=TRACE_KEYS, **settings: object
+) -> None:
+    """A trace computed by the browser's engine (Node or a page) against ``simulate(g, **settings)``.
+
+    The engine's ``β^t`` is correctly rounded, the C library's within an ulp: ``power_ulps=1`` in
+    :func:`trajectory_bounds`. With coupled weight decay every error in θ feeds the next gradient and
+    where ``lr·w/√v̂`` nears 1 the first-order bound (which adds those errors by magnitude, blind to
+    their alternating signs) grows like 2ᵗ and stops being a bound; there the product's promise is
+    checked instead: 1e-12 relative to the largest value so far (θ and the step: to θ's path length).
+    """
+    from adamviz.sim import simulate
+
+    expected = simulate(g, **settings)
+    s = Settings(**settings)
+    coupled = s.weight_decay > 0 and s.optimizer != "adamw"
+    if not coupled:
+        bounds = trajectory_bounds(g, expected.theta, power_ulps=1, **settings)
+    path_length = np.cumsum(np.abs(expected.step))
+    for key in keys:
+        if coupled:
+            reference = (
+                path_length
+                if key in ("theta", "step")
+                else np.maximum.accumulate(np.abs(getattr(expected, key)))
+            )
+            bound = 1e-12 * reference
+        elif key == "v_hat":  # v̂ = (√v̂)², each side within its √v̂ bound b and a rounding of the square
+            b, root = bounds["sqrt_v_hat"][:, 0], np.abs(expected.sqrt_v_hat)
+            bound = 2 * root * b + b**2 + 4 * U * expected.v_hat
+        else:
+            bound = bounds[key][:, 0]
+        assert_within(got[key], getattr(expected, key), bound, what=f"{what} {key} {settings}")

@@ -211,3 +211,22 @@ def test_claim_spread_not_size_sets_the_step():
         on_curve = np.abs(equal.step[-1]) / lr * np.sqrt(estimated**2 + 1)
         # exactly m̂/√v̂ = 1/√(γ̂² + 1); ε moves it by ε/√v̂ ≤ 1e-8/(√0.1 · 1e-3) ≈ 3e-5
         assert (np.abs(on_curve - 1) < 1e-4).all(), seed
+
+
+@pytest.mark.parametrize("n_params", [1, 37, 10_000])
+def test_engine_population_yields_between_slices_of_bounded_work(n_params, tmp_path):
+    """The page keeps answering while it computes many parameters because the engine's generators
+    yield after at most ROWS_WORK parameter-steps (or one row, when a row alone is more): a
+    machine-independent proxy for the page's longest task, which tests/benchmark.py measures."""
+    iterations = 60
+    request = {
+        **engine_population_request(n_params, iterations, 5),
+        "kind": "yields",
+        "optimizer": "adam",
+        "settings": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    }
+    [got] = run_engine([request], tmp_path)
+    for name, row in (("drawing", 4 * n_params), ("stepping", n_params)):
+        gaps = got[name]
+        assert sum(gaps) == iterations * row, name  # every row, once
+        assert max(gaps) <= max(got["rowsWork"], row), (name, max(gaps))

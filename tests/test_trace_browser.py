@@ -20,14 +20,22 @@ from adamviz.app.traces import on_board_path
 from adamviz.record import load
 from adamviz.sim import simulate
 
-from browser_helpers import numpy_trace, open_explorer, page_trace, set_params, state
+from browser_helpers import (
+    assert_page_trace,
+    open_explorer,
+    page_gradients,
+    page_trace,
+    set_params,
+    state,
+    step_settings,
+)
 from conftest import free_port, start_server
-from error_bounds import assert_within, bias_corrected_bounds, float32_adam_bounds
-from helpers import assert_close, sum_floor
+from error_bounds import assert_trace_matches, assert_within, bias_corrected_bounds, float32_adam_bounds
 from hostile_traces import hostile_files, trace_bytes, valid_arrays
 
 pytestmark = pytest.mark.browser
 
+CSV_KEYS = ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
 SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
 
 
@@ -46,11 +54,9 @@ def assert_replays(page, name: str, g: np.ndarray) -> None:
     """The page's card `name` is `g` stepped under the page's settings, as adamviz.sim steps it."""
     params = state(page)["params"]
     got = page_trace(page, name)
-    expected = replay(g[: params["iterations"]], params)
-    np.testing.assert_array_equal(got["g"], expected.g)
-    for key in ("m_hat", "sqrt_v_hat", "scale", "step"):
-        assert_close(got[key], getattr(expected, key), 1e-12, what=f"{name} {key}")
-    assert_close(got["theta"], expected.theta, 1e-12, f"{name} theta", sum_floor(expected.step))
+    g = g[: params["iterations"]]
+    np.testing.assert_array_equal(got["g"], g)
+    assert_trace_matches(got, g, what=name, **step_settings(params))
 
 
 def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screenshots):
@@ -125,8 +131,7 @@ def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screens
     assert_replays(page, names[5], group.coordinates[5].g)
     select.select_option(index=0)
     page.wait_for_function("window.adamviz.state().scenarios[0] === 'consistent'")
-    _, expected = numpy_trace("noisy", state(page)["params"])
-    assert_close(page_trace(page, "noisy")["m_hat"], expected.m_hat, 1e-12)
+    assert_page_trace(page, "noisy", state(page)["params"])
 
 
 def _load_in_page(page, name: str, data: bytes):
@@ -233,14 +238,15 @@ def test_downloads_csv_equal_to_adamviz_sim_and_a_png(page, static_url):
     for scenario in ("consistent", "noisy", "reversal"):
         for optimizer in ("adam", "sgd"):
             table = [r for r in rows if r["scenario"] == scenario and r["optimizer"] == optimizer]
-            _, expected = numpy_trace(scenario, params, optimizer)
             assert [int(r["t"]) for r in table] == list(range(1, 51))
-            for key in ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step"):
-                assert_close(
-                    [float(r[key]) for r in table], getattr(expected, key), 1e-12, what=f"{scenario} {key}"
-                )
-            assert_close(
-                [float(r["theta"]) for r in table], expected.theta, 1e-12, "theta", sum_floor(expected.step)
+            column = {
+                key: np.array([float(r[key]) for r in table])
+                for key in table[0]
+                if key not in ("scenario", "optimizer")
+            }
+            np.testing.assert_array_equal(column["g"], page_gradients(scenario, params))
+            assert_trace_matches(
+                column, column["g"], what=scenario, keys=CSV_KEYS, **step_settings(params, optimizer)
             )
 
     with page.expect_download() as download:

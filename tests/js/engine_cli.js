@@ -22,6 +22,24 @@ const answers = requests.map((request) => {
     const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
     return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
   }
+  if (request.kind === "yields") {
+    // how many parameter-steps each generator does between two yields (what a page's slice holds)
+    const gaps = (generator, width) => {
+      const out = [];
+      let last = 0;
+      for (let next = generator.next(); ; next = generator.next()) {
+        const at = next.done ? request.iterations : next.value;
+        out.push((at - last) * width);
+        last = at;
+        if (next.done) return out;
+      }
+    };
+    const steps = engine.populationSteps(request.n_params, request.iterations, request.seed, request.shape, request.grid);
+    const drawing = gaps(steps, 4 * request.n_params); // drawing a row costs about four steps (engine.js)
+    const { g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
+    const run = engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true);
+    return { drawing, stepping: gaps(run, request.n_params), rowsWork: engine.ROWS_WORK };
+  }
   if (request.kind === "descend") {
     const { traces, loss } = engine.descend(request.problem, request.iterations, request.options);
     // JSON has no inf or NaN: they travel as strings
