@@ -1,37 +1,28 @@
 """The browser side of the explorer, read from the installed ``adamviz.assets`` package.
 
-The page's script is the modules of ``assets/`` concatenated in dependency order (each one adds its
-part to one global, ``AdamViz``); the stylesheet is the palette's custom properties and adamviz.css.
+The page's script is one bundle, ``assets/adamviz.min.js``: the ES modules under ``assets/`` (entry
+``explorer.js``) bundled and minified by esbuild at build time (``python tests/build_bundle.py``, which
+first writes ``contract.js`` from Python's tables). Its first line names the digest of the sources it
+was built from; tests/test_browser_modules.py fails while it is stale. The stylesheet is the
+palette's custom properties and adamviz.css.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from functools import cache
 from importlib import resources
-
-import rjsmin
+from importlib.abc import Traversable
 
 from .palette import css_variables
 
-BROWSER_MODULES = (
-    "settings.js",  # the settings table from Python: validation, slider transforms, URL query
-    "engine.js",  # streams and optimizers, bit for bit with adamviz.sim; no DOM
-    "bokeh_internals.js",  # every use of BokehJS's private API
-    "drawing.js",  # the cards: sources, decimation, ranges, readouts
-    "population.js",  # the many-parameters view: percentile bands and the spread scatter
-    "valley.js",  # the closed-loop view: the loss map with the paths, the bowl's panels
-    "transport.js",  # play, pause, timing, and knowing when a frame has been painted
-    "lecture.js",  # the slide deck and the keyboard
-    "prose.js",  # links and live numbers in the text around an explorer (data-adamviz-*)
-    "embeds.js",  # lite snippets: further explorers built from the first one's document
-    "trace_files.js",  # reading a trace .npz, a .npy or a .csv in the page, as adamviz.record does
-    "recordings.js",  # a loaded run's coordinates as cards: replayed, and as recorded
-    "downloads.js",  # the view's data as CSV, its figures as PNG
-    "explorer.js",  # wires the above and exposes window.adamviz
-)
-"""The browser modules, in the order they load."""
+BUNDLE = "adamviz.min.js"
+"""The bundle every page carries (generated; never edited by hand)."""
+
+ENTRY = "explorer.js"
+"""The module the bundle starts from: it wires the others and defines ``AdamViz.mount``."""
 
 
 @cache
@@ -40,14 +31,20 @@ def asset_text(name: str) -> str:
     return resources.files("adamviz.assets").joinpath(name).read_text(encoding="utf-8")
 
 
-BUNDLE = "adamviz.min.js"
-"""The modules minified by esbuild (``python tests/build_bundle.py``): 30% lighter than rjsmin's
-output, on every page. Its first line names the digest of the sources it was made from."""
+def _module_files(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    found = []
+    for item in folder.iterdir():
+        if item.is_dir() and not item.name.startswith(("_", ".")):
+            found += _module_files(item, f"{prefix}{item.name}/")
+        elif item.name.endswith(".js") and item.name != BUNDLE:
+            found.append((prefix + item.name, item))
+    return found
 
 
 def module_sources() -> str:
-    """The browser modules, concatenated in load order."""
-    return "\n".join(asset_text(name) for name in BROWSER_MODULES)
+    """Every browser module (path and text, in path order): what the bundle's digest covers."""
+    files = sorted(_module_files(resources.files("adamviz.assets")), key=lambda pair: pair[0])
+    return "".join(f"// {path}\n{item.read_text(encoding='utf-8')}\n" for path, item in files)
 
 
 def bundle_header(sources: str) -> str:
@@ -57,15 +54,15 @@ def bundle_header(sources: str) -> str:
 
 @cache
 def explorer_script() -> str:
-    """Every browser module, as one script: everything ``AdamViz.mount`` needs — the esbuild bundle
-    when it was built from the current sources; otherwise (a developer between an edit and the next
-    build) the sources with comments and blank space stripped (rjsmin): larger, never stale."""
-    sources = module_sources()
-    try:
-        header, _, body = asset_text(BUNDLE).partition("\n")
-    except FileNotFoundError:
-        header, body = "", ""
-    return body if header == bundle_header(sources) else rjsmin.jsmin(sources)
+    """The bundle's script: everything ``AdamViz.mount`` needs. A bundle older than the modules (a
+    developer between an edit and the next build) is still served, with a warning naming the fix."""
+    header, _, body = asset_text(BUNDLE).partition("\n")
+    if header != bundle_header(module_sources()):
+        warnings.warn(
+            "assets/adamviz.min.js is older than the modules in assets/: run `python tests/build_bundle.py`",
+            stacklevel=2,
+        )
+    return body
 
 
 def stylesheet() -> str:

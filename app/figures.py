@@ -701,7 +701,6 @@ def build_explorer(
         "cardHeaders": {name: card_header(name) for name in (*SCENARIOS, "x", "y", "θ")},
         "presets": text.PRESETS,
         "legendItems": text.LEGEND_ITEMS,
-        "presetResets": [name for name in spec if name not in text.PRESET_KEEPS],
         "labels": {
             "step": text.STEP_AXIS_LABEL,
             "stepSymlog": text.STEP_AXIS_SYMLOG,

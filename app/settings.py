@@ -259,6 +259,54 @@ SLIDERS = {
 """The settings shown as sliders (the others are a number box, a checkbox and a toggle)."""
 
 
+class Role(NamedTuple):
+    """What a browser setting does besides holding a value.
+
+    ``recomputes``: what the page computes again when it changes — ``gradients`` (the streams are drawn
+    again, then everything below), ``population`` (the many-parameters view's gradients), ``optimizer``
+    (every optimizer is stepped again over the same gradients), ``loop`` (the closed loop is run again),
+    ``layout`` (the page is arranged again) or ``nothing`` (only what is drawn from it changes).
+    ``preset``: whether a preset puts it back to its default before applying its own (``reset``) or
+    leaves it as it is (``keep``). ``cli``: its ``adamviz export`` flag (None: not a flag of its own)."""
+
+    recomputes: str
+    preset: str = "reset"
+    cli: str | None = None
+
+
+ROLES = {
+    "view": Role("nothing", "keep", "--view"),
+    "optimizer": Role("optimizer", cli="--optimizer"),
+    "compare": Role("optimizer", cli="--compare"),
+    "lr": Role("optimizer", cli="--lr"),
+    "beta1": Role("optimizer", cli="--beta1"),
+    "beta2": Role("optimizer", cli="--beta2"),
+    "eps": Role("optimizer", cli="--eps"),
+    "weight_decay": Role("optimizer", cli="--weight-decay"),
+    "momentum": Role("optimizer", cli="--momentum"),
+    "grad_scale": Role("gradients", cli="--grad-scale"),
+    "iterations": Role("gradients", cli="--iterations"),
+    "seed": Role("gradients", "keep", "--seed"),
+    "bias_correction": Role("optimizer", cli="--no-bias-correction"),
+    "speed": Role("nothing", "keep", "--speed"),
+    "window": Role("nothing", "keep", "--window"),
+    "smooth": Role("nothing", "reset", "--smooth"),
+    "n_params": Role("population", "keep", "--n-params"),
+    "spread_axis": Role("nothing", "keep", "--spread-axis"),
+    "problem": Role("loop", "keep", "--problem"),
+    "condition": Role("loop", "keep", "--condition"),
+    "rotated": Role("loop", "keep", "--rotated"),
+    "noise": Role("loop", "keep", "--noise"),
+    "start_x": Role("loop", "keep", "--start"),
+    "start_y": Role("loop", "keep", "--start"),
+    "panels": Role("layout", "keep", "--panels"),
+    "controls": Role("layout", "keep", "--controls"),
+    "header": Role("layout", "keep", "--header"),
+    "height": Role("layout", "keep", "--height"),
+}
+"""Each browser setting's :class:`Role` (the page recomputes, presets and the CLI read it from here)."""
+
+
 def budget_rejection(n_params: int, iterations: int) -> str:
     """The message for n_params × iterations over :data:`POPULATION_BUDGET` (settings.js says the same)."""
     return (
@@ -320,6 +368,8 @@ def browser_spec() -> dict[str, dict[str, Any]]:
             low, high = parameter.bounds
             integer = isinstance(parameter, param.Integer)
             entry.update(kind="number", min=low, max=high, integer=integer)
+        role = ROLES[name]
+        entry.update(recomputes=role.recomputes, preset=role.preset, cli=role.cli)
         if name in SLIDERS:
             entry.update(transform=SLIDERS[name].transform, step=SLIDERS[name].step)
             if SLIDERS[name].zero_at is not None:

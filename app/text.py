@@ -3,8 +3,6 @@ tests/test_streams.py (test_claim_*) across many seeds."""
 
 from __future__ import annotations
 
-from .settings import LOOP_SETTINGS
-
 UPDATE_RULE_MATHML = (
     '<math display="block" aria-label="theta becomes theta minus eta times m-hat over root v-hat plus epsilon">'
     "<mi>θ</mi><mo>←</mo><mi>θ</mi><mo>−</mo><mi>η</mi><mo>·</mo>"
@@ -202,16 +200,20 @@ VALLEY = {
 }
 """The closed-loop view's words (assets/valley.js writes the readout from these and numbers)."""
 
-PRESET_KEEPS = (
-    "seed",
-    "speed",
-    "window",
-    "view",
-    "n_params",
-    "spread_axis",
-    *LOOP_SETTINGS,
+KEYS = (
+    ("Space", "play / pause"),
+    ("← / →", "one step back / forward"),
+    ("Shift + ← / →", "ten steps"),
+    ("Home / End", "first / last iteration"),
+    ("PageUp / PageDown, P / N", "previous / next slide"),
+    ("R", "reset to iteration 0"),
+    ("B", "bias correction on / off"),
+    ("E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"),
+    ("1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"),
+    ("F", "full screen"),
+    ("?", "this help (Esc closes)"),
 )
-"""The settings a preset leaves as they are; it puts every other one back to its default first."""
+"""The keyboard, as the page's help lists it (assets/lecture.js binds them) and the docs show it."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
 RECORDED_NOTE = (

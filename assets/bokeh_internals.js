@@ -8,298 +8,293 @@
  * tests/test_browser_modules.py fails with those names after a Bokeh upgrade instead of the explorer
  * degrading silently. Pinned: bokeh >= 3.6, < 3.10 (pyproject.toml).
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.bokeh) return;
 
-  const index = () => global.Bokeh && global.Bokeh.index;
+const index = () => globalThis.Bokeh && globalThis.Bokeh.index;
 
-  /** The view that renders `model` (the first, if a model is shown twice), or null. */
-  function viewOf(model) {
-    const views = index();
-    return (views && model && views.find_one(model)) || null;
+/** The view that renders `model` (the first, if a model is shown twice), or null. */
+function viewOf(model) {
+  const views = index();
+  return (views && model && views.find_one(model)) || null;
+}
+
+/** Whether `path` ("a.b.c") leads from `root` to a function. */
+const hasFunction = (root, path) => typeof path.split(".").reduce((o, key) => (o === null || o === undefined ? undefined : o[key]), root) === "function";
+const plotHas = (path) => ({ plot }) => hasFunction(viewOf(plot), path);
+const rendererHas = (path) => ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && hasFunction(v, path));
+
+/**
+ * Every internal, with a check that takes {plot, div} — a figure's model and a Div's model — and
+ * says whether this BokehJS still has it.
+ */
+const INTERNALS = {
+  "Bokeh.index.find_one": () => hasFunction(index(), "find_one"),
+  "Bokeh.index.all_views": () => hasFunction(index(), "all_views"),
+  "PlotView.repaint": plotHas("repaint"),
+  "PlotView.throttled_paint": plotHas("throttled_paint"),
+  "PlotView.paint": plotHas("paint"),
+  "PlotView._invalidate_all": ({ plot }) => typeof viewOf(plot)._invalidate_all === "boolean",
+  "PlotView._needs_layout": ({ plot }) => typeof viewOf(plot)._needs_layout === "boolean",
+  "PlotView._range_manager.invalidate_dataranges": ({ plot }) => typeof viewOf(plot)._range_manager.invalidate_dataranges === "boolean",
+  "PlotView.frame.x_ranges, y_ranges (Maps)": ({ plot }) => viewOf(plot).frame.x_ranges instanceof Map && viewOf(plot).frame.y_ranges instanceof Map,
+  "CanvasView.overlays.prepare": plotHas("canvas_view.overlays.prepare"),
+  "PlotView._paint_overlays": plotHas("_paint_overlays"),
+  "PlotView.frame.bbox.args": ({ plot }) => (viewOf(plot).frame.bbox.args || []).length === 4,
+  "RendererView.update_position": rendererHas("update_position"),
+  "RendererView.position._update": rendererHas("position._update"),
+  "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
+  "View.visuals[]._get_css_value": ({ plot }) => {
+    const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
+    return Boolean(withVisuals) && [...withVisuals.visuals].every((visual) => typeof visual._get_css_value === "function");
+  },
+  "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
+  "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof globalThis.Element,
+  "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof globalThis.ShadowRoot,
+  "Document.to_json": ({ plot }) => hasFunction(plot.document, "to_json"),
+  "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
+  "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof globalThis.HTMLCanvasElement,
+  "NDArray(init, shape)": ({ image }) => {
+    const made = imageArray(image, new Float64Array(6), 2, 3);
+    return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
+  },
+};
+
+/** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). */
+function missing(models) {
+  return Object.entries(INTERNALS)
+    .filter(([, present]) => {
+      try {
+        return !present(models);
+      } catch {
+        return true;
+      }
+    })
+    .map(([name]) => name);
+}
+
+/**
+ * Put `html` into a Div's `.av-slot` element directly. Setting a Bokeh Div's `text` costs a
+ * whole-document relayout (~30 ms here), far too slow for every frame; the slot's size is fixed by
+ * CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text` before the view exists.
+ */
+function writeSlot(div, html) {
+  let slot = slots.get(div);
+  if (!slot || !slot.isConnected) {
+    const view = viewOf(div);
+    slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
+    if (slot) slots.set(div, slot);
   }
+  if (slot) writeHtml(slot, html);
+  else div.text = `<div class="av-slot">${html}</div>`;
+}
+const slots = new WeakMap(); // Div model -> its slot element (looking a view up walks every view)
 
-  /** Whether `path` ("a.b.c") leads from `root` to a function. */
-  const hasFunction = (root, path) => typeof path.split(".").reduce((o, key) => (o === null || o === undefined ? undefined : o[key]), root) === "function";
-  const plotHas = (path) => ({ plot }) => hasFunction(viewOf(plot), path);
-  const rendererHas = (path) => ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && hasFunction(v, path));
+const TAG = /(<[^>]*>)/;
+const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+const decode = (text) => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
+const written = new WeakMap(); // element -> {html, shape, texts: its text nodes in order}
 
-  /**
-   * Every internal, with a check that takes {plot, div} — a figure's model and a Div's model — and
-   * says whether this BokehJS still has it.
-   */
-  const INTERNALS = {
-    "Bokeh.index.find_one": () => hasFunction(index(), "find_one"),
-    "Bokeh.index.all_views": () => hasFunction(index(), "all_views"),
-    "PlotView.repaint": plotHas("repaint"),
-    "PlotView.throttled_paint": plotHas("throttled_paint"),
-    "PlotView.paint": plotHas("paint"),
-    "PlotView._invalidate_all": ({ plot }) => typeof viewOf(plot)._invalidate_all === "boolean",
-    "PlotView._needs_layout": ({ plot }) => typeof viewOf(plot)._needs_layout === "boolean",
-    "PlotView._range_manager.invalidate_dataranges": ({ plot }) => typeof viewOf(plot)._range_manager.invalidate_dataranges === "boolean",
-    "PlotView.frame.x_ranges, y_ranges (Maps)": ({ plot }) => viewOf(plot).frame.x_ranges instanceof Map && viewOf(plot).frame.y_ranges instanceof Map,
-    "CanvasView.overlays.prepare": plotHas("canvas_view.overlays.prepare"),
-    "PlotView._paint_overlays": plotHas("_paint_overlays"),
-    "PlotView.frame.bbox.args": ({ plot }) => (viewOf(plot).frame.bbox.args || []).length === 4,
-    "RendererView.update_position": rendererHas("update_position"),
-    "RendererView.position._update": rendererHas("position._update"),
-    "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
-    "View.visuals[]._get_css_value": ({ plot }) => {
-      const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
-      return Boolean(withVisuals) && [...withVisuals.visuals].every((visual) => typeof visual._get_css_value === "function");
-    },
-    "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
-    "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof global.Element,
-    "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof global.ShadowRoot,
-    "Document.to_json": ({ plot }) => hasFunction(plot.document, "to_json"),
-    "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
-    "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof global.HTMLCanvasElement,
-    "NDArray(init, shape)": ({ image }) => {
-      const made = imageArray(image, new Float64Array(6), 2, 3);
-      return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
-    },
+/**
+ * Set `element`'s HTML to `html`. A readout changes every frame but only in its numbers: when the
+ * markup around the text is what was written last time, only the text nodes change — no parsing,
+ * no new elements to style (measured: 38.2 → 35.0 ms of main-thread CPU per update, three cards).
+ * `html` is the page's own markup, with user text escaped by escapeHtml (the five entities); only
+ * this function writes into a slot.
+ */
+function writeHtml(element, html) {
+  const last = written.get(element);
+  if (last && last.html === html) return;
+  const parts = html.split(TAG);
+  const shape = parts.map((part, k) => (k % 2 ? part : part === "" ? "" : "#")).join("");
+  if (last && last.shape === shape) {
+    const texts = parts.filter((part, k) => k % 2 === 0 && part !== "");
+    texts.forEach((text, k) => {
+      const value = decode(text);
+      if (last.texts[k].data !== value) last.texts[k].data = value;
+    });
+    last.html = html;
+    return;
+  }
+  element.innerHTML = html;
+  const nodes = [];
+  const walker = element.ownerDocument.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */);
+  while (walker.nextNode()) nodes.push(walker.currentNode);
+  const count = parts.filter((part, k) => k % 2 === 0 && part !== "").length;
+  // markup the parser rearranged (a text node split or merged) is simply written whole every time
+  if (nodes.length === count) written.set(element, { html, shape, texts: nodes });
+  else written.delete(element);
+}
+
+/** The focusable controls inside a widget's view (slider handles, inputs, selects), for accessible names. */
+function controlsOf(widget) {
+  const view = viewOf(widget);
+  return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input, select")] : [];
+}
+
+/**
+ * Call `listener(visible)` whenever the element rendering `model` enters or leaves the viewport
+ * (an explorer scrolled out of a blog post, or its tab hidden). Returns false when it cannot watch.
+ */
+function onVisibility(model, listener) {
+  const view = viewOf(model);
+  if (!view || !view.el || typeof globalThis.IntersectionObserver !== "function") return false;
+  let onScreen = true;
+  const report = () => listener(onScreen && globalThis.document.visibilityState !== "hidden");
+  new globalThis.IntersectionObserver((entries) => {
+    onScreen = entries[entries.length - 1].isIntersecting;
+    report();
+  }).observe(view.el);
+  globalThis.document.addEventListener("visibilitychange", report);
+  return true;
+}
+
+/** `model`'s whole document, serialized as an embed takes it (defaults left out: smaller). */
+function documentJson(model) {
+  return model.document.to_json(false);
+}
+
+/** The element that renders `model` (null before its view exists). */
+function elementOf(model) {
+  const view = viewOf(model);
+  return view && view.el instanceof globalThis.Element ? view.el : null;
+}
+
+/** A figure as it is on screen, drawn afresh onto a canvas of its own (what its save tool saves). */
+function picture(plot) {
+  return viewOf(plot).export("png", true).canvas;
+}
+
+/** Whether a DOM event happened inside the element that renders `model`. */
+function eventWithin(model, event) {
+  const view = viewOf(model);
+  return Boolean(view && event.composedPath && event.composedPath().includes(view.el));
+}
+
+/**
+ * Bokeh 3.9 lets CSS variables (--bk-line-color, ...) override every visual property, so each glyph,
+ * axis and grid asks getComputedStyle for each property on every paint: a third of a frame's time
+ * here. The explorer sets no such variables, so its own views skip the lookup (instance-level, so any
+ * other Bokeh plot on the host page keeps the CSS behaviour).
+ */
+function skipCssLookups(plotViews) {
+  const ours = new Set(plotViews);
+  const belongs = (view) => {
+    for (let v = view, depth = 0; v && depth < 6; v = v.parent, depth++) if (ours.has(v)) return true;
+    return false;
   };
-
-  /** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). */
-  function missing(models) {
-    return Object.entries(INTERNALS)
-      .filter(([, present]) => {
-        try {
-          return !present(models);
-        } catch {
-          return true;
-        }
-      })
-      .map(([name]) => name);
+  const noCss = () => "";
+  for (const plot of plotViews) {
+    const fontSize = plot.base_font_size; // also read from getComputedStyle on every text measurement
+    Object.defineProperty(plot, "base_font_size", { get: () => fontSize, configurable: true });
   }
-
-  /**
-   * Put `html` into a Div's `.av-slot` element directly. Setting a Bokeh Div's `text` costs a
-   * whole-document relayout (~30 ms here), far too slow for every frame; the slot's size is fixed by
-   * CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text` before the view exists.
-   */
-  function writeSlot(div, html) {
-    let slot = slots.get(div);
-    if (!slot || !slot.isConnected) {
-      const view = viewOf(div);
-      slot = view && view.shadow_el && view.shadow_el.querySelector(".av-slot");
-      if (slot) slots.set(div, slot);
-    }
-    if (slot) writeHtml(slot, html);
-    else div.text = `<div class="av-slot">${html}</div>`;
+  for (const view of index().all_views()) {
+    if (!view.visuals || !belongs(view)) continue;
+    for (const visual of view.visuals) visual._get_css_value = noCss;
   }
-  const slots = new WeakMap(); // Div model -> its slot element (looking a view up walks every view)
+}
 
-  const TAG = /(<[^>]*>)/;
-  const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
-  const decode = (text) => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
-  const written = new WeakMap(); // element -> {html, shape, texts: its text nodes in order}
+/** Whether two models belong to one Bokeh document (one explorer; a pasted copy is another document). */
+const sameDocument = (a, b) => Boolean(a && b && a.document) && a.document === b.document;
 
-  /**
-   * Set `element`'s HTML to `html`. A readout changes every frame but only in its numbers: when the
-   * markup around the text is what was written last time, only the text nodes change — no parsing,
-   * no new elements to style (measured: 38.2 → 35.0 ms of main-thread CPU per update, three cards).
-   * `html` is the page's own markup, with user text escaped by escapeHtml (the five entities); only
-   * this function writes into a slot.
-   */
-  function writeHtml(element, html) {
-    const last = written.get(element);
-    if (last && last.html === html) return;
-    const parts = html.split(TAG);
-    const shape = parts.map((part, k) => (k % 2 ? part : part === "" ? "" : "#")).join("");
-    if (last && last.shape === shape) {
-      const texts = parts.filter((part, k) => k % 2 === 0 && part !== "");
-      texts.forEach((text, k) => {
-        const value = decode(text);
-        if (last.texts[k].data !== value) last.texts[k].data = value;
-      });
-      last.html = html;
-      return;
-    }
-    element.innerHTML = html;
-    const nodes = [];
-    const walker = element.ownerDocument.createTreeWalker(element, 4 /* NodeFilter.SHOW_TEXT */);
-    while (walker.nextNode()) nodes.push(walker.currentNode);
-    const count = parts.filter((part, k) => k % 2 === 0 && part !== "").length;
-    // markup the parser rearranged (a text node split or merged) is simply written whole every time
-    if (nodes.length === count) written.set(element, { html, shape, texts: nodes });
-    else written.delete(element);
+/**
+ * Paint `plotView` when `schedule(plotView)` says, instead of through BokehJS's own throttle: that
+ * throttle waits 1/60 s after a paint's start, then for an animation frame, so on a machine whose
+ * frames take longer than 1/60 s a figure misses every other frame (six figures painted in
+ * alternate frames measured 21.6 frames/s where one paint per frame gives 28.7). `schedule` must
+ * eventually call `paintPlot(plotView)`.
+ */
+function schedulePaints(plotView, schedule) {
+  plotView.throttled_paint = () => {
+    schedule(plotView);
+    return Promise.resolve();
+  };
+}
+
+/**
+ * Paint a plot whose renderers asked. BokehJS's repaint() first asks each axis and title whether
+ * its size changed, and each measures its labels to answer (~0.1 ms an axis); only a change of a
+ * range, an axis or a title can change a size, and each of those invalidates the whole plot. So a
+ * plot where only some renderers asked (new data, a cursor moved) is painted without asking.
+ * New data also has BokehJS refit the plot's auto ranges (DataRange1d) and ask the sizes again
+ * before painting; a plot whose ranges are all fixed (Range1d, the cards') has none to refit.
+ */
+function paintPlot(plotView) {
+  if (plotView.adamvizFixedRanges === undefined) {
+    const { x_ranges: xs, y_ranges: ys } = plotView.frame;
+    plotView.adamvizFixedRanges = [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d");
   }
+  if (plotView.adamvizFixedRanges) plotView._range_manager.invalidate_dataranges = false;
+  if (plotView._invalidate_all || plotView._needs_layout) plotView.repaint();
+  else plotView.paint();
+}
 
-  /** The focusable controls inside a widget's view (slider handles, inputs, selects), for accessible names. */
-  function controlsOf(widget) {
-    const view = viewOf(widget);
-    return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input, select")] : [];
-  }
-
-  /**
-   * Call `listener(visible)` whenever the element rendering `model` enters or leaves the viewport
-   * (an explorer scrolled out of a blog post, or its tab hidden). Returns false when it cannot watch.
-   */
-  function onVisibility(model, listener) {
-    const view = viewOf(model);
-    if (!view || !view.el || typeof global.IntersectionObserver !== "function") return false;
-    let onScreen = true;
-    const report = () => listener(onScreen && global.document.visibilityState !== "hidden");
-    new global.IntersectionObserver((entries) => {
-      onScreen = entries[entries.length - 1].isIntersecting;
-      report();
-    }).observe(view.el);
-    global.document.addEventListener("visibilitychange", report);
-    return true;
-  }
-
-  /** `model`'s whole document, serialized as an embed takes it (defaults left out: smaller). */
-  function documentJson(model) {
-    return model.document.to_json(false);
-  }
-
-  /** The element that renders `model` (null before its view exists). */
-  function elementOf(model) {
-    const view = viewOf(model);
-    return view && view.el instanceof global.Element ? view.el : null;
-  }
-
-  /** A figure as it is on screen, drawn afresh onto a canvas of its own (what its save tool saves). */
-  function picture(plot) {
-    return viewOf(plot).export("png", true).canvas;
-  }
-
-  /** Whether a DOM event happened inside the element that renders `model`. */
-  function eventWithin(model, event) {
-    const view = viewOf(model);
-    return Boolean(view && event.composedPath && event.composedPath().includes(view.el));
-  }
-
-  /**
-   * Bokeh 3.9 lets CSS variables (--bk-line-color, ...) override every visual property, so each glyph,
-   * axis and grid asks getComputedStyle for each property on every paint: a third of a frame's time
-   * here. The explorer sets no such variables, so its own views skip the lookup (instance-level, so any
-   * other Bokeh plot on the host page keeps the CSS behaviour).
-   */
-  function skipCssLookups(plotViews) {
-    const ours = new Set(plotViews);
-    const belongs = (view) => {
-      for (let v = view, depth = 0; v && depth < 6; v = v.parent, depth++) if (ours.has(v)) return true;
-      return false;
+/**
+ * Every renderer of a plot rewrites its element's CSS position (a <style>'s text) on every paint,
+ * even when unchanged; each rewrite invalidates the page's style, and the next canvas `font` set
+ * then recomputes it (0.4–5 ms each, ~11 per frame here). A glyph's element is empty (it draws on
+ * the canvas), so it is not moved at all; the others are rewritten only when their CSS changes.
+ */
+function keepPositions(plotViews) {
+  const ours = new Set(plotViews);
+  for (const view of index().all_views()) {
+    if (!ours.has(view.parent) || !view.position || typeof view.position._update !== "function") continue;
+    const sheet = view.position;
+    sheet._update = (css) => {
+      if (sheet.el.textContent !== css) sheet.el.textContent = css;
     };
-    const noCss = () => "";
-    for (const plot of plotViews) {
-      const fontSize = plot.base_font_size; // also read from getComputedStyle on every text measurement
-      Object.defineProperty(plot, "base_font_size", { get: () => fontSize, configurable: true });
-    }
-    for (const view of index().all_views()) {
-      if (!view.visuals || !belongs(view)) continue;
-      for (const visual of view.visuals) visual._get_css_value = noCss;
-    }
+    if (view.model.constructor.__name__ === "GlyphRenderer") view.update_position = () => {};
   }
+}
 
-  /** Whether two models belong to one Bokeh document (one explorer; a pasted copy is another document). */
-  const sameDocument = (a, b) => Boolean(a && b && a.document) && a.document === b.document;
-
-  /**
-   * Paint `plotView` when `schedule(plotView)` says, instead of through BokehJS's own throttle: that
-   * throttle waits 1/60 s after a paint's start, then for an animation frame, so on a machine whose
-   * frames take longer than 1/60 s a figure misses every other frame (six figures painted in
-   * alternate frames measured 21.6 frames/s where one paint per frame gives 28.7). `schedule` must
-   * eventually call `paintPlot(plotView)`.
-   */
-  function schedulePaints(plotView, schedule) {
-    plotView.throttled_paint = () => {
-      schedule(plotView);
-      return Promise.resolve();
+/**
+ * A plot keeps a second canvas for tool overlays and "overlay"-level renderers; BokehJS repaints
+ * only the canvas whose renderers asked (both when a range changes). The cards put what moves
+ * (their glyphs and cursors) at that level, so while only data moves the axes, grid and labels
+ * beneath stay painted; that canvas is clipped to the frame here, as BokehJS clips glyphs on the
+ * first. A plot with no tools and nothing at that level (the other views' figures) leaves it as it
+ * is, empty: a canvas less for the page to hand to its compositor on every frame.
+ */
+function layerOverlays(plotView) {
+  const model = plotView.model;
+  const all = [...model.renderers, ...model.center, ...model.left, ...model.right, ...model.above, ...model.below];
+  if (model.toolbar.tools.length) return;
+  if (all.some((renderer) => renderer.level === "overlay")) {
+    const paintOverlays = plotView._paint_overlays;
+    plotView._paint_overlays = function (ctx) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(...this.frame.bbox.args);
+      ctx.clip();
+      paintOverlays.call(this, ctx);
+      ctx.restore();
     };
+    return;
   }
+  const layer = plotView.canvas_view.overlays;
+  const context = layer.prepare();
+  layer.finish();
+  layer.prepare = () => context;
+  layer.finish = () => {};
+  plotView._paint_overlays = () => {};
+}
 
-  /**
-   * Paint a plot whose renderers asked. BokehJS's repaint() first asks each axis and title whether
-   * its size changed, and each measures its labels to answer (~0.1 ms an axis); only a change of a
-   * range, an axis or a title can change a size, and each of those invalidates the whole plot. So a
-   * plot where only some renderers asked (new data, a cursor moved) is painted without asking.
-   * New data also has BokehJS refit the plot's auto ranges (DataRange1d) and ask the sizes again
-   * before painting; a plot whose ranges are all fixed (Range1d, the cards') has none to refit.
-   */
-  function paintPlot(plotView) {
-    if (plotView.adamvizFixedRanges === undefined) {
-      const { x_ranges: xs, y_ranges: ys } = plotView.frame;
-      plotView.adamvizFixedRanges = [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d");
-    }
-    if (plotView.adamvizFixedRanges) plotView._range_manager.invalidate_dataranges = false;
-    if (plotView._invalidate_all || plotView._needs_layout) plotView.repaint();
-    else plotView.paint();
-  }
+/** Call `listener(performance.now())` after every paint of a plot's view. */
+function onRepaint(plotView, listener) {
+  const paint = plotView.paint;
+  plotView.paint = function (...args) {
+    paint.apply(this, args);
+    listener(performance.now());
+  };
+}
 
-  /**
-   * Every renderer of a plot rewrites its element's CSS position (a <style>'s text) on every paint,
-   * even when unchanged; each rewrite invalidates the page's style, and the next canvas `font` set
-   * then recomputes it (0.4–5 ms each, ~11 per frame here). A glyph's element is empty (it draws on
-   * the canvas), so it is not moved at all; the others are rewritten only when their CSS changes.
-   */
-  function keepPositions(plotViews) {
-    const ours = new Set(plotViews);
-    for (const view of index().all_views()) {
-      if (!ours.has(view.parent) || !view.position || typeof view.position._update !== "function") continue;
-      const sheet = view.position;
-      sheet._update = (css) => {
-        if (sheet.el.textContent !== css) sheet.el.textContent = css;
-      };
-      if (view.model.constructor.__name__ === "GlyphRenderer") view.update_position = () => {};
-    }
-  }
+/**
+ * A 2-D image for an image glyph: BokehJS reads an image's rows and columns from an NDArray's
+ * `shape`, and a nested array set from JavaScript is not converted (only Python's arrays are, on
+ * their way in). `source` is a ColumnDataSource whose `image` column already holds one such array
+ * (from Python); its class makes the new one from `values` (row-major) and [rows, columns].
+ */
+function imageArray(source, values, rows, columns) {
+  const NDArray = source.data.image[0].constructor;
+  return new NDArray(values, [rows, columns]);
+}
 
-  /**
-   * A plot keeps a second canvas for tool overlays and "overlay"-level renderers; BokehJS repaints
-   * only the canvas whose renderers asked (both when a range changes). The cards put what moves
-   * (their glyphs and cursors) at that level, so while only data moves the axes, grid and labels
-   * beneath stay painted; that canvas is clipped to the frame here, as BokehJS clips glyphs on the
-   * first. A plot with no tools and nothing at that level (the other views' figures) leaves it as it
-   * is, empty: a canvas less for the page to hand to its compositor on every frame.
-   */
-  function layerOverlays(plotView) {
-    const model = plotView.model;
-    const all = [...model.renderers, ...model.center, ...model.left, ...model.right, ...model.above, ...model.below];
-    if (model.toolbar.tools.length) return;
-    if (all.some((renderer) => renderer.level === "overlay")) {
-      const paintOverlays = plotView._paint_overlays;
-      plotView._paint_overlays = function (ctx) {
-        ctx.save();
-        ctx.beginPath();
-        ctx.rect(...this.frame.bbox.args);
-        ctx.clip();
-        paintOverlays.call(this, ctx);
-        ctx.restore();
-      };
-      return;
-    }
-    const layer = plotView.canvas_view.overlays;
-    const context = layer.prepare();
-    layer.finish();
-    layer.prepare = () => context;
-    layer.finish = () => {};
-    plotView._paint_overlays = () => {};
-  }
-
-  /** Call `listener(performance.now())` after every paint of a plot's view. */
-  function onRepaint(plotView, listener) {
-    const paint = plotView.paint;
-    plotView.paint = function (...args) {
-      paint.apply(this, args);
-      listener(performance.now());
-    };
-  }
-
-  /**
-   * A 2-D image for an image glyph: BokehJS reads an image's rows and columns from an NDArray's
-   * `shape`, and a nested array set from JavaScript is not converted (only Python's arrays are, on
-   * their way in). `source` is a ColumnDataSource whose `image` column already holds one such array
-   * (from Python); its class makes the new one from `values` (row-major) and [rows, columns].
-   */
-  function imageArray(source, values, rows, columns) {
-    const NDArray = source.data.image[0].constructor;
-    return new NDArray(values, [rows, columns]);
-  }
-
-  AdamViz.bokeh = { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot, onRepaint, imageArray };
-})(globalThis);
+export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot, onRepaint, imageArray };

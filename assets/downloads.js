@@ -6,99 +6,95 @@
  *        closed-loop view, the cards' table and then each optimizer's path (x, y, loss).
  *   png: the figures on screen, composed into one picture where they stand on the page.
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.downloads) return;
-  const engine = AdamViz.engine;
-  const COLUMNS = ["g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta"];
+import { elementOf, picture } from "./bokeh_internals.js";
+import { COLUMNS } from "./contract.js";
+import * as engine from "./engine/index.js";
+import { rejection } from "./settings.js";
 
-  /** A CSV cell: numbers at full precision (shortest round-trip), names quoted when they need it. */
-  function cell(value) {
-    if (typeof value === "number") return String(value);
-    const text = String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  }
+/** A CSV cell: numbers at full precision (shortest round-trip), names quoted when they need it. */
+function cell(value) {
+  if (typeof value === "number") return String(value);
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
 
-  function cardsTable(explorer) {
-    const { params, active, streams } = explorer;
-    const lines = [["scenario", "optimizer", "t", ...COLUMNS].join(",")];
-    for (const name of active) {
-      const g = streams[name];
-      for (const optimizer of [params.optimizer, ...params.compare]) {
-        // the closed loop's cards: each optimizer met its own gradients on its own path
-        const own = params.view === "valley" || Object.hasOwn(explorer.config.loops, name);
-        const input = own ? Float64Array.from(explorer.trace(name, optimizer).g) : g;
-        const t = engine.optimize(input, optimizer, params, true);
-        for (let i = 0; i < input.length; i++) {
-          const row = [cell(name), optimizer, i + 1, input[i], ...COLUMNS.slice(1).map((key) => t[key][i])];
-          lines.push(row.join(","));
-        }
+function cardsTable(explorer) {
+  const { params, active, streams } = explorer;
+  const lines = [["scenario", "optimizer", "t", ...COLUMNS].join(",")];
+  for (const name of active) {
+    const g = streams[name];
+    for (const optimizer of [params.optimizer, ...params.compare]) {
+      // the closed loop's cards: each optimizer met its own gradients on its own path
+      const own = params.view === "valley" || Object.hasOwn(explorer.config.loops, name);
+      const input = own ? Float64Array.from(explorer.trace(name, optimizer).g) : g;
+      const t = engine.optimize(input, optimizer, params, true);
+      for (let i = 0; i < input.length; i++) {
+        const row = [cell(name), optimizer, i + 1, input[i], ...COLUMNS.slice(1).map((key) => t[key][i])];
+        lines.push(row.join(","));
       }
     }
-    return lines;
   }
+  return lines;
+}
 
-  function csv(explorer) {
-    const { params } = explorer;
-    if (params.view === "population") {
-      const snapshot = explorer.population.snapshot();
-      const { p10, p50, p90 } = snapshot.percentiles;
-      const lines = ["t,p10,p50,p90"];
-      for (let i = 0; i < p50.length; i++) lines.push([i + 1, p10[i], p50[i], p90[i]].join(","));
-      return lines.join("\n") + "\n";
-    }
-    const lines = cardsTable(explorer);
-    if (params.view === "valley") {
-      lines.push("", "optimizer,t,x,y,loss");
-      for (const optimizer of [params.optimizer, ...params.compare]) {
-        const path = explorer.valley.path(optimizer);
-        path.x.forEach((x, i) => lines.push([optimizer, i + 1, x, path.y ? path.y[i] : "", path.loss[i]].join(",")));
-      }
-    }
+function csv(explorer) {
+  const { params } = explorer;
+  if (params.view === "population") {
+    const snapshot = explorer.population.snapshot();
+    const { p10, p50, p90 } = snapshot.percentiles;
+    const lines = ["t,p10,p50,p90"];
+    for (let i = 0; i < p50.length; i++) lines.push([i + 1, p10[i], p50[i], p90[i]].join(","));
     return lines.join("\n") + "\n";
   }
-
-  /** The figures on screen, each drawn where it stands, on the page's background colour. */
-  async function png(explorer) {
-    const figures = explorer.activeFigures().filter((plot) => AdamViz.bokeh.elementOf(plot));
-    const boxes = figures.map((plot) => AdamViz.bokeh.elementOf(plot).getBoundingClientRect());
-    const left = Math.min(...boxes.map((b) => b.left));
-    const top = Math.min(...boxes.map((b) => b.top));
-    const right = Math.max(...boxes.map((b) => b.right));
-    const bottom = Math.max(...boxes.map((b) => b.bottom));
-    const ratio = global.devicePixelRatio || 1;
-    const canvas = global.document.createElement("canvas");
-    canvas.width = Math.ceil((right - left) * ratio);
-    canvas.height = Math.ceil((bottom - top) * ratio);
-    const context = canvas.getContext("2d");
-    context.fillStyle = global.getComputedStyle(AdamViz.bokeh.elementOf(explorer.models.root)).backgroundColor || "#fff";
-    if (context.fillStyle === "rgba(0, 0, 0, 0)") context.fillStyle = "#ffffff";
-    context.fillRect(0, 0, canvas.width, canvas.height);
-    figures.forEach((plot, k) => {
-      const picture = AdamViz.bokeh.picture(plot);
-      context.drawImage(picture, (boxes[k].left - left) * ratio, (boxes[k].top - top) * ratio, boxes[k].width * ratio, boxes[k].height * ratio);
-    });
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  const lines = cardsTable(explorer);
+  if (params.view === "valley") {
+    lines.push("", "optimizer,t,x,y,loss");
+    for (const optimizer of [params.optimizer, ...params.compare]) {
+      const path = explorer.valley.path(optimizer);
+      path.x.forEach((x, i) => lines.push([optimizer, i + 1, x, path.y ? path.y[i] : "", path.loss[i]].join(",")));
+    }
   }
+  return lines.join("\n") + "\n";
+}
 
-  function offer(blob, filename) {
-    const link = global.document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = filename;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  }
+/** The figures on screen, each drawn where it stands, on the page's background colour. */
+async function png(explorer) {
+  const figures = explorer.activeFigures().filter((plot) => elementOf(plot));
+  const boxes = figures.map((plot) => elementOf(plot).getBoundingClientRect());
+  const left = Math.min(...boxes.map((b) => b.left));
+  const top = Math.min(...boxes.map((b) => b.top));
+  const right = Math.max(...boxes.map((b) => b.right));
+  const bottom = Math.max(...boxes.map((b) => b.bottom));
+  const ratio = globalThis.devicePixelRatio || 1;
+  const canvas = globalThis.document.createElement("canvas");
+  canvas.width = Math.ceil((right - left) * ratio);
+  canvas.height = Math.ceil((bottom - top) * ratio);
+  const context = canvas.getContext("2d");
+  context.fillStyle = globalThis.getComputedStyle(elementOf(explorer.models.root)).backgroundColor || "#fff";
+  if (context.fillStyle === "rgba(0, 0, 0, 0)") context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  figures.forEach((plot, k) => {
+    context.drawImage(picture(plot), (boxes[k].left - left) * ratio, (boxes[k].top - top) * ratio, boxes[k].width * ratio, boxes[k].height * ratio);
+  });
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+}
 
-  /** Save `kind` ("csv" or "png") of what `explorer` shows; resolves with the saved Blob. */
-  async function save(explorer, kind) {
-    let blob;
-    if (kind === "csv") blob = new Blob([csv(explorer)], { type: "text/csv" });
-    else if (kind === "png") blob = await png(explorer);
-    else throw new Error(AdamViz.settings.rejection("download", kind, 'one of "csv", "png"'));
-    offer(blob, `adamviz-${explorer.params.view}.${kind}`);
-    return blob;
-  }
+function offer(blob, filename) {
+  const link = globalThis.document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+}
 
-  AdamViz.downloads = { save, csv };
-})(globalThis);
+/** Save `kind` ("csv" or "png") of what `explorer` shows; resolves with the saved Blob. */
+async function save(explorer, kind) {
+  let blob;
+  if (kind === "csv") blob = new Blob([csv(explorer)], { type: "text/csv" });
+  else if (kind === "png") blob = await png(explorer);
+  else throw new Error(rejection("download", kind, 'one of "csv", "png"'));
+  offer(blob, `adamviz-${explorer.params.view}.${kind}`);
+  return blob;
+}
+
+export { save, csv };

@@ -6,374 +6,369 @@
  * answering, and a newer setting abandons an older computation. What is drawn is always one whole
  * computation (the previous one until the next is done).
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.PopulationView) return;
-  const engine = AdamViz.engine;
-  const { writeSlot } = AdamViz.bokeh;
+import { writeSlot } from "./bokeh_internals.js";
+import { SECOND_MOMENT } from "./contract.js";
+import { lawCurve } from "./drawing.js";
+import * as engine from "./engine/index.js";
+import { escapeHtml, fmt } from "./format.js";
 
-  const SLICE_MS = 12; // longest stretch of work between frames
-  const MAX_POINTS = 600; // per band: about one point per pixel
-  const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (10,000 dots cost ~100 ms a paint)
-  const GRADIENT_SETTINGS = ["n_params", "iterations", "seed", "grad_scale"];
-  const RUN_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
-  const HAS_V = ["rmsprop", "adam", "amsgrad", "adamw"];
-  const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
-  const fmt = (x) => AdamViz.formatNumber(x);
-  const escapeHtml = (text) => AdamViz.escapeHtml(text);
+const SLICE_MS = 12; // longest stretch of work between frames
+const MAX_POINTS = 600; // per band: about one point per pixel
+const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (10,000 dots cost ~100 ms a paint)
+const GRADIENT_SETTINGS = ["n_params", "iterations", "seed", "grad_scale"];
+const RUN_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
+const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
 
-  /** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
-  function nextTask() {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => resolve();
-      channel.port2.postMessage(null);
-    });
+/** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
+function nextTask() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}
+
+/** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */
+function positiveExtent(values) {
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value > 0 && value < lo) lo = value;
+    if (value > hi) hi = value;
+  }
+  return [lo, hi];
+}
+
+/** Ticks for a log axis over [lo, hi]: 1, 2, 5 per decade over a short range, decades over a long one. */
+function logTicks(lo, hi) {
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const decades = last - first;
+  const mantissas = decades <= 3 ? [1, 2, 5] : [1];
+  const every = decades > 8 ? 2 : 1;
+  const ticks = [];
+  for (let d = first; d <= last; d += every) for (const m of mantissas) ticks.push(Number(`${m}e${d}`));
+  return ticks.filter((t) => t >= lo && t <= hi);
+}
+
+/** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
+function percentile(values, q) {
+  const out = new Float64Array(3);
+  engine.percentilesInto(values, out, 0);
+  return out[engine.PERCENTILES.indexOf(q)];
+}
+
+class PopulationView {
+  constructor(explorer) {
+    this.explorer = explorer;
+    this.models = explorer.models.population;
+    this.config = explorer.config.population;
+    this.gradients = null; // {key, parameters, g}
+    this.result = null; // {key, main, compared: {optimizer: run}}
+    this.job = 0; // the newest computation's number; older ones stop at their next slice
+    this.ready = Promise.resolve();
+    this.savedBeta1 = null;
+    this.models.law.data = lawCurve();
   }
 
-  /** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */
-  function positiveExtent(values) {
-    let lo = Infinity;
-    let hi = 0;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value > 0 && value < lo) lo = value;
-      if (value > hi) hi = value;
-    }
-    return [lo, hi];
+  /** The settings the gradients depend on, and those a run depends on, as comparable keys. */
+  gradientKey(params) {
+    return GRADIENT_SETTINGS.map((k) => params[k]).join("|");
   }
 
-  /** Ticks for a log axis over [lo, hi]: 1, 2, 5 per decade over a short range, decades over a long one. */
-  function logTicks(lo, hi) {
-    const first = Math.floor(Math.log10(lo));
-    const last = Math.ceil(Math.log10(hi));
-    const decades = last - first;
-    const mantissas = decades <= 3 ? [1, 2, 5] : [1];
-    const every = decades > 8 ? 2 : 1;
-    const ticks = [];
-    for (let d = first; d <= last; d += every) for (const m of mantissas) ticks.push(Number(`${m}e${d}`));
-    return ticks.filter((t) => t >= lo && t <= hi);
+  runKey(params) {
+    return [this.gradientKey(params), ...RUN_SETTINGS.map((k) => String(params[k]))].join("|");
   }
 
-  /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
-  function percentile(values, q) {
-    const out = new Float64Array(3);
-    engine.percentilesInto(values, out, 0);
-    return out[engine.PERCENTILES.indexOf(q)];
-  }
-
-  class PopulationView {
-    constructor(explorer) {
-      this.explorer = explorer;
-      this.models = explorer.models.population;
-      this.config = explorer.config.population;
-      this.gradients = null; // {key, parameters, g}
-      this.result = null; // {key, main, compared: {optimizer: run}}
-      this.job = 0; // the newest computation's number; older ones stop at their next slice
-      this.ready = Promise.resolve();
-      this.savedBeta1 = null;
-      this.models.law.data = AdamViz.lawCurve();
-    }
-
-    /** The settings the gradients depend on, and those a run depends on, as comparable keys. */
-    gradientKey(params) {
-      return GRADIENT_SETTINGS.map((k) => params[k]).join("|");
-    }
-
-    runKey(params) {
-      return [this.gradientKey(params), ...RUN_SETTINGS.map((k) => String(params[k]))].join("|");
-    }
-
-    /** Start computing for `params` unless that is what is drawn already; `ready` settles when drawn. */
-    update(params) {
-      if (this.result && this.result.key === this.runKey(params)) {
-        // same numbers; the axis or the lr (the right axis) may have changed
-        this.result.params = { ...params };
-        this.fitRanges();
-        return;
-      }
-      const job = ++this.job;
-      this.ready = this.compute(job, { ...params }).catch((error) => this.explorer.view.showMessage([`Many parameters: ${error.message}`]));
-    }
-
-    /** Run the generators of one computation in slices; draw when all are done (if still the newest). */
-    async compute(job, params) {
-      let started = performance.now();
-      const drive = async (generator) => {
-        for (;;) {
-          const { value, done } = generator.next();
-          if (done) return value;
-          if (performance.now() - started > SLICE_MS) {
-            await nextTask();
-            if (job !== this.job) throw new Superseded();
-            started = performance.now();
-          }
-        }
-      };
-      try {
-        this.result = await drive(this.computation(params));
-      } catch (error) {
-        if (error instanceof Superseded) return;
-        throw error;
-      }
+  /** Start computing for `params` unless that is what is drawn already; `ready` settles when drawn. */
+  update(params) {
+    if (this.result && this.result.key === this.runKey(params)) {
+      // same numbers; the axis or the lr (the right axis) may have changed
+      this.result.params = { ...params };
       this.fitRanges();
-      this.explorer.populationReady();
+      return;
     }
+    const job = ++this.job;
+    this.ready = this.compute(job, { ...params }).catch((error) => this.explorer.view.showMessage([`Many parameters: ${error.message}`]));
+  }
 
-    /** The browser API's population(): the parameters and the main optimizer's r_t percentiles. */
-    snapshot() {
-      const params = this.explorer.params;
-      if (!this.result || this.result.key !== this.runKey(params)) this.computeNow(params);
-      const { percentiles } = this.result.main;
-      const column = (k) => Array.from({ length: params.iterations }, (_, t) => percentiles[3 * t + k]);
-      const { magnitude, spread } = this.result.parameters;
-      const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
-      return {
-        n_params: params.n_params,
-        gamma: Array.from(spread),
-        magnitude: Array.from(magnitude, (m) => m * scale),
-        percentiles: { p10: column(0), p50: column(1), p90: column(2) },
-      };
-    }
-
-    /** Everything at once (the API asked while the view is elsewhere or a computation is under way). */
-    computeNow(params) {
-      this.job += 1; // abandon a computation in slices: this one replaces it
-      this.result = engine.finish(this.computation({ ...params }));
-      this.fitRanges();
-    }
-
-    /**
-     * One computation as a generator (it yields between blocks of rows): the gradients, unless those
-     * of `params` are at hand, then a run per drawn optimizer; returns the result to draw.
-     */
-    *computation(params) {
-      const key = this.gradientKey(params);
-      if (!this.gradients || this.gradients.key !== key) {
-        this.gradients = null;
-        const { n_params: n, iterations, seed, grad_scale: k } = params;
-        const drawn = yield* engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid);
-        if (k !== 0) {
-          const scale = this.explorer.gradientScale(k);
-          for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
+  /** Run the generators of one computation in slices; draw when all are done (if still the newest). */
+  async compute(job, params) {
+    let started = performance.now();
+    const drive = async (generator) => {
+      for (;;) {
+        const { value, done } = generator.next();
+        if (done) return value;
+        if (performance.now() - started > SLICE_MS) {
+          await nextTask();
+          if (job !== this.job) throw new Superseded();
+          started = performance.now();
         }
-        this.gradients = { key, ...drawn };
       }
-      const { g, parameters } = this.gradients;
-      const run = (optimizer, keep) => engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep);
-      const main = yield* run(params.optimizer, true);
-      const compared = {};
-      for (const other of params.compare) compared[other] = yield* run(other, false);
-      return { key: this.runKey(params), params, parameters, main, compared };
+    };
+    try {
+      this.result = await drive(this.computation(params));
+    } catch (error) {
+      if (error instanceof Superseded) return;
+      throw error;
     }
+    this.fitRanges();
+    this.explorer.populationReady();
+  }
 
-    /** β₁ = β₂ and back (the E key and the button): the scatter tightens onto the curve. */
-    toggleEqualBetas() {
-      const { beta1, beta2 } = this.explorer.params;
-      if (beta1 !== beta2) {
-        this.savedBeta1 = beta1;
-        return this.explorer.set({ beta1: beta2 }).catch(() => {});
+  /** The browser API's population(): the parameters and the main optimizer's r_t percentiles. */
+  snapshot() {
+    const params = this.explorer.params;
+    if (!this.result || this.result.key !== this.runKey(params)) this.computeNow(params);
+    const { percentiles } = this.result.main;
+    const column = (k) => Array.from({ length: params.iterations }, (_, t) => percentiles[3 * t + k]);
+    const { magnitude, spread } = this.result.parameters;
+    const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
+    return {
+      n_params: params.n_params,
+      gamma: Array.from(spread),
+      magnitude: Array.from(magnitude, (m) => m * scale),
+      percentiles: { p10: column(0), p50: column(1), p90: column(2) },
+    };
+  }
+
+  /** Everything at once (the API asked while the view is elsewhere or a computation is under way). */
+  computeNow(params) {
+    this.job += 1; // abandon a computation in slices: this one replaces it
+    this.result = engine.finish(this.computation({ ...params }));
+    this.fitRanges();
+  }
+
+  /**
+   * One computation as a generator (it yields between blocks of rows): the gradients, unless those
+   * of `params` are at hand, then a run per drawn optimizer; returns the result to draw.
+   */
+  *computation(params) {
+    const key = this.gradientKey(params);
+    if (!this.gradients || this.gradients.key !== key) {
+      this.gradients = null;
+      const { n_params: n, iterations, seed, grad_scale: k } = params;
+      const drawn = yield* engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid);
+      if (k !== 0) {
+        const scale = this.explorer.gradientScale(k);
+        for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
       }
-      const back = this.savedBeta1 !== null && this.savedBeta1 !== beta2 ? this.savedBeta1 : this.explorer.config.defaults.beta1;
-      return this.explorer.set({ beta1: back }).catch(() => {});
+      this.gradients = { key, ...drawn };
     }
+    const { g, parameters } = this.gradients;
+    const run = (optimizer, keep) => engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep);
+    const main = yield* run(params.optimizer, true);
+    const compared = {};
+    for (const other of params.compare) compared[other] = yield* run(other, false);
+    return { key: this.runKey(params), params, parameters, main, compared };
+  }
 
-    /** Axis ranges over the whole computation, so that they hold still while it plays. */
-    fitRanges() {
-      const { params, main, compared } = this.result;
-      const m = this.models;
-      let [lo, hi] = [Infinity, 0];
-      for (const run of [main, ...Object.values(compared)]) {
-        const [runLo, runHi] = positiveExtent(run.percentiles);
-        [lo, hi] = [Math.min(lo, runLo), Math.max(hi, runHi)];
-      }
-      const recorded = this.explorer.recordings.shownGroup();
-      if (recorded) {
-        const [recordedLo, recordedHi] = positiveExtent(recorded.percentiles);
-        [lo, hi] = [Math.min(lo, recordedLo), Math.max(hi, recordedHi)];
-      }
-      const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
-      [lo, hi] = [Math.min(lo, noise), Math.max(hi, noise)]; // the pure-noise line stays in view
-      if (!(hi > 0)) [lo, hi] = [1e-3, 1];
-      lo = Math.max(lo, hi * 1e-9);
-      [m.x_range.start, m.x_range.end] = [0, Math.max(1, params.iterations - 1)];
-      [m.y_range.start, m.y_range.end] = [lo / 1.5, hi * 1.5];
-      [m.step_range.start, m.step_range.end] = [(params.lr * lo) / 1.5, params.lr * hi * 1.5];
-      m.r_ticker.ticks = logTicks(m.y_range.start, m.y_range.end);
-      m.step_ticker.ticks = logTicks(m.step_range.start, m.step_range.end);
-      const estimated = this.estimatedAxis(params);
-      let [xlo, xhi] = estimated ? main.extent.spreadHat : positiveExtent(this.result.parameters.spread);
-      xlo = Math.max(xlo, SPREAD_FLOOR);
-      if (!(xhi > xlo)) [xlo, xhi] = [SPREAD_FLOOR, 10];
-      [m.spread_range.start, m.spread_range.end] = [xlo / 2, xhi * 2];
-      let [ylo, yhi] = main.extent.perLr;
-      ylo = Math.max(ylo, yhi * 1e-9);
-      if (!(yhi > 0)) [ylo, yhi] = [1e-3, 1];
-      [m.scale_range.start, m.scale_range.end] = [ylo / 1.5, yhi * 1.5];
-      const labels = this.config.text;
-      const label = estimated ? labels.spread_estimated : params.spread_axis === "estimated" ? labels.spread_none : labels.spread_true;
-      if (m.spread_axis.axis_label !== label) m.spread_axis.axis_label = label;
+  /** β₁ = β₂ and back (the E key and the button): the scatter tightens onto the curve. */
+  toggleEqualBetas() {
+    const { beta1, beta2 } = this.explorer.params;
+    if (beta1 !== beta2) {
+      this.savedBeta1 = beta1;
+      return this.explorer.set({ beta1: beta2 }).catch(() => {});
     }
+    const back = this.savedBeta1 !== null && this.savedBeta1 !== beta2 ? this.savedBeta1 : this.explorer.config.defaults.beta1;
+    return this.explorer.set({ beta1: back }).catch(() => {});
+  }
 
-    estimatedAxis(params) {
-      return params.spread_axis === "estimated" && HAS_V.includes(params.optimizer);
+  /** Axis ranges over the whole computation, so that they hold still while it plays. */
+  fitRanges() {
+    const { params, main, compared } = this.result;
+    const m = this.models;
+    let [lo, hi] = [Infinity, 0];
+    for (const run of [main, ...Object.values(compared)]) {
+      const [runLo, runHi] = positiveExtent(run.percentiles);
+      [lo, hi] = [Math.min(lo, runLo), Math.max(hi, runHi)];
     }
-
-    /** Draw iteration i of the drawn computation (bands up to i, the scatter at i). */
-    render(i, settingsChanged) {
-      if (!this.result) return;
-      const { params, main, compared } = this.result;
-      const iteration = Math.min(i, params.iterations - 1);
-      const m = this.models;
-      // one patch (p10 to p90) and one p50 line per optimizer, the main one boldest
-      const bands = { xs: [], ys: [], colour: [], alpha: [] };
-      const medians = { xs: [], ys: [], colour: [], dash: [], width: [] };
-      const style = this.explorer.config.optimizerStyle;
-      const add = (percentiles, last, colour, alpha, dash, width) => {
-        const band = this.bandData(percentiles, last, m.y_range.start);
-        bands.xs.push([...band.x, ...band.x.slice().reverse()]);
-        bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
-        bands.colour.push(colour);
-        bands.alpha.push(alpha);
-        medians.xs.push(band.x);
-        medians.ys.push(band.p50);
-        medians.colour.push(colour);
-        medians.dash.push(dash);
-        medians.width.push(width);
-      };
-      for (const [name, run] of [[params.optimizer, main], ...Object.entries(compared)]) {
-        const isMain = name === params.optimizer;
-        add(run.percentiles, iteration, style[name].colour, isMain ? 0.22 : 0.1, style[name].dash, isMain ? 3 : 1.8);
-      }
-      // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
-      const recorded = this.explorer.recordings.shownGroup();
-      if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), this.config.recordedInk, 0.16, [], 2.5);
-      m.bands.data = bands;
-      m.medians.data = medians;
-      m.cursor.location = iteration;
-      const beta1 = params.beta1;
-      const noise = Math.sqrt((1 - beta1) / (1 + beta1));
-      if (m.noise_rms.location !== noise) {
-        m.noise_rms.location = noise;
-        m.noise_label.y = noise;
-      }
-      m.scatter.data = this.scatterData(iteration);
-      writeSlot(m.readout, this.readout(iteration));
-      if (settingsChanged) writeSlot(m.legend, this.legend(params));
+    const recorded = this.explorer.recordings.shownGroup();
+    if (recorded) {
+      const [recordedLo, recordedHi] = positiveExtent(recorded.percentiles);
+      [lo, hi] = [Math.min(lo, recordedLo), Math.max(hi, recordedHi)];
     }
+    const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
+    [lo, hi] = [Math.min(lo, noise), Math.max(hi, noise)]; // the pure-noise line stays in view
+    if (!(hi > 0)) [lo, hi] = [1e-3, 1];
+    lo = Math.max(lo, hi * 1e-9);
+    [m.x_range.start, m.x_range.end] = [0, Math.max(1, params.iterations - 1)];
+    [m.y_range.start, m.y_range.end] = [lo / 1.5, hi * 1.5];
+    [m.step_range.start, m.step_range.end] = [(params.lr * lo) / 1.5, params.lr * hi * 1.5];
+    m.r_ticker.ticks = logTicks(m.y_range.start, m.y_range.end);
+    m.step_ticker.ticks = logTicks(m.step_range.start, m.step_range.end);
+    const estimated = this.estimatedAxis(params);
+    let [xlo, xhi] = estimated ? main.extent.spreadHat : positiveExtent(this.result.parameters.spread);
+    xlo = Math.max(xlo, SPREAD_FLOOR);
+    if (!(xhi > xlo)) [xlo, xhi] = [SPREAD_FLOOR, 10];
+    [m.spread_range.start, m.spread_range.end] = [xlo / 2, xhi * 2];
+    let [ylo, yhi] = main.extent.perLr;
+    ylo = Math.max(ylo, yhi * 1e-9);
+    if (!(yhi > 0)) [ylo, yhi] = [1e-3, 1];
+    [m.scale_range.start, m.scale_range.end] = [ylo / 1.5, yhi * 1.5];
+    const labels = this.config.text;
+    const label = estimated ? labels.spread_estimated : params.spread_axis === "estimated" ? labels.spread_none : labels.spread_true;
+    if (m.spread_axis.axis_label !== label) m.spread_axis.axis_label = label;
+  }
 
-    /** Percentile columns for t = 0..iteration, at most MAX_POINTS of them (every k-th and the last). */
-    bandData(percentiles, iteration, floor) {
-      const stride = Math.max(1, Math.ceil((iteration + 1) / MAX_POINTS));
-      const out = { x: [], p10: [], p50: [], p90: [] };
-      for (let t = 0; t <= iteration; t += stride) this.pushBand(out, percentiles, t, floor);
-      if (iteration % stride !== 0) this.pushBand(out, percentiles, iteration, floor);
-      return out;
+  estimatedAxis(params) {
+    return params.spread_axis === "estimated" && SECOND_MOMENT.includes(params.optimizer);
+  }
+
+  /** Draw iteration i of the drawn computation (bands up to i, the scatter at i). */
+  render(i, settingsChanged) {
+    if (!this.result) return;
+    const { params, main, compared } = this.result;
+    const iteration = Math.min(i, params.iterations - 1);
+    const m = this.models;
+    // one patch (p10 to p90) and one p50 line per optimizer, the main one boldest
+    const bands = { xs: [], ys: [], colour: [], alpha: [] };
+    const medians = { xs: [], ys: [], colour: [], dash: [], width: [] };
+    const style = this.explorer.config.optimizerStyle;
+    const add = (percentiles, last, colour, alpha, dash, width) => {
+      const band = this.bandData(percentiles, last, m.y_range.start);
+      bands.xs.push([...band.x, ...band.x.slice().reverse()]);
+      bands.ys.push([...band.p10, ...band.p90.slice().reverse()]);
+      bands.colour.push(colour);
+      bands.alpha.push(alpha);
+      medians.xs.push(band.x);
+      medians.ys.push(band.p50);
+      medians.colour.push(colour);
+      medians.dash.push(dash);
+      medians.width.push(width);
+    };
+    for (const [name, run] of [[params.optimizer, main], ...Object.entries(compared)]) {
+      const isMain = name === params.optimizer;
+      add(run.percentiles, iteration, style[name].colour, isMain ? 0.22 : 0.1, style[name].dash, isMain ? 3 : 1.8);
     }
-
-    pushBand(out, percentiles, t, floor) {
-      out.x.push(t);
-      // a log axis cannot show 0 (the sparse parameters before their first gradient): clamp to its floor
-      out.p10.push(Math.max(percentiles[3 * t], floor));
-      out.p50.push(Math.max(percentiles[3 * t + 1], floor));
-      out.p90.push(Math.max(percentiles[3 * t + 2], floor));
+    // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
+    const recorded = this.explorer.recordings.shownGroup();
+    if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), this.config.recordedInk, 0.16, [], 2.5);
+    m.bands.data = bands;
+    m.medians.data = medians;
+    m.cursor.location = iteration;
+    const beta1 = params.beta1;
+    const noise = Math.sqrt((1 - beta1) / (1 + beta1));
+    if (m.noise_rms.location !== noise) {
+      m.noise_rms.location = noise;
+      m.noise_label.y = noise;
     }
+    m.scatter.data = this.scatterData(iteration);
+    writeSlot(m.readout, this.readout(iteration));
+    if (settingsChanged) writeSlot(m.legend, this.legend(params));
+  }
 
-    scatterData(t) {
-      const { params, main } = this.result;
-      const { spread, magnitude } = this.result.parameters;
-      const n = params.n_params;
-      const estimated = this.estimatedAxis(params);
-      const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
-      const out = { x: [], y: [], magnitude: [] };
-      const every = Math.ceil(n / MAX_DOTS);
-      for (let j = 0; j < n; j += every) {
-        const y = main.perLr[t * n + j];
-        const x = estimated ? Math.max(main.spreadHat[t * n + j], SPREAD_FLOOR) : spread[j];
-        if (!(y > 0) || !(x > 0)) continue; // not yet moved (a sparse parameter before its first gradient)
-        out.x.push(x);
-        out.y.push(y);
-        out.magnitude.push(Math.log10(magnitude[j] * scale));
-      }
-      return out;
+  /** Percentile columns for t = 0..iteration, at most MAX_POINTS of them (every k-th and the last). */
+  bandData(percentiles, iteration, floor) {
+    const stride = Math.max(1, Math.ceil((iteration + 1) / MAX_POINTS));
+    const out = { x: [], p10: [], p50: [], p90: [] };
+    for (let t = 0; t <= iteration; t += stride) this.pushBand(out, percentiles, t, floor);
+    if (iteration % stride !== 0) this.pushBand(out, percentiles, iteration, floor);
+    return out;
+  }
+
+  pushBand(out, percentiles, t, floor) {
+    out.x.push(t);
+    // a log axis cannot show 0 (the sparse parameters before their first gradient): clamp to its floor
+    out.p10.push(Math.max(percentiles[3 * t], floor));
+    out.p50.push(Math.max(percentiles[3 * t + 1], floor));
+    out.p90.push(Math.max(percentiles[3 * t + 2], floor));
+  }
+
+  scatterData(t) {
+    const { params, main } = this.result;
+    const { spread, magnitude } = this.result.parameters;
+    const n = params.n_params;
+    const estimated = this.estimatedAxis(params);
+    const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
+    const out = { x: [], y: [], magnitude: [] };
+    const every = Math.ceil(n / MAX_DOTS);
+    for (let j = 0; j < n; j += every) {
+      const y = main.perLr[t * n + j];
+      const x = estimated ? Math.max(main.spreadHat[t * n + j], SPREAD_FLOOR) : spread[j];
+      if (!(y > 0) || !(x > 0)) continue; // not yet moved (a sparse parameter before its first gradient)
+      out.x.push(x);
+      out.y.push(y);
+      out.magnitude.push(Math.log10(magnitude[j] * scale));
     }
+    return out;
+  }
 
-    /** How tightly the steps follow the law at step t: p10 and p90 of |step|/η · √(γ² + 1). */
-    lawFit(t) {
-      const { params, main } = this.result;
-      const { spread } = this.result.parameters;
-      const n = params.n_params;
-      const estimated = this.estimatedAxis(params);
-      const ratios = new Float64Array(n);
-      for (let j = 0; j < n; j++) {
-        const gamma = estimated ? main.spreadHat[t * n + j] : spread[j];
-        ratios[j] = main.perLr[t * n + j] * Math.sqrt(gamma * gamma + 1);
-      }
-      const finite = ratios.filter((x) => Number.isFinite(x));
-      if (!finite.length) return null;
-      return [percentile(finite, 10), percentile(finite, 90)];
+  /** How tightly the steps follow the law at step t: p10 and p90 of |step|/η · √(γ² + 1). */
+  lawFit(t) {
+    const { params, main } = this.result;
+    const { spread } = this.result.parameters;
+    const n = params.n_params;
+    const estimated = this.estimatedAxis(params);
+    const ratios = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const gamma = estimated ? main.spreadHat[t * n + j] : spread[j];
+      ratios[j] = main.perLr[t * n + j] * Math.sqrt(gamma * gamma + 1);
     }
+    const finite = ratios.filter((x) => Number.isFinite(x));
+    if (!finite.length) return null;
+    return [percentile(finite, 10), percentile(finite, 90)];
+  }
 
-    readout(t) {
-      const { params, main, compared } = this.result;
-      const line = (name, run) => {
-        const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
-        const colour = this.explorer.config.optimizerStyle[name].colour;
-        return (
-          `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
-          ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
-        );
-      };
-      const recorded = this.explorer.recordings.shownGroup();
-      let recordedLine = "";
-      if (recorded && t < recorded.percentiles.length / 3) {
-        const [p10, p50, p90] = [0, 1, 2].map((k) => recorded.percentiles[3 * t + k]);
-        recordedLine = `<div class="av-facts"><b>${escapeHtml(recorded.group)}</b> (recorded): r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}</div>`;
-      }
-      const fit = this.lawFit(t);
-      const fitText = fit ? ` · steps ÷ 1/√(γ²+1): ${fmt(fit[0])} – ${fmt(fit[1])} (10th–90th percentile)` : "";
-      const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
+  readout(t) {
+    const { params, main, compared } = this.result;
+    const line = (name, run) => {
+      const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
+      const colour = this.explorer.config.optimizerStyle[name].colour;
       return (
-        `<div class="av-readout av-population-readout">` +
-        `<div class="av-facts">iteration ${t} · ${params.n_params} parameters${this.dotsNote(params.n_params)}${escapeHtml(fitText)}` +
-        ` · pure-noise RMS ${fmt(noise)}</div>` +
-        line(params.optimizer, main) +
-        Object.entries(compared)
-          .map(([name, run]) => line(name, run))
-          .join("") +
-        recordedLine +
-        `</div>`
+        `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
+        ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
       );
+    };
+    const recorded = this.explorer.recordings.shownGroup();
+    let recordedLine = "";
+    if (recorded && t < recorded.percentiles.length / 3) {
+      const [p10, p50, p90] = [0, 1, 2].map((k) => recorded.percentiles[3 * t + k]);
+      recordedLine = `<div class="av-facts"><b>${escapeHtml(recorded.group)}</b> (recorded): r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}</div>`;
     }
-
-    /** When the scatter shows every k-th parameter only, say so. */
-    dotsNote(n) {
-      const every = Math.ceil(n / MAX_DOTS);
-      return every > 1 ? ` (the scatter shows one in ${every}: ${Math.ceil(n / every)} dots)` : "";
-    }
-
-    legend({ optimizer, compare }) {
-      const style = this.explorer.config.optimizerStyle;
-      const key = (name) =>
-        `<svg width="26" height="10" aria-hidden="true"><rect x="0" y="0" width="26" height="10" fill="${style[name].colour}" fill-opacity="0.25"/>` +
-        `<line x1="0" y1="5" x2="26" y2="5" stroke="${style[name].colour}" stroke-width="2.5" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
-      const items = [optimizer, ...compare].map((name) => `<li>${key(name)}${escapeHtml(name)}: p10–p90 band, p50 line</li>`).join("");
-      const recorded = this.explorer.recordings.shownGroup();
-      const mine = recorded ? `<li><b>${escapeHtml(recorded.group)}</b> (${escapeHtml(recorded.source)}): its recorded band and median, in ink</li>` : "";
-      return `<ul class="av-legend" aria-label="legend">${items}${mine}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
-    }
-
-    announce(t) {
-      if (!this.result) return;
-      const { params, main } = this.result;
-      const [p10, p50, p90] = [0, 1, 2].map((k) => main.percentiles[3 * t + k]);
-      writeSlot(this.explorer.models.live, `Iteration ${t}. ${escapeHtml(params.optimizer)}: r percentiles 10th ${fmt(p10)}, median ${fmt(p50)}, 90th ${fmt(p90)}.`);
-    }
+    const fit = this.lawFit(t);
+    const fitText = fit ? ` · steps ÷ 1/√(γ²+1): ${fmt(fit[0])} – ${fmt(fit[1])} (10th–90th percentile)` : "";
+    const noise = Math.sqrt((1 - params.beta1) / (1 + params.beta1));
+    return (
+      `<div class="av-readout av-population-readout">` +
+      `<div class="av-facts">iteration ${t} · ${params.n_params} parameters${this.dotsNote(params.n_params)}${escapeHtml(fitText)}` +
+      ` · pure-noise RMS ${fmt(noise)}</div>` +
+      line(params.optimizer, main) +
+      Object.entries(compared)
+        .map(([name, run]) => line(name, run))
+        .join("") +
+      recordedLine +
+      `</div>`
+    );
   }
 
-  /** Thrown inside an abandoned computation (a newer one replaced it). */
-  class Superseded extends Error {}
+  /** When the scatter shows every k-th parameter only, say so. */
+  dotsNote(n) {
+    const every = Math.ceil(n / MAX_DOTS);
+    return every > 1 ? ` (the scatter shows one in ${every}: ${Math.ceil(n / every)} dots)` : "";
+  }
 
-  AdamViz.PopulationView = PopulationView;
-})(globalThis);
+  legend({ optimizer, compare }) {
+    const style = this.explorer.config.optimizerStyle;
+    const key = (name) =>
+      `<svg width="26" height="10" aria-hidden="true"><rect x="0" y="0" width="26" height="10" fill="${style[name].colour}" fill-opacity="0.25"/>` +
+      `<line x1="0" y1="5" x2="26" y2="5" stroke="${style[name].colour}" stroke-width="2.5" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
+    const items = [optimizer, ...compare].map((name) => `<li>${key(name)}${escapeHtml(name)}: p10–p90 band, p50 line</li>`).join("");
+    const recorded = this.explorer.recordings.shownGroup();
+    const mine = recorded ? `<li><b>${escapeHtml(recorded.group)}</b> (${escapeHtml(recorded.source)}): its recorded band and median, in ink</li>` : "";
+    return `<ul class="av-legend" aria-label="legend">${items}${mine}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
+  }
+
+  announce(t) {
+    if (!this.result) return;
+    const { params, main } = this.result;
+    const [p10, p50, p90] = [0, 1, 2].map((k) => main.percentiles[3 * t + k]);
+    writeSlot(this.explorer.models.live, `Iteration ${t}. ${escapeHtml(params.optimizer)}: r percentiles 10th ${fmt(p10)}, median ${fmt(p50)}, 90th ${fmt(p90)}.`);
+  }
+}
+
+/** Thrown inside an abandoned computation (a newer one replaced it). */
+class Superseded extends Error {}
+
+export { PopulationView };

@@ -11,72 +11,71 @@
  * Values are written as text (textContent), never as markup. Rejected settings are named in the
  * explorer's message area, as a set() call's would be.
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.prose) return;
+import { fmt } from "./format.js";
+import { instances } from "./registry.js";
 
-  const ACTIONS = ["set", "play", "pause", "step", "reset", "preset"].map((a) => `[data-adamviz-${a}]`).join(",");
-  const TRACE_KEYS = ["g", "m_hat", "sqrt_v_hat", "scale", "step", "theta"];
 
-  /** The explorer an element names with data-adamviz-target (an id or an index), else the first. */
-  function explorerFor(element) {
-    const explorers = AdamViz.instances || [];
-    const wanted = element.closest("[data-adamviz-target]");
-    if (!wanted) return explorers[0];
-    const target = wanted.dataset.adamvizTarget;
-    return explorers.find((e) => e.config.id === target) || explorers[Number.isInteger(Number(target)) ? Number(target) : -1];
+const ACTIONS = ["set", "play", "pause", "step", "reset", "preset"].map((a) => `[data-adamviz-${a}]`).join(",");
+const TRACE_KEYS = ["g", "m_hat", "sqrt_v_hat", "scale", "step", "theta"];
+
+/** The explorer an element names with data-adamviz-target (an id or an index), else the first. */
+function explorerFor(element) {
+  const explorers = instances();
+  const wanted = element.closest("[data-adamviz-target]");
+  if (!wanted) return explorers[0];
+  const target = wanted.dataset.adamvizTarget;
+  return explorers.find((e) => e.config.id === target) || explorers[Number.isInteger(Number(target)) ? Number(target) : -1];
+}
+
+/** What a prose element asks for, in order: settings (or a preset), then a transport action. */
+async function act(element, explorer) {
+  const data = element.dataset;
+  if (data.adamvizPreset !== undefined) await explorer.preset(data.adamvizPreset);
+  if (data.adamvizSet !== undefined) {
+    const wanted = Object.fromEntries(new URLSearchParams(data.adamvizSet));
+    await explorer.set(wanted);
   }
+  if (data.adamvizStep !== undefined) explorer.step(Number(data.adamvizStep || "1"));
+  if (data.adamvizReset !== undefined) explorer.reset();
+  if (data.adamvizPause !== undefined) explorer.pause();
+  if (data.adamvizPlay !== undefined) explorer.play();
+}
 
-  /** What a prose element asks for, in order: settings (or a preset), then a transport action. */
-  async function act(element, explorer) {
-    const data = element.dataset;
-    if (data.adamvizPreset !== undefined) await explorer.preset(data.adamvizPreset);
-    if (data.adamvizSet !== undefined) {
-      const wanted = Object.fromEntries(new URLSearchParams(data.adamvizSet));
-      await explorer.set(wanted);
-    }
-    if (data.adamvizStep !== undefined) explorer.step(Number(data.adamvizStep || "1"));
-    if (data.adamvizReset !== undefined) explorer.reset();
-    if (data.adamvizPause !== undefined) explorer.pause();
-    if (data.adamvizPlay !== undefined) explorer.play();
+function onClick(event) {
+  const element = event.target && event.target.closest ? event.target.closest(ACTIONS) : null;
+  if (!element) return;
+  const explorer = explorerFor(element);
+  if (!explorer) return;
+  event.preventDefault();
+  act(element, explorer).catch(() => {}); // a rejection is already shown in the explorer
+}
+
+/** The text of one live number for `explorer` (its shown iteration). */
+function valueOf(element, explorer) {
+  const { adamvizShow: key, adamvizScenario: scenario, adamvizDigits: digits } = element.dataset;
+  const places = Number.isInteger(Number(digits)) && Number(digits) > 0 ? Math.min(Number(digits), 12) : 3;
+  if (key === "iteration") return String(explorer.iteration);
+  if (Object.hasOwn(explorer.params, key)) return String(explorer.params[key]);
+  if (!TRACE_KEYS.includes(key)) return "?";
+  const name = scenario && Object.hasOwn(explorer.traces, scenario) ? scenario : explorer.active[0];
+  const trace = explorer.traces[name];
+  if (!trace) return "?";
+  const i = explorer.iteration;
+  const value = key === "g" ? explorer.streams[name][i] : trace[key][i];
+  return fmt(value, places);
+}
+
+/** Bring every live number that belongs to `explorer` up to date (called after each drawn frame). */
+function show(explorer) {
+  if (!globalThis.document) return;
+  for (const element of globalThis.document.querySelectorAll("[data-adamviz-show]")) {
+    if (explorerFor(element) !== explorer) continue;
+    const text = valueOf(element, explorer);
+    if (element.textContent !== text) element.textContent = text;
   }
+}
 
-  function onClick(event) {
-    const element = event.target && event.target.closest ? event.target.closest(ACTIONS) : null;
-    if (!element) return;
-    const explorer = explorerFor(element);
-    if (!explorer) return;
-    event.preventDefault();
-    act(element, explorer).catch(() => {}); // a rejection is already shown in the explorer
-  }
+/** Listen to clicks on prose links (once per page). */
+const listenToProse = () => globalThis.document.addEventListener("click", onClick);
 
-  /** The text of one live number for `explorer` (its shown iteration). */
-  function valueOf(element, explorer) {
-    const { adamvizShow: key, adamvizScenario: scenario, adamvizDigits: digits } = element.dataset;
-    const places = Number.isInteger(Number(digits)) && Number(digits) > 0 ? Math.min(Number(digits), 12) : 3;
-    if (key === "iteration") return String(explorer.iteration);
-    if (Object.hasOwn(explorer.params, key)) return String(explorer.params[key]);
-    if (!TRACE_KEYS.includes(key)) return "?";
-    const name = scenario && Object.hasOwn(explorer.traces, scenario) ? scenario : explorer.active[0];
-    const trace = explorer.traces[name];
-    if (!trace) return "?";
-    const i = explorer.iteration;
-    const value = key === "g" ? explorer.streams[name][i] : trace[key][i];
-    return AdamViz.formatNumber(value, places);
-  }
-
-  /** Bring every live number that belongs to `explorer` up to date (called after each drawn frame). */
-  function show(explorer) {
-    if (!global.document) return;
-    for (const element of global.document.querySelectorAll("[data-adamviz-show]")) {
-      if (explorerFor(element) !== explorer) continue;
-      const text = valueOf(element, explorer);
-      if (element.textContent !== text) element.textContent = text;
-    }
-  }
-
-  if (global.document) global.document.addEventListener("click", onClick);
-
-  AdamViz.prose = { show };
-})(globalThis);
+export { listenToProse, show };

@@ -7,241 +7,238 @@
  * gradients. A file comes from the "Load gradients" button, a drop onto the explorer, the API's
  * load(file), or the page itself (adamviz serve/export --trace, the on-board MLP scenario).
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.Recordings) return;
-  const escapeHtml = (text) => AdamViz.escapeHtml(text);
-  const fmt = (x, digits) => AdamViz.formatNumber(x, digits);
+import { escapeHtml, fmt } from "./format.js";
+import { rejection } from "./settings.js";
+import { read, readStored } from "./trace_files.js";
 
-  /** A recorded coordinate's scenario name: "<group>[<index>]". */
-  const scenarioName = (group, coordinate) => `${group.name}[${coordinate.index}]`;
-  /** The fewest records of any of `run`'s groups: how many steps its cards can show. */
-  const recordsOf = (run) => Math.min(...run.groups.map((g) => g.steps.length));
 
-  function base64Bytes(text) {
-    const binary = global.atob(text);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
+/** A recorded coordinate's scenario name: "<group>[<index>]". */
+const scenarioName = (group, coordinate) => `${group.name}[${coordinate.index}]`;
+/** The fewest records of any of `run`'s groups: how many steps its cards can show. */
+const recordsOf = (run) => Math.min(...run.groups.map((g) => g.steps.length));
+
+function base64Bytes(text) {
+  const binary = globalThis.atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+class Recordings {
+  constructor(explorer) {
+    this.explorer = explorer;
+    this.config = explorer.config;
+    this.run = null; // the loaded run (the last file), whose coordinates the cards can show
+    this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
+    this.pages = []; // [{label, names}]: the loaded run's coordinates, as many as there are cards
   }
 
-  class Recordings {
-    constructor(explorer) {
-      this.explorer = explorer;
-      this.config = explorer.config;
-      this.run = null; // the loaded run (the last file), whose coordinates the cards can show
-      this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
-      this.pages = []; // [{label, names}]: the loaded run's coordinates, as many as there are cards
-    }
+  has(name) {
+    return Object.hasOwn(this.byName, name);
+  }
 
-    has(name) {
-      return Object.hasOwn(this.byName, name);
+  /**
+   * The page's own traces (config.traces: files' bytes, base64), read before the first frame: the
+   * first one's coordinates are what "Cards show" offers; one with an alias (the on-board run of the
+   * `mlp` scenario) also lends its first coordinate to that scenario. Returns the first run, or null.
+   */
+  embedded() {
+    let first = null;
+    for (const embedded of this.config.traces) {
+      const run = readStored(embedded.name, base64Bytes(embedded.data), this.config.traceLimits);
+      if (!first) {
+        first = run;
+        this.adopt(run);
+      } else this.addNames(run);
+      if (embedded.alias) this.byName[embedded.alias] = this.byName[scenarioName(run.groups[0], run.groups[0].coordinates[0])];
     }
+    return first;
+  }
 
-    /**
-     * The page's own traces (config.traces: files' bytes, base64), read before the first frame: the
-     * first one's coordinates are what "Cards show" offers; one with an alias (the on-board run of the
-     * `mlp` scenario) also lends its first coordinate to that scenario. Returns the first run, or null.
-     */
-    embedded() {
-      let first = null;
-      for (const embedded of this.config.traces) {
-        const run = AdamViz.traceFiles.readStored(embedded.name, base64Bytes(embedded.data), this.config.traceLimits);
-        if (!first) {
-          first = run;
-          this.adopt(run);
-        } else this.addNames(run);
-        if (embedded.alias) this.byName[embedded.alias] = this.byName[scenarioName(run.groups[0], run.groups[0].coordinates[0])];
+  /** `run`'s coordinates as scenarios (by name; the pages are the adopted run's). */
+  addNames(run) {
+    const lr = run.meta.lr || null;
+    for (const group of run.groups) {
+      for (const c of group.coordinates) {
+        const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
+        this.byName[scenarioName(group, c)] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
       }
-      return first;
-    }
-
-    /** `run`'s coordinates as scenarios (by name; the pages are the adopted run's). */
-    addNames(run) {
-      const lr = run.meta.lr || null;
-      for (const group of run.groups) {
-        for (const c of group.coordinates) {
-          const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
-          this.byName[scenarioName(group, c)] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
-        }
-      }
-    }
-
-    /** Make `run`'s coordinates scenarios, its groups' coordinates pages of as many as there are cards. */
-    adopt(run) {
-      const slots = this.explorer.models.cards.length;
-      this.run = run;
-      this.pages = [];
-      this.addNames(run);
-      for (const group of run.groups) {
-        const names = group.coordinates.map((c) => scenarioName(group, c));
-        for (let first = 0; first < names.length; first += slots) {
-          const shown = names.slice(first, first + slots);
-          const of = names.length > slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
-          this.pages.push({ label: `${group.name}${of}`, names: shown });
-        }
-      }
-      this.showPages();
-      // the header's note on faded curves: on recorded cards they are the run's own
-      const header = this.explorer.models.header;
-      const { legend, recorded } = this.config.notes;
-      if (header.text.includes(legend)) header.text = header.text.replace(legend, recorded);
-    }
-
-    /** The "Cards show" choice: the page's scenarios, then each page of the run's coordinates. */
-    showPages() {
-      const select = this.explorer.models.widgets.cards_show;
-      const options = [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
-      select.options = options;
-      select.visible = this.pages.length > 0 && this.explorer.params.controls.includes("data");
-    }
-
-    /**
-     * The settings that replay `run` as it ran (its optimizer and hyperparameters, its length), and a
-     * note for each of the run's settings outside the page's ranges (replayed with the nearest value).
-     */
-    settingsOf(run) {
-      const spec = this.config.spec;
-      const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, recordsOf(run))), window: 0 };
-      const notes = [];
-      if (!run.optimizer) return { settings: out, notes };
-      const { lr, betas, eps, weight_decay: decay, momentum } = run.meta;
-      const clamp = (name, value) => {
-        const kept = Math.max(spec[name].min, Math.min(spec[name].max, value));
-        if (kept !== value) notes.push(`${run.source}: the run's ${name} ${value} is outside the page's range [${spec[name].min}, ${spec[name].max}]; replayed with ${kept}`);
-        return kept;
-      };
-      const settings = {
-        ...out,
-        optimizer: run.optimizer,
-        lr: clamp("lr", lr),
-        beta1: clamp("beta1", betas[0]),
-        beta2: clamp("beta2", betas[1]),
-        eps: clamp("eps", eps),
-        weight_decay: clamp("weight_decay", decay),
-        ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
-        compare: [],
-      };
-      return { settings, notes };
-    }
-
-    /** The recorded r_t percentiles of the group whose coordinates the cards show: {group, source, percentiles} or null. */
-    shownGroup() {
-      const name = this.explorer.scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
-      if (!name) return null;
-      const { group, source, percentiles } = this.byName[name];
-      return { group, source, percentiles };
-    }
-
-    /** The shortest recording among `names` (what iterations may not exceed while they show). */
-    shortest(names) {
-      const lengths = names.filter((n) => this.has(n)).map((n) => this.byName[n].g.length);
-      return lengths.length ? Math.min(...lengths) : Infinity;
-    }
-
-    /** The message refusing `iterations` for cards showing `names`, or null when they recorded as many. */
-    tooLong(iterations, names) {
-      const recorded = this.shortest(names);
-      return iterations > recorded ? AdamViz.settings.rejection("iterations", iterations, `at most ${recorded}, the steps recorded for these cards`) : null;
-    }
-
-    /** `name`'s recording when it holds the run's own moments (a trace, not a bare log), else null. */
-    withMoments(name) {
-      return this.has(name) && this.byName[name].m_hat ? this.byName[name] : null;
-    }
-
-    /** A recorded scenario's card header. */
-    header(name) {
-      const r = this.byName[name];
-      const what = r.optimizer ? `recorded with torch.optim.${r.optimizer}` : "gradients as logged";
-      return (
-        `<h2 class='av-card-title'>${escapeHtml(r.group)} [${r.index}]</h2>` +
-        `<p class='av-card-text'>${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`
-      );
-    }
-
-    /** The readout's line for a recorded card at iteration i. */
-    facts(name, i) {
-      const r = this.byName[name];
-      if (!r || !r.m_hat || i >= r.m_hat.length) return "";
-      return `<div class="av-recorded">recorded at step ${r.steps[i]}: m̂ ${fmt(r.m_hat[i])} · √v̂ ${fmt(r.sqrt_v_hat[i])} · step ${fmt(r.step[i])}</div>`;
-    }
-
-    /** The recorded arrays of `name`, as plain arrays (null where the file has none). */
-    recorded(name) {
-      if (!this.has(name)) throw new Error(`no recorded scenario ${JSON.stringify(name)}; have ${Object.keys(this.byName).join(", ") || "none (load a file first)"}`);
-      const r = this.byName[name];
-      const plain = (a) => (a ? Array.from(a) : null);
-      return { g: plain(r.g), m_hat: plain(r.m_hat), sqrt_v_hat: plain(r.sqrt_v_hat), step: plain(r.step) };
-    }
-
-    /**
-     * Read `file` (a File or Blob with a name, or {name, bytes}), then show its first page with the
-     * run's own settings. A file that cannot be read leaves everything as it was and says why.
-     */
-    async load(file) {
-      const explorer = this.explorer;
-      let run;
-      try {
-        const name = String(file && file.name !== undefined ? file.name : "file");
-        const limit = this.config.traceLimits.bytes;
-        // a Blob (File) is read here; anything else is {name, bytes} (Blob has a bytes() method of its own)
-        const blob = typeof global.Blob === "function" && file instanceof global.Blob;
-        const size = blob ? file.size : file.bytes.length;
-        if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
-        const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
-        run = await AdamViz.traceFiles.read(name, bytes, this.config.traceLimits);
-        const records = recordsOf(run);
-        if (records < this.config.spec.iterations.min) throw new Error(`${name}: has ${records} records; the page needs at least ${this.config.spec.iterations.min}`);
-      } catch (error) {
-        explorer.view.showMessage([error.message]);
-        throw error;
-      }
-      this.adopt(run);
-      const { settings, notes } = this.settingsOf(run);
-      await explorer.showCards(1, settings);
-      if (notes.length) explorer.view.showMessage(notes); // replayed, but not quite as it ran
-      return explorer.state();
-    }
-
-    /** Open the browser's file chooser (the "Load gradients" button). */
-    choose() {
-      // in the document while it is open: some browsers drop the choice of a detached input
-      const input = global.document.createElement("input");
-      input.type = "file";
-      input.accept = ".npz,.npy,.csv";
-      input.hidden = true;
-      input.addEventListener("change", () => {
-        input.remove();
-        if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
-      });
-      global.document.body.appendChild(input);
-      input.click();
-    }
-
-    /** A file dropped anywhere on the explorer loads like one chosen with the button. */
-    watchDrops(element) {
-      if (!element) return;
-      // while a file is dragged over it, the explorer is outlined: it will take the file
-      const over = (on) => element.classList.toggle("av-drop", on);
-      element.addEventListener("dragover", (event) => {
-        if (!event.dataTransfer || ![...event.dataTransfer.types].includes("Files")) return;
-        event.preventDefault();
-        over(true);
-      });
-      element.addEventListener("dragleave", (event) => {
-        if (!element.contains(event.relatedTarget)) over(false);
-      });
-      element.addEventListener("drop", (event) => {
-        over(false);
-        const files = event.dataTransfer && event.dataTransfer.files;
-        if (!files || !files.length) return;
-        event.preventDefault();
-        this.load(files[0]).catch(() => {});
-      });
     }
   }
 
-  AdamViz.Recordings = Recordings;
-})(globalThis);
+  /** Make `run`'s coordinates scenarios, its groups' coordinates pages of as many as there are cards. */
+  adopt(run) {
+    const slots = this.explorer.models.cards.length;
+    this.run = run;
+    this.pages = [];
+    this.addNames(run);
+    for (const group of run.groups) {
+      const names = group.coordinates.map((c) => scenarioName(group, c));
+      for (let first = 0; first < names.length; first += slots) {
+        const shown = names.slice(first, first + slots);
+        const of = names.length > slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
+        this.pages.push({ label: `${group.name}${of}`, names: shown });
+      }
+    }
+    this.showPages();
+    // the header's note on faded curves: on recorded cards they are the run's own
+    const header = this.explorer.models.header;
+    const { legend, recorded } = this.config.notes;
+    if (header.text.includes(legend)) header.text = header.text.replace(legend, recorded);
+  }
+
+  /** The "Cards show" choice: the page's scenarios, then each page of the run's coordinates. */
+  showPages() {
+    const select = this.explorer.models.widgets.cards_show;
+    const options = [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
+    select.options = options;
+    select.visible = this.pages.length > 0 && this.explorer.params.controls.includes("data");
+  }
+
+  /**
+   * The settings that replay `run` as it ran (its optimizer and hyperparameters, its length), and a
+   * note for each of the run's settings outside the page's ranges (replayed with the nearest value).
+   */
+  settingsOf(run) {
+    const spec = this.config.spec;
+    const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, recordsOf(run))), window: 0 };
+    const notes = [];
+    if (!run.optimizer) return { settings: out, notes };
+    const { lr, betas, eps, weight_decay: decay, momentum } = run.meta;
+    const clamp = (name, value) => {
+      const kept = Math.max(spec[name].min, Math.min(spec[name].max, value));
+      if (kept !== value) notes.push(`${run.source}: the run's ${name} ${value} is outside the page's range [${spec[name].min}, ${spec[name].max}]; replayed with ${kept}`);
+      return kept;
+    };
+    const settings = {
+      ...out,
+      optimizer: run.optimizer,
+      lr: clamp("lr", lr),
+      beta1: clamp("beta1", betas[0]),
+      beta2: clamp("beta2", betas[1]),
+      eps: clamp("eps", eps),
+      weight_decay: clamp("weight_decay", decay),
+      ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
+      compare: [],
+    };
+    return { settings, notes };
+  }
+
+  /** The recorded r_t percentiles of the group whose coordinates the cards show: {group, source, percentiles} or null. */
+  shownGroup() {
+    const name = this.explorer.scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
+    if (!name) return null;
+    const { group, source, percentiles } = this.byName[name];
+    return { group, source, percentiles };
+  }
+
+  /** The shortest recording among `names` (what iterations may not exceed while they show). */
+  shortest(names) {
+    const lengths = names.filter((n) => this.has(n)).map((n) => this.byName[n].g.length);
+    return lengths.length ? Math.min(...lengths) : Infinity;
+  }
+
+  /** The message refusing `iterations` for cards showing `names`, or null when they recorded as many. */
+  tooLong(iterations, names) {
+    const recorded = this.shortest(names);
+    return iterations > recorded ? rejection("iterations", iterations, `at most ${recorded}, the steps recorded for these cards`) : null;
+  }
+
+  /** `name`'s recording when it holds the run's own moments (a trace, not a bare log), else null. */
+  withMoments(name) {
+    return this.has(name) && this.byName[name].m_hat ? this.byName[name] : null;
+  }
+
+  /** A recorded scenario's card header. */
+  header(name) {
+    const r = this.byName[name];
+    const what = r.optimizer ? `recorded with torch.optim.${r.optimizer}` : "gradients as logged";
+    return (
+      `<h2 class='av-card-title'>${escapeHtml(r.group)} [${r.index}]</h2>` +
+      `<p class='av-card-text'>${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`
+    );
+  }
+
+  /** The readout's line for a recorded card at iteration i. */
+  facts(name, i) {
+    const r = this.byName[name];
+    if (!r || !r.m_hat || i >= r.m_hat.length) return "";
+    return `<div class="av-recorded">recorded at step ${r.steps[i]}: m̂ ${fmt(r.m_hat[i])} · √v̂ ${fmt(r.sqrt_v_hat[i])} · step ${fmt(r.step[i])}</div>`;
+  }
+
+  /** The recorded arrays of `name`, as plain arrays (null where the file has none). */
+  recorded(name) {
+    if (!this.has(name)) throw new Error(`no recorded scenario ${JSON.stringify(name)}; have ${Object.keys(this.byName).join(", ") || "none (load a file first)"}`);
+    const r = this.byName[name];
+    const plain = (a) => (a ? Array.from(a) : null);
+    return { g: plain(r.g), m_hat: plain(r.m_hat), sqrt_v_hat: plain(r.sqrt_v_hat), step: plain(r.step) };
+  }
+
+  /**
+   * Read `file` (a File or Blob with a name, or {name, bytes}), then show its first page with the
+   * run's own settings. A file that cannot be read leaves everything as it was and says why.
+   */
+  async load(file) {
+    const explorer = this.explorer;
+    let run;
+    try {
+      const name = String(file && file.name !== undefined ? file.name : "file");
+      const limit = this.config.traceLimits.bytes;
+      // a Blob (File) is read here; anything else is {name, bytes} (Blob has a bytes() method of its own)
+      const blob = typeof globalThis.Blob === "function" && file instanceof globalThis.Blob;
+      const size = blob ? file.size : file.bytes.length;
+      if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
+      const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
+      run = await read(name, bytes, this.config.traceLimits);
+      const records = recordsOf(run);
+      if (records < this.config.spec.iterations.min) throw new Error(`${name}: has ${records} records; the page needs at least ${this.config.spec.iterations.min}`);
+    } catch (error) {
+      explorer.view.showMessage([error.message]);
+      throw error;
+    }
+    this.adopt(run);
+    const { settings, notes } = this.settingsOf(run);
+    await explorer.showCards(1, settings);
+    if (notes.length) explorer.view.showMessage(notes); // replayed, but not quite as it ran
+    return explorer.state();
+  }
+
+  /** Open the browser's file chooser (the "Load gradients" button). */
+  choose() {
+    // in the document while it is open: some browsers drop the choice of a detached input
+    const input = globalThis.document.createElement("input");
+    input.type = "file";
+    input.accept = ".npz,.npy,.csv";
+    input.hidden = true;
+    input.addEventListener("change", () => {
+      input.remove();
+      if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
+    });
+    globalThis.document.body.appendChild(input);
+    input.click();
+  }
+
+  /** A file dropped anywhere on the explorer loads like one chosen with the button. */
+  watchDrops(element) {
+    if (!element) return;
+    // while a file is dragged over it, the explorer is outlined: it will take the file
+    const over = (on) => element.classList.toggle("av-drop", on);
+    element.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer || ![...event.dataTransfer.types].includes("Files")) return;
+      event.preventDefault();
+      over(true);
+    });
+    element.addEventListener("dragleave", (event) => {
+      if (!element.contains(event.relatedTarget)) over(false);
+    });
+    element.addEventListener("drop", (event) => {
+      over(false);
+      const files = event.dataTransfer && event.dataTransfer.files;
+      if (!files || !files.length) return;
+      event.preventDefault();
+      this.load(files[0]).catch(() => {});
+    });
+  }
+}
+
+export { Recordings };

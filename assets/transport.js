@@ -10,169 +10,163 @@
  * the same animation frame and paints every figure that asked — so a frame's data is painted in that
  * frame, each figure once.
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.Clock) return;
-  const { viewOf, onRepaint, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot } = AdamViz.bokeh;
+import { keepPositions, layerOverlays, onRepaint, paintPlot, schedulePaints, skipCssLookups, viewOf } from "./bokeh_internals.js";
 
-  const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
-  const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
 
-  class Clock {
-    /**
-     * `speed()` gives iterations per second; `advance(steps, fraction)` moves on and returns false to
-     * stop (`fraction`: how far, in [0, 1), the clock is toward the next iteration). With `smooth()`
-     * true, advance is called on every display frame, also with steps = 0, so a window can glide.
-     * `queued()` is called on every tick after the next tick is requested: what it requests runs in
-     * the next frame after that tick (the paint flush).
-     */
-    constructor(speed, advance, smooth = () => false, queued = () => {}) {
-      this.speed = speed;
-      this.advance = advance;
-      this.smooth = smooth;
-      this.queued = queued;
-      this.running = false;
-      this.frame = null;
-      this.lastTime = null;
-      this.carry = 0;
-    }
-
-    start() {
-      if (this.running) return;
-      this.running = true;
-      this.lastTime = null;
-      this.carry = 0;
-      this.frame = requestAnimationFrame((time) => this.tick(time));
-    }
-
-    stop() {
-      this.running = false;
-      if (this.frame !== null) cancelAnimationFrame(this.frame);
-      this.frame = null;
-    }
-
-    tick(time) {
-      if (!this.running) return;
-      this.frame = requestAnimationFrame((t) => this.tick(t));
-      this.queued();
-      if (this.lastTime !== null) {
-        this.carry += ((time - this.lastTime) / 1000) * this.speed();
-        const steps = Math.floor(this.carry);
-        this.carry -= steps;
-        if ((steps > 0 || this.smooth()) && !this.advance(steps, this.carry)) return this.stop();
-      }
-      this.lastTime = time;
-    }
+class Clock {
+  /**
+   * `speed()` gives iterations per second; `advance(steps, fraction)` moves on and returns false to
+   * stop (`fraction`: how far, in [0, 1), the clock is toward the next iteration). With `smooth()`
+   * true, advance is called on every display frame, also with steps = 0, so a window can glide.
+   * `queued()` is called on every tick after the next tick is requested: what it requests runs in
+   * the next frame after that tick (the paint flush).
+   */
+  constructor(speed, advance, smooth = () => false, queued = () => {}) {
+    this.speed = speed;
+    this.advance = advance;
+    this.smooth = smooth;
+    this.queued = queued;
+    this.running = false;
+    this.frame = null;
+    this.lastTime = null;
+    this.carry = 0;
   }
 
-  class PaintTracker {
-    /**
-     * `figures`: every figure of the explorer; `shown()`: those on screen now (the cards a lecture
-     * slide hides share the x range, and would otherwise repaint on every frame, unseen).
-     */
-    constructor(figures, shown = () => figures) {
-      this.figures = figures;
-      this.shown = shown;
-      this.hooked = new Map(); // figure -> its view, hooked
-      this.renderedAt = 0; // when the models last changed
-      this.waiters = [];
-      this.dirty = new Set(); // views that asked for a paint
-      this.flushes = 0; // paint flushes requested and not yet run
-    }
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.lastTime = null;
+    this.carry = 0;
+    this.frame = requestAnimationFrame((time) => this.tick(time));
+  }
 
-    /**
-     * Paint the views that asked, in the next animation frame (the clock queues one after each tick
-     * while playing) or, with `soon`, as soon as the current task and its microtasks are done (a
-     * control change: painted before the next frame starts, which then only has to show it). A figure
-     * off screen keeps its request until it is shown.
-     */
-    queueFlush(soon = false) {
-      this.flushes++;
-      const flush = () => {
-        this.flushes--;
-        const shown = new Set(this.shown());
-        for (const view of [...this.dirty]) {
-          if (view.is_destroyed) this.dirty.delete(view);
-          else if (shown.has(view.model)) {
-            this.dirty.delete(view);
-            paintPlot(view);
-          }
-        }
-      };
-      if (soon) setTimeout(flush, 0);
-      else requestAnimationFrame(flush);
-    }
+  stop() {
+    this.running = false;
+    if (this.frame !== null) cancelAnimationFrame(this.frame);
+    this.frame = null;
+  }
 
-    request(view) {
-      this.dirty.add(view);
-      if (this.flushes === 0) this.queueFlush(true);
+  tick(time) {
+    if (!this.running) return;
+    this.frame = requestAnimationFrame((t) => this.tick(t));
+    this.queued();
+    if (this.lastTime !== null) {
+      this.carry += ((time - this.lastTime) / 1000) * this.speed();
+      const steps = Math.floor(this.carry);
+      this.carry -= steps;
+      if ((steps > 0 || this.smooth()) && !this.advance(steps, this.carry)) return this.stop();
     }
+    this.lastTime = time;
+  }
+}
 
-    /**
-     * The views of the figures that have one, each hooked once (with the CSS lookups skipped, see
-     * bokeh_internals.js). A figure added to the page later (the many-parameters view) is hooked when
-     * its view exists.
-     */
-    hook() {
-      const fresh = [];
-      for (const figure of this.figures) {
-        if (this.hooked.has(figure)) continue;
-        const view = viewOf(figure);
-        if (!view) continue;
-        view.adamvizPaintedAt = 0;
-        onRepaint(view, (time) => {
-          view.adamvizPaintedAt = time;
-          this.check();
-        });
-        this.hooked.set(figure, view);
-        fresh.push(view);
-      }
-      if (fresh.length) {
-        skipCssLookups(fresh);
-        keepPositions(fresh);
-        for (const view of fresh) {
-          layerOverlays(view);
-          schedulePaints(view, (v) => this.request(v));
+class PaintTracker {
+  /**
+   * `figures`: every figure of the explorer; `shown()`: those on screen now (the cards a lecture
+   * slide hides share the x range, and would otherwise repaint on every frame, unseen).
+   */
+  constructor(figures, shown = () => figures) {
+    this.figures = figures;
+    this.shown = shown;
+    this.hooked = new Map(); // figure -> its view, hooked
+    this.renderedAt = 0; // when the models last changed
+    this.waiters = [];
+    this.dirty = new Set(); // views that asked for a paint
+    this.flushes = 0; // paint flushes requested and not yet run
+  }
+
+  /**
+   * Paint the views that asked, in the next animation frame (the clock queues one after each tick
+   * while playing) or, with `soon`, as soon as the current task and its microtasks are done (a
+   * control change: painted before the next frame starts, which then only has to show it). A figure
+   * off screen keeps its request until it is shown.
+   */
+  queueFlush(soon = false) {
+    this.flushes++;
+    const flush = () => {
+      this.flushes--;
+      const shown = new Set(this.shown());
+      for (const view of [...this.dirty]) {
+        if (view.is_destroyed) this.dirty.delete(view);
+        else if (shown.has(view.model)) {
+          this.dirty.delete(view);
+          paintPlot(view);
         }
       }
-      return this.figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
-    }
+    };
+    if (soon) setTimeout(flush, 0);
+    else requestAnimationFrame(flush);
+  }
 
-    changed() {
-      this.renderedAt = performance.now();
-      if (this.dirty.size && this.flushes === 0) this.queueFlush(true); // a figure shown again paints
-    }
+  request(view) {
+    this.dirty.add(view);
+    if (this.flushes === 0) this.queueFlush(true);
+  }
 
-    /**
-     * Resolves once each of `figures` (default: all; hidden cards never paint) has repainted after
-     * `since`, or at the next frame if none must. A figure whose view is still being built is waited for.
-     */
-    async painted(since, figures = this.figures) {
-      const started = performance.now();
-      for (;;) {
-        this.hook();
-        if (figures.every((figure) => this.hooked.has(figure)) || performance.now() - started > HIDDEN_PAGE_TIMEOUT_MS) break;
-        await nextPaint();
-      }
-      const views = figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
-      if (!views.length || this.renderedAt < since) return nextPaint();
-      return new Promise((resolve) => {
-        this.waiters.push({ since, resolve, views });
-        setTimeout(() => this.check(true), HIDDEN_PAGE_TIMEOUT_MS);
+  /**
+   * The views of the figures that have one, each hooked once (with the CSS lookups skipped, see
+   * bokeh_internals.js). A figure added to the page later (the many-parameters view) is hooked when
+   * its view exists.
+   */
+  hook() {
+    const fresh = [];
+    for (const figure of this.figures) {
+      if (this.hooked.has(figure)) continue;
+      const view = viewOf(figure);
+      if (!view) continue;
+      view.adamvizPaintedAt = 0;
+      onRepaint(view, (time) => {
+        view.adamvizPaintedAt = time;
         this.check();
       });
+      this.hooked.set(figure, view);
+      fresh.push(view);
     }
-
-    check(giveUp = false) {
-      this.waiters = this.waiters.filter(({ since, resolve, views }) => {
-        const done = giveUp || views.every((v) => v.adamvizPaintedAt >= since);
-        if (done) resolve();
-        return !done;
-      });
+    if (fresh.length) {
+      skipCssLookups(fresh);
+      keepPositions(fresh);
+      for (const view of fresh) {
+        layerOverlays(view);
+        schedulePaints(view, (v) => this.request(v));
+      }
     }
+    return this.figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
   }
 
-  AdamViz.Clock = Clock;
-  AdamViz.PaintTracker = PaintTracker;
-})(globalThis);
+  changed() {
+    this.renderedAt = performance.now();
+    if (this.dirty.size && this.flushes === 0) this.queueFlush(true); // a figure shown again paints
+  }
+
+  /**
+   * Resolves once each of `figures` (default: all; hidden cards never paint) has repainted after
+   * `since`, or at the next frame if none must. A figure whose view is still being built is waited for.
+   */
+  async painted(since, figures = this.figures) {
+    const started = performance.now();
+    for (;;) {
+      this.hook();
+      if (figures.every((figure) => this.hooked.has(figure)) || performance.now() - started > HIDDEN_PAGE_TIMEOUT_MS) break;
+      await nextPaint();
+    }
+    const views = figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
+    if (!views.length || this.renderedAt < since) return nextPaint();
+    return new Promise((resolve) => {
+      this.waiters.push({ since, resolve, views });
+      setTimeout(() => this.check(true), HIDDEN_PAGE_TIMEOUT_MS);
+      this.check();
+    });
+  }
+
+  check(giveUp = false) {
+    this.waiters = this.waiters.filter(({ since, resolve, views }) => {
+      const done = giveUp || views.every((v) => v.adamvizPaintedAt >= since);
+      if (done) resolve();
+      return !done;
+    });
+  }
+}
+
+export { Clock, PaintTracker };

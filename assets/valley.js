@@ -7,361 +7,357 @@
  * dots coloured by iteration. Either way the coordinates' cards (drawing.js) show the main optimizer's
  * gradients, m̂, √v̂ and steps, fed by the loop; explorer.js hands them this view's runs.
  */
-(function (global) {
-  "use strict";
-  const AdamViz = (global.AdamViz = global.AdamViz || {});
-  if (AdamViz.ValleyView) return;
-  const engine = AdamViz.engine;
-  const { writeSlot } = AdamViz.bokeh;
+import { imageArray, writeSlot } from "./bokeh_internals.js";
+import { PALETTE, SECOND_MOMENT } from "./contract.js";
+import { lawCurve } from "./drawing.js";
+import * as engine from "./engine/index.js";
+import { escapeHtml, fmt } from "./format.js";
+import { rejection } from "./settings.js";
 
-  const MAP_COLUMNS = 320; // the loss image's resolution across; rows follow the map's proportions
-  const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
-  const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
-  const SPREAD_FLOOR = 1e-4; // where the log axis shows γ̂ = 0
-  const HAS_V = ["rmsprop", "adam", "amsgrad", "adamw"];
-  const MAIN_COLOUR = "#CC79A7"; // the main optimizer's path: θ's purple, as on the cards
-  const fmt = (x) => AdamViz.formatNumber(x);
-  const escapeHtml = (text) => AdamViz.escapeHtml(text);
+const MAP_COLUMNS = 320; // the loss image's resolution across; rows follow the map's proportions
+const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
+const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
+const SPREAD_FLOOR = 1e-4; // where the log axis shows γ̂ = 0
+const MAIN_COLOUR = PALETTE.theta; // the main optimizer's path: θ's purple, as on the cards
 
-  /** [smallest, largest] finite value of several arrays. */
-  function finiteExtent(arrays) {
-    let [lo, hi] = [Infinity, -Infinity];
-    for (const values of arrays) {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-      }
+/** [smallest, largest] finite value of several arrays. */
+function finiteExtent(arrays) {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     }
-    return [lo, hi];
+  }
+  return [lo, hi];
+}
+
+/** [smallest positive, largest] finite value of several arrays. */
+function positiveExtent(arrays) {
+  let [lo, hi] = [Infinity, 0];
+  for (const values of arrays) {
+    for (let i = 0; i < values.length; i++) {
+      const v = Math.abs(values[i]);
+      if (v > 0 && Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    }
+  }
+  return [lo, hi];
+}
+
+/** The indices 0..last drawn: every k-th (at most `most`) and always `last`. */
+function strided(last, most) {
+  const stride = Math.max(1, Math.ceil((last + 1) / most));
+  const out = [];
+  for (let i = 0; i <= last; i += stride) out.push(i);
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+class ValleyView {
+  constructor(explorer) {
+    this.explorer = explorer;
+    this.models = explorer.models.valley;
+    this.config = explorer.config.valley;
+    this.result = null; // {key, params, order: [optimizer...], runs: {optimizer: {traces, loss}}}
+    this.heatKey = null;
+    this.models.curve.data = lawCurve();
   }
 
-  /** [smallest positive, largest] finite value of several arrays. */
-  function positiveExtent(arrays) {
-    let [lo, hi] = [Infinity, 0];
-    for (const values of arrays) {
-      for (let i = 0; i < values.length; i++) {
-        const v = Math.abs(values[i]);
-        if (v > 0 && Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-      }
-    }
-    return [lo, hi];
+  problem(params) {
+    return this.config.problems[params.problem];
   }
 
-  /** The indices 0..last drawn: every k-th (at most `most`) and always `last`. */
-  function strided(last, most) {
-    const stride = Math.max(1, Math.ceil((last + 1) / most));
-    const out = [];
-    for (let i = 0; i <= last; i += stride) out.push(i);
-    if (out[out.length - 1] !== last) out.push(last);
-    return out;
+  /** The problem's coordinate names: the cards' scenarios in this view. */
+  coordinates(params) {
+    return this.problem(params).coordinates;
   }
 
-  class ValleyView {
-    constructor(explorer) {
-      this.explorer = explorer;
-      this.models = explorer.models.valley;
-      this.config = explorer.config.valley;
-      this.result = null; // {key, params, order: [optimizer...], runs: {optimizer: {traces, loss}}}
-      this.heatKey = null;
-      this.models.curve.data = AdamViz.lawCurve();
-    }
+  /** The problem's shape: its table's, with the page's κ and rotation for the valley. */
+  shape(params) {
+    const shape = { ...this.problem(params).shape };
+    if (params.problem === "valley") Object.assign(shape, { condition: params.condition, rotated: params.rotated });
+    return shape;
+  }
 
-    problem(params) {
-      return this.config.problems[params.problem];
-    }
+  start(params) {
+    return this.coordinates(params).length === 1 ? [params.start_x] : [params.start_x, params.start_y];
+  }
 
-    /** The problem's coordinate names: the cards' scenarios in this view. */
-    coordinates(params) {
-      return this.problem(params).coordinates;
-    }
+  /** One optimizer's closed loop under `params`: {traces (one per coordinate, with per_lr), loss}. */
+  run(params, optimizer) {
+    const { traces, loss } = engine.descend(params.problem, params.iterations, {
+      start: this.start(params),
+      seed: params.seed,
+      noise: params.noise,
+      optimizer,
+      settings: params,
+      shape: this.shape(params),
+    });
+    for (const trace of traces) trace.per_lr = trace.step.map((step) => step / params.lr);
+    return { traces, loss, diverged: loss.findIndex((f) => !Number.isFinite(f)) }; // -1: it did not
+  }
 
-    /** The problem's shape: its table's, with the page's κ and rotation for the valley. */
-    shape(params) {
-      const shape = { ...this.problem(params).shape };
-      if (params.problem === "valley") Object.assign(shape, { condition: params.condition, rotated: params.rotated });
-      return shape;
-    }
+  /** Every drawn optimizer's loop (the main one first); the cards take theirs from here. */
+  compute(params) {
+    const order = [params.optimizer, ...params.compare];
+    const runs = Object.fromEntries(order.map((name) => [name, this.run(params, name)]));
+    // Adam's spread γ̂ per step, once per run: the bowl's law panel draws from it every frame
+    for (const name of order) if (SECOND_MOMENT.includes(name)) for (const trace of runs[name].traces) trace.spread_hat = this.spreads(trace);
+    this.result = { params: { ...params }, order, runs };
+    this.arrange(params);
+    this.fitRanges();
+    return runs;
+  }
 
-    start(params) {
-      return this.coordinates(params).length === 1 ? [params.start_x] : [params.start_x, params.start_y];
-    }
+  /** The browser API's path(optimizer): {x, y, loss} after each iteration (y is null for the bowl). */
+  path(optimizer = this.explorer.params.optimizer) {
+    if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
+    const params = this.explorer.params;
+    const current = this.result && this.result.runs[optimizer] && this.result.params.iterations === params.iterations;
+    const { traces, loss } = current ? this.result.runs[optimizer] : this.run(params, optimizer);
+    return { x: Array.from(traces[0].theta), y: traces.length > 1 ? Array.from(traces[1].theta) : null, loss: Array.from(loss) };
+  }
 
-    /** One optimizer's closed loop under `params`: {traces (one per coordinate, with per_lr), loss}. */
-    run(params, optimizer) {
-      const { traces, loss } = engine.descend(params.problem, params.iterations, {
-        start: this.start(params),
-        seed: params.seed,
-        noise: params.noise,
-        optimizer,
-        settings: params,
-        shape: this.shape(params),
-      });
-      for (const trace of traces) trace.per_lr = trace.step.map((step) => step / params.lr);
-      return { traces, loss, diverged: loss.findIndex((f) => !Number.isFinite(f)) }; // -1: it did not
-    }
+  /** A click on the map: start there (rounded to 3 decimals, inside the start's range). */
+  moveStart(x, y) {
+    const { start_x: spec } = this.explorer.config.spec;
+    const clamp = (v) => Math.min(spec.max, Math.max(spec.min, Math.round(v * 1000) / 1000));
+    if (!Number.isFinite(x) || !Number.isFinite(y) || this.coordinates(this.explorer.params).length !== 2) return;
+    this.explorer.set({ start_x: clamp(x), start_y: clamp(y) }).catch(() => {});
+  }
 
-    /** Every drawn optimizer's loop (the main one first); the cards take theirs from here. */
-    compute(params) {
-      const order = [params.optimizer, ...params.compare];
-      const runs = Object.fromEntries(order.map((name) => [name, this.run(params, name)]));
-      // Adam's spread γ̂ per step, once per run: the bowl's law panel draws from it every frame
-      for (const name of order) if (HAS_V.includes(name)) for (const trace of runs[name].traces) trace.spread_hat = this.spreads(trace);
-      this.result = { params: { ...params }, order, runs };
-      this.arrange(params);
-      this.fitRanges();
-      return runs;
+  /** The map for 2-D problems, the three panels for the bowl; the view's text for the problem. */
+  arrange(params) {
+    const flat = this.coordinates(params).length === 1;
+    const m = this.models;
+    // the controls that mean something for this problem (among those the `controls` setting shows)
+    const widgets = this.explorer.models.widgets;
+    const relevant = { condition: params.problem === "valley", rotated: params.problem === "valley", start_y: !flat };
+    for (const [name, wanted] of Object.entries(relevant)) {
+      const visible = wanted && params.controls.includes(name);
+      if (widgets[name].visible !== visible) widgets[name].visible = visible;
     }
+    if (m.map_figure.visible !== !flat) m.map_figure.visible = !flat;
+    for (const plot of m.bowl_figures) if (plot.visible !== flat) plot.visible = flat;
+    const title = `<h2 class="av-view-title">${escapeHtml(this.config.text.title)}</h2><p class="av-view-text">${escapeHtml(this.config.text.text[params.problem])}</p>`;
+    writeSlot(m.header, title);
+  }
 
-    /** The browser API's path(optimizer): {x, y, loss} after each iteration (y is null for the bowl). */
-    path(optimizer = this.explorer.params.optimizer) {
-      if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(AdamViz.settings.rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
-      const params = this.explorer.params;
-      const current = this.result && this.result.runs[optimizer] && this.result.params.iterations === params.iterations;
-      const { traces, loss } = current ? this.result.runs[optimizer] : this.run(params, optimizer);
-      return { x: Array.from(traces[0].theta), y: traces.length > 1 ? Array.from(traces[1].theta) : null, loss: Array.from(loss) };
+  /** The figures on screen in this view (besides the cards). */
+  figures() {
+    const m = this.models;
+    return [m.map_figure, ...m.bowl_figures].filter((plot) => plot.visible);
+  }
+
+  fitRanges() {
+    const { params, runs } = this.result;
+    if (this.coordinates(params).length === 1) this.fitBowl(params, runs);
+    else this.fitMap(params, runs);
+  }
+
+  /** The map shows every path, the start and the minimum, with a margin; then the loss under it. */
+  fitMap(params, runs) {
+    const m = this.models;
+    const start = this.start(params);
+    const minimum = this.minimum(params);
+    const limit = 2 * this.explorer.config.spec.start_x.max; // a diverging path leaves the map
+    const clip = (values) => values.filter((v) => Math.abs(v) <= limit);
+    let [x0, x1] = finiteExtent([[start[0], minimum[0]], ...Object.values(runs).map((r) => clip(r.traces[0].theta))]);
+    let [y0, y1] = finiteExtent([[start[1], minimum[1]], ...Object.values(runs).map((r) => clip(r.traces[1].theta))]);
+    const pad = (lo, hi, other) => {
+      const width = Math.max(hi - lo, 0.25 * other, 0.5);
+      return [lo - 0.08 * width, hi + 0.08 * width];
+    };
+    [[x0, x1], [y0, y1]] = [pad(x0, x1, y1 - y0), pad(y0, y1, x1 - x0)];
+    [m.map_x.start, m.map_x.end, m.map_y.start, m.map_y.end] = [x0, x1, y0, y1];
+    const key = JSON.stringify([params.problem, this.shape(params), x0, x1, y0, y1]);
+    if (key !== this.heatKey) {
+      this.heatKey = key;
+      m.heat.data = this.heat(params, x0, x1, y0, y1);
     }
+    m.marks.data = { x: [start[0], minimum[0]], y: [start[1], minimum[1]], marker: ["circle", "cross"], size: [14, 14] };
+  }
 
-    /** A click on the map: start there (rounded to 3 decimals, inside the start's range). */
-    moveStart(x, y) {
-      const { start_x: spec } = this.explorer.config.spec;
-      const clamp = (v) => Math.min(spec.max, Math.max(spec.min, Math.round(v * 1000) / 1000));
-      if (!Number.isFinite(x) || !Number.isFinite(y) || this.coordinates(this.explorer.params).length !== 2) return;
-      this.explorer.set({ start_x: clamp(x), start_y: clamp(y) }).catch(() => {});
+  /** Where the loss is least (for the valley: its centre; for Rosenbrock: (a, a²)). */
+  minimum(params) {
+    if (params.problem === "rosenbrock") {
+      const { a } = this.shape(params);
+      return [a, a * a];
     }
+    return [0, 0];
+  }
 
-    /** The map for 2-D problems, the three panels for the bowl; the view's text for the problem. */
-    arrange(params) {
-      const flat = this.coordinates(params).length === 1;
-      const m = this.models;
-      // the controls that mean something for this problem (among those the `controls` setting shows)
-      const widgets = this.explorer.models.widgets;
-      const relevant = { condition: params.problem === "valley", rotated: params.problem === "valley", start_y: !flat };
-      for (const [name, wanted] of Object.entries(relevant)) {
-        const visible = wanted && params.controls.includes(name);
-        if (widgets[name].visible !== visible) widgets[name].visible = visible;
+  /** The loss over the map as ten bands of equal width in log10 loss (the image's values: 0..9). */
+  heat(params, x0, x1, y0, y1) {
+    const shape = this.shape(params);
+    const columns = MAP_COLUMNS;
+    const rows = Math.max(2, Math.round(columns * 0.62));
+    const logLoss = new Float64Array(rows * columns);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < columns; c++) {
+        const x = x0 + ((c + 0.5) / columns) * (x1 - x0);
+        const y = y0 + ((r + 0.5) / rows) * (y1 - y0);
+        logLoss[r * columns + c] = Math.log10(engine.problemLoss(params.problem, [x, y], shape) + 1e-300);
       }
-      if (m.map_figure.visible !== !flat) m.map_figure.visible = !flat;
-      for (const plot of m.bowl_figures) if (plot.visible !== flat) plot.visible = flat;
-      const title = `<h2 class="av-view-title">${escapeHtml(this.config.text.title)}</h2><p class="av-view-text">${escapeHtml(this.config.text.text[params.problem])}</p>`;
-      writeSlot(m.header, title);
     }
+    const [lo0, hi] = finiteExtent([logLoss]);
+    const lo = Math.max(lo0, hi - 8); // eight decades: below, one band
+    const bands = this.config.bands;
+    const image = new Float64Array(rows * columns);
+    const width = Math.max(hi - lo, 1e-12);
+    for (let k = 0; k < image.length; k++) image[k] = Math.min(bands - 1, Math.max(0, Math.floor(((logLoss[k] - lo) / width) * bands))) + 0.5;
+    return { image: [imageArray(this.models.heat, image, rows, columns)], x: [x0], y: [y0], dw: [x1 - x0], dh: [y1 - y0] };
+  }
 
-    /** The figures on screen in this view (besides the cards). */
-    figures() {
-      const m = this.models;
-      return [m.map_figure, ...m.bowl_figures].filter((plot) => plot.visible);
+  /** The bowl's panels: ranges over the whole run of every optimizer. */
+  fitBowl(params, runs) {
+    const m = this.models;
+    const all = Object.values(runs);
+    [m.loss_x.start, m.loss_x.end] = [0, Math.max(1, params.iterations - 1)];
+    let [lo, hi] = positiveExtent(all.map((r) => r.loss));
+    if (!(hi > 0)) [lo, hi] = [1e-12, 1];
+    lo = Math.max(lo, hi * 1e-30);
+    [m.loss_y.start, m.loss_y.end] = [lo / 2, hi * 2];
+    const [mlo0, mhi] = positiveExtent(all.map((r) => r.traces[0].m_hat));
+    const [slo0, shi] = positiveExtent(all.map((r) => r.traces[0].step));
+    const [mlo, slo] = [Math.max(mlo0, mhi * 1e-12), Math.max(slo0, shi * 1e-12)];
+    [m.moment_x.start, m.moment_x.end] = mhi > 0 ? [mlo / 2, mhi * 2] : [1e-6, 1];
+    [m.moment_y.start, m.moment_y.end] = shi > 0 ? [slo / 2, shi * 2] : [1e-6, 1];
+    const adamLike = all.filter((r) => r.traces[0].spread_hat);
+    const [glo0, ghi] = positiveExtent(adamLike.map((r) => r.traces[0].spread_hat));
+    const [plo0, phi] = positiveExtent(adamLike.map((r) => r.traces[0].per_lr));
+    const glo = Math.max(glo0, SPREAD_FLOOR);
+    [m.law_x.start, m.law_x.end] = ghi > glo ? [glo / 2, ghi * 2] : [1e-3, 1e3];
+    const plo = Math.max(plo0, phi * 1e-6);
+    [m.law_y.start, m.law_y.end] = phi > 0 ? [plo / 1.5, Math.max(phi, 1) * 1.5] : [1e-3, 2];
+    m.iteration_colours.high = Math.max(1, params.iterations - 1);
+  }
+
+  /** Adam's spread per step, γ̂ = √(v̂ − m̂²)/|m̂| (0 where v̂ ≤ m̂²; floored for the log axis). */
+  spreads(trace) {
+    return trace.m_hat.map((m, i) => {
+      const v = trace.sqrt_v_hat[i] * trace.sqrt_v_hat[i];
+      return Math.max(Math.sqrt(Math.max(v - m * m, 0)) / Math.abs(m), SPREAD_FLOOR);
+    });
+  }
+
+  style(name, k) {
+    const isMain = k === 0;
+    const { colour, dash } = this.explorer.config.optimizerStyle[name];
+    return { colour: isMain ? MAIN_COLOUR : colour, dash: isMain ? [] : dash, width: isMain ? 3 : 2 };
+  }
+
+  /** Draw iteration i: the paths (or the bowl's panels) up to it, and the readout. */
+  render(i, settingsChanged) {
+    if (!this.result) return;
+    const { params, order } = this.result;
+    const iteration = Math.min(i, params.iterations - 1);
+    if (this.coordinates(params).length === 1) this.renderBowl(iteration);
+    else this.renderMap(iteration);
+    writeSlot(this.models.readout, this.readout(iteration));
+    if (settingsChanged) writeSlot(this.models.legend, this.legend(params, order));
+  }
+
+  renderMap(iteration) {
+    const { params, order, runs } = this.result;
+    const start = this.start(params);
+    const paths = { xs: [], ys: [], colour: [], dash: [], width: [] };
+    const heads = { x: [], y: [], colour: [] };
+    // compared first, the main path on top
+    for (const [k, name] of [...order.entries()].reverse()) {
+      const [xs, ys] = runs[name].traces.map((t) => t.theta);
+      const drawn = strided(iteration, MAX_PATH_POINTS);
+      const style = this.style(name, k);
+      paths.xs.push([start[0], ...drawn.map((j) => xs[j])]);
+      paths.ys.push([start[1], ...drawn.map((j) => ys[j])]);
+      for (const key of ["colour", "dash", "width"]) paths[key].push(style[key]);
+      heads.x.push(xs[iteration]);
+      heads.y.push(ys[iteration]);
+      heads.colour.push(style.colour);
     }
+    this.models.paths.data = paths;
+    this.models.heads.data = heads;
+  }
 
-    fitRanges() {
-      const { params, runs } = this.result;
-      if (this.coordinates(params).length === 1) this.fitBowl(params, runs);
-      else this.fitMap(params, runs);
-    }
-
-    /** The map shows every path, the start and the minimum, with a margin; then the loss under it. */
-    fitMap(params, runs) {
-      const m = this.models;
-      const start = this.start(params);
-      const minimum = this.minimum(params);
-      const limit = 2 * this.explorer.config.spec.start_x.max; // a diverging path leaves the map
-      const clip = (values) => values.filter((v) => Math.abs(v) <= limit);
-      let [x0, x1] = finiteExtent([[start[0], minimum[0]], ...Object.values(runs).map((r) => clip(r.traces[0].theta))]);
-      let [y0, y1] = finiteExtent([[start[1], minimum[1]], ...Object.values(runs).map((r) => clip(r.traces[1].theta))]);
-      const pad = (lo, hi, other) => {
-        const width = Math.max(hi - lo, 0.25 * other, 0.5);
-        return [lo - 0.08 * width, hi + 0.08 * width];
-      };
-      [[x0, x1], [y0, y1]] = [pad(x0, x1, y1 - y0), pad(y0, y1, x1 - x0)];
-      [m.map_x.start, m.map_x.end, m.map_y.start, m.map_y.end] = [x0, x1, y0, y1];
-      const key = JSON.stringify([params.problem, this.shape(params), x0, x1, y0, y1]);
-      if (key !== this.heatKey) {
-        this.heatKey = key;
-        m.heat.data = this.heat(params, x0, x1, y0, y1);
-      }
-      m.marks.data = { x: [start[0], minimum[0]], y: [start[1], minimum[1]], marker: ["circle", "cross"], size: [14, 14] };
-    }
-
-    /** Where the loss is least (for the valley: its centre; for Rosenbrock: (a, a²)). */
-    minimum(params) {
-      if (params.problem === "rosenbrock") {
-        const { a } = this.shape(params);
-        return [a, a * a];
-      }
-      return [0, 0];
-    }
-
-    /** The loss over the map as ten bands of equal width in log10 loss (the image's values: 0..9). */
-    heat(params, x0, x1, y0, y1) {
-      const shape = this.shape(params);
-      const columns = MAP_COLUMNS;
-      const rows = Math.max(2, Math.round(columns * 0.62));
-      const logLoss = new Float64Array(rows * columns);
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < columns; c++) {
-          const x = x0 + ((c + 0.5) / columns) * (x1 - x0);
-          const y = y0 + ((r + 0.5) / rows) * (y1 - y0);
-          logLoss[r * columns + c] = Math.log10(engine.problemLoss(params.problem, [x, y], shape) + 1e-300);
+  renderBowl(iteration) {
+    const { order, runs } = this.result;
+    const m = this.models;
+    const losses = { xs: [], ys: [], colour: [], dash: [], width: [] };
+    const moments = { x: [], y: [], t: [], marker: [] };
+    const law = { x: [], y: [], t: [], marker: [] };
+    const floor = m.loss_y.start;
+    const drawn = strided(iteration, MAX_DOTS);
+    for (const [k, name] of [...order.entries()].reverse()) {
+      const { traces, loss } = runs[name];
+      const trace = traces[0];
+      const style = this.style(name, k);
+      losses.xs.push(drawn);
+      losses.ys.push(drawn.map((j) => Math.max(loss[j], floor)));
+      for (const key of ["colour", "dash", "width"]) losses[key].push(style[key]);
+      const marker = this.config.markers[k % this.config.markers.length];
+      const spreads = trace.spread_hat || null;
+      for (const j of drawn) {
+        moments.x.push(Math.abs(trace.m_hat[j]));
+        moments.y.push(Math.abs(trace.step[j]));
+        moments.t.push(j);
+        moments.marker.push(marker);
+        if (spreads) {
+          law.x.push(spreads[j]);
+          law.y.push(Math.abs(trace.per_lr[j]));
+          law.t.push(j);
+          law.marker.push(marker);
         }
       }
-      const [lo0, hi] = finiteExtent([logLoss]);
-      const lo = Math.max(lo0, hi - 8); // eight decades: below, one band
-      const bands = this.config.bands;
-      const image = new Float64Array(rows * columns);
-      const width = Math.max(hi - lo, 1e-12);
-      for (let k = 0; k < image.length; k++) image[k] = Math.min(bands - 1, Math.max(0, Math.floor(((logLoss[k] - lo) / width) * bands))) + 0.5;
-      return { image: [AdamViz.bokeh.imageArray(this.models.heat, image, rows, columns)], x: [x0], y: [y0], dw: [x1 - x0], dh: [y1 - y0] };
     }
-
-    /** The bowl's panels: ranges over the whole run of every optimizer. */
-    fitBowl(params, runs) {
-      const m = this.models;
-      const all = Object.values(runs);
-      [m.loss_x.start, m.loss_x.end] = [0, Math.max(1, params.iterations - 1)];
-      let [lo, hi] = positiveExtent(all.map((r) => r.loss));
-      if (!(hi > 0)) [lo, hi] = [1e-12, 1];
-      lo = Math.max(lo, hi * 1e-30);
-      [m.loss_y.start, m.loss_y.end] = [lo / 2, hi * 2];
-      const [mlo0, mhi] = positiveExtent(all.map((r) => r.traces[0].m_hat));
-      const [slo0, shi] = positiveExtent(all.map((r) => r.traces[0].step));
-      const [mlo, slo] = [Math.max(mlo0, mhi * 1e-12), Math.max(slo0, shi * 1e-12)];
-      [m.moment_x.start, m.moment_x.end] = mhi > 0 ? [mlo / 2, mhi * 2] : [1e-6, 1];
-      [m.moment_y.start, m.moment_y.end] = shi > 0 ? [slo / 2, shi * 2] : [1e-6, 1];
-      const adamLike = all.filter((r) => r.traces[0].spread_hat);
-      const [glo0, ghi] = positiveExtent(adamLike.map((r) => r.traces[0].spread_hat));
-      const [plo0, phi] = positiveExtent(adamLike.map((r) => r.traces[0].per_lr));
-      const glo = Math.max(glo0, SPREAD_FLOOR);
-      [m.law_x.start, m.law_x.end] = ghi > glo ? [glo / 2, ghi * 2] : [1e-3, 1e3];
-      const plo = Math.max(plo0, phi * 1e-6);
-      [m.law_y.start, m.law_y.end] = phi > 0 ? [plo / 1.5, Math.max(phi, 1) * 1.5] : [1e-3, 2];
-      m.iteration_colours.high = Math.max(1, params.iterations - 1);
-    }
-
-    /** Adam's spread per step, γ̂ = √(v̂ − m̂²)/|m̂| (0 where v̂ ≤ m̂²; floored for the log axis). */
-    spreads(trace) {
-      return trace.m_hat.map((m, i) => {
-        const v = trace.sqrt_v_hat[i] * trace.sqrt_v_hat[i];
-        return Math.max(Math.sqrt(Math.max(v - m * m, 0)) / Math.abs(m), SPREAD_FLOOR);
-      });
-    }
-
-    style(name, k) {
-      const isMain = k === 0;
-      const { colour, dash } = this.explorer.config.optimizerStyle[name];
-      return { colour: isMain ? MAIN_COLOUR : colour, dash: isMain ? [] : dash, width: isMain ? 3 : 2 };
-    }
-
-    /** Draw iteration i: the paths (or the bowl's panels) up to it, and the readout. */
-    render(i, settingsChanged) {
-      if (!this.result) return;
-      const { params, order } = this.result;
-      const iteration = Math.min(i, params.iterations - 1);
-      if (this.coordinates(params).length === 1) this.renderBowl(iteration);
-      else this.renderMap(iteration);
-      writeSlot(this.models.readout, this.readout(iteration));
-      if (settingsChanged) writeSlot(this.models.legend, this.legend(params, order));
-    }
-
-    renderMap(iteration) {
-      const { params, order, runs } = this.result;
-      const start = this.start(params);
-      const paths = { xs: [], ys: [], colour: [], dash: [], width: [] };
-      const heads = { x: [], y: [], colour: [] };
-      // compared first, the main path on top
-      for (const [k, name] of [...order.entries()].reverse()) {
-        const [xs, ys] = runs[name].traces.map((t) => t.theta);
-        const drawn = strided(iteration, MAX_PATH_POINTS);
-        const style = this.style(name, k);
-        paths.xs.push([start[0], ...drawn.map((j) => xs[j])]);
-        paths.ys.push([start[1], ...drawn.map((j) => ys[j])]);
-        for (const key of ["colour", "dash", "width"]) paths[key].push(style[key]);
-        heads.x.push(xs[iteration]);
-        heads.y.push(ys[iteration]);
-        heads.colour.push(style.colour);
-      }
-      this.models.paths.data = paths;
-      this.models.heads.data = heads;
-    }
-
-    renderBowl(iteration) {
-      const { order, runs } = this.result;
-      const m = this.models;
-      const losses = { xs: [], ys: [], colour: [], dash: [], width: [] };
-      const moments = { x: [], y: [], t: [], marker: [] };
-      const law = { x: [], y: [], t: [], marker: [] };
-      const floor = m.loss_y.start;
-      const drawn = strided(iteration, MAX_DOTS);
-      for (const [k, name] of [...order.entries()].reverse()) {
-        const { traces, loss } = runs[name];
-        const trace = traces[0];
-        const style = this.style(name, k);
-        losses.xs.push(drawn);
-        losses.ys.push(drawn.map((j) => Math.max(loss[j], floor)));
-        for (const key of ["colour", "dash", "width"]) losses[key].push(style[key]);
-        const marker = this.config.markers[k % this.config.markers.length];
-        const spreads = trace.spread_hat || null;
-        for (const j of drawn) {
-          moments.x.push(Math.abs(trace.m_hat[j]));
-          moments.y.push(Math.abs(trace.step[j]));
-          moments.t.push(j);
-          moments.marker.push(marker);
-          if (spreads) {
-            law.x.push(spreads[j]);
-            law.y.push(Math.abs(trace.per_lr[j]));
-            law.t.push(j);
-            law.marker.push(marker);
-          }
-        }
-      }
-      m.losses.data = losses;
-      m.moments.data = moments;
-      m.law_dots.data = law;
-      m.loss_cursor.location = iteration;
-    }
-
-    /** Per optimizer: the loss, where it is, its last step per coordinate; for the bowl, its crossings. */
-    readout(i) {
-      const { params, order, runs } = this.result;
-      const names = this.coordinates(params);
-      const lines = order.map((name, k) => {
-        const { traces, loss } = runs[name];
-        const colour = this.style(name, k).colour;
-        const where = traces.map((t, c) => `${escapeHtml(names[c])} = ${fmt(t.theta[i])}`).join(", ");
-        const steps = traces.map((t, c) => `${escapeHtml(names[c])} ${fmt(Math.abs(t.step[i]) / params.lr)}`).join(", ");
-        let extra = "";
-        if (names.length === 1) {
-          const theta = traces[0].theta;
-          let crossings = Math.sign(theta[0]) !== Math.sign(params.start_x) && theta[0] !== 0 ? 1 : 0;
-          for (let j = 1; j <= i; j++) if (Math.sign(theta[j]) !== Math.sign(theta[j - 1]) && theta[j] !== 0) crossings++;
-          extra = ` · crossed the bottom ${crossings} time${crossings === 1 ? "" : "s"}`;
-        }
-        const at = runs[name].diverged;
-        const diverged = at >= 0 && i >= at ? ` · diverged at iteration ${at} (η too large for this curvature)` : "";
-        return `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: loss ${fmt(loss[i])} · ${where} · |step|/η: ${steps}${extra}${diverged}</div>`;
-      });
-      return `<div class="av-readout av-valley-readout"><div class="av-facts">iteration ${i}</div>${lines.join("")}</div>`;
-    }
-
-    legend(params, order) {
-      const flat = this.coordinates(params).length === 1;
-      const items = order.map((name, k) => {
-        const { colour, dash, width } = this.style(name, k);
-        const key = `<svg width="26" height="10" aria-hidden="true"><line x1="0" y1="5" x2="26" y2="5" stroke="${colour}" stroke-width="${width}" stroke-dasharray="${dash.join(" ")}"/></svg>`;
-        const marker = flat ? ` (${escapeHtml(this.config.markers[k % this.config.markers.length].replace("_", " "))} dots)` : "";
-        return `<li>${key}${escapeHtml(name)}${k === 0 ? " (main)" : ""}${marker}</li>`;
-      });
-      const marks = flat ? `<li>dashed: ${escapeHtml(this.config.text.law_label)}</li>` : `<li>ring: ${escapeHtml(this.config.text.start)} · cross: ${escapeHtml(this.config.text.minimum)}</li>`;
-      return `<ul class="av-legend" aria-label="legend">${items.join("")}${marks}</ul>`;
-    }
-
-    announce(i) {
-      if (!this.result) return;
-      const { params, runs } = this.result;
-      const { traces, loss } = runs[params.optimizer];
-      const names = this.coordinates(params);
-      const where = traces.map((t, c) => `${names[c]} ${fmt(t.theta[i])}`).join(", ");
-      writeSlot(this.explorer.models.live, `Iteration ${i}. ${escapeHtml(params.optimizer)}: loss ${fmt(loss[i])}, ${escapeHtml(where)}.`);
-    }
+    m.losses.data = losses;
+    m.moments.data = moments;
+    m.law_dots.data = law;
+    m.loss_cursor.location = iteration;
   }
 
-  AdamViz.ValleyView = ValleyView;
-})(globalThis);
+  /** Per optimizer: the loss, where it is, its last step per coordinate; for the bowl, its crossings. */
+  readout(i) {
+    const { params, order, runs } = this.result;
+    const names = this.coordinates(params);
+    const lines = order.map((name, k) => {
+      const { traces, loss } = runs[name];
+      const colour = this.style(name, k).colour;
+      const where = traces.map((t, c) => `${escapeHtml(names[c])} = ${fmt(t.theta[i])}`).join(", ");
+      const steps = traces.map((t, c) => `${escapeHtml(names[c])} ${fmt(Math.abs(t.step[i]) / params.lr)}`).join(", ");
+      let extra = "";
+      if (names.length === 1) {
+        const theta = traces[0].theta;
+        let crossings = Math.sign(theta[0]) !== Math.sign(params.start_x) && theta[0] !== 0 ? 1 : 0;
+        for (let j = 1; j <= i; j++) if (Math.sign(theta[j]) !== Math.sign(theta[j - 1]) && theta[j] !== 0) crossings++;
+        extra = ` · crossed the bottom ${crossings} time${crossings === 1 ? "" : "s"}`;
+      }
+      const at = runs[name].diverged;
+      const diverged = at >= 0 && i >= at ? ` · diverged at iteration ${at} (η too large for this curvature)` : "";
+      return `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: loss ${fmt(loss[i])} · ${where} · |step|/η: ${steps}${extra}${diverged}</div>`;
+    });
+    return `<div class="av-readout av-valley-readout"><div class="av-facts">iteration ${i}</div>${lines.join("")}</div>`;
+  }
+
+  legend(params, order) {
+    const flat = this.coordinates(params).length === 1;
+    const items = order.map((name, k) => {
+      const { colour, dash, width } = this.style(name, k);
+      const key = `<svg width="26" height="10" aria-hidden="true"><line x1="0" y1="5" x2="26" y2="5" stroke="${colour}" stroke-width="${width}" stroke-dasharray="${dash.join(" ")}"/></svg>`;
+      const marker = flat ? ` (${escapeHtml(this.config.markers[k % this.config.markers.length].replace("_", " "))} dots)` : "";
+      return `<li>${key}${escapeHtml(name)}${k === 0 ? " (main)" : ""}${marker}</li>`;
+    });
+    const marks = flat ? `<li>dashed: ${escapeHtml(this.config.text.law_label)}</li>` : `<li>ring: ${escapeHtml(this.config.text.start)} · cross: ${escapeHtml(this.config.text.minimum)}</li>`;
+    return `<ul class="av-legend" aria-label="legend">${items.join("")}${marks}</ul>`;
+  }
+
+  announce(i) {
+    if (!this.result) return;
+    const { params, runs } = this.result;
+    const { traces, loss } = runs[params.optimizer];
+    const names = this.coordinates(params);
+    const where = traces.map((t, c) => `${names[c]} ${fmt(t.theta[i])}`).join(", ");
+    writeSlot(this.explorer.models.live, `Iteration ${i}. ${escapeHtml(params.optimizer)}: loss ${fmt(loss[i])}, ${escapeHtml(where)}.`);
+  }
+}
+
+export { ValleyView };

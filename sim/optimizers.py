@@ -46,6 +46,9 @@ OPTIMIZERS: dict[str, str] = {
 ADAM_FAMILY = frozenset({"adam", "amsgrad", "adamw"})
 """The optimizers with a bias-corrected first moment; ``bias_correction`` applies to these."""
 
+SECOND_MOMENT = frozenset({"rmsprop", *ADAM_FAMILY})
+"""The optimizers that keep v, a moving mean of g², and divide by √v (+ ε): the others have no √v̂."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -100,7 +103,7 @@ def _denominator_outputs(
     s: Settings, m: np.ndarray, v: np.ndarray, bc1: np.ndarray | float, bc2: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(m_hat, v_hat, sqrt_v_hat, scale)`` from the moment states (``v`` already max-ed for amsgrad)."""
-    if s.optimizer in ("sgd", "momentum"):
+    if s.optimizer not in SECOND_MOMENT:
         zeros = np.zeros_like(m)
         return m, zeros, zeros, m
     corrected = s.optimizer in ADAM_FAMILY and s.bias_correction

@@ -1,11 +1,12 @@
-"""Rebuild ``assets/adamviz.min.js``, the browser modules minified by esbuild (pinned in tests/js).
+"""Rebuild the page's script: ``assets/contract.js`` from Python's tables, then ``assets/adamviz.min.js``,
+the ES modules of assets/ bundled and minified by esbuild (pinned in tests/js).
 
-Run after editing any module in assets/ (``bash tests/run.sh`` installs esbuild)::
+Run after editing any module in assets/ or a table contract.js is made from (``bash tests/run.sh``
+installs esbuild)::
 
     python tests/build_bundle.py
 
-Until then pages carry the sources stripped by rjsmin instead (``explorer_script``), and
-tests/test_browser_modules.py says the bundle is stale.
+tests/test_browser_modules.py fails while either file is stale.
 """
 
 from __future__ import annotations
@@ -13,18 +14,28 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from adamviz.app.browser_code import bundle_header, module_sources
+from adamviz.app.browser_code import ENTRY, bundle_header, module_sources
+from adamviz.app.contract import CONTRACT_FILE, contract_js
 
 ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "assets"
 ESBUILD = ROOT / "tests" / "js" / "node_modules" / ".bin" / "esbuild"
-OUT = ROOT / "assets" / "adamviz.min.js"
+OUT = ASSETS / "adamviz.min.js"
 
 
 def bundle(sources: str) -> str:
-    """``sources`` minified (identifiers, whitespace, syntax) for the browsers Bokeh 3 supports."""
+    """The modules from ENTRY, bundled into one script (an IIFE) and minified for the browsers Bokeh 3
+    supports; ``sources`` names what it was built from."""
     done = subprocess.run(
-        [str(ESBUILD), "--minify", "--target=es2020", "--loader=js", "--log-level=warning"],
-        input=sources,
+        [
+            str(ESBUILD),
+            str(ASSETS / ENTRY),
+            "--bundle",
+            "--format=iife",
+            "--minify",
+            "--target=es2020",
+            "--log-level=warning",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -33,8 +44,11 @@ def bundle(sources: str) -> str:
 
 
 def main() -> None:
+    (ASSETS / CONTRACT_FILE).write_text(contract_js(), encoding="utf-8")
     OUT.write_text(bundle(module_sources()), encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size:,} bytes)")
+    print(
+        f"wrote {(ASSETS / CONTRACT_FILE).relative_to(ROOT)} and {OUT.relative_to(ROOT)} ({OUT.stat().st_size:,} bytes)"
+    )
 
 
 if __name__ == "__main__":

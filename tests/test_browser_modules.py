@@ -14,6 +14,7 @@ from error_bounds import assert_within, trajectory_bounds
 
 pytestmark = pytest.mark.browser
 
+
 def test_every_bokeh_internal_is_still_there(page, static_url):
     """Each BokehJS private name the page relies on, as bokeh_internals.js lists it in INTERNALS, is
     present in this BokehJS: an upgrade that drops one fails here, naming it."""

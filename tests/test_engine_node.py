@@ -28,7 +28,7 @@ from adamviz.sim import (
 
 from error_bounds import assert_within, trajectory_bounds
 
-ENGINE_CLI = Path(__file__).parent / "js" / "engine_cli.js"
+ENGINE_CLI = Path(__file__).parent / "js" / "engine_cli.mjs"
 
 
 def run_engine(requests: list[dict], tmp_path: Path) -> list:

@@ -1,5 +1,5 @@
-// ESLint for adamviz's browser code (assets/*.js: classic scripts sharing one global, `AdamViz`)
-// and the Node helper that runs the engine alone (tests/js/*.js).
+// ESLint for adamviz's browser code (assets/**/*.js: ES modules, bundled by tests/build_bundle.py)
+// and the Node helper that runs the engine alone (tests/js/*.mjs).
 import js from "@eslint/js";
 import globals from "globals";
 
@@ -14,13 +14,13 @@ export default [
   { ignores: ["**/assets/adamviz.min.js"] }, // generated from the others by tests/build_bundle.py
   js.configs.recommended,
   {
-    files: ["**/assets/*.js"],
-    languageOptions: { ecmaVersion: 2022, sourceType: "script", globals: { ...globals.browser, module: "readonly" } },
-    rules: { ...rules, strict: ["error", "function"] },
+    files: ["**/assets/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.browser },
+    rules,
   },
   {
-    files: ["**/tests/js/*.js"],
-    languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: globals.node },
+    files: ["**/tests/js/*.mjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
     rules,
   },
 ];

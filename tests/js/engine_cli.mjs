@@ -1,9 +1,7 @@
-// Runs assets/engine.js alone (no page, no Bokeh) on the requests in a JSON file and prints the
+// Runs the engine (assets/engine/) alone (no page, no Bokeh) on the requests in a JSON file and prints the
 // results as JSON: tests/test_engine_node.py compares them with adamviz.sim.
-"use strict";
-const fs = require("fs");
-const path = require("path");
-const engine = require(path.join(__dirname, "..", "..", "assets", "engine.js"));
+import fs from "node:fs";
+import * as engine from "../../assets/engine/index.js";
 
 const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const answers = requests.map((request) => {

@@ -1,0 +1,8 @@
+/* adamviz engine: the browser's copy of adamviz.sim, split as sim/ is. Pure functions, no DOM, no
+ * Bokeh: tests/test_engine_node.py runs it alone in Node and compares it with NumPy. */
+export { philoxRaw, uniform, uniforms } from "./random.js";
+export { STREAMS, stream } from "./streams.js";
+export { optimize, powers, stepper } from "./optimizers.js";
+export { PROBLEMS, descend, problemLoss } from "./problems.js";
+export { ROWS_WORK, finish, percentilesInto, population, populationParameters, populationRun, populationSteps } from "./population.js";
+export { OPTIMIZERS, PERCENTILES } from "../contract.js";

@@ -1,0 +1,14 @@
+/* adamviz format: how numbers and user text become page text (every view writes through these). */
+
+const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+/** `text` as HTML text: the five characters that could open markup become entities. */
+export const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+/** A compact number for readouts. */
+export function fmt(x, digits = 3) {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const magnitude = Math.abs(x);
+  if (magnitude < 1e-3 || magnitude >= 1e5) return x.toExponential(digits - 1);
+  return x.toPrecision(digits);
+}
