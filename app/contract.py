@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES
+from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, stream_shapes
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
+from adamviz.sim.population import LOG_GRID, population_shapes
 
 from .palette import OPTIMIZER_STYLE, PLOT
 from .settings import browser_spec
 from .text import KEYS
+from .traces import trace_limits
 
 CONTRACT_FILE = "contract.js"
 
@@ -45,14 +47,30 @@ def contract() -> dict[str, Any]:
         "PALETTE": PLOT,
         "OPTIMIZER_STYLE": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "KEYS": [list(row) for row in KEYS],
+        "STREAM_SHAPES": {name: stream_shapes(name) for name in STREAMS},
+        "POPULATION_SHAPE": population_shapes(),
+        "LOG_GRID": list(LOG_GRID),
+        "PROBLEMS": {
+            name: {"coordinates": list(p.coordinates), "shape": p.shape, "start": list(p.start)}
+            for name, p in PROBLEMS.items()
+        },
+        "TRACE_LIMITS": trace_limits(),
     }
+
+
+def _js(value: Any) -> str:
+    """``value`` as JavaScript: a table one entry a line, each entry compact."""
+    if isinstance(value, dict):
+        rows = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+        return f"{{\n{rows},\n}}"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def contract_js() -> str:
     """``assets/contract.js``: each constant as an ES module export."""
     lines = [HEADER]
     for name, value in contract().items():
-        text = json.dumps(value, ensure_ascii=False, indent=2)
+        text = _js(value)
         if name == "SETTINGS":
             text = f"/** @type {{Record<string, SettingSpec>}} */ ({text})"
         lines.append(f"export const {name} = {text};\n")

@@ -44,12 +44,11 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from adamviz.sim import OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, population_shapes, stream_shapes
-from adamviz.sim.population import LOG_GRID
+from adamviz.sim import OPTIMIZERS, PROBLEMS
 
 from . import text
 from .browser_code import explorer_script, stylesheet
-from .palette import OPTIMIZER_STYLE, PLOT
+from .palette import PLOT
 from .plots import SLOT, WRAP, canvas_figure
 from .population_figures import population_view
 from .settings import (
@@ -62,7 +61,7 @@ from .settings import (
     browser_spec,
     browser_values,
 )
-from .traces import TRACE_CARDS, page_traces, trace_limits
+from .traces import TRACE_CARDS, page_traces
 from .valley_figures import LOSS_BANDS, MARKERS, valley_view
 
 BLUE, ORANGE, GREEN, PURPLE = PLOT["m_hat"], PLOT["sqrt_v_hat"], PLOT["scale"], PLOT["theta"]
@@ -448,7 +447,7 @@ def _controls(
     widgets["export"].js_on_event("button_click", _call("exportFile()"))
     # a training run's gradients: read in the page (nothing is uploaded), also by a drop on the explorer
     widgets["load"] = Button(label="⤒ Load gradients…", width=160, css_classes=["av-load"])
-    widgets["load"].js_on_event("button_click", _call("recordings.choose()"))
+    widgets["load"].js_on_event("button_click", _call("loading.choose()"))
     widgets["cards_show"] = Select(
         title="Cards show", options=[""], value="", visible=False, width=320, css_classes=["av-cards-show"]
     )
@@ -678,22 +677,12 @@ def build_explorer(
     }
     config = {
         **settings_config(settings, instance_id),
-        "spec": spec,
-        "shapes": {name: stream_shapes(name) for name in STREAMS},
         "loops": {"bowl": {"problem": "bowl", "start": list(PROBLEMS["bowl"].start)}},
         "population": {
-            "shape": population_shapes(),
-            "grid": list(LOG_GRID),
             "text": text.POPULATION,
-            "percentiles": list(PERCENTILES),
             "recordedInk": PLOT["ink_on_dark" if settings.theme == "dark" else "ink"],
         },
-        "optimizerStyle": {name: {"colour": c, "dash": d} for name, (c, d) in OPTIMIZER_STYLE.items()},
         "valley": {
-            "problems": {
-                name: {"coordinates": list(p.coordinates), "shape": p.shape, "start": list(p.start)}
-                for name, p in PROBLEMS.items()
-            },
             "text": text.VALLEY,
             "markers": MARKERS,
             "bands": len(LOSS_BANDS),
@@ -711,7 +700,6 @@ def build_explorer(
         "exportUrl": export_url,
         "traces": traces,
         "traceFirst": bool(settings.trace),
-        "traceLimits": trace_limits(),
         "notes": {"legend": html.escape(text.LEGEND_NOTE), "recorded": html.escape(text.RECORDED_NOTE)},
     }
     boot = CustomJS(

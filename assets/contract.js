@@ -7,447 +7,45 @@
  */
 
 export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
-  "view": {
-    "label": "View",
-    "default": "cards",
-    "kind": "choice",
-    "options": [
-      "cards",
-      "population",
-      "valley"
-    ],
-    "recomputes": "nothing",
-    "preset": "keep",
-    "cli": "--view"
-  },
-  "optimizer": {
-    "label": "Optimizer",
-    "default": "adam",
-    "kind": "choice",
-    "options": [
-      "sgd",
-      "momentum",
-      "rmsprop",
-      "adam",
-      "amsgrad",
-      "adamw"
-    ],
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--optimizer"
-  },
-  "compare": {
-    "label": "Compare with",
-    "default": [],
-    "kind": "choices",
-    "options": [
-      "sgd",
-      "momentum",
-      "rmsprop",
-      "adam",
-      "amsgrad",
-      "adamw"
-    ],
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--compare"
-  },
-  "lr": {
-    "label": "Learning rate η",
-    "default": 0.01,
-    "kind": "number",
-    "min": 0.0001,
-    "max": 1.0,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--lr",
-    "transform": "log10",
-    "step": 0.05
-  },
-  "beta1": {
-    "label": "β₁ (memory of m̂)",
-    "default": 0.9,
-    "kind": "number",
-    "min": 0.0,
-    "max": 0.9999,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--beta1",
-    "transform": "window",
-    "step": 0.01
-  },
-  "beta2": {
-    "label": "β₂ (memory of √v̂)",
-    "default": 0.999,
-    "kind": "number",
-    "min": 0.0,
-    "max": 0.9999,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--beta2",
-    "transform": "window",
-    "step": 0.01
-  },
-  "eps": {
-    "label": "ε",
-    "default": 1e-08,
-    "kind": "number",
-    "min": 1e-12,
-    "max": 1.0,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--eps",
-    "transform": "log10",
-    "step": 0.25
-  },
-  "weight_decay": {
-    "label": "Weight decay w",
-    "default": 0.0,
-    "kind": "number",
-    "min": 0.0,
-    "max": 1.0,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--weight-decay",
-    "transform": "log10zero",
-    "step": 0.05,
-    "zero_at": -5.0
-  },
-  "momentum": {
-    "label": "Momentum μ",
-    "default": 0.9,
-    "kind": "number",
-    "min": 0.0,
-    "max": 0.999,
-    "integer": false,
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--momentum",
-    "transform": "window",
-    "step": 0.01
-  },
-  "grad_scale": {
-    "label": "Gradient scale 10^k",
-    "default": 0,
-    "kind": "number",
-    "min": -6,
-    "max": 6,
-    "integer": true,
-    "recomputes": "gradients",
-    "preset": "reset",
-    "cli": "--grad-scale",
-    "transform": "linear",
-    "step": 1.0
-  },
-  "iterations": {
-    "label": "Iterations",
-    "default": 200,
-    "kind": "number",
-    "min": 10,
-    "max": 10000,
-    "integer": true,
-    "recomputes": "gradients",
-    "preset": "reset",
-    "cli": "--iterations",
-    "transform": "log10int",
-    "step": 0.01
-  },
-  "seed": {
-    "label": "Seed",
-    "default": 0,
-    "kind": "number",
-    "min": 0,
-    "max": 4294967295,
-    "integer": true,
-    "recomputes": "gradients",
-    "preset": "keep",
-    "cli": "--seed"
-  },
-  "bias_correction": {
-    "label": "Bias correction",
-    "default": true,
-    "kind": "bool",
-    "recomputes": "optimizer",
-    "preset": "reset",
-    "cli": "--no-bias-correction"
-  },
-  "speed": {
-    "label": "Speed (iterations/s)",
-    "default": 20.0,
-    "kind": "number",
-    "min": 1.0,
-    "max": 120.0,
-    "integer": false,
-    "recomputes": "nothing",
-    "preset": "keep",
-    "cli": "--speed",
-    "transform": "linear",
-    "step": 1.0
-  },
-  "window": {
-    "label": "Window",
-    "default": 40,
-    "kind": "number",
-    "min": 0,
-    "max": 1000,
-    "integer": true,
-    "recomputes": "nothing",
-    "preset": "keep",
-    "cli": "--window"
-  },
-  "smooth": {
-    "label": "Smooth scroll",
-    "default": false,
-    "kind": "bool",
-    "recomputes": "nothing",
-    "preset": "reset",
-    "cli": "--smooth"
-  },
-  "n_params": {
-    "label": "Parameters",
-    "default": 1000,
-    "kind": "number",
-    "min": 10,
-    "max": 10000,
-    "integer": true,
-    "recomputes": "population",
-    "preset": "keep",
-    "cli": "--n-params",
-    "transform": "log10int",
-    "step": 0.05,
-    "budget": 10000000
-  },
-  "spread_axis": {
-    "label": "Spread axis",
-    "default": "true",
-    "kind": "choice",
-    "options": [
-      "true",
-      "estimated"
-    ],
-    "recomputes": "nothing",
-    "preset": "keep",
-    "cli": "--spread-axis"
-  },
-  "problem": {
-    "label": "Problem",
-    "default": "valley",
-    "kind": "choice",
-    "options": [
-      "bowl",
-      "valley",
-      "rosenbrock"
-    ],
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--problem"
-  },
-  "condition": {
-    "label": "Condition number κ",
-    "default": 100.0,
-    "kind": "number",
-    "min": 1.0,
-    "max": 1000.0,
-    "integer": false,
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--condition",
-    "transform": "log10",
-    "step": 0.05
-  },
-  "rotated": {
-    "label": "Rotated 45°",
-    "default": false,
-    "kind": "bool",
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--rotated"
-  },
-  "noise": {
-    "label": "Gradient noise",
-    "default": 0.0,
-    "kind": "number",
-    "min": 0.0,
-    "max": 100.0,
-    "integer": false,
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--noise",
-    "transform": "log10zero",
-    "step": 0.05,
-    "zero_at": -3.0
-  },
-  "start_x": {
-    "label": "Start x",
-    "default": -2.0,
-    "kind": "number",
-    "min": -10.0,
-    "max": 10.0,
-    "integer": false,
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--start"
-  },
-  "start_y": {
-    "label": "Start y",
-    "default": 1.0,
-    "kind": "number",
-    "min": -10.0,
-    "max": 10.0,
-    "integer": false,
-    "recomputes": "loop",
-    "preset": "keep",
-    "cli": "--start"
-  },
-  "panels": {
-    "label": "Panels",
-    "default": [
-      "moments",
-      "step",
-      "theta"
-    ],
-    "kind": "choices",
-    "options": [
-      "moments",
-      "step",
-      "theta"
-    ],
-    "recomputes": "layout",
-    "preset": "keep",
-    "cli": "--panels"
-  },
-  "controls": {
-    "label": "Controls",
-    "default": [
-      "view",
-      "transport",
-      "iteration",
-      "speed",
-      "optimizer",
-      "compare",
-      "presets",
-      "lr",
-      "beta1",
-      "beta2",
-      "eps",
-      "weight_decay",
-      "momentum",
-      "grad_scale",
-      "iterations",
-      "seed",
-      "bias_correction",
-      "window",
-      "smooth",
-      "n_params",
-      "spread_axis",
-      "problem",
-      "condition",
-      "rotated",
-      "noise",
-      "start_x",
-      "start_y",
-      "data"
-    ],
-    "kind": "choices",
-    "options": [
-      "view",
-      "transport",
-      "iteration",
-      "speed",
-      "optimizer",
-      "compare",
-      "presets",
-      "lr",
-      "beta1",
-      "beta2",
-      "eps",
-      "weight_decay",
-      "momentum",
-      "grad_scale",
-      "iterations",
-      "seed",
-      "bias_correction",
-      "window",
-      "smooth",
-      "n_params",
-      "spread_axis",
-      "problem",
-      "condition",
-      "rotated",
-      "noise",
-      "start_x",
-      "start_y",
-      "data"
-    ],
-    "recomputes": "layout",
-    "preset": "keep",
-    "cli": "--controls"
-  },
-  "header": {
-    "label": "Header",
-    "default": true,
-    "kind": "bool",
-    "recomputes": "layout",
-    "preset": "keep",
-    "cli": "--header"
-  },
-  "height": {
-    "label": "Plot height (px)",
-    "default": 380,
-    "kind": "number",
-    "min": 120,
-    "max": 1200,
-    "integer": true,
-    "recomputes": "layout",
-    "preset": "keep",
-    "cli": "--height"
-  }
+  "view": {"label": "View", "default": "cards", "kind": "choice", "options": ["cards", "population", "valley"], "recomputes": "nothing", "preset": "keep", "cli": "--view"},
+  "optimizer": {"label": "Optimizer", "default": "adam", "kind": "choice", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"], "recomputes": "optimizer", "preset": "reset", "cli": "--optimizer"},
+  "compare": {"label": "Compare with", "default": [], "kind": "choices", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"], "recomputes": "optimizer", "preset": "reset", "cli": "--compare"},
+  "lr": {"label": "Learning rate η", "default": 0.01, "kind": "number", "min": 0.0001, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--lr", "transform": "log10", "step": 0.05},
+  "beta1": {"label": "β₁ (memory of m̂)", "default": 0.9, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta1", "transform": "window", "step": 0.01},
+  "beta2": {"label": "β₂ (memory of √v̂)", "default": 0.999, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta2", "transform": "window", "step": 0.01},
+  "eps": {"label": "ε", "default": 1e-08, "kind": "number", "min": 1e-12, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--eps", "transform": "log10", "step": 0.25},
+  "weight_decay": {"label": "Weight decay w", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--weight-decay", "transform": "log10zero", "step": 0.05, "zero_at": -5.0},
+  "momentum": {"label": "Momentum μ", "default": 0.9, "kind": "number", "min": 0.0, "max": 0.999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--momentum", "transform": "window", "step": 0.01},
+  "grad_scale": {"label": "Gradient scale 10^k", "default": 0, "kind": "number", "min": -6, "max": 6, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--grad-scale", "transform": "linear", "step": 1.0},
+  "iterations": {"label": "Iterations", "default": 200, "kind": "number", "min": 10, "max": 10000, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--iterations", "transform": "log10int", "step": 0.01},
+  "seed": {"label": "Seed", "default": 0, "kind": "number", "min": 0, "max": 4294967295, "integer": true, "recomputes": "gradients", "preset": "keep", "cli": "--seed"},
+  "bias_correction": {"label": "Bias correction", "default": true, "kind": "bool", "recomputes": "optimizer", "preset": "reset", "cli": "--no-bias-correction"},
+  "speed": {"label": "Speed (iterations/s)", "default": 20.0, "kind": "number", "min": 1.0, "max": 120.0, "integer": false, "recomputes": "nothing", "preset": "keep", "cli": "--speed", "transform": "linear", "step": 1.0},
+  "window": {"label": "Window", "default": 40, "kind": "number", "min": 0, "max": 1000, "integer": true, "recomputes": "nothing", "preset": "keep", "cli": "--window"},
+  "smooth": {"label": "Smooth scroll", "default": false, "kind": "bool", "recomputes": "nothing", "preset": "reset", "cli": "--smooth"},
+  "n_params": {"label": "Parameters", "default": 1000, "kind": "number", "min": 10, "max": 10000, "integer": true, "recomputes": "population", "preset": "keep", "cli": "--n-params", "transform": "log10int", "step": 0.05, "budget": 10000000},
+  "spread_axis": {"label": "Spread axis", "default": "true", "kind": "choice", "options": ["true", "estimated"], "recomputes": "nothing", "preset": "keep", "cli": "--spread-axis"},
+  "problem": {"label": "Problem", "default": "valley", "kind": "choice", "options": ["bowl", "valley", "rosenbrock"], "recomputes": "loop", "preset": "keep", "cli": "--problem"},
+  "condition": {"label": "Condition number κ", "default": 100.0, "kind": "number", "min": 1.0, "max": 1000.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--condition", "transform": "log10", "step": 0.05},
+  "rotated": {"label": "Rotated 45°", "default": false, "kind": "bool", "recomputes": "loop", "preset": "keep", "cli": "--rotated"},
+  "noise": {"label": "Gradient noise", "default": 0.0, "kind": "number", "min": 0.0, "max": 100.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--noise", "transform": "log10zero", "step": 0.05, "zero_at": -3.0},
+  "start_x": {"label": "Start x", "default": -2.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
+  "start_y": {"label": "Start y", "default": 1.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
+  "panels": {"label": "Panels", "default": ["moments", "step", "theta"], "kind": "choices", "options": ["moments", "step", "theta"], "recomputes": "layout", "preset": "keep", "cli": "--panels"},
+  "controls": {"label": "Controls", "default": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "kind": "choices", "options": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "recomputes": "layout", "preset": "keep", "cli": "--controls"},
+  "header": {"label": "Header", "default": true, "kind": "bool", "recomputes": "layout", "preset": "keep", "cli": "--header"},
+  "height": {"label": "Plot height (px)", "default": 380, "kind": "number", "min": 120, "max": 1200, "integer": true, "recomputes": "layout", "preset": "keep", "cli": "--height"},
 });
 
-export const OPTIMIZERS = [
-  "sgd",
-  "momentum",
-  "rmsprop",
-  "adam",
-  "amsgrad",
-  "adamw"
-];
+export const OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"];
 
-export const ADAM_FAMILY = [
-  "adam",
-  "amsgrad",
-  "adamw"
-];
+export const ADAM_FAMILY = ["adam", "amsgrad", "adamw"];
 
-export const SECOND_MOMENT = [
-  "rmsprop",
-  "adam",
-  "amsgrad",
-  "adamw"
-];
+export const SECOND_MOMENT = ["rmsprop", "adam", "amsgrad", "adamw"];
 
-export const PERCENTILES = [
-  10,
-  50,
-  90
-];
+export const PERCENTILES = [10, 50, 90];
 
-export const COLUMNS = [
-  "g",
-  "m",
-  "v",
-  "m_hat",
-  "v_hat",
-  "sqrt_v_hat",
-  "scale",
-  "step",
-  "theta"
-];
+export const COLUMNS = ["g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta"];
 
 export const PALETTE = {
   "m_hat": "#0072B2",
@@ -457,99 +55,47 @@ export const PALETTE = {
   "gradient": "#8C8C8C",
   "ink": "#333333",
   "ink_on_dark": "#c9d1d9",
-  "grid_on_dark": "#30363d"
+  "grid_on_dark": "#30363d",
 };
 
 export const OPTIMIZER_STYLE = {
-  "sgd": {
-    "colour": "#D55E00",
-    "dash": []
-  },
-  "momentum": {
-    "colour": "#56B4E9",
-    "dash": [
-      6
-    ]
-  },
-  "rmsprop": {
-    "colour": "#A6761D",
-    "dash": [
-      2,
-      4
-    ]
-  },
-  "adam": {
-    "colour": "#1B7837",
-    "dash": [
-      6,
-      4,
-      2,
-      4
-    ]
-  },
-  "amsgrad": {
-    "colour": "#0072B2",
-    "dash": [
-      2,
-      4,
-      6,
-      4
-    ]
-  },
-  "adamw": {
-    "colour": "#7B3294",
-    "dash": [
-      10,
-      3,
-      2,
-      3
-    ]
-  }
+  "sgd": {"colour": "#D55E00", "dash": []},
+  "momentum": {"colour": "#56B4E9", "dash": [6]},
+  "rmsprop": {"colour": "#A6761D", "dash": [2, 4]},
+  "adam": {"colour": "#1B7837", "dash": [6, 4, 2, 4]},
+  "amsgrad": {"colour": "#0072B2", "dash": [2, 4, 6, 4]},
+  "adamw": {"colour": "#7B3294", "dash": [10, 3, 2, 3]},
 };
 
-export const KEYS = [
-  [
-    "Space",
-    "play / pause"
-  ],
-  [
-    "← / →",
-    "one step back / forward"
-  ],
-  [
-    "Shift + ← / →",
-    "ten steps"
-  ],
-  [
-    "Home / End",
-    "first / last iteration"
-  ],
-  [
-    "PageUp / PageDown, P / N",
-    "previous / next slide"
-  ],
-  [
-    "R",
-    "reset to iteration 0"
-  ],
-  [
-    "B",
-    "bias correction on / off"
-  ],
-  [
-    "E",
-    "β₁ = β₂ and back (the many-parameters view's scatter tightens)"
-  ],
-  [
-    "1 – 4",
-    "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"
-  ],
-  [
-    "F",
-    "full screen"
-  ],
-  [
-    "?",
-    "this help (Esc closes)"
-  ]
-];
+export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"], ["F", "full screen"], ["?", "this help (Esc closes)"]];
+
+export const STREAM_SHAPES = {
+  "consistent": {"mean": 1.0, "noise": 0.5},
+  "noisy": {"noise": 1.2},
+  "reversal": {"amplitude": 1.0, "flip_every": 50, "noise": 0.15},
+  "sparse": {"probability": 0.1, "size": 1.0},
+  "shrinking": {"size": 1.0, "drop_at": 100, "factor": 100.0, "noise": 0.5},
+};
+
+export const POPULATION_SHAPE = {
+  "magnitude_low": -3,
+  "magnitude_high": 3,
+  "spread_low": -1,
+  "spread_high": 1,
+  "sparse_fraction": 0.1,
+  "sparse_probability": 0.1,
+};
+
+export const LOG_GRID = [1.0, 1.0471285480508996, 1.096478196143185, 1.1481536214968828, 1.202264434617413, 1.2589254117941673, 1.318256738556407, 1.3803842646028848, 1.4454397707459274, 1.5135612484362082, 1.5848931924611136, 1.6595869074375607, 1.7378008287493754, 1.8197008586099834, 1.9054607179632472, 1.9952623149688795, 2.0892961308540396, 2.1877616239495525, 2.290867652767773, 2.3988329190194904, 2.51188643150958, 2.6302679918953817, 2.7542287033381663, 2.884031503126606, 3.019951720402016, 3.1622776601683795, 3.311311214825911, 3.4673685045253166, 3.630780547701014, 3.8018939632056115, 3.9810717055349722, 4.168693834703354, 4.36515832240166, 4.570881896148751, 4.786300923226384, 5.011872336272722, 5.248074602497725, 5.495408738576246, 5.7543993733715695, 6.025595860743578, 6.309573444801933, 6.606934480075959, 6.918309709189364, 7.244359600749901, 7.5857757502918375, 7.943282347242816, 8.31763771102671, 8.709635899560805, 9.120108393559097, 9.549925860214358];
+
+export const PROBLEMS = {
+  "bowl": {"coordinates": ["θ"], "shape": {"curvature": 1.0, "optimum": 0.0}, "start": [1.0]},
+  "valley": {"coordinates": ["x", "y"], "shape": {"curvature": 180.0, "condition": 100.0, "rotated": false}, "start": [-2.0, 1.0]},
+  "rosenbrock": {"coordinates": ["x", "y"], "shape": {"a": 1.0, "b": 100.0}, "start": [-1.5, 2.0]},
+};
+
+export const TRACE_LIMITS = {
+  "bytes": 67108864,
+  "records": 10000,
+  "header": 10000,
+};

@@ -1,16 +1,14 @@
-/* adamviz recordings: a training run's trace (adamviz.record) or a gradient log, as cards.
+/* adamviz recordings: the loaded training runs (adamviz.record traces, gradient logs) as scenarios.
  *
  * Each recorded coordinate becomes a scenario named "<group>[<index>]": its card replays the recorded
  * gradients through the current controls (bold) and draws what the run itself had — m̂, √v̂ and step/η
- * — faded behind. Loading a run sets the controls to the run's own optimizer and settings, so the two
- * agree until a control moves: then the card shows what that setting would have done to the same
- * gradients. A file comes from the "Load gradients" button, a drop onto the explorer, the API's
- * load(file), or the page itself (adamviz serve/export --trace, the on-board MLP scenario).
+ * — faded behind. The run's own settings (settingsOf) make the two agree until a control moves. A
+ * model only, no DOM: views/loading.js brings files in (the Load button, drops, the API's load()).
  */
+import { SETTINGS, TRACE_LIMITS } from "./contract.js";
 import { escapeHtml, fmt } from "./format.js";
 import { rejection } from "./settings.js";
 import { read, readStored } from "./trace_files.js";
-
 
 /** A recorded coordinate's scenario name: "<group>[<index>]". */
 const scenarioName = (group, coordinate) => `${group.name}[${coordinate.index}]`;
@@ -25,9 +23,10 @@ function base64Bytes(text) {
 }
 
 class Recordings {
-  constructor(explorer) {
-    this.explorer = explorer;
-    this.config = explorer.config;
+  /** `config`: the page's payload (its traces, limits and scenarios); `slots`: how many cards it has. */
+  constructor(config, slots) {
+    this.config = config;
+    this.slots = slots;
     this.run = null; // the loaded run (the last file), whose coordinates the cards can show
     this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
     this.pages = []; // [{label, names}]: the loaded run's coordinates, as many as there are cards
@@ -45,7 +44,7 @@ class Recordings {
   embedded() {
     let first = null;
     for (const embedded of this.config.traces) {
-      const run = readStored(embedded.name, base64Bytes(embedded.data), this.config.traceLimits);
+      const run = readStored(embedded.name, base64Bytes(embedded.data), TRACE_LIMITS);
       if (!first) {
         first = run;
         this.adopt(run);
@@ -68,31 +67,22 @@ class Recordings {
 
   /** Make `run`'s coordinates scenarios, its groups' coordinates pages of as many as there are cards. */
   adopt(run) {
-    const slots = this.explorer.models.cards.length;
     this.run = run;
     this.pages = [];
     this.addNames(run);
     for (const group of run.groups) {
       const names = group.coordinates.map((c) => scenarioName(group, c));
-      for (let first = 0; first < names.length; first += slots) {
-        const shown = names.slice(first, first + slots);
-        const of = names.length > slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
+      for (let first = 0; first < names.length; first += this.slots) {
+        const shown = names.slice(first, first + this.slots);
+        const of = names.length > this.slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
         this.pages.push({ label: `${group.name}${of}`, names: shown });
       }
     }
-    this.showPages();
-    // the header's note on faded curves: on recorded cards they are the run's own
-    const header = this.explorer.models.header;
-    const { legend, recorded } = this.config.notes;
-    if (header.text.includes(legend)) header.text = header.text.replace(legend, recorded);
   }
 
-  /** The "Cards show" choice: the page's scenarios, then each page of the run's coordinates. */
-  showPages() {
-    const select = this.explorer.models.widgets.cards_show;
-    const options = [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
-    select.options = options;
-    select.visible = this.pages.length > 0 && this.explorer.params.controls.includes("data");
+  /** The "Cards show" choices: the page's scenarios, then each page of the run's coordinates. */
+  choices() {
+    return [`Scenarios: ${this.config.scenarios.join(", ")}`, ...this.pages.map((p) => `${this.run.source}: ${p.label}`)];
   }
 
   /**
@@ -100,7 +90,7 @@ class Recordings {
    * note for each of the run's settings outside the page's ranges (replayed with the nearest value).
    */
   settingsOf(run) {
-    const spec = this.config.spec;
+    const spec = SETTINGS;
     const out = { iterations: Math.max(spec.iterations.min, Math.min(spec.iterations.max, recordsOf(run))), window: 0 };
     const notes = [];
     if (!run.optimizer) return { settings: out, notes };
@@ -124,9 +114,9 @@ class Recordings {
     return { settings, notes };
   }
 
-  /** The recorded r_t percentiles of the group whose coordinates the cards show: {group, source, percentiles} or null. */
-  shownGroup() {
-    const name = this.explorer.scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
+  /** The recorded r_t percentiles of the group whose coordinates `scenarios` (the cards') show: {group, source, percentiles} or null. */
+  shownGroup(scenarios) {
+    const name = scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
     if (!name) return null;
     const { group, source, percentiles } = this.byName[name];
     return { group, source, percentiles };
@@ -175,69 +165,22 @@ class Recordings {
   }
 
   /**
-   * Read `file` (a File or Blob with a name, or {name, bytes}), then show its first page with the
-   * run's own settings. A file that cannot be read leaves everything as it was and says why.
+   * Read `file` (a File or Blob with a name, or {name, bytes}) into a run, checked as Python's reader
+   * checks it; a file that cannot be read throws, naming the problem.
    */
-  async load(file) {
-    const explorer = this.explorer;
-    let run;
-    try {
-      const name = String(file && file.name !== undefined ? file.name : "file");
-      const limit = this.config.traceLimits.bytes;
-      // a Blob (File) is read here; anything else is {name, bytes} (Blob has a bytes() method of its own)
-      const blob = typeof globalThis.Blob === "function" && file instanceof globalThis.Blob;
-      const size = blob ? file.size : file.bytes.length;
-      if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
-      const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
-      run = await read(name, bytes, this.config.traceLimits);
-      const records = recordsOf(run);
-      if (records < this.config.spec.iterations.min) throw new Error(`${name}: has ${records} records; the page needs at least ${this.config.spec.iterations.min}`);
-    } catch (error) {
-      explorer.view.showMessage([error.message]);
-      throw error;
-    }
-    this.adopt(run);
-    const { settings, notes } = this.settingsOf(run);
-    await explorer.showCards(1, settings);
-    if (notes.length) explorer.view.showMessage(notes); // replayed, but not quite as it ran
-    return explorer.state();
-  }
-
-  /** Open the browser's file chooser (the "Load gradients" button). */
-  choose() {
-    // in the document while it is open: some browsers drop the choice of a detached input
-    const input = globalThis.document.createElement("input");
-    input.type = "file";
-    input.accept = ".npz,.npy,.csv";
-    input.hidden = true;
-    input.addEventListener("change", () => {
-      input.remove();
-      if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
-    });
-    globalThis.document.body.appendChild(input);
-    input.click();
-  }
-
-  /** A file dropped anywhere on the explorer loads like one chosen with the button. */
-  watchDrops(element) {
-    if (!element) return;
-    // while a file is dragged over it, the explorer is outlined: it will take the file
-    const over = (on) => element.classList.toggle("av-drop", on);
-    element.addEventListener("dragover", (event) => {
-      if (!event.dataTransfer || ![...event.dataTransfer.types].includes("Files")) return;
-      event.preventDefault();
-      over(true);
-    });
-    element.addEventListener("dragleave", (event) => {
-      if (!element.contains(event.relatedTarget)) over(false);
-    });
-    element.addEventListener("drop", (event) => {
-      over(false);
-      const files = event.dataTransfer && event.dataTransfer.files;
-      if (!files || !files.length) return;
-      event.preventDefault();
-      this.load(files[0]).catch(() => {});
-    });
+  async read(file) {
+    const name = String(file && file.name !== undefined ? file.name : "file");
+    const limit = TRACE_LIMITS.bytes;
+    // a Blob (File) is read here; anything else is {name, bytes} (Blob has a bytes() method of its own)
+    const blob = typeof globalThis.Blob === "function" && file instanceof globalThis.Blob;
+    const size = blob ? file.size : file.bytes.length;
+    if (size > limit) throw new Error(`${name}: is ${(size / 2 ** 20).toFixed(1)} MB; the limit is ${limit / 2 ** 20} MB`);
+    const bytes = blob ? new Uint8Array(await file.arrayBuffer()) : Uint8Array.from(file.bytes);
+    const run = await read(name, bytes, TRACE_LIMITS);
+    const records = recordsOf(run);
+    const least = SETTINGS.iterations.min;
+    if (records < least) throw new Error(`${name}: has ${records} records; the page needs at least ${least}`);
+    return run;
   }
 }
 

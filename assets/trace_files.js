@@ -8,7 +8,7 @@
  *   run = {source, meta, optimizer, groups: [{name, shape, steps, percentiles, coordinates:
  *          [{index, g, m_hat, sqrt_v_hat, step}]}]}   (arrays: Float64Array; percentiles R×3 flat)
  *
- * `limits` is config.traceLimits, from the Python module's constants.
+ * `limits` is contract.js's TRACE_LIMITS, the Python module's constants.
  */
 
 const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles))$/;

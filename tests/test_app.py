@@ -78,6 +78,9 @@ def test_browser_spec_matches_the_settings_bounds():
         "label": "β₁ (memory of m̂)",
         "transform": "window",
         "step": 0.01,
+        "recomputes": "optimizer",
+        "preset": "reset",
+        "cli": "--beta1",
     }
     assert spec["iterations"] | {"label": None} == {
         "kind": "number",
@@ -88,8 +91,18 @@ def test_browser_spec_matches_the_settings_bounds():
         "label": None,
         "transform": "log10int",
         "step": 0.01,
+        "recomputes": "gradients",
+        "preset": "reset",
+        "cli": "--iterations",
     }
-    assert spec["bias_correction"] == {"kind": "bool", "default": True, "label": "Bias correction"}
+    assert spec["bias_correction"] == {
+        "kind": "bool",
+        "default": True,
+        "label": "Bias correction",
+        "recomputes": "optimizer",
+        "preset": "reset",
+        "cli": "--no-bias-correction",
+    }
     for name, entry in spec.items():  # every setting is labelled, and its default is a value it accepts
         assert entry["label"], name
         checked_settings(**{name: entry["default"]})

@@ -4,20 +4,19 @@
  * 2-D problems (valley, rosenbrock): a map of the loss (filled contours, ten bands of equal width in
  * log loss) with each path up to the current iteration; a click moves the start. The bowl (1-D): the
  * loss per optimizer, |m̂| against |step|, and |step|/η against Adam's spread γ̂ over 1/√(γ̂² + 1),
- * dots coloured by iteration. Either way the coordinates' cards (drawing.js) show the main optimizer's
- * gradients, m̂, √v̂ and steps, fed by the loop; explorer.js hands them this view's runs.
+ * dots coloured by iteration. Either way the coordinates' cards (cards.js) show the main optimizer's
+ * gradients, m̂, √v̂ and steps, fed by the loop. The numbers are the state's (closed_loops.js).
  */
-import { imageArray, writeSlot } from "./bokeh_internals.js";
-import { PALETTE, SECOND_MOMENT } from "./contract.js";
-import { lawCurve } from "./drawing.js";
-import * as engine from "./engine/index.js";
-import { escapeHtml, fmt } from "./format.js";
-import { rejection } from "./settings.js";
+import { imageArray, writeSlot } from "../bokeh_internals.js";
+import { SPREAD_FLOOR } from "../closed_loops.js";
+import { OPTIMIZER_STYLE, PALETTE, SETTINGS } from "../contract.js";
+import { problemLoss } from "../engine/index.js";
+import { escapeHtml, fmt } from "../format.js";
+import { lawCurve } from "./plot_data.js";
 
 const MAP_COLUMNS = 320; // the loss image's resolution across; rows follow the map's proportions
 const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
 const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
-const SPREAD_FLOOR = 1e-4; // where the log axis shows γ̂ = 0
 const MAIN_COLOUR = PALETTE.theta; // the main optimizer's path: θ's purple, as on the cards
 
 /** [smallest, largest] finite value of several arrays. */
@@ -54,76 +53,44 @@ function strided(last, most) {
 }
 
 class ValleyView {
-  constructor(explorer) {
-    this.explorer = explorer;
-    this.models = explorer.models.valley;
-    this.config = explorer.config.valley;
-    this.result = null; // {key, params, order: [optimizer...], runs: {optimizer: {traces, loss}}}
+  constructor(models, config, state) {
+    this.models = models.valley;
+    this.widgets = models.widgets;
+    this.live = models.live;
+    this.config = config.valley;
+    this.state = state;
+    this.loops = state.loops;
     this.heatKey = null;
     this.models.curve.data = lawCurve();
   }
 
-  problem(params) {
-    return this.config.problems[params.problem];
+  get result() {
+    return this.state.loop;
   }
 
-  /** The problem's coordinate names: the cards' scenarios in this view. */
+  /** One state event, when this view is on screen. */
+  listen(event) {
+    const params = this.state.params;
+    if (params.view !== "valley") return;
+    if (event.type === "layout" && event.arrange) this.arrange(params);
+    if (!this.result) return;
+    if (event.type === "computed") {
+      this.arrange(params);
+      this.fitRanges();
+    } else if (event.type === "frame") this.render(this.state.iteration, event.settingsChanged);
+    else if (event.type === "settled") this.announce(this.state.iteration);
+  }
+
   coordinates(params) {
-    return this.problem(params).coordinates;
-  }
-
-  /** The problem's shape: its table's, with the page's κ and rotation for the valley. */
-  shape(params) {
-    const shape = { ...this.problem(params).shape };
-    if (params.problem === "valley") Object.assign(shape, { condition: params.condition, rotated: params.rotated });
-    return shape;
-  }
-
-  start(params) {
-    return this.coordinates(params).length === 1 ? [params.start_x] : [params.start_x, params.start_y];
-  }
-
-  /** One optimizer's closed loop under `params`: {traces (one per coordinate, with per_lr), loss}. */
-  run(params, optimizer) {
-    const { traces, loss } = engine.descend(params.problem, params.iterations, {
-      start: this.start(params),
-      seed: params.seed,
-      noise: params.noise,
-      optimizer,
-      settings: params,
-      shape: this.shape(params),
-    });
-    for (const trace of traces) trace.per_lr = trace.step.map((step) => step / params.lr);
-    return { traces, loss, diverged: loss.findIndex((f) => !Number.isFinite(f)) }; // -1: it did not
-  }
-
-  /** Every drawn optimizer's loop (the main one first); the cards take theirs from here. */
-  compute(params) {
-    const order = [params.optimizer, ...params.compare];
-    const runs = Object.fromEntries(order.map((name) => [name, this.run(params, name)]));
-    // Adam's spread γ̂ per step, once per run: the bowl's law panel draws from it every frame
-    for (const name of order) if (SECOND_MOMENT.includes(name)) for (const trace of runs[name].traces) trace.spread_hat = this.spreads(trace);
-    this.result = { params: { ...params }, order, runs };
-    this.arrange(params);
-    this.fitRanges();
-    return runs;
-  }
-
-  /** The browser API's path(optimizer): {x, y, loss} after each iteration (y is null for the bowl). */
-  path(optimizer = this.explorer.params.optimizer) {
-    if (!engine.OPTIMIZERS.includes(optimizer)) throw new Error(rejection("optimizer", optimizer, `one of ${engine.OPTIMIZERS.join(", ")}`));
-    const params = this.explorer.params;
-    const current = this.result && this.result.runs[optimizer] && this.result.params.iterations === params.iterations;
-    const { traces, loss } = current ? this.result.runs[optimizer] : this.run(params, optimizer);
-    return { x: Array.from(traces[0].theta), y: traces.length > 1 ? Array.from(traces[1].theta) : null, loss: Array.from(loss) };
+    return this.loops.coordinates(params);
   }
 
   /** A click on the map: start there (rounded to 3 decimals, inside the start's range). */
   moveStart(x, y) {
-    const { start_x: spec } = this.explorer.config.spec;
+    const { start_x: spec } = SETTINGS;
     const clamp = (v) => Math.min(spec.max, Math.max(spec.min, Math.round(v * 1000) / 1000));
-    if (!Number.isFinite(x) || !Number.isFinite(y) || this.coordinates(this.explorer.params).length !== 2) return;
-    this.explorer.set({ start_x: clamp(x), start_y: clamp(y) }).catch(() => {});
+    if (!Number.isFinite(x) || !Number.isFinite(y) || this.coordinates(this.state.params).length !== 2) return;
+    this.state.update({ start_x: clamp(x), start_y: clamp(y) });
   }
 
   /** The map for 2-D problems, the three panels for the bowl; the view's text for the problem. */
@@ -131,7 +98,7 @@ class ValleyView {
     const flat = this.coordinates(params).length === 1;
     const m = this.models;
     // the controls that mean something for this problem (among those the `controls` setting shows)
-    const widgets = this.explorer.models.widgets;
+    const widgets = this.widgets;
     const relevant = { condition: params.problem === "valley", rotated: params.problem === "valley", start_y: !flat };
     for (const [name, wanted] of Object.entries(relevant)) {
       const visible = wanted && params.controls.includes(name);
@@ -158,9 +125,9 @@ class ValleyView {
   /** The map shows every path, the start and the minimum, with a margin; then the loss under it. */
   fitMap(params, runs) {
     const m = this.models;
-    const start = this.start(params);
-    const minimum = this.minimum(params);
-    const limit = 2 * this.explorer.config.spec.start_x.max; // a diverging path leaves the map
+    const start = this.loops.start(params);
+    const minimum = this.loops.minimum(params);
+    const limit = 2 * SETTINGS.start_x.max; // a diverging path leaves the map
     const clip = (values) => values.filter((v) => Math.abs(v) <= limit);
     let [x0, x1] = finiteExtent([[start[0], minimum[0]], ...Object.values(runs).map((r) => clip(r.traces[0].theta))]);
     let [y0, y1] = finiteExtent([[start[1], minimum[1]], ...Object.values(runs).map((r) => clip(r.traces[1].theta))]);
@@ -170,7 +137,7 @@ class ValleyView {
     };
     [[x0, x1], [y0, y1]] = [pad(x0, x1, y1 - y0), pad(y0, y1, x1 - x0)];
     [m.map_x.start, m.map_x.end, m.map_y.start, m.map_y.end] = [x0, x1, y0, y1];
-    const key = JSON.stringify([params.problem, this.shape(params), x0, x1, y0, y1]);
+    const key = JSON.stringify([params.problem, this.loops.shape(params), x0, x1, y0, y1]);
     if (key !== this.heatKey) {
       this.heatKey = key;
       m.heat.data = this.heat(params, x0, x1, y0, y1);
@@ -178,18 +145,9 @@ class ValleyView {
     m.marks.data = { x: [start[0], minimum[0]], y: [start[1], minimum[1]], marker: ["circle", "cross"], size: [14, 14] };
   }
 
-  /** Where the loss is least (for the valley: its centre; for Rosenbrock: (a, a²)). */
-  minimum(params) {
-    if (params.problem === "rosenbrock") {
-      const { a } = this.shape(params);
-      return [a, a * a];
-    }
-    return [0, 0];
-  }
-
   /** The loss over the map as ten bands of equal width in log10 loss (the image's values: 0..9). */
   heat(params, x0, x1, y0, y1) {
-    const shape = this.shape(params);
+    const shape = this.loops.shape(params);
     const columns = MAP_COLUMNS;
     const rows = Math.max(2, Math.round(columns * 0.62));
     const logLoss = new Float64Array(rows * columns);
@@ -197,7 +155,7 @@ class ValleyView {
       for (let c = 0; c < columns; c++) {
         const x = x0 + ((c + 0.5) / columns) * (x1 - x0);
         const y = y0 + ((r + 0.5) / rows) * (y1 - y0);
-        logLoss[r * columns + c] = Math.log10(engine.problemLoss(params.problem, [x, y], shape) + 1e-300);
+        logLoss[r * columns + c] = Math.log10(problemLoss(params.problem, [x, y], shape) + 1e-300);
       }
     }
     const [lo0, hi] = finiteExtent([logLoss]);
@@ -233,17 +191,9 @@ class ValleyView {
     m.iteration_colours.high = Math.max(1, params.iterations - 1);
   }
 
-  /** Adam's spread per step, γ̂ = √(v̂ − m̂²)/|m̂| (0 where v̂ ≤ m̂²; floored for the log axis). */
-  spreads(trace) {
-    return trace.m_hat.map((m, i) => {
-      const v = trace.sqrt_v_hat[i] * trace.sqrt_v_hat[i];
-      return Math.max(Math.sqrt(Math.max(v - m * m, 0)) / Math.abs(m), SPREAD_FLOOR);
-    });
-  }
-
   style(name, k) {
     const isMain = k === 0;
-    const { colour, dash } = this.explorer.config.optimizerStyle[name];
+    const { colour, dash } = OPTIMIZER_STYLE[name];
     return { colour: isMain ? MAIN_COLOUR : colour, dash: isMain ? [] : dash, width: isMain ? 3 : 2 };
   }
 
@@ -260,7 +210,7 @@ class ValleyView {
 
   renderMap(iteration) {
     const { params, order, runs } = this.result;
-    const start = this.start(params);
+    const start = this.loops.start(params);
     const paths = { xs: [], ys: [], colour: [], dash: [], width: [] };
     const heads = { x: [], y: [], colour: [] };
     // compared first, the main path on top
@@ -356,7 +306,7 @@ class ValleyView {
     const { traces, loss } = runs[params.optimizer];
     const names = this.coordinates(params);
     const where = traces.map((t, c) => `${names[c]} ${fmt(t.theta[i])}`).join(", ");
-    writeSlot(this.explorer.models.live, `Iteration ${i}. ${escapeHtml(params.optimizer)}: loss ${fmt(loss[i])}, ${escapeHtml(where)}.`);
+    writeSlot(this.live, `Iteration ${i}. ${escapeHtml(params.optimizer)}: loss ${fmt(loss[i])}, ${escapeHtml(where)}.`);
   }
 }
 

@@ -3,13 +3,13 @@
  * `?mode=lecture` (or a lecture export / `adamviz serve --lecture`) switches an explorer into presenter
  * layout. Every slide change, step and setting change is written to the URL (slide, iteration,
  * settings, seed), so a bookmark restores exactly what the hall saw. A Lecture works through the
- * explorer's public methods (step, toggle, set, apply, ...) and its `view`; it patches nothing.
+ * state's public methods (present, update, step, ...) and hears its events; it patches nothing.
  */
-import { eventWithin, writeSlot } from "./bokeh_internals.js";
-import { KEYS } from "./contract.js";
-import { escapeHtml } from "./format.js";
-import { instances } from "./registry.js";
-import { toQuery } from "./settings.js";
+import { eventWithin, writeSlot } from "../bokeh_internals.js";
+import { KEYS, SETTINGS } from "../contract.js";
+import { escapeHtml } from "../format.js";
+import { instances } from "../registry.js";
+import { toQuery } from "../settings.js";
 
 const SLIDE_KEYS = ["PageDown", "PageUp", "n", "N", "p", "P"];
 
@@ -23,15 +23,21 @@ function typingInto(event) {
 }
 
 class Lecture {
-  constructor(explorer) {
-    this.explorer = explorer;
+  /** `equalBetas()`: the many-parameters view's β₁ = β₂ toggle (the E key). */
+  constructor(models, config, state, equalBetas) {
+    Object.assign(this, { models, config, state, equalBetas });
     this.on = false;
     this.slide = 0;
     this.helpOpen = false;
   }
 
   get deck() {
-    return this.explorer.config.deck;
+    return this.config.deck;
+  }
+
+  /** One state event: in a lecture the URL follows the state (while paused). */
+  listen(event) {
+    if (event.type === "report" && !this.state.playing) this.writeUrl();
   }
 
   /** Where a lecture URL starts: its slide's settings, then explicit parameters on top (explorer.js). */
@@ -49,29 +55,32 @@ class Lecture {
   /** Switch presenter layout on or off; in lecture mode only the slide's scenario is shown. */
   setOn(on) {
     this.on = on;
-    this.explorer.view.setLecture(on, this.explorer.params);
-    this.explorer.showView(this.explorer.params.view); // the closed-loop view hides its cards in a lecture
+    const root = this.models.root;
+    const classes = root.css_classes.filter((c) => c !== "av-lecture");
+    root.css_classes = on ? [...classes, "av-lecture"] : classes;
+    this.models.lecture_bar.visible = on;
+    for (const axis of this.models.axes) {
+      axis.major_label_text_font_size = on ? "16px" : "11px";
+      axis.axis_label_text_font_size = on ? "18px" : "12px";
+    }
     if (on) this.showSlide(this.slide, { keepState: true });
-    else this.explorer.apply({}, { ghost: false }); // back to the page's scenarios
+    else this.state.present(null); // back to the page's scenarios
   }
 
   /** Go to slide `index`: its scenario, its settings on top of the defaults, its first iteration. */
   showSlide(index, { keepState = false } = {}) {
-    const explorer = this.explorer;
+    const state = this.state;
     this.slide = Math.max(0, Math.min(this.deck.length - 1, index));
     const slide = this.deck[this.slide];
-    explorer.view.setLecture(this.on, explorer.params);
-    if (!keepState) {
-      explorer.pause();
-      explorer.ghosts = null;
-      const keep = { smooth: explorer.params.smooth }; // the presenter's choice holds across slides
-      explorer.apply({ ...explorer.config.defaults, ...keep, ...slide.settings, iteration: slide.iteration || 0 }, { ghost: false });
-    } else {
-      explorer.apply({}, { ghost: false }); // the slide's scenario may not have been computed yet
+    if (keepState) state.present(slide.scenario); // the state came from the URL
+    else {
+      state.pause();
+      const keep = { smooth: state.params.smooth }; // the presenter's choice holds across slides
+      state.present(slide.scenario, { ...this.config.defaults, ...keep, ...slide.settings, iteration: slide.iteration || 0 });
     }
     const sentences = slide.text.map((s) => `<p>${escapeHtml(s)}</p>`).join("");
     writeSlot(
-      explorer.models.deck,
+      this.models.deck,
       `<section class="av-slide" aria-label="slide ${this.slide + 1} of ${this.deck.length}">` +
         `<div class="av-slide-count">Slide ${this.slide + 1} / ${this.deck.length} · press ? for keys</div>` +
         `<h2>${escapeHtml(slide.title)}</h2>${sentences}</section>`
@@ -86,9 +95,8 @@ class Lecture {
   /** Lecture mode keeps the whole state in the address bar (never outside lecture mode). */
   writeUrl() {
     if (!this.on || !globalThis.history || !globalThis.location) return;
-    const explorer = this.explorer;
-    const extra = { mode: "lecture", slide: this.slide + 1, iteration: explorer.iteration };
-    const query = toQuery(explorer.config.spec, explorer.params, globalThis.location.search, extra);
+    const extra = { mode: "lecture", slide: this.slide + 1, iteration: this.state.iteration };
+    const query = toQuery(SETTINGS, this.state.params, globalThis.location.search, extra);
     try {
       globalThis.history.replaceState(null, "", `${globalThis.location.pathname}?${query}`);
     } catch {
@@ -100,7 +108,7 @@ class Lecture {
     this.helpOpen = show === undefined ? !this.helpOpen : show;
     const rows = KEYS.map(([key, what]) => `<tr><th scope="row"><kbd>${escapeHtml(key)}</kbd></th><td>${escapeHtml(what)}</td></tr>`).join("");
     writeSlot(
-      this.explorer.models.help,
+      this.models.help,
       this.helpOpen
         ? `<div class="av-help" role="dialog" aria-modal="false" aria-label="Keyboard shortcuts"><h2>Keys</h2><table>${rows}</table>` +
             "<p>Keys are ignored while a text field has focus.</p></div>"
@@ -112,25 +120,25 @@ class Lecture {
   onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event)) return false;
     if (!this.on && SLIDE_KEYS.includes(event.key)) return false;
-    const explorer = this.explorer;
+    const state = this.state;
     const big = event.shiftKey ? 10 : 1;
-    const flipCorrection = () => explorer.set({ bias_correction: !explorer.params.bias_correction }).catch(() => {});
+    const flipCorrection = () => state.update({ bias_correction: !state.params.bias_correction });
     const actions = {
-      " ": () => explorer.toggle(),
-      ArrowRight: () => explorer.step(big),
-      ArrowLeft: () => explorer.step(-big),
-      Home: () => explorer.step(-explorer.iteration),
-      End: () => explorer.step(explorer.params.iterations - 1 - explorer.iteration),
+      " ": () => state.toggle(),
+      ArrowRight: () => state.step(big),
+      ArrowLeft: () => state.step(-big),
+      Home: () => state.step(-state.iteration),
+      End: () => state.step(state.params.iterations - 1 - state.iteration),
       PageDown: () => this.next(1),
       PageUp: () => this.next(-1),
       n: () => this.next(1),
       N: () => this.next(1),
       p: () => this.next(-1),
       P: () => this.next(-1),
-      r: () => explorer.reset(),
-      R: () => explorer.reset(),
-      e: () => explorer.population.toggleEqualBetas(),
-      E: () => explorer.population.toggleEqualBetas(),
+      r: () => state.reset(),
+      R: () => state.reset(),
+      e: () => this.equalBetas(),
+      E: () => this.equalBetas(),
       b: flipCorrection,
       B: flipCorrection,
       f: fullscreen,
@@ -138,10 +146,14 @@ class Lecture {
       "?": () => this.toggleHelp(),
       Escape: () => this.toggleHelp(false),
     };
-    for (const preset of explorer.config.presets) actions[preset.key] = () => explorer.preset(preset.name).catch(() => {});
+    for (const preset of this.config.presets) actions[preset.key] = () => state.preset(preset.name);
     const action = actions[event.key];
     if (!action) return false;
-    action();
+    try {
+      action();
+    } catch {
+      /* refused: the state said why */
+    }
     return true;
   }
 }

@@ -1,32 +1,17 @@
 /* adamviz many-parameters view: a population of parameters (adamviz.sim.population) stepped at once,
- * drawn as the r_t percentile bands over time and the spread scatter at the current iteration.
- *
- * The work (gradients: n_params × iterations uniforms; one optimizer run per drawn optimizer) can
- * take seconds at 10,000 parameters, so it runs in slices of SLICE_MS between frames: the page keeps
- * answering, and a newer setting abandons an older computation. What is drawn is always one whole
- * computation (the previous one until the next is done).
+ * drawn as the r_t percentile bands over time and the spread scatter at the current iteration. The
+ * numbers are the state's (many_parameters.js computes them in slices); this view only draws them.
  */
-import { writeSlot } from "./bokeh_internals.js";
-import { SECOND_MOMENT } from "./contract.js";
-import { lawCurve } from "./drawing.js";
-import * as engine from "./engine/index.js";
-import { escapeHtml, fmt } from "./format.js";
+import { writeSlot } from "../bokeh_internals.js";
+import { OPTIMIZER_STYLE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
+import { percentilesInto } from "../engine/population.js";
+import { escapeHtml, fmt } from "../format.js";
+import { scaleOf } from "../state.js";
+import { lawCurve } from "./plot_data.js";
 
-const SLICE_MS = 12; // longest stretch of work between frames
 const MAX_POINTS = 600; // per band: about one point per pixel
 const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (10,000 dots cost ~100 ms a paint)
-const GRADIENT_SETTINGS = ["n_params", "iterations", "seed", "grad_scale"];
-const RUN_SETTINGS = ["optimizer", "compare", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction"];
 const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
-
-/** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
-function nextTask() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}
 
 /** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */
 function positiveExtent(values) {
@@ -55,124 +40,39 @@ function logTicks(lo, hi) {
 /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
 function percentile(values, q) {
   const out = new Float64Array(3);
-  engine.percentilesInto(values, out, 0);
-  return out[engine.PERCENTILES.indexOf(q)];
+  percentilesInto(values, out, 0);
+  return out[PERCENTILES.indexOf(q)];
 }
 
 class PopulationView {
-  constructor(explorer) {
-    this.explorer = explorer;
-    this.models = explorer.models.population;
-    this.config = explorer.config.population;
-    this.gradients = null; // {key, parameters, g}
-    this.result = null; // {key, main, compared: {optimizer: run}}
-    this.job = 0; // the newest computation's number; older ones stop at their next slice
-    this.ready = Promise.resolve();
+  constructor(models, config, state) {
+    this.models = models.population;
+    this.live = models.live;
+    this.config = config.population;
+    this.defaults = config.defaults;
+    this.state = state;
     this.savedBeta1 = null;
     this.models.law.data = lawCurve();
   }
 
-  /** The settings the gradients depend on, and those a run depends on, as comparable keys. */
-  gradientKey(params) {
-    return GRADIENT_SETTINGS.map((k) => params[k]).join("|");
+  get result() {
+    return this.state.many.result;
   }
 
-  runKey(params) {
-    return [this.gradientKey(params), ...RUN_SETTINGS.map((k) => String(params[k]))].join("|");
-  }
-
-  /** Start computing for `params` unless that is what is drawn already; `ready` settles when drawn. */
-  update(params) {
-    if (this.result && this.result.key === this.runKey(params)) {
-      // same numbers; the axis or the lr (the right axis) may have changed
-      this.result.params = { ...params };
-      this.fitRanges();
-      return;
-    }
-    const job = ++this.job;
-    this.ready = this.compute(job, { ...params }).catch((error) => this.explorer.view.showMessage([`Many parameters: ${error.message}`]));
-  }
-
-  /** Run the generators of one computation in slices; draw when all are done (if still the newest). */
-  async compute(job, params) {
-    let started = performance.now();
-    const drive = async (generator) => {
-      for (;;) {
-        const { value, done } = generator.next();
-        if (done) return value;
-        if (performance.now() - started > SLICE_MS) {
-          await nextTask();
-          if (job !== this.job) throw new Superseded();
-          started = performance.now();
-        }
-      }
-    };
-    try {
-      this.result = await drive(this.computation(params));
-    } catch (error) {
-      if (error instanceof Superseded) return;
-      throw error;
-    }
-    this.fitRanges();
-    this.explorer.populationReady();
-  }
-
-  /** The browser API's population(): the parameters and the main optimizer's r_t percentiles. */
-  snapshot() {
-    const params = this.explorer.params;
-    if (!this.result || this.result.key !== this.runKey(params)) this.computeNow(params);
-    const { percentiles } = this.result.main;
-    const column = (k) => Array.from({ length: params.iterations }, (_, t) => percentiles[3 * t + k]);
-    const { magnitude, spread } = this.result.parameters;
-    const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
-    return {
-      n_params: params.n_params,
-      gamma: Array.from(spread),
-      magnitude: Array.from(magnitude, (m) => m * scale),
-      percentiles: { p10: column(0), p50: column(1), p90: column(2) },
-    };
-  }
-
-  /** Everything at once (the API asked while the view is elsewhere or a computation is under way). */
-  computeNow(params) {
-    this.job += 1; // abandon a computation in slices: this one replaces it
-    this.result = engine.finish(this.computation({ ...params }));
-    this.fitRanges();
-  }
-
-  /**
-   * One computation as a generator (it yields between blocks of rows): the gradients, unless those
-   * of `params` are at hand, then a run per drawn optimizer; returns the result to draw.
-   */
-  *computation(params) {
-    const key = this.gradientKey(params);
-    if (!this.gradients || this.gradients.key !== key) {
-      this.gradients = null;
-      const { n_params: n, iterations, seed, grad_scale: k } = params;
-      const drawn = yield* engine.populationSteps(n, iterations, seed, this.config.shape, this.config.grid);
-      if (k !== 0) {
-        const scale = this.explorer.gradientScale(k);
-        for (let i = 0; i < drawn.g.length; i++) drawn.g[i] *= scale;
-      }
-      this.gradients = { key, ...drawn };
-    }
-    const { g, parameters } = this.gradients;
-    const run = (optimizer, keep) => engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep);
-    const main = yield* run(params.optimizer, true);
-    const compared = {};
-    for (const other of params.compare) compared[other] = yield* run(other, false);
-    return { key: this.runKey(params), params, parameters, main, compared };
+  /** One state event, when this view is on screen. */
+  listen(event) {
+    if (this.state.params.view !== "population" || !this.result) return;
+    if (event.type === "computed") this.fitRanges();
+    else if (event.type === "frame") this.render(this.state.iteration, event.settingsChanged);
+    else if (event.type === "settled") this.announce(this.state.iteration);
   }
 
   /** β₁ = β₂ and back (the E key and the button): the scatter tightens onto the curve. */
   toggleEqualBetas() {
-    const { beta1, beta2 } = this.explorer.params;
-    if (beta1 !== beta2) {
-      this.savedBeta1 = beta1;
-      return this.explorer.set({ beta1: beta2 }).catch(() => {});
-    }
-    const back = this.savedBeta1 !== null && this.savedBeta1 !== beta2 ? this.savedBeta1 : this.explorer.config.defaults.beta1;
-    return this.explorer.set({ beta1: back }).catch(() => {});
+    const { beta1, beta2 } = this.state.params;
+    if (beta1 !== beta2) this.savedBeta1 = beta1;
+    const back = this.savedBeta1 !== null && this.savedBeta1 !== beta2 ? this.savedBeta1 : this.defaults.beta1;
+    this.state.update({ beta1: beta1 !== beta2 ? beta2 : back });
   }
 
   /** Axis ranges over the whole computation, so that they hold still while it plays. */
@@ -184,7 +84,7 @@ class PopulationView {
       const [runLo, runHi] = positiveExtent(run.percentiles);
       [lo, hi] = [Math.min(lo, runLo), Math.max(hi, runHi)];
     }
-    const recorded = this.explorer.recordings.shownGroup();
+    const recorded = this.state.recordings.shownGroup(this.state.scenarios);
     if (recorded) {
       const [recordedLo, recordedHi] = positiveExtent(recorded.percentiles);
       [lo, hi] = [Math.min(lo, recordedLo), Math.max(hi, recordedHi)];
@@ -225,7 +125,7 @@ class PopulationView {
     // one patch (p10 to p90) and one p50 line per optimizer, the main one boldest
     const bands = { xs: [], ys: [], colour: [], alpha: [] };
     const medians = { xs: [], ys: [], colour: [], dash: [], width: [] };
-    const style = this.explorer.config.optimizerStyle;
+    const style = OPTIMIZER_STYLE;
     const add = (percentiles, last, colour, alpha, dash, width) => {
       const band = this.bandData(percentiles, last, m.y_range.start);
       bands.xs.push([...band.x, ...band.x.slice().reverse()]);
@@ -243,7 +143,7 @@ class PopulationView {
       add(run.percentiles, iteration, style[name].colour, isMain ? 0.22 : 0.1, style[name].dash, isMain ? 3 : 1.8);
     }
     // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
-    const recorded = this.explorer.recordings.shownGroup();
+    const recorded = this.state.recordings.shownGroup(this.state.scenarios);
     if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), this.config.recordedInk, 0.16, [], 2.5);
     m.bands.data = bands;
     m.medians.data = medians;
@@ -281,7 +181,7 @@ class PopulationView {
     const { spread, magnitude } = this.result.parameters;
     const n = params.n_params;
     const estimated = this.estimatedAxis(params);
-    const scale = params.grad_scale === 0 ? 1 : this.explorer.gradientScale(params.grad_scale);
+    const scale = params.grad_scale === 0 ? 1 : scaleOf(params.grad_scale);
     const out = { x: [], y: [], magnitude: [] };
     const every = Math.ceil(n / MAX_DOTS);
     for (let j = 0; j < n; j += every) {
@@ -315,13 +215,13 @@ class PopulationView {
     const { params, main, compared } = this.result;
     const line = (name, run) => {
       const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
-      const colour = this.explorer.config.optimizerStyle[name].colour;
+      const colour = OPTIMIZER_STYLE[name].colour;
       return (
         `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
         ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
       );
     };
-    const recorded = this.explorer.recordings.shownGroup();
+    const recorded = this.state.recordings.shownGroup(this.state.scenarios);
     let recordedLine = "";
     if (recorded && t < recorded.percentiles.length / 3) {
       const [p10, p50, p90] = [0, 1, 2].map((k) => recorded.percentiles[3 * t + k]);
@@ -350,12 +250,12 @@ class PopulationView {
   }
 
   legend({ optimizer, compare }) {
-    const style = this.explorer.config.optimizerStyle;
+    const style = OPTIMIZER_STYLE;
     const key = (name) =>
       `<svg width="26" height="10" aria-hidden="true"><rect x="0" y="0" width="26" height="10" fill="${style[name].colour}" fill-opacity="0.25"/>` +
       `<line x1="0" y1="5" x2="26" y2="5" stroke="${style[name].colour}" stroke-width="2.5" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
     const items = [optimizer, ...compare].map((name) => `<li>${key(name)}${escapeHtml(name)}: p10–p90 band, p50 line</li>`).join("");
-    const recorded = this.explorer.recordings.shownGroup();
+    const recorded = this.state.recordings.shownGroup(this.state.scenarios);
     const mine = recorded ? `<li><b>${escapeHtml(recorded.group)}</b> (${escapeHtml(recorded.source)}): its recorded band and median, in ink</li>` : "";
     return `<ul class="av-legend" aria-label="legend">${items}${mine}<li>dashed: 1/√(γ²+1) (right), pure-noise RMS (left)</li></ul>`;
   }
@@ -364,11 +264,8 @@ class PopulationView {
     if (!this.result) return;
     const { params, main } = this.result;
     const [p10, p50, p90] = [0, 1, 2].map((k) => main.percentiles[3 * t + k]);
-    writeSlot(this.explorer.models.live, `Iteration ${t}. ${escapeHtml(params.optimizer)}: r percentiles 10th ${fmt(p10)}, median ${fmt(p50)}, 90th ${fmt(p90)}.`);
+    writeSlot(this.live, `Iteration ${t}. ${escapeHtml(params.optimizer)}: r percentiles 10th ${fmt(p10)}, median ${fmt(p50)}, 90th ${fmt(p90)}.`);
   }
 }
-
-/** Thrown inside an abandoned computation (a newer one replaced it). */
-class Superseded extends Error {}
 
 export { PopulationView };

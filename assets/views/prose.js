@@ -11,12 +11,10 @@
  * Values are written as text (textContent), never as markup. Rejected settings are named in the
  * explorer's message area, as a set() call's would be.
  */
-import { fmt } from "./format.js";
-import { instances } from "./registry.js";
-
+import { fmt } from "../format.js";
+import { instances } from "../registry.js";
 
 const ACTIONS = ["set", "play", "pause", "step", "reset", "preset"].map((a) => `[data-adamviz-${a}]`).join(",");
-const TRACE_KEYS = ["g", "m_hat", "sqrt_v_hat", "scale", "step", "theta"];
 
 /** The explorer an element names with data-adamviz-target (an id or an index), else the first. */
 function explorerFor(element) {
@@ -28,7 +26,7 @@ function explorerFor(element) {
 }
 
 /** What a prose element asks for, in order: settings (or a preset), then a transport action. */
-async function act(element, explorer) {
+async function act(element, { publicApi: explorer }) {
   const data = element.dataset;
   if (data.adamvizPreset !== undefined) await explorer.preset(data.adamvizPreset);
   if (data.adamvizSet !== undefined) {
@@ -54,15 +52,10 @@ function onClick(event) {
 function valueOf(element, explorer) {
   const { adamvizShow: key, adamvizScenario: scenario, adamvizDigits: digits } = element.dataset;
   const places = Number.isInteger(Number(digits)) && Number(digits) > 0 ? Math.min(Number(digits), 12) : 3;
-  if (key === "iteration") return String(explorer.iteration);
-  if (Object.hasOwn(explorer.params, key)) return String(explorer.params[key]);
-  if (!TRACE_KEYS.includes(key)) return "?";
-  const name = scenario && Object.hasOwn(explorer.traces, scenario) ? scenario : explorer.active[0];
-  const trace = explorer.traces[name];
-  if (!trace) return "?";
-  const i = explorer.iteration;
-  const value = key === "g" ? explorer.streams[name][i] : trace[key][i];
-  return fmt(value, places);
+  const value = explorer.state.valueAt(key, scenario);
+  if (value === undefined) return "?";
+  const setting = key === "iteration" || Object.hasOwn(explorer.state.params, key); // shown as it is
+  return setting ? String(value) : fmt(value, places);
 }
 
 /** Bring every live number that belongs to `explorer` up to date (called after each drawn frame). */

@@ -6,10 +6,10 @@
  *        closed-loop view, the cards' table and then each optimizer's path (x, y, loss).
  *   png: the figures on screen, composed into one picture where they stand on the page.
  */
-import { elementOf, picture } from "./bokeh_internals.js";
-import { COLUMNS } from "./contract.js";
-import * as engine from "./engine/index.js";
-import { rejection } from "./settings.js";
+import { elementOf, picture } from "../bokeh_internals.js";
+import { COLUMNS } from "../contract.js";
+import { optimize } from "../engine/index.js";
+import { rejection } from "../settings.js";
 
 /** A CSV cell: numbers at full precision (shortest round-trip), names quoted when they need it. */
 function cell(value) {
@@ -18,16 +18,16 @@ function cell(value) {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function cardsTable(explorer) {
-  const { params, active, streams } = explorer;
+function cardsTable(state) {
+  const { params, active, streams } = state;
   const lines = [["scenario", "optimizer", "t", ...COLUMNS].join(",")];
   for (const name of active) {
     const g = streams[name];
     for (const optimizer of [params.optimizer, ...params.compare]) {
       // the closed loop's cards: each optimizer met its own gradients on its own path
-      const own = params.view === "valley" || Object.hasOwn(explorer.config.loops, name);
-      const input = own ? Float64Array.from(explorer.trace(name, optimizer).g) : g;
-      const t = engine.optimize(input, optimizer, params, true);
+      const own = params.view === "valley" || Object.hasOwn(state.config.loops, name);
+      const input = own ? Float64Array.from(state.trace(name, optimizer).g) : g;
+      const t = optimize(input, optimizer, params, true);
       for (let i = 0; i < input.length; i++) {
         const row = [cell(name), optimizer, i + 1, input[i], ...COLUMNS.slice(1).map((key) => t[key][i])];
         lines.push(row.join(","));
@@ -37,20 +37,22 @@ function cardsTable(explorer) {
   return lines;
 }
 
-function csv(explorer) {
-  const { params } = explorer;
+/** The view's numbers as CSV text (see the header). */
+function csv(state) {
+  const { params } = state;
   if (params.view === "population") {
-    const snapshot = explorer.population.snapshot();
+    state.population();
+    const snapshot = state.many.snapshot(params);
     const { p10, p50, p90 } = snapshot.percentiles;
     const lines = ["t,p10,p50,p90"];
     for (let i = 0; i < p50.length; i++) lines.push([i + 1, p10[i], p50[i], p90[i]].join(","));
     return lines.join("\n") + "\n";
   }
-  const lines = cardsTable(explorer);
+  const lines = cardsTable(state);
   if (params.view === "valley") {
     lines.push("", "optimizer,t,x,y,loss");
     for (const optimizer of [params.optimizer, ...params.compare]) {
-      const path = explorer.valley.path(optimizer);
+      const path = state.path(optimizer);
       path.x.forEach((x, i) => lines.push([optimizer, i + 1, x, path.y ? path.y[i] : "", path.loss[i]].join(",")));
     }
   }
@@ -59,7 +61,7 @@ function csv(explorer) {
 
 /** The figures on screen, each drawn where it stands, on the page's background colour. */
 async function png(explorer) {
-  const figures = explorer.activeFigures().filter((plot) => elementOf(plot));
+  const figures = explorer.layout.activeFigures().filter((plot) => elementOf(plot));
   const boxes = figures.map((plot) => elementOf(plot).getBoundingClientRect());
   const left = Math.min(...boxes.map((b) => b.left));
   const top = Math.min(...boxes.map((b) => b.top));
@@ -87,14 +89,33 @@ function offer(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(link.href), 60000);
 }
 
-/** Save `kind` ("csv" or "png") of what `explorer` shows; resolves with the saved Blob. */
+/** Save `kind` ("csv" or "png") of what `explorer` (its state, its figures on screen) shows; resolves with the saved Blob. */
 async function save(explorer, kind) {
   let blob;
-  if (kind === "csv") blob = new Blob([csv(explorer)], { type: "text/csv" });
+  if (kind === "csv") blob = new Blob([csv(explorer.state)], { type: "text/csv" });
   else if (kind === "png") blob = await png(explorer);
   else throw new Error(rejection("download", kind, 'one of "csv", "png"'));
-  offer(blob, `adamviz-${explorer.params.view}.${kind}`);
+  offer(blob, `adamviz-${explorer.state.params.view}.${kind}`);
   return blob;
 }
 
-export { save, csv };
+/**
+ * A served page's Export button: post the settings to the server (`url`), which answers with the page
+ * as one self-contained file; save it, or say the server's message.
+ */
+async function exportPage(url, state) {
+  if (!url) return;
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ...state.params, iteration: state.iteration }),
+    });
+    if (!response.ok) throw new Error((await response.text()).slice(0, 500) || `export failed (${response.status})`);
+    offer(await response.blob(), "adamviz.html");
+  } catch (error) {
+    state.tell([`Export: ${error.message}`]);
+  }
+}
+
+export { csv, exportPage, save };

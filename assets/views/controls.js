@@ -1,0 +1,129 @@
+/* adamviz controls: the explorer's widgets both ways — a widget moved asks the state for the change; a
+ * change the state made moves the widgets. Also the message area and the controls the `controls`
+ * setting shows.
+ *
+ * No echo reaches the state: Bokeh calls a widget's callback for every value set, the explorer's own
+ * included, so each value written here is remembered per widget, and a callback bringing back exactly
+ * that value is the echo of it and stops here.
+ */
+import { controlsOf } from "../bokeh_internals.js";
+import { SETTINGS } from "../contract.js";
+import { escapeHtml } from "../format.js";
+import { sliderPosition, sliderValue } from "../settings.js";
+
+const sameValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? a.join() === b.join() : a === b);
+
+class Controls {
+  /** `models`: the explorer's models; `actions`: {showCards(k), defaultWindow} from the wiring. */
+  constructor(models, config, state, actions) {
+    Object.assign(this, { models, config, state, actions });
+    this.widgets = models.widgets;
+    this.written = new Map(); // widget -> the value this view last gave it
+  }
+
+  /** One state event: the controls follow it. */
+  listen(event) {
+    if (event.type === "settings" || event.type === "refused") this.follow(this.state.params);
+    else if (event.type === "layout" && event.arrange) this.arrange(this.state.params);
+    else if (event.type === "frame") this.showIteration();
+    else if (event.type === "playing") this.showPlaying();
+    else if (event.type === "message") this.showMessage(event.messages);
+  }
+
+  /** Give `widget` a value unless it holds it, and remember it (its callback will bring it back). */
+  put(widget, attribute, value) {
+    this.written.set(widget, value);
+    if (!sameValue(widget[attribute], value)) widget[attribute] = value;
+  }
+
+  /** A widget moved (Python's callbacks call this with the setting's name and the widget's value). */
+  onWidget(name, value) {
+    const widget = this.widgets[name];
+    if (this.written.has(widget) && sameValue(this.written.get(widget), value)) return; // our own value
+    this.written.delete(widget);
+    const ask = (changes) => this.state.update(changes);
+    const quietly = (request) => {
+      try {
+        request();
+      } catch {
+        /* refused: the state said why, and the widget moved back */
+      }
+    };
+    if (name === "iteration") return value === this.state.iteration || quietly(() => this.state.step(value - this.state.iteration));
+    if (name === "cards_show") return this.actions.showCards(widget.options.indexOf(value));
+    if (name === "window_mode") return quietly(() => ask({ window: value === 0 ? this.actions.defaultWindow : 0 }));
+    const spec = SETTINGS[name];
+    if (spec.kind === "choices") value = value.map((index) => spec.options[index]); // a button group's indices
+    else if (spec.kind === "choice" && typeof value === "number") value = spec.options[value];
+    else if (spec.transform) value = sliderValue(spec, value);
+    quietly(() => ask({ [name]: value }));
+  }
+
+  /** Move every control to the settings (sliders through their transform). */
+  follow(params) {
+    const w = this.widgets;
+    for (const [name, entry] of Object.entries(SETTINGS)) {
+      const widget = w[name];
+      if (!widget) continue;
+      if (entry.kind === "bool") this.put(widget, "active", params[name]);
+      else if (entry.kind === "choices") this.put(widget, "active", params[name].map((n) => entry.options.indexOf(n)));
+      else if (entry.kind === "choice" && widget.labels !== undefined) this.put(widget, "active", entry.options.indexOf(params[name]));
+      else if (entry.transform) this.put(widget, "value", sliderPosition(entry, params[name]));
+      else this.put(widget, "value", params[name]);
+    }
+    if (w.window_mode) this.put(w.window_mode, "active", params.window > 0 ? 0 : 1);
+    const cards = w.cards_show;
+    if (cards && cards.options.length) this.put(cards, "value", cards.options[this.state.cardsPage]);
+    this.showPlaying();
+  }
+
+  /** The iteration slider (every view). */
+  showIteration() {
+    const slider = this.widgets.iteration;
+    const end = this.state.params.iterations - 1;
+    if (slider.end !== end) slider.end = end;
+    this.put(slider, "value", this.state.iteration);
+  }
+
+  showPlaying() {
+    const play = this.widgets.play;
+    const label = this.state.playing ? "❚❚ Pause" : "▶ Play";
+    if (play.label !== label) play.label = label;
+  }
+
+  showMessage(messages) {
+    const div = this.models.message;
+    if (!messages.length && !div.visible) return;
+    div.text = messages.length ? `<div class="av-error" role="alert">${messages.map((e) => `<div>${escapeHtml(e)}</div>`).join("")}</div>` : "";
+    div.visible = messages.length > 0;
+  }
+
+  /**
+   * Show what the settings ask for: the `controls` (each name shows its widgets; a row shows while any
+   * of its children does). In a lecture the slides choose the optimizers, the view, the population
+   * and the problem, and a projector loads no files.
+   */
+  arrange({ controls }) {
+    const show = (model, visible) => {
+      if (model.visible !== visible) model.visible = visible;
+    };
+    const { groups, containers } = this.models.controls;
+    for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name));
+    show(this.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
+    show(this.widgets.cards_show, this.widgets.cards_show.options.length > 1 && controls.includes("data"));
+    for (const container of containers) show(container, container.children.some((child) => child.visible));
+    if (this.state.slideScenario !== null) {
+      for (const model of [this.models.optimizers_row, this.models.data_row, this.widgets.view, this.models.population.controls, this.models.valley.controls]) show(model, false);
+    }
+  }
+
+  /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */
+  labelControls() {
+    for (const [name, widget] of Object.entries(this.widgets)) {
+      const label = (SETTINGS[name] || {}).label || (name === "iteration" ? this.config.iterationLabel : null);
+      if (label) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
+    }
+  }
+}
+
+export { Controls };

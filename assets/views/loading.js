@@ -1,0 +1,85 @@
+/* adamviz loading: a training run comes into an explorer — the Load button, a file dropped on it, the
+ * API's load(file) — and "Cards show" pages through its coordinates. Nothing is uploaded: the file is
+ * read in the page (trace_files.js) and becomes scenarios (recordings.js).
+ */
+class Loading {
+  /** `showCards(k, changes)`: the wiring's, resolved once the cards show page k (explorer.js). */
+  constructor(models, config, state, showCards) {
+    Object.assign(this, { models, config, state, showCards });
+    this.recordings = state.recordings;
+  }
+
+  /**
+   * Read `file` (a File or Blob with a name, or {name, bytes}), then show its first page with the
+   * run's own settings. A file that cannot be read leaves everything as it was and says why.
+   */
+  async load(file) {
+    let run;
+    try {
+      run = await this.recordings.read(file);
+    } catch (error) {
+      this.state.tell([error.message]);
+      throw error;
+    }
+    this.adopt(run);
+    const { settings, notes } = this.recordings.settingsOf(run);
+    await this.showCards(1, settings);
+    if (notes.length) this.state.tell(notes); // replayed, but not quite as it ran
+    return this.state.snapshot();
+  }
+
+  /** `run`'s coordinates become the cards' pages. */
+  adopt(run) {
+    this.recordings.adopt(run);
+    this.showRun();
+  }
+
+  /** "Cards show" offers the run's pages; the header's note on faded curves says what they are. */
+  showRun() {
+    const select = this.models.widgets.cards_show;
+    select.options = this.recordings.choices();
+    select.visible = this.state.params.controls.includes("data");
+    const header = this.models.header;
+    const { legend, recorded } = this.config.notes;
+    if (header.text.includes(legend)) header.text = header.text.replace(legend, recorded);
+  }
+
+  /** Open the browser's file chooser (the "Load gradients" button). */
+  choose() {
+    // in the document while it is open: some browsers drop the choice of a detached input
+    const input = globalThis.document.createElement("input");
+    input.type = "file";
+    input.accept = ".npz,.npy,.csv";
+    input.hidden = true;
+    input.addEventListener("change", () => {
+      input.remove();
+      if (input.files && input.files[0]) this.load(input.files[0]).catch(() => {});
+    });
+    globalThis.document.body.appendChild(input);
+    input.click();
+  }
+
+  /** A file dropped anywhere on the explorer loads like one chosen with the button. */
+  watchDrops(element) {
+    if (!element) return;
+    // while a file is dragged over it, the explorer is outlined: it will take the file
+    const over = (on) => element.classList.toggle("av-drop", on);
+    element.addEventListener("dragover", (event) => {
+      if (!event.dataTransfer || ![...event.dataTransfer.types].includes("Files")) return;
+      event.preventDefault();
+      over(true);
+    });
+    element.addEventListener("dragleave", (event) => {
+      if (!element.contains(event.relatedTarget)) over(false);
+    });
+    element.addEventListener("drop", (event) => {
+      over(false);
+      const files = event.dataTransfer && event.dataTransfer.files;
+      if (!files || !files.length) return;
+      event.preventDefault();
+      this.load(files[0]).catch(() => {});
+    });
+  }
+}
+
+export { Loading };

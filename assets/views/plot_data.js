@@ -1,0 +1,102 @@
+/* adamviz plot data: what the views hand Bokeh, made small — at most about one point per pixel, the
+ * extremes kept — and the axes' transforms. Pure functions. */
+
+const MAX_POINTS = 600; // per drawn series: about one point per pixel of a card's width
+
+/** Min/max decimation of x[lo..hi]: at most ~MAX_POINTS points per series, extremes kept in order. */
+export function decimate(x, columns, lo, hi) {
+  const count = hi - lo + 1;
+  if (count <= MAX_POINTS) {
+    const out = { x: x.slice(lo, hi + 1) };
+    for (const [key, values] of Object.entries(columns)) out[key] = values.slice(lo, hi + 1);
+    return out;
+  }
+  const buckets = Math.floor(MAX_POINTS / 2);
+  const width = count / buckets;
+  const out = { x: [] };
+  for (const key of Object.keys(columns)) out[key] = [];
+  for (let b = 0; b < buckets; b++) {
+    const start = lo + Math.floor(b * width);
+    const end = Math.min(hi, lo + Math.floor((b + 1) * width) - 1);
+    out.x.push(x[start], x[end]);
+    for (const [key, values] of Object.entries(columns)) {
+      let iMin = start;
+      let iMax = start;
+      for (let i = start; i <= end; i++) {
+        if (values[i] < values[iMin]) iMin = i;
+        if (values[i] > values[iMax]) iMax = i;
+      }
+      const [first, second] = iMin <= iMax ? [iMin, iMax] : [iMax, iMin];
+      out[key].push(values[first], values[second]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The lollipops of gradients g at x as two paths, each stroked once (a marker per gradient costs
+ * BokehJS a save, a fill and a stroke each): stems (x, 0)→(x, g) and heads (x ∓ half, g), a stroke so
+ * short its round caps make a dot. NaN between pieces lifts the pen.
+ */
+export function lollipops(x, g, half) {
+  const n = x.length;
+  const out = { stem_x: new Float64Array(3 * n), stem_y: new Float64Array(3 * n), head_x: new Float64Array(3 * n), head_y: new Float64Array(3 * n) };
+  for (let i = 0, k = 0; i < n; i++, k += 3) {
+    out.stem_x[k] = out.stem_x[k + 1] = x[i];
+    out.stem_y[k] = 0;
+    out.stem_y[k + 1] = out.head_y[k] = out.head_y[k + 1] = g[i];
+    out.head_x[k] = x[i] - half;
+    out.head_x[k + 1] = x[i] + half;
+    out.stem_x[k + 2] = out.stem_y[k + 2] = out.head_x[k + 2] = out.head_y[k + 2] = NaN;
+  }
+  return out;
+}
+
+/** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
+ * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
+export function span(arrays, floor) {
+  let [lo, hi] = floor;
+  for (const values of arrays) {
+    for (const x of values) {
+      if (x < lo && x > -Infinity) lo = x;
+      if (x > hi && x < Infinity) hi = x;
+    }
+  }
+  const pad = 0.08 * (hi - lo || 1);
+  return [lo - pad, hi + pad];
+}
+
+/** The smallest of 1, 2, 5 × 10^k that is >= x (x > 0). */
+export function niceCeil(x) {
+  const decade = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 5, 10].map((m) => m * decade).find((v) => v >= x * (1 - 1e-12));
+}
+
+/**
+ * A symmetric-log axis: linear within ±c, one decade per unit beyond — so values 10⁶ apart stay
+ * readable on one axis. f(y) = y/c for |y| <= c, sign(y)·(1 + log10(|y|/c)) beyond.
+ */
+export const symlog = (c) => (y) => (Math.abs(y) <= c ? y / c : Math.sign(y) * (1 + Math.log10(Math.abs(y) / c)));
+
+/** Ticks for a symlog axis over [lo, hi] (in transformed units; figures.py's formatter labels them). */
+export function symlogTicks(lo, hi) {
+  const ticks = [];
+  const from = Math.floor(lo);
+  const to = Math.ceil(hi);
+  const step = to - from > 8 ? 2 : 1;
+  for (let t = from; t <= to; t++) if (t % step === 0 || Math.abs(t) === 1) ticks.push(t);
+  return ticks;
+}
+
+/** Largest finite |value| over arrays. */
+export function largest(arrays) {
+  let top = 0;
+  for (const values of arrays) for (const x of values) if (Math.abs(x) > top && Math.abs(x) < Infinity) top = Math.abs(x);
+  return top;
+}
+
+/** The curve 1/√(γ² + 1) from γ = 1e-4 to 1e6, 8 points a decade: what a step at β₁ = β₂ follows. */
+export function lawCurve() {
+  const x = Array.from({ length: 81 }, (_, k) => 10 ** (-4 + k / 8));
+  return { x, y: x.map((gamma) => 1 / Math.sqrt(gamma * gamma + 1)) };
+}
