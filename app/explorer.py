@@ -9,6 +9,7 @@ import param
 
 from .export import explorer_html
 from .figures import build_explorer
+from .report import reported_values
 from .settings import ExplorerSettings, settings_from_report
 
 
@@ -41,10 +42,10 @@ class AdamExplorer(pn.viewable.Viewer):
     def current_settings(self) -> ExplorerSettings:
         """What the page shows now (as its last report said), validated; the initial settings before that
         (and for any setting a report leaves out)."""
-        report = self._models.state_sink.value
-        if not report:
+        values = reported_values(self._models.report)
+        if values is None:
             return self.settings
-        return settings_from_report(report, self.settings)
+        return settings_from_report(values, self.settings)
 
     def export_file(self) -> io.BytesIO:
         """The current state as a self-contained HTML file (the Export button's download)."""

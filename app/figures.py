@@ -40,7 +40,6 @@ from bokeh.models import (
     Select,
     Slider,
     Span,
-    TextInput,
 )
 from bokeh.plotting import figure
 
@@ -51,6 +50,7 @@ from .browser_code import explorer_script, stylesheet
 from .palette import PLOT
 from .plots import SLOT, WRAP, canvas_figure
 from .population_figures import population_view
+from .report import ExplorerReport
 from .settings import (
     CONTROLS,
     LOOP_SETTINGS,
@@ -557,7 +557,7 @@ class ExplorerModels:
 
     layout: LayoutDOM
     instance_id: str
-    state_sink: TextInput
+    report: ExplorerReport
 
 
 def build_explorer(
@@ -599,7 +599,7 @@ def build_explorer(
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
     # page can export what it shows. Written on setting changes and pauses only.
-    state_sink = TextInput(value="", visible=False, name=f"{instance_id}-state")
+    report = ExplorerReport()
     header = Div(
         text=(
             f"<header class='av-header'><h1>{html.escape(settings.title)}</h1>"
@@ -641,7 +641,6 @@ def build_explorer(
         *([population.layout] if settings.view == "population" else []),
         live,
         help_overlay,
-        state_sink,
         css_classes=["adamviz", f"av-theme-{settings.theme}"],
         sizing_mode="stretch_width",
         name=instance_id,
@@ -660,7 +659,7 @@ def build_explorer(
         "widgets": widgets,
         "message": message,
         "live": live,
-        "sink": state_sink,
+        "report": report,
         "root": layout,
         "deck": deck,
         "help": help_overlay,
@@ -717,7 +716,7 @@ def build_explorer(
     layout.stylesheets = [sheet]
     for model in layout.references() | population.layout.references() | valley.layout.references():
         if synced:
-            model.syncable = model is state_sink
+            model.syncable = model is report
         if isinstance(model, GlyphRenderer):
             # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized
             # copy of every glyph for each state (22 KB of the page)
@@ -727,4 +726,4 @@ def build_explorer(
             (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup, CheckboxButtonGroup, Select),
         ):
             model.stylesheets = [sheet]
-    return ExplorerModels(layout, instance_id, state_sink)
+    return ExplorerModels(layout, instance_id, report)

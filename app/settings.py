@@ -395,14 +395,18 @@ PAGE_SETTINGS = ("scenarios", "theme", "title", "lecture", "trace")
 """What a page's settings report leaves as the page was built: they belong to the page, not its state."""
 
 
-def settings_from_report(report: str | bytes, base: ExplorerSettings) -> ExplorerSettings:
-    """A page's settings report — JSON with browser settings and ``iteration``, as the page sends it to
-    a server for an export — on top of ``base`` (which fills in what it leaves out and keeps the
-    ``PAGE_SETTINGS``), validated like every other input; a ValueError names what is wrong."""
-    try:
-        values = json.loads(report)
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError("a settings report must be a JSON object") from None
+def settings_from_report(report: str | bytes | dict[str, Any], base: ExplorerSettings) -> ExplorerSettings:
+    """A page's settings report — browser settings and ``iteration``, as JSON (what a page posts to a
+    server for an export) or as a dict (an ExplorerReport's values) — on top of ``base`` (which fills in
+    what it leaves out and keeps the ``PAGE_SETTINGS``), validated like every other input; a ValueError
+    names what is wrong."""
+    if isinstance(report, dict):
+        values = report
+    else:
+        try:
+            values = json.loads(report)
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError("a settings report must be a JSON object") from None
     if not isinstance(values, dict):
         raise ValueError("a settings report must be a JSON object")
     known = (*BROWSER_SETTINGS, "iteration")

@@ -103,8 +103,7 @@ class Explorer {
 
   /** The settings and the paused iteration, for a server's Export button (and the page's URL in a lecture). */
   report() {
-    const value = JSON.stringify({ ...this.state.params, iteration: this.state.iteration });
-    if (this.models.sink.value !== value) this.models.sink.value = value;
+    this.models.report.setv({ ...this.state.params, iteration: this.state.iteration, reported: true });
   }
 
   /* ---- what the page's buttons call (app/figures.py) ------------------------------------- */

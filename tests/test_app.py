@@ -27,7 +27,7 @@ def test_two_explorers_share_no_model():
 def test_only_the_settings_report_syncs_to_a_server():
     built = build_explorer()
     syncing = [model for model in built.layout.references() if model.syncable]
-    assert syncing == [built.state_sink]
+    assert syncing == [built.report]
 
 
 def test_notebook_display():
@@ -39,11 +39,12 @@ def test_notebook_display():
 def test_current_settings_follow_the_page_report():
     explorer = AdamExplorer(scenarios=["noisy"], theme="dark")
     assert explorer.current_settings() is explorer.settings
-    explorer._models.state_sink.value = (
-        '{"lr": 0.05, "beta1": 0.99, "beta2": 0.9, "eps": 1e-6, "iterations": 300, "seed": 7,'
-        ' "bias_correction": false, "speed": 30, "window": 0, "iteration": 42, "optimizer": "adamw",'
-        ' "compare": ["sgd", "rmsprop"], "weight_decay": 0.25, "momentum": 0.5, "grad_scale": -3}'
-    )
+    report = {
+        **{"lr": 0.05, "beta1": 0.99, "beta2": 0.9, "eps": 1e-6, "iterations": 300, "seed": 7},
+        **{"bias_correction": False, "speed": 30, "window": 0, "iteration": 42, "optimizer": "adamw"},
+        **{"compare": ["sgd", "rmsprop"], "weight_decay": 0.25, "momentum": 0.5, "grad_scale": -3},
+    }
+    explorer._models.report.update(**report, reported=True)
     current = explorer.current_settings()
     assert (current.beta1, current.seed, current.iteration, current.bias_correction) == (0.99, 7, 42, False)
     assert (
@@ -62,7 +63,7 @@ def test_current_settings_follow_the_page_report():
     assert current.scenarios == ["noisy"] and current.theme == "dark"
     page = explorer.export_file().getvalue().decode()
     assert page.startswith("<!DOCTYPE html>") and len(page) > 1_000_000  # inline BokehJS: works offline
-    explorer._models.state_sink.value = explorer._models.state_sink.value.replace("0.99", "1.5")
+    explorer._models.report.beta1 = 1.5
     with pytest.raises(ValueError, match=r"beta1 must be a number in \[0, 0.9999\]; got 1.5"):
         explorer.current_settings()
 

@@ -217,9 +217,22 @@ def test_narrow_screen_has_no_horizontal_scroll(page, static_url, screenshots):
     page.screenshot(path=screenshots / "explorer-375px.png", full_page=True)
 
 
-def test_panel_serve_app_main(page, panel_served_url):
+def test_panel_serve_app_main(page, panel_served_url, tmp_path):
+    """`panel serve app/main.py`: the page reports its settings to the server through its typed report
+    model, and Panel's Export button downloads the page at that state."""
     open_explorer(page, panel_served_url)
     assert page.locator(".av-card").count() == 3
+    set_params(page, beta1=0.99, seed=7, iteration=42)
+    page.wait_for_timeout(500)  # the report reaches the server
+    with page.expect_download() as download:
+        page.locator(".av-export button:visible, .av-export a:visible").first.click()
+    saved = tmp_path / "panel-export.html"
+    download.value.save_as(saved)
+    open_explorer(page, saved.as_uri())
+    current = state(page)
+    assert (
+        current["iteration"] == 42 and current["params"]["beta1"] == 0.99 and current["params"]["seed"] == 7
+    )
 
 
 def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
