@@ -66,7 +66,8 @@ def explorer_script() -> str:
 
 
 def stylesheet() -> str:
-    """The explorer's CSS: the palette as custom properties, then adamviz.css."""
-    css = css_variables() + asset_text("adamviz.css")
+    """The explorer's CSS: the palette as custom properties, adamviz.css, then the rules for Bokeh's own
+    widgets (bokeh_internals.css, each class it names listed in bokeh_internals.js)."""
+    css = css_variables() + asset_text("adamviz.css") + asset_text("bokeh_internals.css")
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)  # comments: every page carries this sheet
     return re.sub(r"\s*\n\s*", "\n", css).strip() + "\n"

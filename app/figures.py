@@ -704,6 +704,7 @@ def build_explorer(
     boot = CustomJS(
         args={"models": browser_models, "config": config},
         code=explorer_script() + "\nwindow.AdamViz.mount(models, config);",
+        tags=["adamviz-mount"],  # a lite embed finds the callback by it (bokeh_internals.js)
     )
     # fires once the first figure on screen is laid out
     first = population.figures[0] if settings.view == "population" else cards[0].figures[0]

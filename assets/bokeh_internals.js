@@ -1,12 +1,14 @@
-/* adamviz's every use of BokehJS internals, in one module.
+/* adamviz's every use of BokehJS internals, in one module (with its stylesheet, bokeh_internals.css,
+ * which styles Bokeh's own widgets by their internal class names).
  *
  * Bokeh's public API has no way to find a model's view, write into a Div without a relayout, skip
  * its per-paint CSS lookups and CSS position rewrites, paint a plot once per frame instead of through
  * its throttle, leave an unused overlay canvas alone, or learn when a plot has repainted; the explorer
- * needs each for speed or for knowing a frame is on screen (README, "One frame", has the figures).
+ * needs each for speed or for knowing a frame is on screen (docs/performance.md has the figures).
  * Each internal is named in INTERNALS, and `missing()` returns the names a running BokehJS lacks:
  * tests/test_browser_modules.py fails with those names after a Bokeh upgrade instead of the explorer
- * degrading silently. Pinned: bokeh >= 3.6, < 3.10 (pyproject.toml).
+ * degrading silently. The tests look inside BokehJS only through the helpers at the end of this
+ * module. Nothing else in adamviz names a BokehJS internal. Pinned: bokeh >= 3.6, < 3.10.
  */
 
 const index = () => globalThis.Bokeh && globalThis.Bokeh.index;
@@ -20,6 +22,8 @@ function viewOf(model) {
 /** Whether `path` ("a.b.c") leads from `root` to a function. */
 const hasFunction = (root, path) => typeof path.split(".").reduce((o, key) => (o === null || o === undefined ? undefined : o[key]), root) === "function";
 const plotHas = (path) => ({ plot }) => hasFunction(viewOf(plot), path);
+/** Whether the shadow root of `model`'s view holds an element of CSS class `name` (bokeh_internals.css). */
+const cssClass = (name, key) => (models) => Boolean(viewOf(models[key]).shadow_el.querySelector(`.${name}`));
 const rendererHas = (path) => ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && hasFunction(v, path));
 
 /**
@@ -52,13 +56,25 @@ const INTERNALS = {
   "Document.to_json": ({ plot }) => hasFunction(plot.document, "to_json"),
   "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
   "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof globalThis.HTMLCanvasElement,
+  "PlotView._paint_primary (tests)": plotHas("_paint_primary"),
+  "PlotView._invalidate_layout_if_needed (tests)": plotHas("_invalidate_layout_if_needed"),
+  "CanvasView.overlays.canvas, pixel_ratio (tests)": ({ plot }) => viewOf(plot).canvas_view.overlays.canvas instanceof globalThis.HTMLCanvasElement,
+  "GlyphRendererView.glyph.model (tests)": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && v.glyph && v.glyph.model),
+  "View.is_destroyed": ({ plot }) => viewOf(plot).is_destroyed === false,
+  "View.model": ({ plot }) => viewOf(plot).model === plot,
+  "Document.to_json form: CustomJS args as {type: map, entries}": ({ plot }) => documentJson(plot).roots.length > 0,
+  "CSS .bk-btn, .bk-btn-primary (Button)": cssClass("bk-btn", "button"),
+  "CSS .bk-btn-group (button groups)": cssClass("bk-btn-group", "group"),
+  "CSS .noUi-handle (Slider)": cssClass("noUi-handle", "slider"),
   "NDArray(init, shape)": ({ image }) => {
     const made = imageArray(image, new Float64Array(6), 2, 3);
     return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
   },
 };
 
-/** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). */
+/** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). `models`:
+ * {plot, div, image, button, group, slider} — a figure, a Div, the loss map's image source, a
+ * Button, a button group and a Slider of one explorer. */
 function missing(models) {
   return Object.entries(INTERNALS)
     .filter(([, present]) => {
@@ -218,14 +234,22 @@ function schedulePaints(plotView, schedule) {
  * before painting; a plot whose ranges are all fixed (Range1d, the cards') has none to refit.
  */
 function paintPlot(plotView) {
-  if (plotView.adamvizFixedRanges === undefined) {
+  if (!fixedRanges.has(plotView)) {
     const { x_ranges: xs, y_ranges: ys } = plotView.frame;
-    plotView.adamvizFixedRanges = [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d");
+    fixedRanges.set(plotView, [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d"));
   }
-  if (plotView.adamvizFixedRanges) plotView._range_manager.invalidate_dataranges = false;
+  if (fixedRanges.get(plotView)) plotView._range_manager.invalidate_dataranges = false;
   if (plotView._invalidate_all || plotView._needs_layout) plotView.repaint();
   else plotView.paint();
 }
+
+const fixedRanges = new WeakMap(); // plot view -> whether all its ranges are Range1d
+
+/** Whether a view was taken down (its figure left the page). */
+const isGone = (view) => view.is_destroyed;
+
+/** The model a view renders. */
+const modelOf = (view) => view.model;
 
 /**
  * Every renderer of a plot rewrites its element's CSS position (a <style>'s text) on every paint,
@@ -297,4 +321,98 @@ function imageArray(source, values, rows, columns) {
   return new NDArray(values, [rows, columns]);
 }
 
-export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentJson, eventWithin, sameDocument, skipCssLookups, keepPositions, layerOverlays, schedulePaints, paintPlot, onRepaint, imageArray };
+const BOOT = "adamviz-mount"; // the tag of an explorer's boot callback (app/figures.py)
+
+/** A plain value in Bokeh's serialized form (objects become {type: "map", entries}). */
+function encode(value) {
+  if (Array.isArray(value)) return value.map(encode);
+  if (value !== null && typeof value === "object") return { type: "map", entries: Object.entries(value).map(([k, v]) => [k, encode(v)]) };
+  return value;
+}
+
+/** Hand the serialized boot callback (the CustomJS tagged BOOT) `config` instead of its own. */
+function retarget(node, config) {
+  if (Array.isArray(node)) return node.some((item) => retarget(item, config));
+  if (node === null || typeof node !== "object") return false;
+  const attributes = node.attributes;
+  if (node.name === "CustomJS" && attributes && Array.isArray(attributes.tags) && attributes.tags.includes(BOOT)) {
+    const entries = attributes.args.entries;
+    entries[entries.findIndex(([name]) => name === "config")] = ["config", encode(config)];
+    return true;
+  }
+  return Object.values(node).some((child) => retarget(child, config));
+}
+
+/** A copy of `root`'s whole document, serialized for `embed_items`, whose boot callback mounts an
+ * explorer with `config`. */
+function documentWithConfig(root, config) {
+  const json = documentJson(root);
+  if (!retarget(json.roots, config)) throw new Error("adamviz: the first explorer's mount callback was not found");
+  return json;
+}
+
+/* ---- for the tests: what BokehJS did, read without the tests naming its internals -------------- */
+
+/** Count a plot's paints of its primary canvas, of its overlay canvas, and its size checks. */
+function countPaints(plot) {
+  const view = viewOf(plot);
+  const counts = { primary: 0, overlays: 0, sizes: 0 };
+  for (const [name, key] of [["_paint_primary", "primary"], ["_paint_overlays", "overlays"], ["_invalidate_layout_if_needed", "sizes"]]) {
+    const original = view[name];
+    view[name] = function (...args) {
+      counts[key]++;
+      return original.apply(this, args);
+    };
+  }
+  return counts;
+}
+
+/** Whether a plot's overlay canvas holds ink outside its frame, and inside it. */
+function overlayInk(plot) {
+  const view = viewOf(plot);
+  const { x, y, width, height } = view.frame.bbox;
+  const layer = view.canvas_view.overlays;
+  const ctx = layer.canvas.getContext("2d");
+  const r = layer.pixel_ratio;
+  const inked = (...box) => ctx.getImageData(...box).data.some((value, i) => i % 4 === 3 && value > 0);
+  return {
+    outside: inked(0, 0, Math.floor(x * r) - 1, layer.canvas.height),
+    inside: inked(Math.ceil(x * r) + 1, Math.ceil(y * r) + 1, Math.floor(width * r) - 2, Math.floor(height * r) - 2),
+  };
+}
+
+/** The glyphs a plot draws from `source`: [type, line_width, line_cap] each. */
+function glyphsOf(plot, source) {
+  const views = [...index().all_views()].filter((v) => v.parent === viewOf(plot) && v.glyph && v.model.data_source === source);
+  return views.map((v) => [v.glyph.model.type, v.glyph.model.line_width.value, v.glyph.model.line_cap.value]);
+}
+
+/** The element writeSlot writes into, inside a Div's shadow root. */
+const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
+
+export {
+  INTERNALS,
+  missing,
+  viewOf,
+  elementOf,
+  picture,
+  writeSlot,
+  controlsOf,
+  onVisibility,
+  documentWithConfig,
+  eventWithin,
+  sameDocument,
+  isGone,
+  modelOf,
+  skipCssLookups,
+  keepPositions,
+  layerOverlays,
+  schedulePaints,
+  paintPlot,
+  onRepaint,
+  imageArray,
+  countPaints,
+  overlayInk,
+  glyphsOf,
+  slotOf,
+};

@@ -10,7 +10,7 @@
  * the same animation frame and paints every figure that asked — so a frame's data is painted in that
  * frame, each figure once.
  */
-import { keepPositions, layerOverlays, onRepaint, paintPlot, schedulePaints, skipCssLookups, viewOf } from "./bokeh_internals.js";
+import { isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, skipCssLookups, viewOf } from "./bokeh_internals.js";
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
 const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -71,6 +71,7 @@ class PaintTracker {
     this.figures = figures;
     this.shown = shown;
     this.hooked = new Map(); // figure -> its view, hooked
+    this.paintedAt = new WeakMap(); // view -> when it last painted
     this.renderedAt = 0; // when the models last changed
     this.waiters = [];
     this.dirty = new Set(); // views that asked for a paint
@@ -89,8 +90,8 @@ class PaintTracker {
       this.flushes--;
       const shown = new Set(this.shown());
       for (const view of [...this.dirty]) {
-        if (view.is_destroyed) this.dirty.delete(view);
-        else if (shown.has(view.model)) {
+        if (isGone(view)) this.dirty.delete(view);
+        else if (shown.has(modelOf(view))) {
           this.dirty.delete(view);
           paintPlot(view);
         }
@@ -116,9 +117,9 @@ class PaintTracker {
       if (this.hooked.has(figure)) continue;
       const view = viewOf(figure);
       if (!view) continue;
-      view.adamvizPaintedAt = 0;
+      this.paintedAt.set(view, 0);
       onRepaint(view, (time) => {
-        view.adamvizPaintedAt = time;
+        this.paintedAt.set(view, time);
         this.check();
       });
       this.hooked.set(figure, view);
@@ -162,7 +163,7 @@ class PaintTracker {
 
   check(giveUp = false) {
     this.waiters = this.waiters.filter(({ since, resolve, views }) => {
-      const done = giveUp || views.every((v) => v.adamvizPaintedAt >= since);
+      const done = giveUp || views.every((v) => this.paintedAt.get(v) >= since);
       if (done) resolve();
       return !done;
     });

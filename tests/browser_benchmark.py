@@ -50,7 +50,7 @@ FRAME_RATE = """async (seconds) => {
   const explorer = window.AdamViz.instances[0];
   const p = [];  // when the first figure on screen repainted: hooked here, so the page carries no benchmark code
   explorer.paints.hook();
-  window.AdamViz.bokeh.onRepaint(window.AdamViz.bokeh.viewOf(explorer.activeFigures()[0]), (time) => p.push(time));
+  window.AdamViz.bokeh.onRepaint(window.AdamViz.bokeh.viewOf(explorer.layout.activeFigures()[0]), (time) => p.push(time));
   let frames = 0, t0 = performance.now();
   await new Promise((resolve) => {
     const tick = (t) => { frames++; if (t - t0 < seconds * 1000) requestAnimationFrame(tick); else resolve(); };

@@ -22,7 +22,7 @@ def test_every_bokeh_internal_is_still_there(page, static_url):
     assert len(page.evaluate("Object.keys(window.AdamViz.bokeh.INTERNALS)")) > 0
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat}); }"""
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, slider: m.widgets.lr}); }"""
     )
     assert missing == [], f"BokehJS no longer has: {', '.join(missing)}"
 
@@ -31,9 +31,8 @@ def test_a_missing_internal_is_reported_by_name(page, static_url):
     open_explorer(page, static_url)
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
-                   const view = window.Bokeh.index.find_one(m.figures[0]);
-                   view.repaint = undefined;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat}); }"""
+                   window.AdamViz.bokeh.viewOf(m.figures[0]).repaint = undefined;
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, slider: m.widgets.lr}); }"""
     )
     assert missing == ["PlotView.repaint"]
 
@@ -127,9 +126,9 @@ def test_a_slot_rewritten_with_new_numbers_keeps_its_nodes(page, static_url):
     open_explorer(page, static_url)
     result = page.evaluate(
         """() => {
-          const { writeSlot, viewOf } = window.AdamViz.bokeh;
+          const { writeSlot, slotOf } = window.AdamViz.bokeh;
           const div = window.AdamViz.instances[0].models.cards[0].readout;
-          const slot = () => viewOf(div).shadow_el.querySelector('.av-slot');
+          const slot = () => slotOf(div);
           const parsed = (html) => { const d = document.createElement('div'); d.innerHTML = html; return d.innerHTML; };
           const first = '<div class="av-facts">iteration <b>1</b> · g = 0.5 &amp; more</div>';
           const second = '<div class="av-facts">iteration <b>2</b> · g = &lt;0.25&gt; &#39;x&#39;</div>';
@@ -148,27 +147,14 @@ def test_a_slot_rewritten_with_new_numbers_keeps_its_nodes(page, static_url):
 
 LAYER_PAINTS = """async (changes) => {
   const explorer = window.AdamViz.instances[0];
-  const view = window.AdamViz.bokeh.viewOf(explorer.models.cards[0].figures[0]);
-  const counts = { primary: 0, overlays: 0, sizes: 0 };
-  for (const [name, key] of [["_paint_primary", "primary"], ["_paint_overlays", "overlays"], ["_invalidate_layout_if_needed", "sizes"]]) {
-    const original = view[name];
-    view[name] = function (...args) { counts[key]++; return original.apply(this, args); };
-  }
+  const plot = explorer.models.cards[0].figures[0];
+  const counts = window.AdamViz.bokeh.countPaints(plot);
   await window.adamviz.set(changes);
   const painted = { ...counts };
   const xRange = explorer.models.x_range;  // the window's older half now lies left of the frame
   xRange.start = (xRange.start + xRange.end) / 2;
   await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-  const { x, y, width, height } = view.frame.bbox;
-  const layer = view.canvas_view.overlays;
-  const ctx = layer.canvas.getContext("2d");
-  const r = layer.pixel_ratio;
-  const inked = (...box) => ctx.getImageData(...box).data.some((value, i) => i % 4 === 3 && value > 0);
-  const clip = {
-    outside: inked(0, 0, Math.floor(x * r) - 1, layer.canvas.height),
-    inside: inked(Math.ceil(x * r) + 1, Math.ceil(y * r) + 1, Math.floor(width * r) - 2, Math.floor(height * r) - 2),
-  };
-  return { ...painted, clip };
+  return { ...painted, clip: window.AdamViz.bokeh.overlayInk(plot) };
 }"""
 
 

@@ -107,11 +107,9 @@ def test_beta1_slider_recomputes_history_equal_to_numpy(page, explorer_url):
 LOLLIPOPS = """(k) => {
   const card = window.AdamViz.instances[0].models.cards[k];
   const d = card.grad.data;
-  const heads = window.AdamViz.bokeh.viewOf(card.figures[0]);
-  const glyphs = [...window.Bokeh.index.all_views()].filter((v) => v.parent === heads && v.glyph && v.model.data_source === card.grad);
   return {
     data: Object.fromEntries(Object.entries(d).map(([key, values]) => [key, Array.from(values, (v) => (Number.isNaN(v) ? null : v))])),
-    glyphs: glyphs.map((v) => [v.glyph.model.type, v.glyph.model.line_width.value, v.glyph.model.line_cap.value]),
+    glyphs: window.AdamViz.bokeh.glyphsOf(card.figures[0], card.grad),
   };
 }"""
 
