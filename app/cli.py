@@ -6,6 +6,7 @@ Bad input exits with status 2 and a single line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import os
 import sys
@@ -14,11 +15,23 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 import numpy as np
+import param
 
-from adamviz.sim import COLUMNS, ITERATIONS_MAX, OPTIMIZERS, STREAMS, Trajectory, simulate, stream
+from adamviz.sim import (
+    COLUMNS,
+    ITERATIONS_MAX,
+    OPTIMIZERS,
+    SEED_MAX,
+    STREAMS,
+    Settings,
+    Trajectory,
+    simulate,
+    stream,
+)
+from adamviz.sim.optimizers import REQUIREMENTS
 from adamviz.sim.validation import rejection
 
-from .settings import CONTROLS, DEFAULT_SCENARIOS, PANELS, ExplorerSettings
+from .settings import PAGE_FLAGS, ROLES, ExplorerSettings, browser_spec
 
 
 class UsageError(Exception):
@@ -30,25 +43,98 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: error: {message}")
 
 
-def _add_settings(parser: argparse.ArgumentParser, *, all_optimizers: bool) -> None:
-    """The hyperparameter flags, shared by ``simulate`` and ``export``."""
-    parser.add_argument("--seed", type=int, default=0, help="stream seed, 0..4294967295 (default 0)")
-    parser.add_argument("--iterations", type=int, default=None, help=f"steps, 1..{ITERATIONS_MAX}")
-    parser.add_argument("--lr", type=float, default=0.01, help="learning rate > 0 (default 0.01)")
-    parser.add_argument("--beta1", type=float, default=0.9, help="first-moment decay in [0, 1) (default 0.9)")
-    parser.add_argument("--beta2", type=float, default=0.999, help="second-moment decay in [0, 1)")
-    parser.add_argument("--eps", type=float, default=1e-8, help="denominator epsilon > 0 (default 1e-8)")
+SIMULATE_MEANINGS = {
+    "lr": "learning rate",
+    "beta1": "first-moment decay",
+    "beta2": "second-moment decay",
+    "eps": "denominator epsilon",
+    "momentum": "SGD momentum",
+    "weight_decay": "weight decay",
+    "theta0": "starting parameter value",
+}
+"""What ``simulate``'s numeric flags mean; their defaults are ``adamviz.sim.Settings``' and their ranges
+``adamviz.sim.optimizers.REQUIREMENTS``."""
+
+
+def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
+    """``simulate``'s hyperparameter flags, from adamviz.sim's tables."""
+    defaults = {field.name: field.default for field in dataclasses.fields(Settings)}
+    parser.add_argument(
+        "--seed", type=int, default=0, help=f"stream seed, an integer in [0, {SEED_MAX}] (default 0)"
+    )
+    parser.add_argument(
+        "--iterations", type=int, default=None, help=f"steps, 1..{ITERATIONS_MAX} (default 200)"
+    )
+    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default=defaults["optimizer"])
+    for name, meaning in SIMULATE_MEANINGS.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=float,
+            default=defaults[name],
+            help=f"{meaning}, {REQUIREMENTS[name]} (default {defaults[name]:g})",
+        )
     parser.add_argument("--no-bias-correction", action="store_true", help="skip dividing by 1 - beta**t")
-    if all_optimizers:
-        parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
-        parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum in [0, 1)")
-        parser.add_argument("--weight-decay", type=float, default=0.0, help="weight decay >= 0")
-        parser.add_argument("--theta0", type=float, default=0.0, help="starting parameter value")
 
 
-def defaults_of(name: str) -> object:
-    """The default of setting ``name`` (ExplorerSettings is the one table)."""
-    return ExplorerSettings.param[name].default
+def _range(entry: dict) -> str:
+    """A setting's allowed values, in words (from its table entry)."""
+    if entry["kind"] == "number":
+        if entry["integer"]:
+            return f"an integer in [{entry['min']}, {entry['max']}]"
+        return f"a number in [{entry['min']:g}, {entry['max']:g}]"
+    if entry["kind"] == "choices":
+        return f"comma-separated, among {', '.join(entry['options'])}"
+    if entry["kind"] == "choice":
+        return f"one of {', '.join(entry['options'])}"
+    return "on or off"
+
+
+def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
+    """``export``'s flags for the explorer's settings: one per setting of ``ExplorerSettings`` that has a
+    CLI spelling (settings.ROLES, settings.PAGE_FLAGS), its label, range and default read from there."""
+    spec = browser_spec()
+    for name, flag in {**{n: ROLES[n].cli for n in spec}, **PAGE_FLAGS}.items():
+        if flag is None or name == "start_y":
+            continue
+        parameter = ExplorerSettings.param[name]
+        entry = spec.get(name, {"kind": "page"})
+        if name == "start_x":  # one flag for the start point
+            parser.add_argument(
+                flag,
+                type=float,
+                nargs="+",
+                metavar="X",
+                dest="start",
+                help=f"the closed loop's start: x y (θ for the bowl), each {_range(entry)}; default: the problem's own",
+            )
+            continue
+        default = parameter.default
+        about = (
+            f"{parameter.label}: {_range(entry)}" if name in spec else (parameter.doc or "").split(". ")[0]
+        )
+        if isinstance(parameter, param.Boolean):
+            if flag.startswith("--no-"):
+                parser.add_argument(
+                    flag, dest=name, action="store_false", default=True, help=f"{parameter.label} off"
+                )
+            else:
+                parser.add_argument(
+                    flag, dest=name, action=argparse.BooleanOptionalAction, default=default, help=about
+                )
+        elif isinstance(parameter, param.ListSelector):
+            shown = "all" if list(default) == list(parameter.objects) else ",".join(default) or "none"
+            parser.add_argument(flag, dest=name, default=",".join(default), help=f"{about} (default {shown})")
+        elif isinstance(parameter, param.Selector):  # checked with the settings: the page's message
+            metavar = "|".join(parameter.objects)
+            parser.add_argument(
+                flag, dest=name, metavar=metavar, default=default, help=f"{about} (default {default})"
+            )
+        else:
+            kinds = {param.Integer: int, param.Number: float}
+            kind = next((k for cls, k in kinds.items() if isinstance(parameter, cls)), str)
+            parser.add_argument(
+                flag, dest=name, type=kind, default=default, help=f"{about} (default {default!r})"
+            )
 
 
 def _names(flag: str) -> list[str]:
@@ -70,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = sim.add_mutually_exclusive_group(required=True)
     source.add_argument("--stream", choices=list(STREAMS), help="a built-in seeded stream")
     source.add_argument("--gradients", metavar="FILE", help=".csv (one column) or .npy (1-D) gradients")
-    _add_settings(sim, all_optimizers=True)
+    _add_simulate_settings(sim)
     sim.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
 
     export = commands.add_parser("export", help="write the explorer as one self-contained HTML file")
@@ -87,105 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --snippet: a ~1 KB further explorer for a page that already holds a full snippet",
     )
-    _add_settings(export, all_optimizers=False)
-    export.add_argument(
-        "--optimizer", default="adam", help=f"the optimizer the cards show: {', '.join(OPTIMIZERS)}"
-    )
-    export.add_argument(
-        "--compare", default="", help="comma-separated optimizers drawn beside it (e.g. sgd,momentum)"
-    )
-    export.add_argument(
-        "--momentum", type=float, default=defaults_of("momentum"), help="momentum in [0, 0.999]"
-    )
-    export.add_argument("--weight-decay", type=float, default=0.0, help="weight decay in [0, 1]")
-    export.add_argument(
-        "--grad-scale", type=int, default=0, help="every stream times 10^K, K in -6..6 (default 0)"
-    )
-    export.add_argument("--iteration", type=int, default=0, help="iteration shown first (from 0)")
-    export.add_argument(
-        "--scenarios", default=",".join(DEFAULT_SCENARIOS), help="comma-separated streams, one card each"
-    )
-    defaults = ExplorerSettings.param
-    export.add_argument(
-        "--speed", type=float, default=defaults.speed.default, help="iterations per second while playing"
-    )
-    export.add_argument(
-        "--window", type=int, default=defaults.window.default, help="iterations shown; 0 = whole history"
-    )
-    export.add_argument("--theme", choices=["light", "dark"], default="light")
-    export.add_argument(
-        "--autoplay",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="start playing when the page opens",
-    )
-    export.add_argument("--title", default=None, help="the page's heading (shown escaped)")
-    export.add_argument(
-        "--panels",
-        default=",".join(PANELS),
-        help=f"what each card draws, comma-separated: {', '.join(PANELS)}",
-    )
-    export.add_argument(
-        "--controls",
-        default=",".join(CONTROLS),
-        help="the controls shown, comma-separated (empty: none, for prose-driven embeds)",
-    )
-    export.add_argument(
-        "--header",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="title, update rule, introduction",
-    )
-    export.add_argument("--height", type=int, default=defaults_of("height"), help="a card's plots, in pixels")
-    export.add_argument("--lecture", action="store_true", help="the lecture deck instead of the cards")
-    export.add_argument(
-        "--smooth",
-        action=argparse.BooleanOptionalAction,
-        default=defaults.smooth.default,
-        help="glide between iterations while playing (lecture pages: on unless the URL says smooth=false)",
-    )
-    export.add_argument(
-        "--view",
-        default=defaults.view.default,
-        help="cards (one per scenario), population (many parameters at once) or valley (a closed loop)",
-    )
-    export.add_argument(
-        "--problem",
-        default=None,
-        help="the closed-loop view's problem: bowl, valley or rosenbrock (default valley)",
-    )
-    export.add_argument(
-        "--condition",
-        type=float,
-        default=defaults.condition.default,
-        help="the valley's condition number, 1..1000",
-    )
-    export.add_argument(
-        "--rotated", action=argparse.BooleanOptionalAction, default=False, help="turn the valley 45°"
-    )
-    export.add_argument(
-        "--noise",
-        type=float,
-        default=defaults.noise.default,
-        help="closed-loop gradient noise (half-width), 0..100",
-    )
-    export.add_argument(
-        "--start",
-        type=float,
-        nargs="+",
-        metavar="X",
-        help="the closed loop's start: x y (θ for the bowl); default: the problem's own",
-    )
-    export.add_argument(
-        "--n-params",
-        type=int,
-        default=defaults.n_params.default,
-        help="parameters in the many-parameters view, 10..10000",
-    )
-    export.add_argument(
-        "--spread-axis", default=defaults.spread_axis.default, help="the scatter's x-axis: true or estimated"
-    )
-    export.add_argument("--trace", metavar="FILE", default="", help=TRACE_HELP)
+    _add_explorer_settings(export)
     export.add_argument(
         "--preview",
         metavar="PNG",
@@ -258,50 +246,15 @@ def _run_export(args: argparse.Namespace) -> None:
     from .export import write_export
     from .settings import checked_settings
 
-    values = {
-        "seed": args.seed,
-        "iterations": ExplorerSettings.param.iterations.default
-        if args.iterations is None
-        else args.iterations,
-        "lr": args.lr,
-        "beta1": args.beta1,
-        "beta2": args.beta2,
-        "eps": args.eps,
-        "bias_correction": not args.no_bias_correction,
-        "iteration": args.iteration,
-        "speed": args.speed,
-        "window": args.window,
-        "theme": args.theme,
-        "autoplay": args.autoplay,
-        "scenarios": _names(args.scenarios),
-        "lecture": args.lecture,
-        "optimizer": args.optimizer,
-        "compare": _names(args.compare),
-        "momentum": args.momentum,
-        "weight_decay": args.weight_decay,
-        "grad_scale": args.grad_scale,
-        "panels": _names(args.panels),
-        "controls": _names(args.controls),
-        "header": args.header,
-        "height": args.height,
-        "view": args.view,
-        "smooth": args.smooth,
-        "n_params": args.n_params,
-        "spread_axis": args.spread_axis,
-        "condition": args.condition,
-        "rotated": args.rotated,
-        "noise": args.noise,
-        "trace": args.trace,
-    }
-    if args.problem is not None:
-        values["problem"] = args.problem
+    values = {name: getattr(args, name) for name in (*browser_spec(), *PAGE_FLAGS) if hasattr(args, name)}
+    for name, value in values.items():
+        if isinstance(ExplorerSettings.param[name], param.ListSelector):
+            values[name] = _names(value)
     if args.start is not None:
         if len(args.start) > 2:
             raise ValueError(f"--start takes x and y (or θ for the bowl); got {len(args.start)} numbers")
         values["start_x"] = args.start[0]
         values["start_y"] = args.start[-1] if len(args.start) == 2 else 0.0
-    if args.title is not None:
-        values["title"] = args.title
     settings = checked_settings(**values)
     image = None
     if args.preview:

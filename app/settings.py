@@ -293,7 +293,7 @@ ROLES = {
     "smooth": Role("nothing", "reset", "--smooth"),
     "n_params": Role("population", "keep", "--n-params"),
     "spread_axis": Role("nothing", "keep", "--spread-axis"),
-    "problem": Role("loop", "keep", "--problem"),
+    "problem": Role("loop", "keep", "--problem"),  # the loop's settings: LOOP_SETTINGS
     "condition": Role("loop", "keep", "--condition"),
     "rotated": Role("loop", "keep", "--rotated"),
     "noise": Role("loop", "keep", "--noise"),
@@ -305,6 +305,17 @@ ROLES = {
     "height": Role("layout", "keep", "--height"),
 }
 """Each browser setting's :class:`Role` (the page recomputes, presets and the CLI read it from here)."""
+
+PAGE_FLAGS = {
+    "iteration": "--iteration",
+    "scenarios": "--scenarios",
+    "theme": "--theme",
+    "title": "--title",
+    "autoplay": "--autoplay",
+    "lecture": "--lecture",
+    "trace": "--trace",
+}
+"""The ``adamviz export`` flags of the settings that belong to the page rather than its state."""
 
 
 def budget_rejection(n_params: int, iterations: int) -> str:
@@ -448,10 +459,11 @@ def checked_settings(**values: Any) -> ExplorerSettings:
                 "scenarios", values["scenarios"], f"a non-empty list of names among {', '.join(SCENARIOS)}"
             )
         )
-    for name in ("optimizer", "view", "spread_axis", "problem"):
-        objects = ExplorerSettings.param[name].objects
-        if name in values and values[name] not in objects:
-            raise ValueError(rejection(name, values[name], f"one of {', '.join(objects)}"))
+    for name, value in values.items():  # every one-of-several setting, in the page's words
+        parameter = ExplorerSettings.param.objects("existing").get(name)
+        is_choice = isinstance(parameter, param.Selector) and not isinstance(parameter, param.ListSelector)
+        if is_choice and value not in parameter.objects:
+            raise ValueError(rejection(name, value, f"one of {', '.join(parameter.objects)}"))
     if "problem" in values and values["problem"] in PROBLEMS and "start_x" not in values:
         # a problem starts from its own start point unless the same change sets one
         start = PROBLEMS[values["problem"]].start

@@ -5,11 +5,12 @@
  * a newer computation abandons an older one at its next slice. Until a computation is done the
  * previous result stays (and stays drawn).
  */
-import { LOG_GRID, POPULATION_SHAPE } from "./contract.js";
+import { LOG_GRID, POPULATION_SHAPE, SETTINGS } from "./contract.js";
 import * as engine from "./engine/index.js";
 
 const SLICE_MS = 12; // longest stretch of work between frames
-const GRADIENT_SETTINGS = ["n_params", "iterations", "seed", "grad_scale"];
+// what the population's gradients depend on (Python's settings.ROLES)
+const GRADIENT_SETTINGS = Object.keys(SETTINGS).filter((k) => ["gradients", "population"].includes(SETTINGS[k].recomputes));
 
 /** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
 function nextTask() {

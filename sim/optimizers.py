@@ -50,6 +50,19 @@ SECOND_MOMENT = frozenset({"rmsprop", *ADAM_FAMILY})
 """The optimizers that keep v, a moving mean of g², and divide by √v (+ ε): the others have no √v̂."""
 
 
+REQUIREMENTS = {
+    "lr": "a number > 0",
+    "beta1": "a number in [0, 1)",
+    "beta2": "a number in [0, 1)",
+    "eps": "a number > 0",
+    "weight_decay": "a number >= 0",
+    "momentum": "a number in [0, 1)",
+    "theta0": "a number in [-1e+300, 1e+300]",
+}
+"""What each numeric setting of :class:`Settings` must be, in the words of the ValueError refusing it
+(the CLI's help reads them from here; tests/test_validation.py checks them against the checks)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Validated hyperparameters (see :func:`simulate` for their meaning and ranges)."""

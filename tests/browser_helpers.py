@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from adamviz.app.settings import ROLES
 from adamviz.sim import simulate, stream
 
 from error_bounds import TRACE_KEYS, assert_trace_matches
@@ -26,7 +27,10 @@ def set_params(page, **changes: Any) -> dict[str, Any]:
     return page.evaluate("(changes) => window.adamviz.set(changes)", changes)
 
 
-STEP_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
+STEP_SETTINGS = tuple(
+    n for n, role in ROLES.items() if role.recomputes == "optimizer" and n not in ("optimizer", "compare")
+)
+"""The settings that are ``simulate``'s keywords (the optimizer's, from the settings table)."""
 
 
 def page_gradients(name: str, params: dict[str, Any]) -> np.ndarray:

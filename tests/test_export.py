@@ -223,7 +223,7 @@ def test_bad_export_flags_exit_2_with_one_line(tmp_path, capsys):
             ["--scenarios", "noisy,wavy"],
             "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl, mlp; got wavy",
         ),
-        (["--theme", "neon"], "invalid choice: 'neon'"),
+        (["--theme", "neon"], "theme must be one of light, dark; got 'neon'"),
         (
             ["--optimizer", "lion"],
             "optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw; got 'lion'",

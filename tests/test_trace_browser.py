@@ -21,6 +21,7 @@ from adamviz.record import load
 from adamviz.sim import simulate
 
 from browser_helpers import (
+    STEP_SETTINGS,
     assert_page_trace,
     open_explorer,
     page_gradients,
@@ -36,7 +37,6 @@ from hostile_traces import hostile_files, trace_bytes, valid_arrays
 pytestmark = pytest.mark.browser
 
 CSV_KEYS = ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
-SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def trace_url(tmp_path_factory) -> str:
 
 
 def replay(g: np.ndarray, params: dict):
-    return simulate(g, optimizer=params["optimizer"], **{key: params[key] for key in SETTINGS})
+    return simulate(g, optimizer=params["optimizer"], **{key: params[key] for key in STEP_SETTINGS})
 
 
 def assert_replays(page, name: str, g: np.ndarray) -> None:

@@ -72,3 +72,14 @@ def test_invalid_gradients_are_named(gradients, message):
     with pytest.raises(ValueError) as error:
         simulate(gradients)
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("name", ["lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "theta0"])
+def test_the_requirements_table_says_what_the_checks_say(name):
+    """REQUIREMENTS (which the CLI's help reads) is what refusing a value says: a NaN is refused by
+    every check, in the words of its requirement."""
+    from adamviz.sim.optimizers import REQUIREMENTS
+
+    with pytest.raises(ValueError) as refused:
+        simulate(G, **{name: float("nan")})
+    assert str(refused.value) == f"{name} must be {REQUIREMENTS[name]}; got nan"
