@@ -168,7 +168,7 @@ _LITE = """<!-- adamviz explorer (lite): shows up once a full adamviz snippet on
 
 
 def lite_snippet(settings: ExplorerSettings | None = None) -> str:
-    """A further explorer for a page that already holds a full snippet: only its settings (~1 KB).
+    """A further explorer for a page that already holds a full snippet: only its settings.
 
     The page's first explorer lends it BokehJS, the code and a copy of its models; it shows at most as
     many cards as the first one has.

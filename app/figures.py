@@ -1,6 +1,6 @@
 """The explorer as a plain Bokeh layout: one card per scenario, the transport and advanced controls.
 
-Python only builds the models; assets/engine.js and assets/explorer.js fill and animate them in the
+Python only builds the models; the page's modules (assets/) fill and animate them in the
 browser. Every model but one is ``syncable=False``: the page never reports its frames to a server, only
 its settings (on change and on pause) through a hidden text input, for the served Export button.
 """
@@ -149,7 +149,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
-    # the lollipops, each layer one path (drawing.js's lollipops()): the stems from 0 to g, and the heads,
+    # the lollipops, each layer one path (views/plot_data.js's lollipops()): the stems from 0 to g, and the heads,
     # a short round-capped stroke at each g as wide as a 5 px marker with its 1 px outline
     moments.line("stem_x", "stem_y", source=grad, line_color=GREY, line_width=1.5)
     moments.line("head_x", "head_y", source=grad, line_color=GREY, line_width=6, line_cap="round")
@@ -250,7 +250,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
 
 
 def _symlog_axis() -> dict[str, Any]:
-    """The ticker and labels of a symmetric-log axis (drawing.js's ``symlog``): a tick t stands for
+    """The ticker and labels of a symmetric-log axis (views/plot_data.js's ``symlog``): a tick t stands for
     t·c within ±1 and ±c·10^(|t|−1) beyond; the page puts the ticks and c (in ``tags``) on the ticker."""
     ticker = FixedTicker(ticks=[], tags=[1.0])
     formatter = CustomJSTickFormatter(
@@ -307,7 +307,7 @@ def _call(call: str) -> CustomJS:
 
 def _on_widgets(attribute: str, widgets: dict[str, Any]) -> None:
     """Tell the explorer when ``attribute`` of any of ``widgets`` (by setting name) changes: one shared
-    callback, which finds the setting's name in the widget's tags (a callback each cost 4 KB a page)."""
+    callback, which finds the setting's name in the widget's tags (a callback each would weigh on every page)."""
     callback = _call(f"onWidget(cb_obj.tags[0], cb_obj.{attribute})")
     for name, widget in widgets.items():
         widget.tags = [name]
@@ -572,7 +572,7 @@ def build_explorer(
     ``export_url``: a served page's Export button posts the page's settings there (none otherwise).
     ``synced``: whether a Bokeh server will hold the document (Panel, a notebook): then every model but
     the settings report is marked ``syncable=False``. A standalone page (file_html) syncs nothing, and
-    the flag on each of its ~400 models would cost 7 KB.
+    the flag on each of its models would only weigh on the file.
     """
     settings = settings or ExplorerSettings()
     traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
@@ -720,7 +720,7 @@ def build_explorer(
             model.syncable = model is report
         if isinstance(model, GlyphRenderer):
             # nothing is ever selected or muted: Bokeh's defaults ("auto") instead of a serialized
-            # copy of every glyph for each state (22 KB of the page)
+            # copy of every glyph for each state
             model.nonselection_glyph = model.muted_glyph = "auto"
         if isinstance(
             model,

@@ -8,7 +8,7 @@ from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
 SLOT = "<div class='av-slot'></div>"
-"""A Div's text the page writes into (drawing.js ``writeSlot``): fixed size, no relayout per frame."""
+"""A Div's text the page writes into (bokeh_internals.js ``writeSlot``): fixed size, no relayout per frame."""
 
 WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 """Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""

@@ -1,6 +1,6 @@
 """The many-parameters view as Bokeh models: the r_t percentile bands and the spread scatter.
 
-Python builds the models; assets/population.js fills and animates them in the page (the numbers come
+Python builds the models; assets/views/population.js fills and animates them in the page (the numbers come
 from the engine's copy of :func:`adamviz.sim.population`).
 """
 

@@ -1,7 +1,7 @@
 """``adamviz serve``: the explorer served as the static document it is, to any number of visitors.
 
 Every frame and every control runs in the page, so the server keeps no session per visitor: ``GET /``
-answers one page built (and gzipped) once at start — 180 KB, 40 KB compressed — whose BokehJS comes
+answers one page built (and gzipped) once at start (docs/performance.md has its size) whose BokehJS comes
 from ``/bokehjs/`` (gzipped once, cached by browsers for a year), and ``POST /export`` turns a page's
 settings into a self-contained HTML file (in a worker thread, one at a time, so the event loop keeps
 answering). Nothing else exists to attack.
@@ -37,7 +37,7 @@ EXPORT_BODY_LIMIT = 16 * 1024
 EXPORT_QUEUE = 8
 """Exports waiting at most (each ~0.5 s): a ninth gets 503 at once."""
 EXPORT_CACHE = 8
-"""Recent exports kept (1.8 MB each): the same settings twice give the same file."""
+"""Recent exports kept (each an inline page): the same settings twice give the same file."""
 
 HEADERS = {
     # BokehJS compiles CustomJS callbacks with `new Function` (unsafe-eval) and the page embeds its

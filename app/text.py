@@ -162,7 +162,7 @@ POPULATION = {
     "spread_options": ["true γ", "Adam's γ̂"],
     "view_options": ["Cards", "Many parameters", "Closed loop"],
 }
-"""The many-parameters view's words (assets/population.js writes the readout from these and numbers)."""
+"""The many-parameters view's words (assets/views/population.js writes the readout from these and numbers)."""
 
 VALLEY = {
     "title": "A closed loop: the gradient answers to θ",
@@ -198,7 +198,7 @@ VALLEY = {
     "start": "start",
     "minimum": "minimum",
 }
-"""The closed-loop view's words (assets/valley.js writes the readout from these and numbers)."""
+"""The closed-loop view's words (assets/views/valley.js writes the readout from these and numbers)."""
 
 KEYS = (
     ("Space", "play / pause"),
@@ -213,7 +213,7 @@ KEYS = (
     ("F", "full screen"),
     ("?", "this help (Esc closes)"),
 )
-"""The keyboard, as the page's help lists it (assets/lecture.js binds them) and the docs show it."""
+"""The keyboard, as the page's help lists it (assets/views/lecture.js binds them) and the docs show it."""
 
 LEGEND_NOTE = "Faded curves show the previous setting until the next change."
 RECORDED_NOTE = (

@@ -2,7 +2,7 @@
 
 A trace goes into the page as the bytes of an uncompressed ``.npz`` (only the validated members), base64:
 the page reads it with the same code as a file the user drops on it (assets/trace_files.js). It adds
-4/3 of that size to the page: 259 KB for the on-board 1,000-step, 8-coordinate float32 group; the limit is
+4/3 of that size to the page (docs/performance.md has the on-board trace's); the limit is
 :data:`adamviz.record.MAX_FILE_BYTES`.
 """
 

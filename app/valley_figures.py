@@ -1,7 +1,7 @@
 """The closed-loop view as Bokeh models: the loss map with every optimizer's path (2-D problems) and the
 bowl's three panels (loss, |m̂| against |step|, |step|/η against γ̂).
 
-Python builds the models; assets/valley.js fills and animates them in the page (the paths come from the
+Python builds the models; assets/views/valley.js fills and animates them in the page (the paths come from the
 engine's copy of :func:`adamviz.sim.descend`). The coordinates' cards are the explorer's own cards.
 """
 

@@ -89,7 +89,7 @@ function missing(models) {
 
 /**
  * Put `html` into a Div's `.av-slot` element directly. Setting a Bokeh Div's `text` costs a
- * whole-document relayout (~30 ms here), far too slow for every frame; the slot's size is fixed by
+ * whole-document relayout, far too slow for every frame; the slot's size is fixed by
  * CSS, so writing into the DOM underneath Bokeh is safe. Falls back to `text` before the view exists.
  */
 function writeSlot(div, html) {
@@ -112,7 +112,7 @@ const written = new WeakMap(); // element -> {html, shape, texts: its text nodes
 /**
  * Set `element`'s HTML to `html`. A readout changes every frame but only in its numbers: when the
  * markup around the text is what was written last time, only the text nodes change — no parsing,
- * no new elements to style (measured: 38.2 → 35.0 ms of main-thread CPU per update, three cards).
+ * no new elements to style (docs/performance.md has the figures).
  * `html` is the page's own markup, with user text escaped by escapeHtml (the five entities); only
  * this function writes into a slot.
  */
@@ -215,7 +215,7 @@ const sameDocument = (a, b) => Boolean(a && b && a.document) && a.document === b
  * Paint `plotView` when `schedule(plotView)` says, instead of through BokehJS's own throttle: that
  * throttle waits 1/60 s after a paint's start, then for an animation frame, so on a machine whose
  * frames take longer than 1/60 s a figure misses every other frame (six figures painted in
- * alternate frames measured 21.6 frames/s where one paint per frame gives 28.7). `schedule` must
+ * alternate frames; docs/performance.md). `schedule` must
  * eventually call `paintPlot(plotView)`.
  */
 function schedulePaints(plotView, schedule) {
@@ -227,7 +227,7 @@ function schedulePaints(plotView, schedule) {
 
 /**
  * Paint a plot whose renderers asked. BokehJS's repaint() first asks each axis and title whether
- * its size changed, and each measures its labels to answer (~0.1 ms an axis); only a change of a
+ * its size changed, and each measures its labels to answer; only a change of a
  * range, an axis or a title can change a size, and each of those invalidates the whole plot. So a
  * plot where only some renderers asked (new data, a cursor moved) is painted without asking.
  * New data also has BokehJS refit the plot's auto ranges (DataRange1d) and ask the sizes again
@@ -254,7 +254,7 @@ const modelOf = (view) => view.model;
 /**
  * Every renderer of a plot rewrites its element's CSS position (a <style>'s text) on every paint,
  * even when unchanged; each rewrite invalidates the page's style, and the next canvas `font` set
- * then recomputes it (0.4–5 ms each, ~11 per frame here). A glyph's element is empty (it draws on
+ * then recomputes it, several times a frame. A glyph's element is empty (it draws on
  * the canvas), so it is not moved at all; the others are rewritten only when their CSS changes.
  */
 function keepPositions(plotViews) {

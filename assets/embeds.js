@@ -1,4 +1,4 @@
-/* adamviz embeds: further explorers on a page that already holds one, at ~1 KB each.
+/* adamviz embeds: further explorers on a page that already holds one, each only its settings.
  *
  * A lite snippet (`adamviz export --snippet --lite`) carries only its settings; it queues them in
  * window.AdamVizLite. Once the page's first explorer is mounted, each queued one is built from a copy

@@ -20,7 +20,7 @@ Magnitudes and spreads are log-uniform on a grid of :data:`STEPS_PER_DECADE` val
 (``10^k · LOG_GRID[j]``) between the shape's decade bounds: a grid, not a continuum, because every
 value must be the same double in the browser, and ``10^x`` is not correctly rounded everywhere. The
 grid's values are computed here once and handed to the page (:data:`LOG_GRID`); the page then uses
-only correctly rounded operations (+, −, ×, ÷, √), so ``assets/engine.js`` regenerates the
+only correctly rounded operations (+, −, ×, ÷, √), so ``assets/engine/`` regenerates the
 population bit for bit. Random numbers come from ``Generator(Philox(key=seed))``, as the streams':
 first four uniforms per parameter (magnitude, spread, sign, sparse or not), then one per step and
 parameter, row by row.

@@ -14,7 +14,7 @@ Every stream in :mod:`.streams` ignores θ. Here the gradient is the slope of a 
   along at ``η·h/κ`` of the remaining distance per step.
 - ``rosenbrock`` (2-D): ``f = (a − x)² + b·(y − x²)²``, a curved valley with its minimum at ``(a, a²)``.
 
-Only +, −, ×, ÷ and √ appear, so ``assets/engine.js`` computes the same numbers bit for bit.
+Only +, −, ×, ÷ and √ appear, so ``assets/engine/problems.js`` computes the same numbers bit for bit.
 Gradient noise is ``U(−noise, noise)`` per coordinate and step, drawn as one array of shape
 ``(iterations, dims)`` in row order from ``Generator(Philox(key=seed))``.
 """
@@ -235,7 +235,7 @@ def _loop(
     iterations: int,
     noise: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
-    """The closed loop, one step at a time, in the arithmetic (and its order) of engine.js's stepper."""
+    """The closed loop, one step at a time, in the arithmetic (and its order) of assets/engine/optimizers.js's stepper."""
     names = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
     out = {name: np.empty((iterations, p.dims)) for name in names}
     correct = s.optimizer in ADAM_FAMILY and s.bias_correction

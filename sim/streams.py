@@ -4,7 +4,7 @@ Every stream is a pure function of ``(iterations, rng, **shape)`` where ``rng`` 
 :class:`numpy.random.Generator`. :func:`stream` builds that generator from a seed as
 ``Generator(Philox(key=seed))`` — Philox4x64-10, a *counter-based* bit generator whose output
 depends only on (key, counter). That choice is deliberate: the browser port in
-``assets/engine.js`` reimplements Philox4x64-10 and ``Generator.uniform`` bit for bit, so a
+``assets/engine/random.js`` reimplements Philox4x64-10 and ``Generator.uniform`` bit for bit, so a
 page (served or a static file) regenerates exactly ``stream(name, iterations, seed)`` for any seed
 without shipping data.
 

@@ -102,10 +102,14 @@ def simulator_figures(figures: Figures) -> None:
     )
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--browser", action="store_true", help="also measure the explorer in Chromium")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
     figures = Figures()
     simulator_figures(figures)
     if args.browser:

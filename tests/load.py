@@ -120,14 +120,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--visitors", type=int, default=300, help="visitors arriving at once, per wave")
     parser.add_argument("--minutes", type=float, default=0, help="keep sending waves this long (a soak)")
     parser.add_argument("--browsers", type=int, default=3, help="real Chromium pages timed per wave")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = build_parser().parse_args()
 
     port = free_port()
     server = start_server([shutil.which("adamviz") or "adamviz", "serve", "--port", str(port)], port)

@@ -1,4 +1,4 @@
-"""assets/engine.js on its own, in Node (no page, nothing drawn): streams bit-identical to NumPy's,
+"""assets/engine/ on its own, in Node (no page, nothing drawn): streams bit-identical to NumPy's,
 correctly rounded powers, and all six optimizers within the rounding-error bounds of tests/error_bounds.py."""
 
 from __future__ import annotations

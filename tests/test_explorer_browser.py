@@ -132,7 +132,7 @@ def test_lollipops_are_the_window_s_gradients_in_one_path_each(page, static_url)
     np.testing.assert_array_equal(d["stem_y"][1::3], g[x])
     np.testing.assert_array_equal(d["head_y"][0::3], g[x])
     np.testing.assert_array_equal(d["head_y"][1::3], g[x])
-    half = 1e-4 * 40  # drawing.js: 1e-4 of the window each side, well under a pixel
+    half = 1e-4 * 40  # views/cards.js: 1e-4 of the window each side, well under a pixel
     np.testing.assert_allclose(d["head_x"][0::3], x - half, rtol=0, atol=1e-12)
     np.testing.assert_allclose(d["head_x"][1::3], x + half, rtol=0, atol=1e-12)
 

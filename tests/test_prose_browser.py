@@ -1,4 +1,4 @@
-"""The text around an explorer drives it and reads it (assets/prose.js): data-adamviz-set / -play /
+"""The text around an explorer drives it and reads it (assets/views/prose.js): data-adamviz-set / -play /
 -preset / -step links, live numbers (data-adamviz-show), and data-adamviz-target with two explorers."""
 
 from __future__ import annotations

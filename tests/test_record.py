@@ -203,9 +203,10 @@ def test_the_readme_example_records_a_run_that_opens(tmp_path, monkeypatch, caps
 
     from adamviz.app.cli import main
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("## Your own training run", 1)[1]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    from test_docs import blocks
+
+    readme = Path(__file__).parents[1] / "README.md"
+    code = next(code for language, code, _ in blocks(readme) if language == "python" and "Recorder(" in code)
     assert len(code.strip().splitlines()) <= 14
     monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)

@@ -73,7 +73,7 @@ export function* populationSteps(nParams, iterations, seed, shape, grid) {
   return { parameters, g };
 }
 
-/** About how many parameter-steps a generator below does between yields (~5 ms in Chromium). */
+/** About how many parameter-steps a generator below does between yields (a few ms of a page's time). */
 export const ROWS_WORK = 100000;
 
 

@@ -10,7 +10,7 @@ import { scaleOf } from "../state.js";
 import { lawCurve } from "./plot_data.js";
 
 const MAX_POINTS = 600; // per band: about one point per pixel
-const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (10,000 dots cost ~100 ms a paint)
+const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (each dot costs every paint)
 const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
 
 /** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */

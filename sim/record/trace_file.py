@@ -51,8 +51,8 @@ from .gradient_files import read_gradients
 FORMAT = "adamviz-trace"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 2**20
-"""The largest file (and the most an archive may unpack to) that is read: a 1,000-step, 8-coordinate
-group takes 188 KB, so this holds ~300 such groups."""
+"""The largest file (and the most an archive may unpack to) that is read: some hundreds of 1,000-step,
+8-coordinate groups."""
 MAX_RECORDS = 10_000
 """The most records (steps) a trace may hold: the explorer's longest history (its iterations bound)."""
 MAX_HEADER_BYTES = 10_000
