@@ -338,6 +338,10 @@ function retarget(node, config) {
   if (node.name === "CustomJS" && attributes && Array.isArray(attributes.tags) && attributes.tags.includes(BOOT)) {
     const entries = attributes.args.entries;
     entries[entries.findIndex(([name]) => name === "config")] = ["config", encode(config)];
+    // the report's type (a DataModel) is defined in the first document only: a copy reports to no server
+    const models = entries.find(([name]) => name === "models")[1].entries;
+    const report = models.findIndex(([name]) => name === "report");
+    if (report >= 0) models[report] = ["report", null];
     return true;
   }
   return Object.values(node).some((child) => retarget(child, config));

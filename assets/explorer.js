@@ -103,7 +103,7 @@ class Explorer {
 
   /** The settings and the paused iteration, for a server's Export button (and the page's URL in a lecture). */
   report() {
-    this.models.report.setv({ ...this.state.params, iteration: this.state.iteration, reported: true });
+    if (this.models.report) this.models.report.setv({ ...this.state.params, iteration: this.state.iteration, reported: true });
   }
 
   /* ---- what the page's buttons call (app/figures.py) ------------------------------------- */
