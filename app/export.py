@@ -23,6 +23,7 @@ from adamviz.record.files import write_atomically
 
 from . import text
 from .figures import build_explorer, settings_config
+from .palette import TEXT
 from .settings import ExplorerSettings
 
 Resources = Literal["inline", "cdn", "server"]
@@ -32,8 +33,8 @@ Resources = Literal["inline", "cdn", "server"]
 BOKEHJS_ROUTE = "/bokehjs/"
 
 PAGE_STYLE = (
-    "<style>html,body{margin:0;padding:0;background:#f6f8fa}"
-    "body.av-dark{background:#0d1117}.av-page{padding:8px 16px}</style>"
+    f"<style>html,body{{margin:0;padding:0;background:{TEXT['light']['page']}}}"
+    f"body.av-dark{{background:{TEXT['dark']['page']}}}.av-page{{padding:8px 16px}}</style>"
 )
 
 

@@ -405,7 +405,7 @@ def _controls(
         )
     widgets["smooth"] = Checkbox(label=label["smooth"], active=settings.smooth, css_classes=["av-smooth"])
     widgets["bias_correction"] = Checkbox(
-        label="Bias correction (÷ 1 − βᵗ)", active=settings.bias_correction, css_classes=["av-bias"]
+        label=label["bias_correction"], active=settings.bias_correction, css_classes=["av-bias"]
     )
     widgets["window_mode"] = RadioButtonGroup(
         labels=[f"Last {settings.window or 40}", "Whole history"],

@@ -30,6 +30,21 @@ OPTIMIZER_STYLE = {
 """How a *compared* optimizer is drawn: its colour and dash (Bokeh's line_dash, SVG's stroke-dasharray).
 The main optimizer is drawn in the scale's green and θ's purple, boldest."""
 
+LOSS_BANDS = (
+    "#3b4f66",
+    "#536a82",
+    "#6d849b",
+    "#889eb2",
+    "#a3b6c7",
+    "#bccbd8",
+    "#d2dce6",
+    "#e3eaf0",
+    "#f0f4f7",
+    "#fafbfc",
+)
+"""The closed-loop map's colours, from the lowest loss band to the highest: ten bands of equal width in
+log loss (filled contours), pale enough for the paths on top to read."""
+
 TEXT = {
     "light": {
         "blue": "#0072b2",

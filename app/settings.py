@@ -39,7 +39,55 @@ POPULATION_BUDGET = 10_000_000
 """n_params × iterations at most: the many-parameters view keeps two float32 values per parameter and
 step for its scatter (80 MB at the budget)."""
 
-LOOP_SETTINGS = ("problem", "condition", "rotated", "noise", "start_x", "start_y")
+
+class Role(NamedTuple):
+    """What a browser setting does besides holding a value.
+
+    ``recomputes``: what the page computes again when it changes — ``gradients`` (the streams are drawn
+    again, then everything below), ``population`` (the many-parameters view's gradients), ``optimizer``
+    (every optimizer is stepped again over the same gradients), ``loop`` (the closed loop is run again),
+    ``layout`` (the page is arranged again) or ``nothing`` (only what is drawn from it changes).
+    ``preset``: whether a preset puts it back to its default before applying its own (``reset``) or
+    leaves it as it is (``keep``). ``cli``: its ``adamviz export`` flag (None: not a flag of its own)."""
+
+    recomputes: str
+    preset: str = "reset"
+    cli: str | None = None
+
+
+ROLES = {
+    "view": Role("nothing", "keep", "--view"),
+    "optimizer": Role("optimizer", cli="--optimizer"),
+    "compare": Role("optimizer", cli="--compare"),
+    "lr": Role("optimizer", cli="--lr"),
+    "beta1": Role("optimizer", cli="--beta1"),
+    "beta2": Role("optimizer", cli="--beta2"),
+    "eps": Role("optimizer", cli="--eps"),
+    "weight_decay": Role("optimizer", cli="--weight-decay"),
+    "momentum": Role("optimizer", cli="--momentum"),
+    "grad_scale": Role("gradients", cli="--grad-scale"),
+    "iterations": Role("gradients", cli="--iterations"),
+    "seed": Role("gradients", "keep", "--seed"),
+    "bias_correction": Role("optimizer", cli="--no-bias-correction"),
+    "speed": Role("nothing", "keep", "--speed"),
+    "window": Role("nothing", "keep", "--window"),
+    "smooth": Role("nothing", "reset", "--smooth"),
+    "n_params": Role("population", "keep", "--n-params"),
+    "spread_axis": Role("nothing", "keep", "--spread-axis"),
+    "problem": Role("loop", "keep", "--problem"),
+    "condition": Role("loop", "keep", "--condition"),
+    "rotated": Role("loop", "keep", "--rotated"),
+    "noise": Role("loop", "keep", "--noise"),
+    "start_x": Role("loop", "keep", "--start"),
+    "start_y": Role("loop", "keep", "--start"),
+    "panels": Role("layout", "keep", "--panels"),
+    "controls": Role("layout", "keep", "--controls"),
+    "header": Role("layout", "keep", "--header"),
+    "height": Role("layout", "keep", "--height"),
+}
+"""Each browser setting's :class:`Role` (the page recomputes, presets and the CLI read it from here)."""
+
+LOOP_SETTINGS = tuple(name for name, role in ROLES.items() if role.recomputes == "loop")
 """The closed-loop view's own settings (each with a control of its own)."""
 
 CONTROLS = (
@@ -175,7 +223,9 @@ class ExplorerSettings(param.Parameterized):
         doc="While playing, the window glides between iterations at the display's frame rate instead of "
         "jumping one iteration per frame (on by default in lecture mode); readouts stay at whole iterations.",
     )
-    bias_correction = param.Boolean(True, label="Bias correction", doc="Divide the moments by 1 − βᵗ.")
+    bias_correction = param.Boolean(
+        True, label="Bias correction (÷ 1 − βᵗ)", doc="Divide the moments by 1 − βᵗ."
+    )
     speed = param.Number(
         20.0,
         bounds=(1.0, 120.0),
@@ -258,53 +308,6 @@ SLIDERS = {
 }
 """The settings shown as sliders (the others are a number box, a checkbox and a toggle)."""
 
-
-class Role(NamedTuple):
-    """What a browser setting does besides holding a value.
-
-    ``recomputes``: what the page computes again when it changes — ``gradients`` (the streams are drawn
-    again, then everything below), ``population`` (the many-parameters view's gradients), ``optimizer``
-    (every optimizer is stepped again over the same gradients), ``loop`` (the closed loop is run again),
-    ``layout`` (the page is arranged again) or ``nothing`` (only what is drawn from it changes).
-    ``preset``: whether a preset puts it back to its default before applying its own (``reset``) or
-    leaves it as it is (``keep``). ``cli``: its ``adamviz export`` flag (None: not a flag of its own)."""
-
-    recomputes: str
-    preset: str = "reset"
-    cli: str | None = None
-
-
-ROLES = {
-    "view": Role("nothing", "keep", "--view"),
-    "optimizer": Role("optimizer", cli="--optimizer"),
-    "compare": Role("optimizer", cli="--compare"),
-    "lr": Role("optimizer", cli="--lr"),
-    "beta1": Role("optimizer", cli="--beta1"),
-    "beta2": Role("optimizer", cli="--beta2"),
-    "eps": Role("optimizer", cli="--eps"),
-    "weight_decay": Role("optimizer", cli="--weight-decay"),
-    "momentum": Role("optimizer", cli="--momentum"),
-    "grad_scale": Role("gradients", cli="--grad-scale"),
-    "iterations": Role("gradients", cli="--iterations"),
-    "seed": Role("gradients", "keep", "--seed"),
-    "bias_correction": Role("optimizer", cli="--no-bias-correction"),
-    "speed": Role("nothing", "keep", "--speed"),
-    "window": Role("nothing", "keep", "--window"),
-    "smooth": Role("nothing", "reset", "--smooth"),
-    "n_params": Role("population", "keep", "--n-params"),
-    "spread_axis": Role("nothing", "keep", "--spread-axis"),
-    "problem": Role("loop", "keep", "--problem"),  # the loop's settings: LOOP_SETTINGS
-    "condition": Role("loop", "keep", "--condition"),
-    "rotated": Role("loop", "keep", "--rotated"),
-    "noise": Role("loop", "keep", "--noise"),
-    "start_x": Role("loop", "keep", "--start"),
-    "start_y": Role("loop", "keep", "--start"),
-    "panels": Role("layout", "keep", "--panels"),
-    "controls": Role("layout", "keep", "--controls"),
-    "header": Role("layout", "keep", "--header"),
-    "height": Role("layout", "keep", "--height"),
-}
-"""Each browser setting's :class:`Role` (the page recomputes, presets and the CLI read it from here)."""
 
 PAGE_FLAGS = {
     "iteration": "--iteration",

@@ -26,25 +26,10 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from . import text
-from .palette import PLOT
+from .palette import LOSS_BANDS, PLOT
 from .plots import SLOT, VIRIDIS, WRAP, canvas_figure
 
 INK = PLOT["ink"]
-
-LOSS_BANDS = [
-    "#3b4f66",
-    "#536a82",
-    "#6d849b",
-    "#889eb2",
-    "#a3b6c7",
-    "#bccbd8",
-    "#d2dce6",
-    "#e3eaf0",
-    "#f0f4f7",
-    "#fafbfc",
-]
-"""The map's colours, from the lowest loss band to the highest: ten bands of equal width in log loss
-(filled contours), pale enough for the paths on top to read."""
 
 MARKERS = ["circle", "square", "triangle", "diamond", "inverted_triangle", "hex"]
 """The bowl panels' dot shapes: the main optimizer's first, then each compared one's in table order."""

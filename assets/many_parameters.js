@@ -33,7 +33,9 @@ class ManyParameters {
    * computation in slices finished.
    */
   constructor(runSettings, scaleOf, done) {
-    Object.assign(this, { runSettings, scaleOf, done });
+    this.runSettings = runSettings;
+    this.scaleOf = scaleOf;
+    this.done = done;
     this.gradients = null; // {key, parameters, g}
     this.result = null; // {key, params, parameters, main, compared: {optimizer: run}}
     this.job = 0; // the newest computation's number; older ones stop at their next slice

@@ -41,6 +41,7 @@ const scaleOf = (k) => POWERS_OF_TEN[k];
 class ExplorerState {
   /**
    * `config`: the page's payload (defaults, scenarios, loops, presets); `recordings`: the loaded runs (recordings.js), whose coordinates can be scenarios.
+   * @param {import('./contract.js').Config} config
    */
   constructor(config, recordings) {
     this.config = config;
@@ -128,7 +129,7 @@ class ExplorerState {
 
   /** Show the page's scenarios (k = 0) or page k of the loaded run's coordinates, with `changes`. */
   showCards(k, changes = {}) {
-    const previous = [this.scenarios, this.cardsPage];
+    const [scenarios, cardsPage] = [this.scenarios, this.cardsPage];
     this.pickCards(k);
     const length = this.recordings.shortest(this.scenarios);
     const fit = this.params.iterations > length ? { iterations: length } : {};
@@ -139,7 +140,7 @@ class ExplorerState {
       this.emit("frame", { settingsChanged: true });
       return true;
     } catch (error) {
-      [this.scenarios, this.cardsPage] = previous;
+      [this.scenarios, this.cardsPage] = [scenarios, cardsPage];
       throw error;
     }
   }
@@ -237,8 +238,7 @@ class ExplorerState {
     const run = (name, other) => {
       if (isLoop(name)) return this.loopRun(name, other);
       const trace = engine.optimize(this.streams[name], other, this.params);
-      trace.per_lr = trace.step.map((step) => step / this.params.lr);
-      return trace;
+      return { ...trace, per_lr: trace.step.map((step) => step / this.params.lr) };
     };
     for (const name of this.active) {
       this.traces[name] = run(name, optimizer);

@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "== installing ESLint (tests/js/package-lock.json)"
+echo "== installing ESLint, esbuild and TypeScript (tests/js/package-lock.json)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 echo "== installing torch 2.13.0, CPU build (adamviz.record's tests; this pin takes the wheel on disk)"
@@ -31,6 +31,9 @@ python3 -m ruff format --check .
 
 echo "== eslint"
 tests/js/node_modules/.bin/eslint --config tests/js/eslint.config.mjs assets/ tests/js/
+
+echo "== tsc (the page's state and engine against contract.js's types)"
+tests/js/node_modules/.bin/tsc -p tests/js/tsconfig.json
 
 echo "== pytest"
 python3 -m pytest -p no:cacheprovider "$@"

@@ -99,7 +99,7 @@ def test_browser_spec_matches_the_settings_bounds():
     assert spec["bias_correction"] == {
         "kind": "bool",
         "default": True,
-        "label": "Bias correction",
+        "label": "Bias correction (÷ 1 − βᵗ)",
         "recomputes": "optimizer",
         "preset": "reset",
         "cli": "--no-bias-correction",
@@ -154,3 +154,15 @@ def test_notebook_keywords_take_the_new_settings():
         AdamExplorer(compare=["lion"])
     with pytest.raises(ValueError, match="grad_scale"):
         AdamExplorer(grad_scale=9)
+
+
+def test_the_page_payload_is_the_declared_config():
+    """What Python hands the page is what contract.js declares as Config (the modules are type-checked
+    against it): the same keys, every one."""
+    from bokeh.models import CustomJS
+
+    from adamviz.app.contract import CONFIG
+
+    built = build_explorer(ExplorerSettings(trace="mlp"))
+    [boot] = [m for m in built.layout.references() if isinstance(m, CustomJS) and "adamviz-mount" in m.tags]
+    assert set(boot.args["config"]) == set(CONFIG)

@@ -211,7 +211,7 @@ def test_focus_order_and_live_region(page, lecture_static_url):
         "Iterations",
         "Seed",
     ]
-    assert labels[18] == "Bias correction"
+    assert labels[18] == "Bias correction (÷ 1 − βᵗ)"
     # a focused control shows a visible focus ring
     outline = page.evaluate("""() => {
       let el = document.activeElement;

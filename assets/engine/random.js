@@ -43,6 +43,7 @@ export function philoxRaw(seed, n) {
 /* The same Philox4x64-10 on 32-bit halves held in doubles (every intermediate an exact integer
  * below 2**53), far faster than BigInt: a 64-bit word is a (hi, lo) pair of uint32. */
 const TWO_32 = 4294967296;
+/** @type {(big: bigint, shift: bigint) => number} */
 const half = (big, shift) => Number((big >> shift) & 0xffffffffn);
 const [M0H, M0L, M1H, M1L] = [half(PHILOX_M0, 32n), half(PHILOX_M0, 0n), half(PHILOX_M1, 32n), half(PHILOX_M1, 0n)];
 const [W0H, W0L, W1H, W1L] = [half(PHILOX_W0, 32n), half(PHILOX_W0, 0n), half(PHILOX_W1, 32n), half(PHILOX_W1, 0n)];
