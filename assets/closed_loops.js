@@ -44,10 +44,10 @@ class ClosedLoops {
     return [a, a * a];
   }
 
-  /** A new problem's own start point (start_y kept for a 1-D problem, which has none). */
-  startOf(problem, startY) {
+  /** A new problem's own start point (y = 0 for a 1-D problem, as Python's checked_settings has it). */
+  startOf(problem) {
     const start = this.problems[problem].start;
-    return { start_x: start[0], start_y: start.length > 1 ? start[1] : startY };
+    return { start_x: start[0], start_y: start.length > 1 ? start[1] : 0 };
   }
 
   /** One optimizer's closed loop: {traces (one per coordinate, with per_lr), loss, diverged}. */

@@ -159,7 +159,7 @@ class ExplorerState {
     const { iteration, ...params } = accepted;
     const next = { ...this.params, ...params };
     if (next.problem !== this.params.problem && !("start_x" in params) && !("start_y" in params)) {
-      Object.assign(next, this.loops.startOf(next.problem, next.start_y)); // a new problem starts from its own start
+      Object.assign(next, this.loops.startOf(next.problem)); // a new problem starts from its own start
     }
     next.compare = next.compare.filter((name) => name !== next.optimizer); // the main one is always drawn
     const changed = Object.keys(next).filter((k) => differs(next[k], this.params[k]));

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from adamviz.app.figures import settings_config
-from adamviz.app.settings import ExplorerSettings
+from adamviz.app.settings import ExplorerSettings, checked_settings
 from adamviz.app.text import PRESETS
 from adamviz.sim import PROBLEMS, stream
 
@@ -105,3 +105,15 @@ def test_a_new_problem_starts_from_its_own_start(tmp_path):
     assert [params["start_x"], params["start_y"]] == list(PROBLEMS["rosenbrock"].start)
     assert rosenbrock["snapshot"]["scenarios"] == ["consistent", "noisy", "reversal"]
     assert chosen["snapshot"]["params"]["start_x"] == 1  # the same change set one
+    [bowl] = run_state(
+        [["update", {"view": "valley", "start_y": 3, "problem": "bowl", "start_x": 0.5}]], tmp_path
+    )
+    assert (bowl["snapshot"]["params"]["start_x"], bowl["snapshot"]["params"]["start_y"]) == (0.5, 3)
+    [bowl] = run_state(
+        [["update", {"view": "valley", "start_y": 3}], ["update", {"problem": "bowl"}]], tmp_path
+    )[1:]
+    python = checked_settings(start_y=3, problem="bowl")  # the rule is Python's: y = 0 for the 1-D bowl
+    assert (bowl["snapshot"]["params"]["start_x"], bowl["snapshot"]["params"]["start_y"]) == (
+        python.start_x,
+        python.start_y,
+    )
