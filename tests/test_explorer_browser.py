@@ -202,8 +202,7 @@ def test_a_served_page_never_talks_to_the_server(page, served_url):
     page.on("request", lambda request: traffic.append(f"{request.method} {request.url}"))
     set_params(page, speed=120, iterations=2000, beta1=0.95)
     page.evaluate("window.adamviz.play()")
-    page.wait_for_timeout(5000)
-    assert state(page)["iteration"] > 300  # it really played
+    page.wait_for_function("window.adamviz.state().iteration > 300")  # it really played
     assert traffic == []
 
 
@@ -234,8 +233,8 @@ def test_panel_serve_app_main(page, panel_served_url, tmp_path):
 
 
 def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
-    """Playing, scrolled out of view (a blog post read on), the explorer draws no frames and its main
-    thread idles; scrolled back, it goes on from the iteration it stopped at."""
+    """Playing, scrolled out of view (a blog post read on), the explorer draws no frames and moves no
+    iteration; scrolled back, it goes on from the iteration it stopped at."""
     open_explorer(page, static_url)
     page.evaluate("""() => {
       const after = document.createElement('div'); after.style.height = '5000px'; document.body.append(after);
@@ -246,18 +245,12 @@ def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_timeout(300)  # the observer reports asynchronously
     stopped = state(page)["iteration"]
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Performance.enable")
-    busy = cdp.send("Performance.getMetrics")["metrics"]
+    page.evaluate("""() => { const m = window.AdamViz.instances[0].models;
+      window.paintCounts = m.cards.flatMap((card) => card.figures).map((plot) => window.AdamViz.bokeh.countPaints(plot)); }""")
     page.wait_for_timeout(2000)
-    after = cdp.send("Performance.getMetrics")["metrics"]
-    task = {m["name"]: m["value"] for m in after}["TaskDuration"] - {m["name"]: m["value"] for m in busy}[
-        "TaskDuration"
-    ]
+    paints = page.evaluate("window.paintCounts.reduce((n, c) => n + c.primary + c.overlays, 0)")
     assert state(page)["iteration"] == stopped and state(page)["playing"] is True
-    assert task < 0.1, (
-        f"{task * 1000:.0f} ms of main-thread work in 2 s off screen"
-    )  # playing on screen: ~1 s
+    assert paints == 0  # no frame drawn while no one can see it (the benchmark measures its main thread)
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_function(f"window.adamviz.state().iteration > {stopped + 10}")
     resumed = state(page)["iteration"]
