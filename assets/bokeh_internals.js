@@ -1,14 +1,11 @@
-/* adamviz's every use of BokehJS internals, in one module (with its stylesheet, bokeh_internals.css,
- * which styles Bokeh's own widgets by their internal class names).
- *
- * Bokeh's public API has no way to find a model's view, write into a Div without a relayout, skip
- * its per-paint CSS lookups and CSS position rewrites, paint a plot once per frame instead of through
- * its throttle, leave an unused overlay canvas alone, or learn when a plot has repainted; the explorer
- * needs each for speed or for knowing a frame is on screen (docs/performance.md has the figures).
- * Each internal is named in INTERNALS, and `missing()` returns the names a running BokehJS lacks:
- * tests/test_browser_modules.py fails with those names after a Bokeh upgrade instead of the explorer
- * degrading silently. The tests look inside BokehJS only through the helpers at the end of this
- * module. Nothing else in adamviz names a BokehJS internal. Pinned: bokeh >= 3.6, < 3.10.
+/* adamviz's every use of BokehJS internals, in one module (and bokeh_internals.css, which styles
+ * Bokeh's own widgets by their internal class names). Bokeh's public API has no way to find a model's
+ * view, write into a Div without a relayout, skip its per-paint CSS lookups and position rewrites,
+ * paint a plot once per frame instead of through its throttle, leave an unused overlay canvas alone,
+ * or learn when a plot has repainted; the explorer needs each for speed or for knowing a frame is on
+ * screen (docs/performance.md). Each internal is named in INTERNALS, and `missing()` returns those a
+ * running BokehJS lacks: tests/test_browser_modules.py fails with their names after an upgrade. The
+ * tests look inside BokehJS only through the helpers at the end. Pinned: bokeh >= 3.6, < 3.10.
  */
 
 const index = () => globalThis.Bokeh && globalThis.Bokeh.index;
@@ -394,29 +391,9 @@ function glyphsOf(plot, source) {
 /** The element writeSlot writes into, inside a Div's shadow root. */
 const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 
-export {
-  INTERNALS,
-  missing,
-  viewOf,
-  elementOf,
-  picture,
-  writeSlot,
-  controlsOf,
-  onVisibility,
-  documentWithConfig,
-  eventWithin,
-  sameDocument,
-  isGone,
-  modelOf,
-  skipCssLookups,
-  keepPositions,
-  layerOverlays,
-  schedulePaints,
-  paintPlot,
-  onRepaint,
-  imageArray,
-  countPaints,
-  overlayInk,
-  glyphsOf,
-  slotOf,
-};
+// the wiring and the views: writing, watching and painting
+export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentWithConfig };
+export { eventWithin, sameDocument, isGone, modelOf, skipCssLookups, keepPositions, layerOverlays };
+export { schedulePaints, paintPlot, onRepaint, imageArray };
+// the tests
+export { countPaints, overlayInk, glyphsOf, slotOf };
