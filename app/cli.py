@@ -31,7 +31,7 @@ from adamviz.sim import (
 from adamviz.sim.optimizers import REQUIREMENTS
 from adamviz.sim.validation import rejection
 
-from .settings import PAGE_FLAGS, ROLES, ExplorerSettings, browser_spec
+from .settings import PAGE_FLAGS, ROLES, ExplorerSettings, browser_spec, requirement
 
 
 class UsageError(Exception):
@@ -76,19 +76,6 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-bias-correction", action="store_true", help="skip dividing by 1 - beta**t")
 
 
-def _range(entry: dict) -> str:
-    """A setting's allowed values, in words (from its table entry)."""
-    if entry["kind"] == "number":
-        if entry["integer"]:
-            return f"an integer in [{entry['min']}, {entry['max']}]"
-        return f"a number in [{entry['min']:g}, {entry['max']:g}]"
-    if entry["kind"] == "choices":
-        return f"comma-separated, among {', '.join(entry['options'])}"
-    if entry["kind"] == "choice":
-        return f"one of {', '.join(entry['options'])}"
-    return "on or off"
-
-
 def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
     """``export``'s flags for the explorer's settings: one per setting of ``ExplorerSettings`` that has a
     CLI spelling (settings.ROLES, settings.PAGE_FLAGS), its label, range and default read from there."""
@@ -105,12 +92,12 @@ def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
                 nargs="+",
                 metavar="X",
                 dest="start",
-                help=f"the closed loop's start: x y (θ for the bowl), each {_range(entry)}; default: the problem's own",
+                help=f"the closed loop's start: x y (θ for the bowl), each {requirement(entry)}; default: the problem's own",
             )
             continue
         default = parameter.default
         about = (
-            f"{parameter.label}: {_range(entry)}" if name in spec else (parameter.doc or "").split(". ")[0]
+            f"{parameter.label}: {requirement(entry)}" if name in spec else (parameter.doc or "").rstrip(".")
         )
         if isinstance(parameter, param.Boolean):
             if flag.startswith("--no-"):
@@ -123,7 +110,9 @@ def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
                 )
         elif isinstance(parameter, param.ListSelector):
             shown = "all" if list(default) == list(parameter.objects) else ",".join(default) or "none"
-            parser.add_argument(flag, dest=name, default=",".join(default), help=f"{about} (default {shown})")
+            parser.add_argument(
+                flag, dest=name, default=",".join(default), help=f"{about}, comma-separated (default {shown})"
+            )
         elif isinstance(parameter, param.Selector):  # checked with the settings: the page's message
             metavar = "|".join(parameter.objects)
             parser.add_argument(

@@ -2,7 +2,7 @@
 
 Python only builds the models; the page's modules (assets/) fill and animate them in the
 browser. Every model but one is ``syncable=False``: the page never reports its frames to a server, only
-its settings (on change and on pause) through a hidden text input, for the served Export button.
+its settings (on change and on pause) through its typed report (app/report.py), for the Export button.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import param
 
-from .settings import PAGE_FLAGS, SLIDERS, ExplorerSettings, browser_spec
+from .settings import PAGE_FLAGS, SLIDERS, ExplorerSettings, browser_spec, requirement
 from .text import KEYS
 
 CONTROLS = {
@@ -37,18 +37,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _allowed(entry: dict) -> str:
-    if entry["kind"] == "number":
-        low, high = entry["min"], entry["max"]
-        shown = (lambda x: f"{x:,}") if entry["integer"] else (lambda x: f"{x:g}")
-        return f"{'integer' if entry['integer'] else 'number'} {shown(low)} … {shown(high)}"
-    if entry["kind"] == "choices":
-        return "a list among " + ", ".join(f"`{o}`" for o in entry["options"])
-    if entry["kind"] == "choice":
-        return "one of " + ", ".join(f"`{o}`" for o in entry["options"])
-    return "true / false"
-
-
 def _default(value: object) -> str:
     if isinstance(value, list):
         return "all" if value and len(value) > 3 else ", ".join(map(str, value)) or "none"
@@ -68,7 +56,7 @@ def settings_markdown() -> str:
         kept = "kept" if entry["preset"] == "keep" else "reset"
         doc = ExplorerSettings.param[name].doc or ""
         rows.append(
-            f"| `{name}` | `{entry['cli'] or '—'}` | {_allowed(entry)} | {_default(entry['default'])} | "
+            f"| `{name}` | `{entry['cli'] or '—'}` | {requirement(entry)} | {_default(entry['default'])} | "
             f"{_cell(control) or '—'} | {RECOMPUTES[entry['recomputes']]} | {kept} | {_cell(doc)} |"
         )
     page_rows = []

@@ -329,10 +329,26 @@ def budget_rejection(n_params: int, iterations: int) -> str:
     )
 
 
+def _interval(kind: str, low: float, high: float) -> str:
+    shown = (lambda x: str(int(x))) if kind == "an integer" else (lambda x: f"{x:g}")
+    return f"{kind} in [{shown(low)}, {shown(high)}]"
+
+
 def range_rejection(name: str, value: Any, kind: str, low: float, high: float) -> str:
     """The message for a setting outside its closed range (the page's settings.js says the same)."""
-    shown = (lambda x: str(int(x))) if kind == "an integer" else (lambda x: f"{x:g}")
-    return rejection(name, value, f"{kind} in [{shown(low)}, {shown(high)}]")
+    return rejection(name, value, _interval(kind, low, high))
+
+
+def requirement(entry: dict[str, Any]) -> str:
+    """What a setting's value must be (its :func:`browser_spec` entry), in the words every refusal of it
+    uses — here, in the CLI's help, in docs/settings.md and in the page (settings.js's requirement())."""
+    if entry["kind"] == "bool":
+        return "true or false"
+    if entry["kind"] == "choice":
+        return f"one of {', '.join(entry['options'])}"
+    if entry["kind"] == "choices":
+        return f"a list of distinct names among {', '.join(entry['options'])}"
+    return _interval("an integer" if entry["integer"] else "a number", entry["min"], entry["max"])
 
 
 BROWSER_SETTINGS = (
@@ -443,9 +459,7 @@ def checked_settings(**values: Any) -> ExplorerSettings:
             low, high, integer = spec[name]["min"], spec[name]["max"], spec[name]["integer"]
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
             if not ok or (integer and float(value) != int(value)):
-                raise ValueError(
-                    range_rejection(name, value, "an integer" if integer else "a number", low, high)
-                )
+                raise ValueError(rejection(name, value, requirement(spec[name])))
     for name in ("scenarios", "compare", "panels", "controls"):
         objects = ExplorerSettings.param[name].objects
         chosen = values.get(name, [])
