@@ -137,7 +137,7 @@ class Explorer {
     return {
       state: () => state.snapshot(),
       trace: (name, optimizer) => state.trace(name, optimizer),
-      population: () => (state.population(), state.many.snapshot(state.params)),
+      population: () => state.population(),
       path: (optimizer) => state.path(optimizer),
       recorded: (name) => state.recordings.recorded(name),
       load: (file) => this.loading.load(file),

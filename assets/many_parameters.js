@@ -7,10 +7,11 @@
  */
 import { LOG_GRID, POPULATION_SHAPE, SETTINGS } from "./contract.js";
 import * as engine from "./engine/index.js";
+import { recomputing } from "./settings.js";
 
 const SLICE_MS = 12; // longest stretch of work between frames
 // what the population's gradients depend on (Python's settings.ROLES)
-const GRADIENT_SETTINGS = Object.keys(SETTINGS).filter((k) => ["gradients", "population"].includes(SETTINGS[k].recomputes));
+const GRADIENT_SETTINGS = recomputing(SETTINGS, "gradients", "population");
 
 /** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
 function nextTask() {

@@ -3,7 +3,7 @@
  * named, and the default kept). No DOM: the query string is handed in.
  */
 import { SETTINGS } from "./contract.js";
-import { fromQuery, rejection } from "./settings.js";
+import { fromQuery } from "./settings.js";
 
 /** Open `explorer` on its first state for the URL query `search`: {lecture, messages}. */
 function openExplorer(explorer, search) {
@@ -18,9 +18,9 @@ function openExplorer(explorer, search) {
     messages.push(...opening.messages);
   }
   if (query.has("preset")) {
-    const preset = config.presets.find((p) => p.name === query.get("preset"));
+    const { preset, error } = state.findPreset(query.get("preset"));
     if (preset) start = { ...start, ...preset.settings };
-    else messages.push(`${rejection("preset", query.get("preset"), `one of ${config.presets.map((p) => p.name).join(", ")}`)} — using none`);
+    else messages.push(`${error} — using none`);
   }
   try {
     const run = state.recordings.embedded();

@@ -143,4 +143,8 @@ function toQuery(spec, params, search, extra) {
   return query.toString();
 }
 
-export { rejection, check, validate, sliderValue, sliderPosition, fromQuery, toQuery };
+/** The settings of `spec` whose change recomputes `role` (Python's settings.ROLES: gradients,
+ * population, optimizer, loop, layout or nothing). */
+const recomputing = (spec, ...roles) => Object.keys(spec).filter((name) => roles.includes(spec[name].recomputes));
+
+export { rejection, check, validate, recomputing, sliderValue, sliderPosition, fromQuery, toQuery };

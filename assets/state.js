@@ -21,14 +21,12 @@ import { PROBLEMS, SETTINGS, STREAM_SHAPES } from "./contract.js";
 import { ClosedLoops } from "./closed_loops.js";
 import * as engine from "./engine/index.js";
 import { ManyParameters } from "./many_parameters.js";
-import { rejection, validate } from "./settings.js";
+import { recomputing, rejection, validate } from "./settings.js";
 
-/** The settings whose change recomputes `role` (Python's settings.ROLES). */
-const recomputing = (role) => Object.keys(SETTINGS).filter((name) => SETTINGS[name].recomputes === role);
-const GRADIENT_SETTINGS = recomputing("gradients");
-const OPTIMIZER_SETTINGS = recomputing("optimizer");
-const LOOP_SETTINGS = recomputing("loop");
-const LAYOUT_SETTINGS = recomputing("layout");
+const GRADIENT_SETTINGS = recomputing(SETTINGS, "gradients");
+const OPTIMIZER_SETTINGS = recomputing(SETTINGS, "optimizer");
+const LOOP_SETTINGS = recomputing(SETTINGS, "loop");
+const LAYOUT_SETTINGS = recomputing(SETTINGS, "layout");
 const TRACE_KEYS = ["m_hat", "sqrt_v_hat", "scale", "step", "theta"];
 // 10^k for the gradient scale, as literals (correctly rounded, like Python's 10.0 ** k); `**` may not be
 const POWERS_OF_TEN = { "-6": 1e-6, "-5": 1e-5, "-4": 1e-4, "-3": 1e-3, "-2": 1e-2, "-1": 1e-1, 0: 1, 1: 1e1, 2: 1e2, 3: 1e3, 4: 1e4, 5: 1e5, 6: 1e6 };
@@ -107,15 +105,21 @@ class ExplorerState {
   }
 
   refuse(errors) {
-    this.emit("message", { messages: errors });
+    this.tell(errors);
     this.emit("refused");
     throw new Error(errors.join("; "));
   }
 
+  /** Preset `name` of config.presets: {preset}, or {error} naming the presets there are. */
+  findPreset(name) {
+    const preset = this.config.presets.find((p) => p.name === name);
+    return preset ? { preset } : { error: rejection("preset", name, `one of ${this.config.presets.map((p) => p.name).join(", ")}`) };
+  }
+
   /** Preset `name` (config.presets): the settings presets reset back to their defaults, then its own. */
   preset(name) {
-    const preset = this.config.presets.find((p) => p.name === name);
-    if (!preset) this.refuse([rejection("preset", name, `one of ${this.config.presets.map((p) => p.name).join(", ")}`)]);
+    const { preset, error } = this.findPreset(name);
+    if (error) this.refuse([error]);
     const reset = Object.fromEntries(Object.keys(SETTINGS).filter((k) => SETTINGS[k].preset === "reset").map((k) => [k, this.config.defaults[k]]));
     return this.update({ ...reset, ...preset.settings, iteration: 0 });
   }
@@ -264,13 +268,14 @@ class ExplorerState {
     this.emit("frame", { settingsChanged: true });
   }
 
-  /** The many-parameters result for the current settings, computed now if need be. */
+  /** The browser API's population() for the current settings (computed now if need be): the
+   * parameters and the main optimizer's r_t percentiles. */
   population() {
     if (!this.many.current(this.params)) {
       this.many.computeNow(this.params);
       if (this.params.view === "population") this.emit("computed");
     }
-    return this.many.result;
+    return this.many.snapshot(this.params);
   }
 
   /** The closed loop's path for `optimizer` under the current settings (state.loop while it shows). */

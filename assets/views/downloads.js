@@ -41,8 +41,7 @@ function cardsTable(state) {
 function csv(state) {
   const { params } = state;
   if (params.view === "population") {
-    state.population();
-    const snapshot = state.many.snapshot(params);
+    const snapshot = state.population();
     const { p10, p50, p90 } = snapshot.percentiles;
     const lines = ["t,p10,p50,p90"];
     for (let i = 0; i < p50.length; i++) lines.push([i + 1, p10[i], p50[i], p90[i]].join(","));
