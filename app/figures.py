@@ -553,11 +553,13 @@ def settings_config(settings: ExplorerSettings, instance_id: str) -> dict[str, A
 
 @dataclass
 class ExplorerModels:
-    """A built explorer: its root layout (which brings itself to life in the page once laid out)."""
+    """A built explorer: its root layout (which brings itself to life in the page once laid out), the
+    report the page writes its state into, and the payload its boot callback hands the page."""
 
     layout: LayoutDOM
     instance_id: str
     report: ExplorerReport
+    config: dict[str, Any]
 
 
 def build_explorer(
@@ -727,4 +729,4 @@ def build_explorer(
             (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup, CheckboxButtonGroup, Select),
         ):
             model.stylesheets = [sheet]
-    return ExplorerModels(layout, instance_id, report)
+    return ExplorerModels(layout, instance_id, report, config)

@@ -165,4 +165,5 @@ def test_the_page_payload_is_the_declared_config():
 
     built = build_explorer(ExplorerSettings(trace="mlp"))
     [boot] = [m for m in built.layout.references() if isinstance(m, CustomJS) and "adamviz-mount" in m.tags]
-    assert set(boot.args["config"]) == set(CONFIG)
+    assert boot.args["config"] is built.config
+    assert set(built.config) == set(CONFIG)

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adamviz.app.figures import settings_config
+from adamviz.app.figures import build_explorer
 from adamviz.app.settings import ExplorerSettings, checked_settings
-from adamviz.app.text import PRESETS
 from adamviz.sim import PROBLEMS, stream
 
 from error_bounds import assert_trace_matches
@@ -26,12 +25,7 @@ def run_state(calls: list, tmp_path: Path, **settings) -> list[dict]:
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed; `bash tests/run.sh` installs it")
-    config = {
-        **settings_config(ExplorerSettings(**settings), "node"),
-        "loops": {"bowl": {"problem": "bowl", "start": list(PROBLEMS["bowl"].start)}},
-        "presets": PRESETS,
-        "traces": [],
-    }
+    config = build_explorer(ExplorerSettings(**settings)).config  # the payload a page gets
     script = tmp_path / "calls.json"
     script.write_text(json.dumps({"config": config, "calls": [["apply", config["initial"]], *calls]}))
     done = subprocess.run([node, str(STATE_CLI), str(script)], capture_output=True, text=True, check=False)
