@@ -31,17 +31,20 @@ from error_bounds import assert_within, trajectory_bounds
 ENGINE_CLI = Path(__file__).parent / "js" / "engine_cli.mjs"
 
 
-def run_engine(requests: list[dict], tmp_path: Path) -> list:
+def run_node(script: Path, payload: object, tmp_path: Path) -> object:
+    """What ``script`` (a module of tests/js) prints, as JSON, for ``payload`` handed to it in a file."""
     node = shutil.which("node")
     if node is None:
         pytest.fail("node is not installed; `bash tests/run.sh` installs it")
-    request_file = tmp_path / "requests.json"
-    request_file.write_text(json.dumps(requests))
-    done = subprocess.run(
-        [node, str(ENGINE_CLI), str(request_file)], capture_output=True, text=True, check=False
-    )
+    request_file = tmp_path / f"{script.stem}.json"
+    request_file.write_text(json.dumps(payload))
+    done = subprocess.run([node, str(script), str(request_file)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def run_engine(requests: list[dict], tmp_path: Path) -> list:
+    return run_node(ENGINE_CLI, requests, tmp_path)
 
 
 def test_streams_are_bit_identical(tmp_path):

@@ -3,13 +3,10 @@ the events views hear — with no DOM and no Bokeh (tests/js/state_cli.mjs runs 
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
-import pytest
+from test_engine_node import run_node
 
 from adamviz.app.figures import build_explorer
 from adamviz.app.settings import ExplorerSettings, checked_settings
@@ -22,15 +19,9 @@ STATE_CLI = Path(__file__).parent / "js" / "state_cli.mjs"
 
 def run_state(calls: list, tmp_path: Path, **settings) -> list[dict]:
     """The results of ``calls`` ([method, *args] each) on a fresh state opened on ``settings``."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is not installed; `bash tests/run.sh` installs it")
     config = build_explorer(ExplorerSettings(**settings)).config  # the payload a page gets
-    script = tmp_path / "calls.json"
-    script.write_text(json.dumps({"config": config, "calls": [["apply", config["initial"]], *calls]}))
-    done = subprocess.run([node, str(STATE_CLI), str(script)], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)[1:]
+    script = {"config": config, "calls": [["apply", config["initial"]], *calls]}
+    return run_node(STATE_CLI, script, tmp_path)[1:]  # the first call opens it
 
 
 def test_a_change_is_checked_applied_and_announced_in_order(tmp_path):
