@@ -121,9 +121,8 @@ def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
         else:
             kinds = {param.Integer: int, param.Number: float}
             kind = next((k for cls, k in kinds.items() if isinstance(parameter, cls)), str)
-            parser.add_argument(
-                flag, dest=name, type=kind, default=default, help=f"{about} (default {default!r})"
-            )
+            shown = "" if default is None else f" (default {default!r})"  # None: the doc says what
+            parser.add_argument(flag, dest=name, type=kind, default=default, help=f"{about}{shown}")
 
 
 def _names(flag: str) -> list[str]:
@@ -174,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--show", action="store_true", help="open a browser tab")
     serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
     serve.add_argument("--trace", metavar="FILE", default="", help=TRACE_HELP)
+    theme = ExplorerSettings.param.theme
+    serve.add_argument(
+        "--theme", choices=theme.objects, default=theme.default, help=f"{theme.doc} (default {theme.default})"
+    )
     serve.add_argument(
         "--address", default=None, help="interface to listen on (default: localhost only; 0.0.0.0 for all)"
     )
@@ -269,6 +272,7 @@ def _run_serve(args: argparse.Namespace) -> None:
         show=args.show,
         lecture=args.lecture,
         trace=args.trace,
+        theme=args.theme,
         address=args.address,
         allow_websocket_origin=tuple(args.allow_websocket_origin),
     )

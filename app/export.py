@@ -34,7 +34,9 @@ BOKEHJS_ROUTE = "/bokehjs/"
 
 PAGE_STYLE = (
     f"<style>html,body{{margin:0;padding:0;background:{TEXT['light']['page']}}}"
-    f"body.av-dark{{background:{TEXT['dark']['page']}}}.av-page{{padding:8px 16px}}</style>"
+    f"body.av-dark{{background:{TEXT['dark']['page']}}}"
+    f"@media (prefers-color-scheme: dark){{body.av-auto{{background:{TEXT['dark']['page']}}}}}"
+    ".av-page{padding:8px 16px}</style>"
 )
 
 

@@ -40,6 +40,7 @@ from bokeh.models import (
     Select,
     Slider,
     Span,
+    TextInput,
 )
 from bokeh.plotting import figure
 
@@ -54,7 +55,6 @@ from .report import ExplorerReport
 from .settings import (
     CONTROLS,
     LOOP_SETTINGS,
-    SCENARIOS,
     SLIDERS,
     VIEWS,
     ExplorerSettings,
@@ -329,7 +329,7 @@ def _controls(
         "iteration": Slider(
             start=0,
             end=settings.iterations - 1,
-            value=settings.iteration,
+            value=settings.opening_iteration,
             step=SLIDERS["iteration"].step,
             title=ExplorerSettings.param.iteration.label,
             sizing_mode="stretch_width",
@@ -358,14 +358,10 @@ def _controls(
             width=250,
             css_classes=[f"av-{name}"],
         )
-    widgets["seed"] = NumericInput(
-        value=settings.seed,
-        low=spec["seed"]["min"],
-        high=spec["seed"]["max"],
-        mode="int",
-        title=label["seed"],
-        width=130,
-        css_classes=["av-seed"],
+    # a text box, not a NumericInput: that one drops "abc" and clamps 99999999999 without a word; the
+    # state refuses both with the allowed range and the box goes back to the seed in use
+    widgets["seed"] = TextInput(
+        value=str(settings.seed), title=label["seed"], width=130, css_classes=["av-seed"]
     )
     widgets["optimizer"] = Select(
         options=list(OPTIMIZERS),
@@ -484,6 +480,8 @@ def _controls(
     )
     presets_title = Div(text=html.escape(text.PRESETS_TITLE), css_classes=["av-presets-title"])
     preset_buttons = [widgets[f"preset_{preset['name']}"] for preset in text.PRESETS]
+    # the title and its buttons wrap as one group (never "Presets:" alone above its buttons)
+    presets = Column(presets_title, Row(*preset_buttons, styles=WRAP), css_classes=["av-presets"])
     checkboxes = Row(widgets["bias_correction"], widgets["smooth"], styles=WRAP)
     flags = Column(checkboxes, widgets["window_mode"])
     groups: dict[str, list[Any]] = {
@@ -499,8 +497,7 @@ def _controls(
     optimizers = Row(
         widgets["optimizer"],
         compare,
-        presets_title,
-        *preset_buttons,
+        presets,
         css_classes=["av-optimizers"],
         sizing_mode="stretch_width",
         styles=WRAP,
@@ -517,26 +514,66 @@ def _controls(
         transport, optimizers, advanced, data, css_classes=["av-controls"], sizing_mode="stretch_width"
     )
     # containers from the inside out: each is shown while any of its children is
-    containers = [checkboxes, flags, transport, optimizers, advanced, data, panel]
+    containers = [
+        presets.children[1],
+        presets,
+        checkboxes,
+        flags,
+        transport,
+        optimizers,
+        advanced,
+        data,
+        panel,
+    ]
     return widgets, optimizers, panel, {"groups": groups, "containers": containers, "data_row": data}
 
 
-def _darken(layout: LayoutDOM) -> None:
-    """Light ink for the canvases on a dark page (the Divs follow the CSS theme by themselves)."""
-    for model in layout.references():
+THEME_INK = {
+    "axes": {
+        "axis_line_color": ("black", INK_ON_DARK),
+        "major_tick_line_color": ("black", INK_ON_DARK),
+        "minor_tick_line_color": ("black", INK_ON_DARK),
+        "major_label_text_color": ("#444444", INK_ON_DARK),
+        "axis_label_text_color": ("#444444", INK_ON_DARK),
+    },
+    "colorbars": {
+        "title_text_color": ("#444444", INK_ON_DARK),
+        "major_label_text_color": ("#444444", INK_ON_DARK),
+    },
+    "grids": {"grid_line_color": ("#e5e5e5", PLOT["grid_on_dark"])},
+    "lines": {"line_color": (INK, INK_ON_DARK)},  # zero lines, ε, cursors; glyphs drawn in ink
+    "labels": {"text_color": (INK, INK_ON_DARK)},
+}
+"""The ink of the canvases' furniture, by kind: each property's (light, dark) colour. views/theme.js
+switches them live (as a host page's own switch flips); the Divs and widgets follow through CSS."""
+
+
+def ink_models(*layouts: LayoutDOM) -> dict[str, list[Any]]:
+    """The canvas models whose colour follows the theme, by :data:`THEME_INK`'s kinds (their light colours
+    are checked against the table: a model drawn in another colour is not the theme's to change)."""
+    found: dict[str, list[Any]] = {kind: [] for kind in THEME_INK}
+    for model in set().union(*(layout.references() for layout in layouts)):
         if isinstance(model, Axis):
-            model.axis_line_color = model.major_tick_line_color = model.minor_tick_line_color = INK_ON_DARK
-            model.major_label_text_color = model.axis_label_text_color = INK_ON_DARK
-        elif isinstance(model, Span) and model.line_color == INK:
-            model.line_color = INK_ON_DARK
-        elif isinstance(model, Grid):
-            model.grid_line_color = PLOT["grid_on_dark"]
-        elif isinstance(model, Label) and model.text_color == INK:
-            model.text_color = INK_ON_DARK
+            kind = "axes"
         elif isinstance(model, ColorBar):
-            model.title_text_color = model.major_label_text_color = INK_ON_DARK
+            kind = "colorbars"
+        elif isinstance(model, Grid):
+            kind = "grids"
+        elif isinstance(model, Label) and model.text_color == INK:
+            kind = "labels"
+        elif isinstance(model, Span) and model.line_color == INK:
+            kind = "lines"
         elif isinstance(model, GlyphRenderer) and getattr(model.glyph, "line_color", None) == INK:
-            model.glyph.line_color = INK_ON_DARK
+            kind, model = "lines", model.glyph
+        else:
+            continue
+        for name, (light, _) in THEME_INK[kind].items():
+            if getattr(model, name) != light:
+                raise AssertionError(
+                    f"{type(model).__name__}.{name} is {getattr(model, name)!r}, not {light!r}"
+                )
+        found[kind].append(model)
+    return {kind: sorted(models, key=lambda m: m.id) for kind, models in found.items()}
 
 
 def settings_config(settings: ExplorerSettings, instance_id: str) -> dict[str, Any]:
@@ -544,10 +581,14 @@ def settings_config(settings: ExplorerSettings, instance_id: str) -> dict[str, A
     return {
         "id": instance_id,
         "defaults": browser_values(settings),
-        "initial": {"iteration": settings.iteration},
+        "initial": {"iteration": settings.opening_iteration},
         "scenarios": list(settings.scenarios),
         "autoplay": settings.autoplay,
         "lecture": settings.lecture,
+        "theme": settings.theme,
+        "ink": {
+            kind: {name: list(pair) for name, pair in table.items()} for kind, table in THEME_INK.items()
+        },
     }
 
 
@@ -670,6 +711,7 @@ def build_explorer(
         "data_row": control_models.pop("data_row"),
         "controls": control_models,
         "header": header,
+        "ink": ink_models(layout, population.layout, valley.layout),
         "axes": [
             axis
             for plot in [*(p for card in cards for p in card.figures), *population.figures, *valley.figures]
@@ -681,14 +723,13 @@ def build_explorer(
         "loops": {"bowl": {"problem": "bowl", "start": list(PROBLEMS["bowl"].start)}},
         "population": {
             "text": text.POPULATION,
-            "recordedInk": PLOT["ink_on_dark" if settings.theme == "dark" else "ink"],
         },
         "valley": {
             "text": text.VALLEY,
             "markers": MARKERS,
             "bands": len(LOSS_BANDS),
         },
-        "cardHeaders": {name: card_header(name) for name in (*SCENARIOS, "x", "y", "θ")},
+        "cardHeaders": {name: card_header(name) for name in text.CARD_TEXT},
         "presets": text.PRESETS,
         "legendItems": text.LEGEND_ITEMS,
         "labels": {
@@ -711,10 +752,10 @@ def build_explorer(
     # fires once the first figure on screen is laid out
     first = population.figures[0] if settings.view == "population" else cards[0].figures[0]
     first.js_on_change("inner_width", boot)
-    if settings.theme == "dark":
-        _darken(layout)
-        _darken(population.layout)
-        _darken(valley.layout)
+    if settings.theme == "dark":  # drawn dark from the start (views/theme.js follows `auto` live)
+        for kind, models in browser_models["ink"].items():
+            for model in models:
+                model.update(**{name: dark for name, (_, dark) in THEME_INK[kind].items()})
     sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
     for model in layout.references() | population.layout.references() | valley.layout.references():
@@ -726,7 +767,17 @@ def build_explorer(
             model.nonselection_glyph = model.muted_glyph = "auto"
         if isinstance(
             model,
-            (Div, Button, Slider, Checkbox, NumericInput, RadioButtonGroup, CheckboxButtonGroup, Select),
+            (
+                Div,
+                Button,
+                Slider,
+                Checkbox,
+                NumericInput,
+                TextInput,
+                RadioButtonGroup,
+                CheckboxButtonGroup,
+                Select,
+            ),
         ):
             model.stylesheets = [sheet]
     return ExplorerModels(layout, instance_id, report, config)

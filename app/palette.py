@@ -62,6 +62,13 @@ TEXT = {
         "error-fill": "#ffebe9",
         "error-ink": "#82071e",
         "primary": "#0b5cad",  # the Play button
+        # Bokeh's widgets (bokeh_internals.css): buttons, inputs, menus, slider tracks
+        "control": "#ffffff",
+        "control-hover": "#f3f4f6",
+        "control-active": "#dde3ea",
+        "control-line": "#8c959f",  # >= 3:1 against the page: a control's edge is visible
+        "track": "#eaeef2",
+        "scheme": "light",  # native menus and checkboxes
     },
     "dark": {
         "blue": "#56b4e9",
@@ -73,6 +80,18 @@ TEXT = {
         "page": "#0d1117",
         "line": "#30363d",
         "focus": "#58a6ff",
+        "highlight": "#4d3b00",
+        "highlight-ink": "#ffe58a",
+        "error-line": "#f85149",
+        "error-fill": "#3d1214",
+        "error-ink": "#ffdcd7",
+        "primary": "#1f6feb",
+        "control": "#21262d",
+        "control-hover": "#30363d",
+        "control-active": "#1f3a5f",
+        "control-line": "#6e7681",
+        "track": "#30363d",
+        "scheme": "dark",
     },
     "lecture": {"ink": "#000000", "muted": "#1a1a1a", "page": "#ffffff", "card": "#ffffff"},
 }

@@ -35,7 +35,7 @@ def write_preview(path: str | Path, settings: ExplorerSettings) -> Path:
         # in a thread of its own: Playwright's sync API refuses a thread with a running event loop
         # (a notebook, a test session)
         with ThreadPoolExecutor(max_workers=1) as worker:
-            image = worker.submit(_screenshot, page_file, settings.iteration).result()
+            image = worker.submit(_screenshot, page_file, settings.opening_iteration).result()
     return write_atomically(path, image)
 
 

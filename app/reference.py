@@ -40,6 +40,8 @@ def _cell(text: str) -> str:
 def _default(value: object) -> str:
     if isinstance(value, list):
         return "all" if value and len(value) > 3 else ", ".join(map(str, value)) or "none"
+    if value is None:
+        return "see meaning"
     return f"`{value}`"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
@@ -32,6 +33,11 @@ from .export import BOKEHJS_ROUTE, explorer_html
 from .settings import ExplorerSettings, settings_from_report
 
 EXPORT_ROUTE = "/export"
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+    b'<path d="M2 14V8M6 14V4M10 14V9M14 14V6" stroke="#0072B2" stroke-width="2.5" stroke-linecap="round"/></svg>'
+)
+"""The tab's icon: four lollipop stems in m̂'s blue (an SVG: every current browser takes it as favicon.ico)."""
 EXPORT_BODY_LIMIT = 16 * 1024
 """Bytes: a page's settings report is ~400; anything larger is not one."""
 EXPORT_QUEUE = 8
@@ -191,12 +197,13 @@ def make_app(
     *,
     lecture: bool = False,
     trace: str = "",
+    theme: str = "light",
     address: str = "localhost",
     allow_websocket_origin: tuple[str, ...] = (),
 ) -> tornado.web.Application:
-    """The whole server: the page, BokehJS, the export endpoint."""
+    """The whole server: the page, BokehJS, the export endpoint, the tab's icon."""
     hosts, origins = allowed_names(port, address, allow_websocket_origin)
-    base = ExplorerSettings(lecture=lecture, trace=trace)
+    base = ExplorerSettings(lecture=lecture, trace=trace, theme=theme)
     page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE).encode("utf-8")
     bokehjs = Path(bokeh.__file__).parent / "server" / "static" / "js"
     bundles = {
@@ -217,6 +224,15 @@ def make_app(
                 },
             ),
             (rf"{BOKEHJS_ROUTE}([^/]+)", _Prebuilt, {"hosts": hosts, "files": bundles, "cache": year}),
+            (
+                r"/(favicon\.ico)",  # browsers ask on every visit; an answer keeps the log clean
+                _Prebuilt,
+                {
+                    "hosts": hosts,
+                    "files": {"favicon.ico": Prebuilt.of("image/svg+xml", FAVICON)},
+                    "cache": year,
+                },
+            ),
             (EXPORT_ROUTE, _Export, {"hosts": hosts, "origins": origins, "base": base, "exports": exports}),
         ],
         default_handler_class=_NotFound,
@@ -235,6 +251,7 @@ def serve(
     show: bool = False,
     lecture: bool = False,
     trace: str = "",
+    theme: str = "light",
     address: str | None = None,
     allow_websocket_origin: tuple[str, ...] = (),
 ) -> None:
@@ -245,12 +262,25 @@ def serve(
     """
     address = address or "localhost"
     app = make_app(
-        port, lecture=lecture, trace=trace, address=address, allow_websocket_origin=allow_websocket_origin
+        port,
+        lecture=lecture,
+        trace=trace,
+        theme=theme,
+        address=address,
+        allow_websocket_origin=allow_websocket_origin,
     )
     server = HTTPServer(app, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)
 
     async def run() -> None:
-        server.listen(port, address=address)
+        try:
+            server.listen(port, address=address)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise OSError(
+                f"port {port} is already in use on {address} (another adamviz, Jupyter or panel serve?): "
+                f"stop it, or pass --port {port + 1} (or any free port)"
+            ) from None
         url = f"http://localhost:{port}/"
         print(f"adamviz: serving the explorer at {url} (listening on {address}:{port})", flush=True)
         if show:

@@ -119,6 +119,11 @@ CONTROLS = (
 ``data``: load gradients, choose which recorded coordinates the cards show, download CSV and PNG)."""
 
 
+OPENING_ITERATION = 70
+"""Where a page opens unless told otherwise: each default stream already shows its behaviour (the
+steady scale near 1, the noise's small scale, the reversal's dip and rebuild after iteration 50)."""
+
+
 class ExplorerSettings(param.Parameterized):
     """What one explorer shows when it opens — the one table of settings.
 
@@ -252,13 +257,23 @@ class ExplorerSettings(param.Parameterized):
         380, bounds=(120, 1200), label="Plot height (px)", doc="Height of a card's plots together, in pixels."
     )
     iteration = param.Integer(
-        0, label="Iteration", doc="Iteration shown first (counts from 0; checked against iterations)."
+        None,
+        allow_None=True,
+        label="Iteration",
+        doc=f"Iteration shown first (counts from 0; checked against iterations); default: "
+        f"{OPENING_ITERATION}, or the last if there are fewer — mid-story, never empty axes.",
     )
     autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
     scenarios = param.ListSelector(
         default=list(DEFAULT_SCENARIOS), objects=list(SCENARIOS), doc="Scenarios shown, one card each."
     )
-    theme = param.Selector(default="light", objects=["light", "dark"], doc="Colour theme.")
+    theme = param.Selector(
+        default="light",
+        objects=["light", "dark", "auto"],
+        label="Theme",
+        doc="Colours: light, dark, or auto — the host page's own light/dark switch where it has one "
+        "(MkDocs Material, Quarto, pydata-sphinx-theme, Furo, JupyterLab), else the system's, followed live.",
+    )
     title = param.String("How Adam adapts each parameter's learning rate", doc="Heading (escaped).")
     lecture = param.Boolean(False, doc="Presenter layout: one scenario at a time, large type, keyboard deck.")
     trace = param.String(
@@ -269,10 +284,16 @@ class ExplorerSettings(param.Parameterized):
 
     @param.depends("iteration", "iterations", watch=True, on_init=True)
     def _keep_iteration_in_range(self) -> None:
-        if not 0 <= self.iteration <= self.iterations - 1:
+        if self.iteration is not None and not 0 <= self.iteration <= self.iterations - 1:
             raise ValueError(
                 range_rejection("iteration", self.iteration, "an integer", 0, self.iterations - 1)
             )
+
+    @property
+    def opening_iteration(self) -> int:
+        """The iteration the page opens on: ``iteration`` if set, else :data:`OPENING_ITERATION` or the
+        last one, whichever is earlier."""
+        return self.iteration if self.iteration is not None else min(OPENING_ITERATION, self.iterations - 1)
 
     @param.depends("n_params", "iterations", watch=True, on_init=True)
     def _keep_population_in_budget(self) -> None:

@@ -82,8 +82,23 @@ CARD_TEXT = {
     ),
     "y": (
         "Coordinate y",
-        "The path's y. In the valley (not rotated) this is the steep direction: gradients many times larger "
-        "than x's, yet Adam's step is about η on both — each coordinate divided by its own √v̂.",
+        "The path's y, the valley's steep direction: gradients many times larger than x's, yet Adam's step "
+        "is about η on both — each coordinate divided by its own √v̂.",
+    ),
+    "y@valley-rotated": (
+        "Coordinate y",
+        "The path's y. Turned 45°, the valley's steep and shallow directions each mix x and y, so both "
+        "coordinates meet the steep wall's large gradients, and Adam's per-coordinate division helps less.",
+    ),
+    "x@rosenbrock": (
+        "Coordinate x",
+        "The path's x: the gradient the loop met at each step (lollipops), m̂, √v̂ and the step it took. "
+        "The valley's floor is the curve y = x²; x travels along it toward a.",
+    ),
+    "y@rosenbrock": (
+        "Coordinate y",
+        "The path's y. The wall across the curved floor y = x² is b = 100 times steeper than the floor's "
+        "slope, so y's gradient is large whenever the path leaves the floor.",
     ),
     "θ": (
         "θ",
@@ -181,7 +196,8 @@ VALLEY = {
         "bowl": (
             "The plain bowl f(θ) = ½·h·θ². Gradient descent's step is proportional to the slope and fades "
             "as it nears the bottom. Adam's step is about η/√(γ̂²+1), set by how much the recent gradients "
-            "disagree (γ̂ = √(v̂ − m̂²)/|m̂|), not by their size, so θ keeps crossing the bottom."
+            "disagree (γ̂ = √(v̂ − m̂²)/|m̂|), not by their size, so it does not fade: θ nears the bottom "
+            "far sooner, and given more iterations it runs past and keeps crossing it."
         ),
     },
     "problem_options": ["bowl", "valley", "rosenbrock"],

@@ -63,6 +63,13 @@ const INTERNALS = {
   "CSS .bk-btn, .bk-btn-primary (Button)": cssClass("bk-btn", "button"),
   "CSS .bk-btn-group (button groups)": cssClass("bk-btn-group", "group"),
   "CSS .noUi-handle (Slider)": cssClass("noUi-handle", "slider"),
+  "CSS .noUi-target, .noUi-connect (Slider)": (models) => cssClass("noUi-target", "slider")(models) && cssClass("noUi-connect", "slider")(models),
+  "CSS .bk-btn-default, .bk-active (button groups)": (models) => cssClass("bk-btn-default", "group")(models) && cssClass("bk-active", "view")(models),
+  "CSS .bk-input (TextInput, Select)": cssClass("bk-input", "input"),
+  "CSS custom properties --default, --background-color, --border-color (widgets' :host)": ({ group, input }) =>
+    [[group, "--default"], [input, "--background-color"], [input, "--border-color"]].every(
+      ([model, name]) => globalThis.getComputedStyle(viewOf(model).el).getPropertyValue(name).trim() !== ""
+    ),
   "NDArray(init, shape)": ({ image }) => {
     const made = imageArray(image, new Float64Array(6), 2, 3);
     return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
@@ -70,8 +77,8 @@ const INTERNALS = {
 };
 
 /** The names in INTERNALS that this page's BokehJS lacks (an empty list when all is well). `models`:
- * {plot, div, image, button, group, slider} — a figure, a Div, the loss map's image source, a
- * Button, a button group and a Slider of one explorer. */
+ * {plot, div, image, button, group, view, slider, input} — a figure, a Div, the loss map's image
+ * source, a Button, a button group, one with an active button, a Slider and a text box of one explorer. */
 function missing(models) {
   return Object.entries(INTERNALS)
     .filter(([, present]) => {
@@ -102,8 +109,13 @@ function writeSlot(div, html) {
 const slots = new WeakMap(); // Div model -> its slot element (looking a view up walks every view)
 
 const TAG = /(<[^>]*>)/;
-const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
-const decode = (text) => text.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+/** The text an HTML parser makes of `text`: the named entities above and every numeric one (Python's
+ * html.escape writes ' as &#x27;, escapeHtml as &#39;). */
+const decode = (text) =>
+  text.replace(/&(amp|lt|gt|quot|apos|#(\d+)|#x([0-9a-f]+));/gi, (entity, name, decimal, hex) =>
+    decimal ? String.fromCodePoint(Number(decimal)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : ENTITIES[name.toLowerCase()]
+  );
 const written = new WeakMap(); // element -> {html, shape, texts: its text nodes in order}
 
 /**

@@ -29,6 +29,7 @@ import { PageLayout } from "./views/layout.js";
 import { Loading } from "./views/loading.js";
 import { PopulationView } from "./views/population.js";
 import { listenToProse, show as showProse } from "./views/prose.js";
+import { Theme } from "./views/theme.js";
 import { ValleyView } from "./views/valley.js";
 
 /** A call that the state may refuse: it has said why, and the controls moved back. */
@@ -55,6 +56,7 @@ class Explorer {
     this.lecture = new Lecture(models, config, state, () => quietly(() => this.population.toggleEqualBetas()));
     this.loading = new Loading(models, config, state, (k, changes) => this.showCards(k, changes));
     this.layout = new PageLayout(models, state, this);
+    this.theme = new Theme(models, config.theme, config.ink);
     for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture]) state.on((event) => part.listen(event));
   }
 
@@ -165,6 +167,7 @@ function mount(models, config) {
   for (let copy = 2; instances().some((e) => e.config.id === id); copy++) id = `${config.id}-${copy}`;
   const explorer = new Explorer(models, { ...config, id });
   const { lecture, messages } = openExplorer(explorer, globalThis.location ? globalThis.location.search : "");
+  explorer.theme.follow();
   explorer.loading.watchDrops(bokeh.elementOf(models.root));
   explorer.state.tell(messages);
   if (lecture) explorer.lecture.setOn(true);

@@ -124,6 +124,18 @@ const sliderValue = (spec, x) => TRANSFORMS[spec.transform].value(x, spec);
 /** Where a slider showing `value` sits. */
 const sliderPosition = (spec, value) => TRANSFORMS[spec.transform].position(value, spec);
 
+/**
+ * What a screen reader says for a slider: the setting's value in its own units, never the slider's
+ * position ("0.01", "0.999 (≈1000 steps)", "0 (off)", "×1e3", "200").
+ */
+function spokenValue(spec, value) {
+  const plain = (v) => String(Number(Number(v).toPrecision(6)));
+  if (spec.transform === "log10zero" && value <= 0) return "0 (off)";
+  if (spec.transform === "window") return value <= 0 ? "0 (no averaging)" : `${plain(value)} (≈${Math.round(1 / (1 - value))} steps)`;
+  if (spec.transform === "linear" && spec.integer && spec.min < 0) return value === 0 ? "×1" : `×1e${value}`;
+  return plain(value);
+}
+
 /** URL query parameters named like settings (plus `iteration`): {accepted, messages}. */
 function fromQuery(spec, search, current) {
   const query = new URLSearchParams(search);
@@ -147,4 +159,4 @@ function toQuery(spec, params, search, extra) {
  * population, optimizer, loop, layout or nothing). */
 const recomputing = (spec, ...roles) => Object.keys(spec).filter((name) => roles.includes(spec[name].recomputes));
 
-export { rejection, check, validate, recomputing, sliderValue, sliderPosition, fromQuery, toQuery };
+export { rejection, check, validate, recomputing, sliderValue, sliderPosition, spokenValue, fromQuery, toQuery };

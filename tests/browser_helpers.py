@@ -82,3 +82,22 @@ def block_network(page) -> list[str]:
 
     page.route("**/*", handle)
     return requests
+
+
+PAGE_TEXT = """() => {
+  const out = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) walk(el.shadowRoot);
+      if (['SCRIPT', 'STYLE', 'TEMPLATE'].includes(el.tagName)) continue;
+      for (const node of el.childNodes) if (node.nodeType === 3 && node.data.trim()) out.push(node.data);
+    }
+  };
+  walk(document);
+  return out.join('\\n');
+}"""
+
+
+def page_text(page) -> str:
+    """Every text node a person could see, shadow roots included (no scripts or styles)."""
+    return page.evaluate(PAGE_TEXT)

@@ -22,7 +22,7 @@ def test_every_bokeh_internal_is_still_there(page, static_url):
     assert len(page.evaluate("Object.keys(window.AdamViz.bokeh.INTERNALS)")) > 0
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, slider: m.widgets.lr}); }"""
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, view: m.widgets.view, slider: m.widgets.lr, input: m.widgets.seed}); }"""
     )
     assert missing == [], f"BokehJS no longer has: {', '.join(missing)}"
 
@@ -32,7 +32,7 @@ def test_a_missing_internal_is_reported_by_name(page, static_url):
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
                    window.AdamViz.bokeh.viewOf(m.figures[0]).repaint = undefined;
-                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, slider: m.widgets.lr}); }"""
+                   return window.AdamViz.bokeh.missing({plot: m.figures[0], div: m.cards[0].readout, image: m.valley.heat, button: m.widgets.play, group: m.widgets.compare, view: m.widgets.view, slider: m.widgets.lr, input: m.widgets.seed}); }"""
     )
     assert missing == ["PlotView.repaint"]
 
@@ -90,7 +90,7 @@ def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
     assert len(set(ids)) == 2
     page.evaluate("window.adamviz.instances[1].set({iteration: 50})")
     iterations = page.evaluate("window.adamviz.instances.map((e) => e.state().iteration)")
-    assert iterations == [0, 50]
+    assert iterations == [70, 50]  # each opens mid-story (settings.OPENING_ITERATION)
     # each copy draws in its own place: two sets of cards, one explorer root in each snippet
     assert page.locator(".adamviz-snippet").count() == 2
     for k in range(2):
@@ -98,7 +98,7 @@ def test_the_same_snippet_pasted_twice_makes_two_explorers(page, tmp_path):
     # the second copy's buttons drive the second explorer
     page.locator(".adamviz-snippet").nth(1).locator(".av-step button").click()
     page.wait_for_function("window.adamviz.instances[1].state().iteration === 51")
-    assert page.evaluate("window.adamviz.instances[0].state().iteration") == 0
+    assert page.evaluate("window.adamviz.instances[0].state().iteration") == 70
     assert np.array_equal(
         page.evaluate("window.adamviz.instances[0].trace('noisy').g"),
         page.evaluate("window.adamviz.instances[1].trace('noisy').g"),

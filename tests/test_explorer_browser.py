@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
-from adamviz.app.settings import CONTROLS
+from adamviz.app.settings import CONTROLS, OPENING_ITERATION
 
 from browser_helpers import assert_page_trace, numpy_trace, open_explorer, page_trace, set_params, state
 
@@ -19,7 +20,7 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
     assert titles == ["Steady gradients", "Pure noise", "A reversing trend"]
     current = state(page)
     assert current["scenarios"] == ["consistent", "noisy", "reversal"]
-    assert current["iteration"] == 0 and current["playing"] is False
+    assert current["iteration"] == OPENING_ITERATION and current["playing"] is False  # mid-story
     assert current["params"] == {
         "view": "cards",
         "smooth": False,
@@ -187,7 +188,7 @@ def test_two_visitors_never_share_state(browser, served_url):
     open_explorer(first, served_url)
     open_explorer(second, served_url)
     set_params(first, beta1=0.5, iteration=99)
-    assert state(second)["params"]["beta1"] == 0.9 and state(second)["iteration"] == 0
+    assert state(second)["params"]["beta1"] == 0.9 and state(second)["iteration"] == OPENING_ITERATION
     set_params(second, beta1=0.7)
     assert state(first)["params"]["beta1"] == 0.5 and state(first)["iteration"] == 99
     first.close()
@@ -256,3 +257,28 @@ def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
     resumed = state(page)["iteration"]
     assert resumed < stopped + 200  # it went on from where it was, it did not jump ahead
     page.evaluate("window.adamviz.pause()")
+
+
+def test_compare_offers_the_others_and_the_seed_box_says_no(page, static_url):
+    """Finding 10 of "Made with care": "adam" was offered in Compare with while it was the main
+    optimizer; the seed box dropped "abc" and clamped 99999999999 without a word."""
+    open_explorer(page, static_url)
+    buttons = page.locator(".av-compare button")
+    assert buttons.all_inner_texts() == ["sgd", "momentum", "rmsprop", "amsgrad", "adamw"]
+    buttons.nth(0).click()
+    page.wait_for_function("window.adamviz.state().params.compare.join() === 'sgd'")
+    set_params(page, optimizer="rmsprop")
+    assert buttons.all_inner_texts() == ["sgd", "momentum", "adam", "amsgrad", "adamw"]
+    assert page.locator(".av-compare button.bk-active").all_inner_texts() == ["sgd"]
+    page.locator(".av-momentum").wait_for(state="hidden")  # μ acts only while momentum is drawn
+    buttons.nth(1).click()
+    page.locator(".av-momentum").wait_for(state="visible")
+    seed = page.locator(".av-seed input")
+    for typed, shown in (("abc", '"abc"'), ("99999999999", '"99999999999"')):
+        seed.fill(typed)
+        seed.press("Enter")
+        message = page.locator(".av-error")
+        message.wait_for()
+        assert f"seed must be an integer in [0, 4294967295]; got {shown}" in message.inner_text()
+        assert state(page)["params"]["seed"] == 0
+        expect(seed).to_have_value("0")

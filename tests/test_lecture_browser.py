@@ -198,7 +198,7 @@ def test_focus_order_and_live_region(page, lecture_static_url):
         "Step ▶",
         "⟲ Reset",
     ]
-    assert labels[7:18] == [
+    assert labels[7:17] == [  # no "Momentum μ": it acts only while momentum is drawn
         "Iteration",
         "Speed (iterations/s)",
         "Learning rate η",
@@ -206,12 +206,11 @@ def test_focus_order_and_live_region(page, lecture_static_url):
         "β₂ (memory of √v̂)",
         "ε",
         "Weight decay w",
-        "Momentum μ",
         "Gradient scale 10^k",
         "Iterations",
         "Seed",
     ]
-    assert labels[18] == "Bias correction (÷ 1 − βᵗ)"
+    assert labels[17] == "Bias correction (÷ 1 − βᵗ)"
     # a focused control shows a visible focus ring
     outline = page.evaluate("""() => {
       let el = document.activeElement;
@@ -309,3 +308,48 @@ def test_smooth_scroll_glides_while_playing_and_rests_on_whole_iterations(page, 
     set_params(page, smooth=False)
     open_explorer(page, lecture_static_url, "?smooth=false")
     assert state(page)["params"]["smooth"] is False
+
+
+def test_a_focused_slider_keeps_its_keys(page, static_url):
+    """Finding 2 of "Made with care": ← on a focused β₂ handle moved β₂ *and* the iteration."""
+    open_explorer(page, static_url, "?iteration=100")
+    handle = page.locator(".av-beta2 .noUi-handle")
+    handle.focus()
+    before = state(page)["params"]["beta2"]
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"window.adamviz.state().params.beta2 !== {before}")
+    assert state(page)["iteration"] == 100
+    page.keyboard.press("Home")
+    page.wait_for_function("window.adamviz.state().params.beta2 === 0")
+    assert state(page)["iteration"] == 100
+    iteration = page.locator(".av-iteration .noUi-handle")
+    iteration.focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("window.adamviz.state().iteration !== 100")
+    page.wait_for_timeout(300)  # a second handler would move it again
+    assert state(page)["iteration"] == 99
+    page.locator(".av-step button").focus()
+    page.keyboard.press("Space")  # the button's own press: one step, and no play
+    page.wait_for_function("window.adamviz.state().iteration === 100")
+    assert state(page)["playing"] is False
+
+
+def test_sliders_speak_values_not_positions(page, static_url):
+    """Finding 8: a screen reader heard "-2.00" for η = 0.01; now the setting's own value and units."""
+    open_explorer(page, static_url, "?iteration=37")
+    spoken = {
+        name: page.locator(f".av-{name} .noUi-handle").get_attribute("aria-valuetext")
+        for name in ("lr", "beta2", "weight_decay", "iterations", "eps", "grad_scale", "iteration")
+    }
+    assert spoken == {
+        "lr": "0.01",
+        "beta2": "0.999 (≈1000 steps)",
+        "weight_decay": "0 (off)",
+        "iterations": "200",
+        "eps": "1e-8",
+        "grad_scale": "×1",
+        "iteration": "37 of 199",
+    }
+    set_params(page, lr=0.5, grad_scale=3)
+    assert page.locator(".av-lr .noUi-handle").get_attribute("aria-valuetext") == "0.5"
+    assert page.locator(".av-grad_scale .noUi-handle").get_attribute("aria-valuetext") == "×1e3"

@@ -18,8 +18,9 @@ STATE_CLI = Path(__file__).parent / "js" / "state_cli.mjs"
 
 
 def run_state(calls: list, tmp_path: Path, **settings) -> list[dict]:
-    """The results of ``calls`` ([method, *args] each) on a fresh state opened on ``settings``."""
-    config = build_explorer(ExplorerSettings(**settings)).config  # the payload a page gets
+    """The results of ``calls`` ([method, *args] each) on a fresh state opened on ``settings`` (at
+    iteration 0 unless they say otherwise: the counts below start there)."""
+    config = build_explorer(ExplorerSettings(**{"iteration": 0, **settings})).config  # a page's payload
     script = {"config": config, "calls": [["apply", config["initial"]], *calls]}
     return run_node(STATE_CLI, script, tmp_path)[1:]  # the first call opens it
 

@@ -12,7 +12,7 @@ from adamviz.app.export import write_export
 from adamviz.app.settings import ExplorerSettings
 from adamviz.sim import PROBLEMS, descend
 
-from browser_helpers import open_explorer, page_trace, set_params, state
+from browser_helpers import open_explorer, page_text, page_trace, set_params, state
 
 pytestmark = pytest.mark.browser
 
@@ -210,3 +210,21 @@ def test_served_page_matches_numpy(page, served_url):
     open_explorer(page, served_url, "?view=valley&problem=rosenbrock&compare=adamw&noise=0.5&seed=9")
     params = assert_paths_match(page)
     assert (params["problem"], params["noise"], params["seed"]) == ("rosenbrock", 0.5, 9)
+
+
+def test_card_texts_are_text_and_follow_the_problem(page, static_url):
+    """Finding 1 of "Made with care": the cards read "The path&#x27;s x" and, on Rosenbrock, the y card
+    still described the valley."""
+    from adamviz.app.text import CARD_TEXT
+
+    open_explorer(page, static_url)
+    set_params(page, view="valley")
+    texts = page.locator(".av-card-text")
+    html = page_text(page)
+    assert "&#" not in html and "&amp;" not in html
+    assert texts.nth(0).inner_text() == CARD_TEXT["x"][1]
+    assert texts.nth(1).inner_text() == CARD_TEXT["y"][1]
+    set_params(page, problem="rosenbrock")
+    assert texts.nth(1).inner_text() == CARD_TEXT["y@rosenbrock"][1]
+    set_params(page, problem="valley", rotated=True)
+    assert texts.nth(1).inner_text() == CARD_TEXT["y@valley-rotated"][1]

@@ -46,7 +46,7 @@ class CardsView {
     const onCards = state.params.view !== "population";
     if (event.type === "layout") {
       if (event.arrange) this.arrange(state.params);
-      if (event.assign) this.assign(state.active, state.recordings);
+      this.assign(state.active, state.recordings); // writes only what changed (a new problem: its texts)
     } else if (event.type === "computed" && onCards) this.fitRanges(state.frame());
     else if (event.type === "frame" && onCards) this.render(state.frame(), event.settingsChanged);
     else if (event.type === "glide" && onCards) this.glide(state.frame());
@@ -60,12 +60,21 @@ class CardsView {
   assign(active, recordings) {
     this.models.cards.forEach((card, k) => {
       const name = k < active.length ? active[k] : null;
-      if (name !== null && name !== card.shows) {
-        writeSlot(card.header, Object.hasOwn(this.config.cardHeaders, name) ? this.config.cardHeaders[name] : recordings.header(name));
-      }
+      const header = name === null ? null : this.header(name, recordings);
+      if (header !== null && header !== card.headerText) writeSlot(card.header, header);
+      card.headerText = header;
       card.shows = name;
       if (card.layout.visible !== (name !== null)) card.layout.visible = name !== null;
     });
+  }
+
+  /** Card `name`'s title and words: a closed loop's coordinate's for its problem (`y@rosenbrock`,
+   * `y@valley-rotated`) where it has its own, else the scenario's, else a recorded run's. */
+  header(name, recordings) {
+    const { view, problem, rotated } = this.state.params;
+    const keys = view === "valley" ? [`${name}@${problem}${rotated && problem === "valley" ? "-rotated" : ""}`, `${name}@${problem}`, name] : [name];
+    const key = keys.find((k) => Object.hasOwn(this.config.cardHeaders, k));
+    return key ? this.config.cardHeaders[key] : recordings.header(name);
   }
 
   /** The figures of the cards on screen (what a paint must reach before set() resolves). */

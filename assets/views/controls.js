@@ -9,7 +9,7 @@
 import { controlsOf } from "../bokeh_internals.js";
 import { SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
-import { sliderPosition, sliderValue } from "../settings.js";
+import { sliderPosition, sliderValue, spokenValue } from "../settings.js";
 
 const sameValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? a.join() === b.join() : a === b);
 
@@ -23,8 +23,10 @@ class Controls {
 
   /** One state event: the controls follow it. */
   listen(event) {
-    if (event.type === "settings" || event.type === "refused") this.follow(this.state.params);
-    else if (event.type === "layout" && event.arrange) this.arrange(this.state.params);
+    if (event.type === "settings" || event.type === "refused") {
+      this.follow(this.state.params);
+      this.arrange(this.state.params); // a control shows only while it acts (μ: while momentum is drawn)
+    } else if (event.type === "layout" && event.arrange) this.arrange(this.state.params);
     else if (event.type === "frame") this.showIteration();
     else if (event.type === "playing") this.showPlaying();
     else if (event.type === "message") this.showMessage(event.messages);
@@ -53,7 +55,8 @@ class Controls {
     if (name === "cards_show") return this.actions.showCards(widget.options.indexOf(value));
     if (name === "window_mode") return quietly(() => ask({ window: value === 0 ? this.actions.defaultWindow : 0 }));
     const spec = SETTINGS[name];
-    if (spec.kind === "choices") value = value.map((index) => spec.options[index]); // a button group's indices
+    if (name === "compare") value = value.map((index) => widget.labels[index]); // the main one is not offered
+    else if (spec.kind === "choices") value = value.map((index) => spec.options[index]); // a button group's indices
     else if (spec.kind === "choice" && typeof value === "number") value = spec.options[value];
     else if (spec.transform) value = sliderValue(spec, value);
     quietly(() => ask({ [name]: value }));
@@ -66,15 +69,29 @@ class Controls {
       const widget = w[name];
       if (!widget) continue;
       if (entry.kind === "bool") this.put(widget, "active", params[name]);
+      else if (name === "compare") this.offerCompared(widget, params);
       else if (entry.kind === "choices") this.put(widget, "active", params[name].map((n) => entry.options.indexOf(n)));
       else if (entry.kind === "choice" && widget.labels !== undefined) this.put(widget, "active", entry.options.indexOf(params[name]));
       else if (entry.transform) this.put(widget, "value", sliderPosition(entry, params[name]));
-      else this.put(widget, "value", params[name]);
+      else this.put(widget, "value", typeof widget.value === "string" ? String(params[name]) : params[name]); // the seed box holds text
     }
     if (w.window_mode) this.put(w.window_mode, "active", params.window > 0 ? 0 : 1);
+    for (const [name, entry] of Object.entries(SETTINGS)) {
+      if (w[name] && entry.transform) this.speak(w[name], spokenValue(entry, params[name]));
+    }
+    if (w.speed) this.speak(w.speed, `${params.speed} iterations per second`);
     const cards = w.cards_show;
     if (cards && cards.options.length) this.put(cards, "value", cards.options[this.state.cardsPage]);
     this.showPlaying();
+  }
+
+  /** The compare buttons offer every optimizer but the main one (always drawn). */
+  offerCompared(widget, params) {
+    const labels = SETTINGS.compare.options.filter((name) => name !== params.optimizer);
+    if (!sameValue(widget.labels, labels)) {
+      widget.labels = labels;
+    }
+    this.put(widget, "active", params.compare.map((name) => labels.indexOf(name)));
   }
 
   /** The iteration slider (every view). */
@@ -83,6 +100,12 @@ class Controls {
     const end = this.state.params.iterations - 1;
     if (slider.end !== end) slider.end = end;
     this.put(slider, "value", this.state.iteration);
+    if (!this.state.playing) this.speak(slider, `${this.state.iteration} of ${end}`);
+  }
+
+  /** Tell assistive technology a slider's value in words (noUiSlider would say its position). */
+  speak(widget, text) {
+    for (const handle of controlsOf(widget)) if (handle.getAttribute("aria-valuetext") !== text) handle.setAttribute("aria-valuetext", text);
   }
 
   showPlaying() {
@@ -108,7 +131,11 @@ class Controls {
       if (model.visible !== visible) model.visible = visible;
     };
     const { groups, containers } = this.models.controls;
-    for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name));
+    const params = this.state.params;
+    const drawn = [params.optimizer, ...params.compare];
+    // what a control acts on: momentum μ only steps `momentum`; the window only the cards
+    const acts = { momentum: drawn.includes("momentum"), window: params.view !== "population" };
+    for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name) && acts[name] !== false);
     show(this.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
     show(this.widgets.cards_show, this.widgets.cards_show.options.length > 1 && controls.includes("data"));
     for (const container of containers) show(container, container.children.some((child) => child.visible));
@@ -123,6 +150,7 @@ class Controls {
       const label = (SETTINGS[name] || {}).label || (name === "iteration" ? this.config.iterationLabel : null);
       if (label) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
     }
+    this.follow(this.state.params); // and their values in words
   }
 }
 

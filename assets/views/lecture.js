@@ -22,6 +22,21 @@ function typingInto(event) {
   return tag === "input" && !["checkbox", "radio", "button", "range", "submit"].includes((target.type || "").toLowerCase());
 }
 
+const SLIDER_KEYS = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"];
+const PRESS_KEYS = [" ", "Enter"];
+
+/** A focused control keeps the keys it acts on: a slider's handle its arrows, Home/End and
+ * PageUp/PageDown (else ← would move β₂ and the iteration at once); a button or checkbox its Space. */
+function keptByControl(event) {
+  const target = event.composedPath ? event.composedPath()[0] : event.target;
+  if (!target || !target.getAttribute) return false;
+  const role = target.getAttribute("role");
+  const tag = (target.tagName || "").toLowerCase();
+  if (role === "slider" || (tag === "input" && target.type === "range")) return SLIDER_KEYS.includes(event.key);
+  if (tag === "button" || tag === "input" || tag === "label" || role === "button") return PRESS_KEYS.includes(event.key);
+  return false;
+}
+
 class Lecture {
   /** `equalBetas()`: the many-parameters view's β₁ = β₂ toggle (the E key). */
   constructor(models, config, state, equalBetas) {
@@ -118,7 +133,7 @@ class Lecture {
 
   /** One key press; returns true when it was ours. */
   onKey(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event)) return false;
+    if (event.ctrlKey || event.metaKey || event.altKey || typingInto(event) || keptByControl(event)) return false;
     if (!this.on && SLIDE_KEYS.includes(event.key)) return false;
     const state = this.state;
     const big = event.shiftKey ? 10 : 1;

@@ -3,7 +3,7 @@
  * numbers are the state's (many_parameters.js computes them in slices); this view only draws them.
  */
 import { writeSlot } from "../bokeh_internals.js";
-import { OPTIMIZER_STYLE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
+import { OPTIMIZER_STYLE, PALETTE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
 import { percentilesInto } from "../engine/population.js";
 import { escapeHtml, fmt } from "../format.js";
 import { scaleOf } from "../state.js";
@@ -47,6 +47,7 @@ function percentile(values, q) {
 class PopulationView {
   constructor(models, config, state) {
     this.models = models.population;
+    this.root = models.root; // its theme class says which ink a recorded band takes
     this.live = models.live;
     this.config = config.population;
     this.defaults = config.defaults;
@@ -144,7 +145,7 @@ class PopulationView {
     }
     // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
     const recorded = this.state.recordings.shownGroup(this.state.scenarios);
-    if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), this.config.recordedInk, 0.16, [], 2.5);
+    if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), PALETTE[this.root.css_classes.includes("av-theme-dark") ? "ink_on_dark" : "ink"], 0.16, [], 2.5);
     m.bands.data = bands;
     m.medians.data = medians;
     m.cursor.location = iteration;
