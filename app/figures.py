@@ -41,6 +41,7 @@ from bokeh.models import (
     Slider,
     Span,
     TextInput,
+    Toggle,
 )
 from bokeh.plotting import figure
 
@@ -70,6 +71,9 @@ GREY, INK, INK_ON_DARK = PLOT["gradient"], PLOT["ink"], PLOT["ink_on_dark"]
 LIVE_SLOT = "<div class='av-slot av-live' aria-live='polite' role='status'></div>"
 
 OPTIMIZERS_INDEX = {name: index for index, name in enumerate(OPTIMIZERS)}
+
+ESSENTIAL_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations")
+"""The settings every card answers to, shown with the cards; the rest wait behind "More settings"."""
 
 SLIDER_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "iterations")
 """The advanced settings shown as transformed sliders (settings.SLIDERS says how each moves)."""
@@ -116,6 +120,7 @@ class Card:
             "theta_axis": self.theta_axis,
             "drawn": self.drawn,
             "moments_xaxis": self.figures[0].xaxis[0],
+            "y_moments": self.figures[0].y_range,
         }
 
 
@@ -130,14 +135,27 @@ def _figure(height: int, x_range: Range1d, y_range: Range1d, y_label: str) -> fi
     return plot
 
 
+PLAIN_TICKS = (
+    "if (tick === 0) return '0';"
+    "const a = Math.abs(tick);"
+    "if (a >= 1e4 || a < 1e-3) { const [m, e] = tick.toExponential(2).split('e'); return `${Number(m)}e${Number(e)}`; }"
+    "return String(Number(tick.toPrecision(4)));"
+)
+"""A linear axis's labels: 0 as "0" (Bokeh's own wrote "0.000e+0" beside tiny ticks), tiny and huge
+values as 1.5e-7, the rest as plain numbers."""
+
+
 def card_header(name: str) -> str:
     """A card's title and explanation (HTML), for scenario ``name``."""
     title, explanation = text.CARD_TEXT[name]
     return f"<h2 class='av-card-title'>{html.escape(title)}</h2><p class='av-card-text'>{html.escape(explanation)}</p>"
 
 
-def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d) -> Card:
-    """One card, first showing scenario ``name``; the page may give it another (a lecture slide's)."""
+def _card(
+    name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d, plain: Any
+) -> Card:
+    """One card, first showing scenario ``name``; the page may give it another (a lecture slide's).
+    ``plain``: the explorer's one formatter of linear ticks (PLAIN_TICKS), shared by every card."""
     grad, line, ghost = (
         ColumnDataSource({column: [] for column in ("stem_x", "stem_y", "head_x", "head_y")}),
         _empty("m_hat", "sqrt_v_hat", "step", "theta"),
@@ -145,6 +163,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
     )
 
     moments = _figure(210, x_range, y_moments, "g, m̂, √v̂")
+    moments.yaxis.formatter = plain
     moments.xaxis.visible = False  # the step panel below carries the shared iteration axis
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
@@ -162,9 +181,14 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
 
     step_plot = _figure(170, x_range, y_step, text.STEP_AXIS_LABEL)
     step_plot.yaxis.ticker = BasicTicker()
+    step_plot.yaxis.formatter = plain
     step_plot.extra_y_ranges = {"theta": y_theta}
     theta_axis = LinearAxis(
-        y_range_name="theta", axis_label="θ", major_label_text_font_size="11px", ticker=BasicTicker()
+        y_range_name="theta",
+        axis_label="θ",
+        major_label_text_font_size="11px",
+        ticker=BasicTicker(),
+        formatter=plain,
     )
     step_plot.add_layout(theta_axis, "right")
     step_plot.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
@@ -227,7 +251,7 @@ def _card(name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_th
         step_plot,
         css_classes=["av-card"],
         sizing_mode="stretch_width",
-        min_width=300,
+        min_width=340,  # the readout's formula on two lines at most, never a number cut in two
     )
     return Card(
         name,
@@ -322,10 +346,10 @@ def _controls(
     :func:`browser_spec`'s table."""
     label = {name: entry["label"] for name, entry in spec.items()}
     widgets: dict[str, Any] = {
-        "play": Button(label="▶ Play", button_type="primary", width=96, css_classes=["av-play"]),
-        "back": Button(label="◀ Back", width=80, css_classes=["av-back"]),
-        "step": Button(label="Step ▶", width=80, css_classes=["av-step"]),
-        "reset": Button(label="⟲ Reset", width=80, css_classes=["av-reset"]),
+        "play": Button(label="▶ Play", button_type="primary", min_width=96, css_classes=["av-play"]),
+        "back": Button(label="◀ Back", css_classes=["av-back"]),
+        "step": Button(label="Step ▶", css_classes=["av-step"]),
+        "reset": Button(label="⟲ Reset", css_classes=["av-reset"]),
         "iteration": Slider(
             start=0,
             end=settings.iterations - 1,
@@ -437,27 +461,30 @@ def _controls(
     )
     _on_widgets("active", {name: widgets[name] for name in actives})
 
-    widgets["export"] = Button(
-        label="⤓ Export as HTML", width=170, visible=exportable, css_classes=["av-export"]
-    )
+    widgets["export"] = Button(label="⤓ Export as HTML", visible=exportable, css_classes=["av-export"])
     widgets["export"].js_on_event("button_click", _call("exportFile()"))
     # a training run's gradients: read in the page (nothing is uploaded), also by a drop on the explorer
-    widgets["load"] = Button(label="⤒ Load gradients…", width=160, css_classes=["av-load"])
+    widgets["load"] = Button(label="⤒ Load gradients…", css_classes=["av-load"])
     widgets["load"].js_on_event("button_click", _call("loading.choose()"))
     widgets["cards_show"] = Select(
         title="Cards show", options=[""], value="", visible=False, width=320, css_classes=["av-cards-show"]
     )
     _on_widgets("value", {"cards_show": widgets["cards_show"]})
-    widgets["csv"] = Button(label="⤓ CSV", width=80, css_classes=["av-csv"])
+    widgets["csv"] = Button(label="⤓ CSV", css_classes=["av-csv"])
     widgets["csv"].js_on_event("button_click", _call("download('csv')"))
-    widgets["png"] = Button(label="⤓ PNG", width=80, css_classes=["av-png"])
+    widgets["png"] = Button(label="⤓ PNG", css_classes=["av-png"])
     widgets["png"].js_on_event("button_click", _call("download('png')"))
+    widgets["copy_link"] = Button(label="Copy link", css_classes=["av-copy-link"])
+    widgets["copy_link"].js_on_event("button_click", _call("copyLink()"))
+    widgets["more"] = Toggle(label="⚙ More settings", css_classes=["av-more-toggle"])
+    widgets["more"].js_on_change("active", _call("controls.showMore(cb_obj.active)"))
     data = Row(
-        *(widgets[name] for name in ("load", "cards_show", "csv", "png")),
+        *(widgets[name] for name in ("load", "cards_show", "csv", "png", "export")),
         css_classes=["av-data"],
         sizing_mode="stretch_width",
         styles=WRAP,
     )
+    # the bar: what to see and when — the view, the transport, the iteration, a link to it all
     transport = Row(
         widgets["view"],
         widgets["play"],
@@ -465,8 +492,7 @@ def _controls(
         widgets["step"],
         widgets["reset"],
         widgets["iteration"],
-        widgets["speed"],
-        widgets["export"],
+        widgets["copy_link"],
         css_classes=["av-transport"],
         sizing_mode="stretch_width",
         styles=WRAP,
@@ -482,10 +508,9 @@ def _controls(
     preset_buttons = [widgets[f"preset_{preset['name']}"] for preset in text.PRESETS]
     # the title and its buttons wrap as one group (never "Presets:" alone above its buttons)
     presets = Column(presets_title, Row(*preset_buttons, styles=WRAP), css_classes=["av-presets"])
-    checkboxes = Row(widgets["bias_correction"], widgets["smooth"], styles=WRAP)
-    flags = Column(checkboxes, widgets["window_mode"])
+    checkboxes = Row(widgets["bias_correction"], widgets["smooth"], widgets["window_mode"], styles=WRAP)
     groups: dict[str, list[Any]] = {
-        "transport": [widgets[name] for name in ("play", "back", "step", "reset")],
+        "transport": [widgets[name] for name in ("play", "back", "step", "reset", "copy_link")],
         "compare": [compare],
         "presets": [presets_title, *preset_buttons],
         "window": [widgets["window_mode"]],
@@ -502,30 +527,48 @@ def _controls(
         sizing_mode="stretch_width",
         styles=WRAP,
     )
-    advanced = Row(
-        *(widgets[name] for name in SLIDER_SETTINGS),
-        widgets["seed"],
-        flags,
-        css_classes=["av-advanced"],
+    # the card's own controls, next to the figures they change
+    for name in SLIDER_SETTINGS:  # they share their row's width (one per line on a phone)
+        widgets[name].update(width=None, sizing_mode="stretch_width", min_width=170)
+    essentials = Row(
+        *(widgets[name] for name in ESSENTIAL_SETTINGS),
+        widgets["more"],
+        css_classes=["av-essentials"],
         sizing_mode="stretch_width",
         styles=WRAP,
     )
-    panel = Column(
-        transport, optimizers, advanced, data, css_classes=["av-controls"], sizing_mode="stretch_width"
+    # behind the disclosure, in groups: what to compare, the optimizer's details and the stream, the
+    # drawing, the data
+    details = Row(
+        *(widgets[name] for name in ("weight_decay", "momentum", "grad_scale", "speed", "seed")),
+        css_classes=["av-details"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
     )
-    # containers from the inside out: each is shown while any of its children is
-    containers = [
-        presets.children[1],
-        presets,
-        checkboxes,
-        flags,
-        transport,
+    more = Column(
         optimizers,
-        advanced,
+        details,
+        checkboxes,
         data,
+        css_classes=["av-more"],
+        sizing_mode="stretch_width",
+        visible=False,
+    )
+    panel = Column(transport, css_classes=["av-controls"], sizing_mode="stretch_width")
+    # containers from the inside out: each is shown while any of its children is
+    containers = [presets.children[1], presets, checkboxes, transport, optimizers, essentials, details, data]
+    return (
+        widgets,
+        optimizers,
         panel,
-    ]
-    return widgets, optimizers, panel, {"groups": groups, "containers": containers, "data_row": data}
+        {
+            "groups": groups,
+            "containers": containers,
+            "data_row": data,
+            "more": more,
+            "essentials": essentials,
+        },
+    )
 
 
 THEME_INK = {
@@ -621,12 +664,15 @@ def build_explorer(
     traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
-    y_moments, y_step, y_theta = Range1d(-1.5, 1.5), Range1d(-1.1, 1.1), Range1d(-1, 1)
-    cards = [_card(name, x_range, y_moments, y_step, y_theta) for name in settings.scenarios]
+    y_step, y_theta = Range1d(-1.1, 1.1), Range1d(-1, 1)
+    # each card its own moments range: the cards view gives them one span, the closed loop's
+    # coordinates and a training run's each their own (x's gradients are not y's)
+    plain = CustomJSTickFormatter(code=PLAIN_TICKS)
+    cards = [_card(name, x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain) for name in settings.scenarios]
     # the closed-loop view shows a card per coordinate: two for the 2-D problems; a page opening on a
     # trace shows TRACE_CARDS of its coordinates at a time
     while len(cards) < (TRACE_CARDS if settings.trace else 2):
-        cards.append(_card("y", x_range, y_moments, y_step, y_theta))
+        cards.append(_card("y", x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain))
         cards[-1].layout.visible = False
     spec = browser_spec()
     widgets, optimizers_row, controls, control_models = _controls(settings, spec, export_url is not None)
@@ -637,6 +683,7 @@ def build_explorer(
     control_models["containers"].insert(0, population.controls)
     valley = valley_view(settings.height, settings.view == "valley", [widgets[n] for n in LOOP_SETTINGS])
     valley.map_figure.js_on_event("tap", _call("valley.moveStart(cb_obj.x, cb_obj.y)"))
+    valley.map_figure.js_on_change("inner_width", _call("valley.resized()"))  # contours: one per pixel
     control_models["containers"].insert(0, valley.controls)
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
@@ -660,15 +707,16 @@ def build_explorer(
     )
     deck = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-deck"])
     help_overlay = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-help-box"])
-    previous_slide = Button(label="◀ Previous slide", width=150, css_classes=["av-prev-slide"])
-    next_slide = Button(label="Next slide ▶", width=150, button_type="primary", css_classes=["av-next-slide"])
+    previous_slide = Button(label="◀ Previous slide", css_classes=["av-prev-slide"])
+    next_slide = Button(label="Next slide ▶", button_type="primary", css_classes=["av-next-slide"])
     previous_slide.js_on_event("button_click", _call("lecture.next(-1)"))
     next_slide.js_on_event("button_click", _call("lecture.next(1)"))
-    help_button = Button(label="? Keys", width=90, css_classes=["av-help-button"])
+    help_button = Button(label="? Keys", css_classes=["av-help-button"])
     help_button.js_on_event("button_click", _call("lecture.toggleHelp()"))
-    lecture_bar = Column(
-        Row(previous_slide, next_slide, help_button, styles=WRAP),
+    # the slide's words, its buttons beside them (a projector is wide, never tall enough)
+    lecture_bar = Row(
         deck,
+        Column(next_slide, previous_slide, help_button),
         visible=False,
         sizing_mode="stretch_width",
         css_classes=["av-lecture-bar"],
@@ -678,6 +726,9 @@ def build_explorer(
         message,
         lecture_bar,
         controls,
+        # on a phone these two follow the figures (adamviz.css): the figures come first
+        control_models["essentials"],
+        control_models["more"],
         # the closed-loop and many-parameters views join the page when first shown (views slow every load)
         *([valley.layout] if settings.view == "valley" else []),
         grid,
@@ -695,7 +746,6 @@ def build_explorer(
         "valley": valley.browser_models(),
         "figures": [plot for card in cards for plot in card.figures] + population.figures + valley.figures,
         "x_range": x_range,
-        "y_moments": y_moments,
         "y_step": y_step,
         "y_theta": y_theta,
         "symlog": {"step": _symlog_axis(), "theta": _symlog_axis()},
@@ -770,6 +820,7 @@ def build_explorer(
             (
                 Div,
                 Button,
+                Toggle,
                 Slider,
                 Checkbox,
                 NumericInput,

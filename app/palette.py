@@ -42,8 +42,8 @@ LOSS_BANDS = (
     "#f0f4f7",
     "#fafbfc",
 )
-"""The closed-loop map's colours, from the lowest loss band to the highest: ten bands of equal width in
-log loss (filled contours), pale enough for the paths on top to read."""
+"""The closed-loop map's colours, from the lowest loss band to the highest: ten bands, each a tenth of
+the map (deciles of log loss; views/valley.js), pale enough for the paths on top to read."""
 
 TEXT = {
     "light": {
@@ -100,7 +100,7 @@ TEXT = {
 _SELECTORS = {
     "light": ":host(.adamviz)",
     "dark": ":host(.adamviz.av-theme-dark)",
-    "lecture": ":host(.adamviz.av-lecture)",
+    "lecture": ":host(.adamviz.av-lecture:not(.av-theme-dark))",  # a dark lecture keeps its dark page
 }
 
 

@@ -226,6 +226,7 @@ KEYS = (
     ("B", "bias correction on / off"),
     ("E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"),
     ("1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"),
+    ("C", "on a slide: every control, or only those the slide names"),
     ("F", "full screen"),
     ("?", "this help (Esc closes)"),
 )

@@ -62,6 +62,8 @@ const INTERNALS = {
   "Document.to_json form: CustomJS args as {type: map, entries}": ({ plot }) => documentJson(plot).roots.length > 0,
   "CSS .bk-btn, .bk-btn-primary (Button)": cssClass("bk-btn", "button"),
   "CSS .bk-btn-group (button groups)": cssClass("bk-btn-group", "group"),
+  "ButtonGroupView: one .bk-btn per label, in order (hideButtons)": ({ group }) =>
+    viewOf(group).shadow_el.querySelectorAll(".bk-btn").length === group.labels.length,
   "CSS .noUi-handle (Slider)": cssClass("noUi-handle", "slider"),
   "CSS .noUi-target, .noUi-connect (Slider)": (models) => cssClass("noUi-target", "slider")(models) && cssClass("noUi-connect", "slider")(models),
   "CSS .bk-btn-default, .bk-active (button groups)": (models) => cssClass("bk-btn-default", "group")(models) && cssClass("bk-active", "view")(models),
@@ -153,6 +155,17 @@ function writeHtml(element, html) {
 function controlsOf(widget) {
   const view = viewOf(widget);
   return view && view.shadow_el ? [...view.shadow_el.querySelectorAll(".noUi-handle, input, select")] : [];
+}
+
+/** Hide the buttons at `hidden` (indices) of a button group's view, show the others. Bokeh's groups
+ * have no per-button visibility; the view keeps its buttons until its labels change (we never change them). */
+function hideButtons(group, hidden) {
+  const view = viewOf(group);
+  const buttons = view && view.shadow_el ? view.shadow_el.querySelectorAll(".bk-btn") : [];
+  buttons.forEach((button, k) => {
+    const display = hidden.includes(k) ? "none" : "";
+    if (button.style.display !== display) button.style.display = display;
+  });
 }
 
 /**
@@ -404,7 +417,7 @@ function glyphsOf(plot, source) {
 const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 
 // the wiring and the views: writing, watching and painting
-export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, onVisibility, documentWithConfig };
+export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
 export { eventWithin, sameDocument, isGone, modelOf, skipCssLookups, keepPositions, layerOverlays };
 export { schedulePaints, paintPlot, onRepaint, imageArray };
 // the tests

@@ -94,7 +94,7 @@ export const OPTIMIZER_STYLE = {
   "adamw": {"colour": "#7B3294", "dash": [10, 3, 2, 3]},
 };
 
-export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"], ["F", "full screen"], ["?", "this help (Esc closes)"]];
+export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"], ["C", "on a slide: every control, or only those the slide names"], ["F", "full screen"], ["?", "this help (Esc closes)"]];
 
 export const STREAM_SHAPES = {
   "consistent": {"mean": 1.0, "noise": 0.5},

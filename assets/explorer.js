@@ -21,6 +21,7 @@ import { Recordings } from "./recordings.js";
 import { instances, shared } from "./registry.js";
 import { ExplorerState } from "./state.js";
 import { Clock, PaintTracker } from "./transport.js";
+import { Address } from "./views/address.js";
 import { CardsView } from "./views/cards.js";
 import { Controls } from "./views/controls.js";
 import { exportPage, save } from "./views/downloads.js";
@@ -49,7 +50,8 @@ class Explorer {
     const state = (this.state = new ExplorerState(config, new Recordings(config, models.cards.length)));
     this.paints = new PaintTracker(models.figures, () => this.layout.activeFigures());
     this.clock = new Clock(() => state.params.speed, (steps, fraction) => state.advance(steps, fraction), () => state.gliding(), () => this.paints.queueFlush());
-    this.controls = new Controls(models, config, state, { showCards: (k) => this.showCards(k).catch(() => {}), defaultWindow: config.defaults.window || 40 });
+    const slidePicks = () => this.lecture.picks();
+    this.controls = new Controls(models, config, state, { showCards: (k) => this.showCards(k).catch(() => {}), defaultWindow: config.defaults.window || 40, slidePicks });
     this.cards = new CardsView(models, config, state);
     this.population = new PopulationView(models, config, state);
     this.valley = new ValleyView(models, config, state);
@@ -57,7 +59,8 @@ class Explorer {
     this.loading = new Loading(models, config, state, (k, changes) => this.showCards(k, changes));
     this.layout = new PageLayout(models, state, this);
     this.theme = new Theme(models, config.theme, config.ink);
-    for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture]) state.on((event) => part.listen(event));
+    this.address = new Address(models, config, state, { lecture: this.lecture, loading: this.loading });
+    for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address]) state.on((event) => part.listen(event));
   }
 
   /** The wiring's own part of each event: the view's layout, the clock, paints, prose, a server. */
@@ -129,9 +132,11 @@ class Explorer {
   download(kind) {
     return save(this, kind);
   }
-
   exportFile() {
     return exportPage(this.config.exportUrl, this.state);
+  }
+  copyLink() {
+    return this.address.copy();
   }
 
   api() {
@@ -150,6 +155,7 @@ class Explorer {
       pause: () => state.pause(),
       step: (n = 1) => state.step(n),
       reset: () => state.reset(),
+      link: () => this.address.link(),
       id: this.config.id,
     };
   }

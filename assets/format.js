@@ -12,3 +12,7 @@ export function fmt(x, digits = 3) {
   if (magnitude < 1e-3 || magnitude >= 1e5) return x.toExponential(digits - 1);
   return x.toPrecision(digits);
 }
+
+/** A small square of `colour` before a name in a readout: the name itself stays in the page's ink
+ * (a line's colour on the page's background is too faint for text). `colour` is the palette's. */
+export const swatch = (colour) => `<span class="av-swatch" style="background:${colour}" aria-hidden="true"></span>`;

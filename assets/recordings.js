@@ -139,14 +139,15 @@ class Recordings {
     return this.has(name) && this.byName[name].m_hat ? this.byName[name] : null;
   }
 
-  /** A recorded scenario's card header. */
-  header(name) {
+  /** A recorded scenario's card header: the coordinate named in words; the run's description only on
+   * the first card showing its group (`first`), not once per card. */
+  header(name, first = true) {
     const r = this.byName[name];
     const what = r.optimizer ? `recorded with torch.optim.${r.optimizer}` : "gradients as logged";
-    return (
-      `<h2 class='av-card-title'>${escapeHtml(r.group)} [${r.index}]</h2>` +
-      `<p class='av-card-text'>${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`
-    );
+    const title = `<h2 class='av-card-title'>${escapeHtml(r.group)}, element ${r.index}</h2>`;
+    const where = `Element ${r.index} of ${escapeHtml(r.group)} (counted along the flattened tensor)`;
+    if (!first) return `${title}<p class='av-card-text'>${where}.</p>`;
+    return `${title}<p class='av-card-text'>${where}, from ${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`;
   }
 
   /** The readout's line for a recorded card at iteration i. */

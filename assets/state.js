@@ -138,7 +138,10 @@ class ExplorerState {
     const length = this.recordings.shortest(this.scenarios);
     const fit = this.params.iterations > length ? { iterations: length } : {};
     try {
-      const changed = this.update({ ...fit, ...changes, view: this.params.view === "valley" ? "cards" : this.params.view, iteration: 0 });
+      // paging keeps the iteration (within the new cards' length): the plots never fall back to empty
+      const last = (changes.iterations ?? fit.iterations ?? this.params.iterations) - 1;
+      const view = this.params.view === "valley" ? "cards" : this.params.view;
+      const changed = this.update({ ...fit, ...changes, view, iteration: Math.min(this.iteration, last) });
       if (changed || this.params.view !== "population") return changed;
       this.emit("computed"); // the many-parameters view draws the shown group's recorded band
       this.emit("frame", { settingsChanged: true });

@@ -101,3 +101,34 @@ PAGE_TEXT = """() => {
 def page_text(page) -> str:
     """Every text node a person could see, shadow roots included (no scripts or styles)."""
     return page.evaluate(PAGE_TEXT)
+
+
+def open_more(page) -> None:
+    """Open "More settings" (the comparison, the optimizer's details, the data and export live there)."""
+    toggle = page.locator(".av-more-toggle button")
+    if "bk-active" not in (toggle.get_attribute("class") or ""):
+        toggle.click()
+    page.locator(".av-more").wait_for(state="visible")
+
+
+COMPACT_FLAGS = (
+    *("--snippet", "--resources", "inline", "--scenarios", "noisy", "--controls", "beta1,beta2"),
+    *("--panels", "moments,step", "--no-header", "--height", "260"),
+)
+"""The README's compact embed: one card, two sliders, no header, short plots."""
+
+
+def write_compact_post(folder, intro: str = "<p>Signs cancel in m̂ but not in √v̂.</p>"):
+    """A blog post (a 700 px column of serif text) holding the README's compact embed; its path."""
+    from adamviz.app.cli import main
+
+    snippet = folder / "compact-snippet.html"
+    assert main(["export", str(snippet), *COMPACT_FLAGS]) == 0
+    post = folder / "compact-post.html"
+    post.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>A post</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'></head>"
+        "<body style='max-width: 700px; margin: 40px auto; padding: 0 12px; font: 19px/1.6 Georgia, serif'>"
+        f"<main>{intro}{snippet.read_text()}<p>After.</p></main></body></html>"
+    )
+    return post

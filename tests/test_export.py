@@ -14,14 +14,16 @@ from browser_helpers import (
     assert_page_trace,
     block_network,
     open_explorer,
+    open_more,
     set_params,
     state,
 )
 
 INLINE_BUDGET = 2_000_000
-CDN_BUDGET = 240_000
-# (230 KB until the theme followed the host page live — canvases' ink switched in the page, every widget
-# themed through CSS — and sliders spoke their values: 2.5 KB of script, 1.9 KB of CSS, 1 KB of references)
+CDN_BUDGET = 250_000
+# (230 KB until "Made with care": the theme following its host live, every widget themed by CSS, sliders
+# speaking their values, the address bar following the state, slides laid out to the window, the
+# controls in groups — 7.5 KB of script, 2.5 KB of CSS, 6 KB of models and references)
 # (200 KB until the page learnt to read training runs: the .npz/.npy/.csv reader, the recorded cards and
 # the CSV/PNG downloads are 21 KB of script, and a row of four controls)
 
@@ -201,7 +203,8 @@ def test_two_snippets_in_a_hostile_page(page, tmp_path, resources, screenshots):
     page.evaluate(f"{one}.set({{beta1: 0.5, iteration: 20}})")
     page.evaluate(f"{two}.step(3)")
     assert page.evaluate(f"[{one}.state().params.beta1, {two}.state().params.beta1]") == [0.5, 0.9]
-    assert page.evaluate(f"[{one}.state().iteration, {two}.state().iteration]") == [20, 3]
+    # the second opened mid-story (settings.OPENING_ITERATION) and stepped 3
+    assert page.evaluate(f"[{one}.state().iteration, {two}.state().iteration]") == [20, 73]
     # the page's CSS cannot hide or restyle the explorers, and theirs does not leak into the page
     assert page.locator("canvas").first.is_visible()
     assert page.locator(".av-play button").first.is_visible()
@@ -259,6 +262,7 @@ def test_served_export_button_downloads_the_current_state(page, served_url, tmp_
     set_params(page, beta1=0.99, seed=7, iteration=42, lr=0.05)
     page.wait_for_timeout(500)  # the settings report reaches the server
     with page.expect_download() as download:
+        open_more(page)
         page.locator(".av-export button, .av-export a").first.click()
     saved = tmp_path / "downloaded.html"
     download.value.save_as(saved)

@@ -10,7 +10,7 @@ import pytest
 from adamviz.app import text
 from adamviz.sim import OPTIMIZERS
 
-from browser_helpers import assert_page_trace, numpy_trace, open_explorer, set_params, state
+from browser_helpers import assert_page_trace, numpy_trace, open_explorer, open_more, set_params, state
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +71,7 @@ def test_new_settings_from_the_url(page, explorer_url):
 
 def test_new_settings_from_their_controls(page, static_url):
     open_explorer(page, static_url)
+    open_more(page)
     page.locator(".av-optimizer select").select_option("rmsprop")
     page.wait_for_function("window.adamviz.state().params.optimizer === 'rmsprop'")
     page.locator(".av-compare button", has_text="sgd").click()
@@ -79,7 +80,6 @@ def test_new_settings_from_their_controls(page, static_url):
     for name, key, check in (
         ("weight_decay", "End", "=== 1"),
         ("weight_decay", "Home", "=== 0"),  # the log slider's left end is an explicit 0
-        ("momentum", "Home", "=== 0"),
         ("grad_scale", "End", "=== 6"),
         ("grad_scale", "ArrowLeft", "=== 5"),
     ):
@@ -87,6 +87,7 @@ def test_new_settings_from_their_controls(page, static_url):
         handle.focus()
         page.keyboard.press(key)
         page.wait_for_function(f"window.adamviz.state().params.{name} {check}")
+    assert not page.locator(".av-momentum").is_visible()  # μ acts only while momentum is drawn
     handle = page.locator(".av-weight_decay .noUi-handle")
     handle.focus()
     page.keyboard.press("ArrowRight")  # one step right of 0: 10^(−5 + 0.05)
@@ -133,7 +134,7 @@ def test_the_comparison_is_drawn_and_read_out(page, static_url):
     for name, value in parts.items():
         _, expected = numpy_trace("consistent", params, name)
         assert value == pytest.approx(expected.step[60] / params["lr"], rel=5e-3)  # 3 significant digits
-    legend = page.locator(".av-compare-legend").first.inner_text()
+    legend = " ".join(page.locator(".av-card").first.locator(".av-compare-legend").all_inner_texts())
     assert "sgd" in legend and "momentum" in legend
     drawn = page.evaluate("() => window.AdamViz.instances[0].models.cards[0].others.data.colour.length")
     assert drawn == 2
@@ -150,6 +151,7 @@ def test_the_comparison_is_drawn_and_read_out(page, static_url):
 def test_presets_by_button_key_and_url(page, static_url):
     open_explorer(page, static_url)
     set_params(page, lr=0.1, seed=5)
+    open_more(page)
     page.locator(".av-preset-adam-vs-sgd button").click()
     page.wait_for_function("window.adamviz.state().params.compare.join() === 'sgd'")
     current = state(page)["params"]

@@ -130,3 +130,19 @@ def test_a_lecture_hall_name_is_answered(tmp_path):
         assert "00000000" in set(listening_sockets(port))  # all interfaces, as asked
     finally:
         generator.close()
+
+
+def test_the_tab_icon_is_answered(server):
+    """Browsers ask for /favicon.ico on every visit: an answer, not a 404 in the log each time."""
+    status, headers, body = request(server, "GET", "/favicon.ico")
+    assert status == 200 and headers["Content-Type"] == "image/svg+xml" and body.startswith(b"<svg")
+
+
+def test_a_port_in_use_names_the_flag_to_try(server):
+    import subprocess
+
+    _, port = server
+    adamviz = shutil.which("adamviz") or "adamviz"
+    done = subprocess.run([adamviz, "serve", "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"port {port} is already in use" in done.stderr and f"--port {port + 1}" in done.stderr

@@ -24,6 +24,7 @@ from browser_helpers import (
     STEP_SETTINGS,
     assert_page_trace,
     open_explorer,
+    open_more,
     page_gradients,
     page_trace,
     set_params,
@@ -97,6 +98,7 @@ def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screens
             bound_sqrt_v_hat + 1e-12 * c.sqrt_v_hat,
             f"{name} replayed sqrt_v_hat",
         )
+    page.evaluate("window.adamviz.set({iteration: 0})")  # it opened mid-run
     readout = page.locator("[data-scenario='0.weight[187]']").inner_text()
     assert "recorded at step 1: m̂ 0.00169" in readout
     page.evaluate("window.adamviz.set({iteration: 999})")
@@ -118,6 +120,7 @@ def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screens
     assert state(page)["params"]["iterations"] == 1000
 
     # the next page of coordinates, then back to the page's own scenarios
+    open_more(page)
     select = page.locator(".av-cards-show select")
     options = select.locator("option").all_inner_texts()
     assert options == [
@@ -125,9 +128,11 @@ def test_a_page_with_a_trace_opens_on_it_and_replays_it(page, trace_url, screens
         "mlp_trace.npz: 0.weight (1–4 of 8)",
         "mlp_trace.npz: 0.weight (5–8 of 8)",
     ]
+    page.evaluate("window.adamviz.set({iteration: 321})")
     select.select_option(index=2)
     page.wait_for_function("window.adamviz.state().scenarios[0] === '0.weight[790]'")
     assert state(page)["scenarios"] == names[4:]
+    assert state(page)["iteration"] == 321  # paging keeps the iteration: never back to empty plots
     assert_replays(page, names[5], group.coordinates[5].g)
     select.select_option(index=0)
     page.wait_for_function("window.adamviz.state().scenarios[0] === 'consistent'")
@@ -197,6 +202,7 @@ def test_a_file_loads_from_the_button_and_from_a_drop(page, static_url, tmp_path
     note = page.locator(".av-legend-note")
     assert note.inner_text() == "Faded curves show the previous setting until the next change."
     with page.expect_file_chooser() as chooser:
+        open_more(page)
         page.locator(".av-load button").click()
     chooser.value.set_files(str(tmp_path / "run.npz"))
     page.wait_for_function("window.adamviz.state().scenarios[0] === 'layer.weight[0]'")
@@ -230,6 +236,7 @@ def test_downloads_csv_equal_to_adamviz_sim_and_a_png(page, static_url):
     open_explorer(page, static_url)
     set_params(page, compare=["sgd"], iterations=50, beta1=0.8)
     with page.expect_download() as download:
+        open_more(page)
         page.locator(".av-csv button").click()
     assert download.value.suggested_filename == "adamviz-cards.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))

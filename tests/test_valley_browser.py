@@ -98,7 +98,7 @@ def test_paths_match_numpy_under_every_control(page, static_url):
 def test_a_diverging_run_is_named_and_the_page_lives_on(page, static_url):
     """Gradient descent at η = 0.01 on Rosenbrock overshoots further every step until θ is inf: the
     readout says so, the other paths are drawn, and the page keeps answering."""
-    open_explorer(page, static_url, "?view=valley&problem=rosenbrock&compare=sgd&iterations=300")
+    open_explorer(page, static_url, "?view=valley&problem=rosenbrock&compare=sgd&iterations=300&iteration=0")
     assert "diverged" not in page.locator(".av-valley-readout").inner_text()  # not yet, at iteration 0
     assert set_params(page, iteration=299)["iteration"] == 299
     loss = np.array(page.evaluate("window.adamviz.path('sgd').loss"))

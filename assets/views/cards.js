@@ -5,11 +5,14 @@
  */
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE } from "../contract.js";
-import { escapeHtml, fmt } from "../format.js";
+import { escapeHtml, fmt, swatch } from "../format.js";
 import { decimate, largest, lollipops, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
 
-const LECTURE_PLOT_SHARE = 0.85; // plot heights in lecture mode, of the `height` setting
-const POPULATION_LECTURE_SHARE = 0.75; // of that, for the many-parameters and closed-loop views' plots
+const LECTURE_VIEWPORT_SHARE = 0.55; // a slide's plots together, of the window's height (at least)
+const LECTURE_VIEW_SHARE = 0.85; // the many-parameters and closed-loop views' plots on a slide, of a card's
+const LECTURE_MIN_PANEL = 180; // px: the least a plot panel's frame gets on a slide
+const TICK_AXIS_PX = 45; // px of the lower panel that its iteration axis takes, not its ticks
+const LECTURE_AXIS_PX = 70; // px: the iteration axis under the lower panel at 22 px type
 const MAP_SHARE = 1.3; // the closed-loop view's map, of the `height` setting (outside lecture mode)
 
 /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
@@ -58,10 +61,16 @@ class CardsView {
    * first card); cards beyond hide.
    */
   assign(active, recordings) {
+    const groups = new Set(); // a recorded group's description goes on its first card only
     this.models.cards.forEach((card, k) => {
       const name = k < active.length ? active[k] : null;
-      const header = name === null ? null : this.header(name, recordings);
-      if (header !== null && header !== card.headerText) writeSlot(card.header, header);
+      const group = name !== null && recordings.has(name) ? recordings.byName[name].group : null;
+      const header = name === null ? null : this.header(name, recordings, !groups.has(group));
+      if (group !== null) groups.add(group);
+      if (header !== null && header !== card.headerText) {
+        writeSlot(card.header, header);
+        card.headerWritten = header;
+      }
       card.headerText = header;
       card.shows = name;
       if (card.layout.visible !== (name !== null)) card.layout.visible = name !== null;
@@ -70,11 +79,36 @@ class CardsView {
 
   /** Card `name`'s title and words: a closed loop's coordinate's for its problem (`y@rosenbrock`,
    * `y@valley-rotated`) where it has its own, else the scenario's, else a recorded run's. */
-  header(name, recordings) {
+  header(name, recordings, firstOfGroup = true) {
     const { view, problem, rotated } = this.state.params;
     const keys = view === "valley" ? [`${name}@${problem}${rotated && problem === "valley" ? "-rotated" : ""}`, `${name}@${problem}`, name] : [name];
     const key = keys.find((k) => Object.hasOwn(this.config.cardHeaders, k));
-    return key ? this.config.cardHeaders[key] : recordings.header(name);
+    return key ? this.config.cardHeaders[key] : recordings.header(name, firstOfGroup);
+  }
+
+  /**
+   * The cards' moments ranges: one span for the scenario cards (their streams compare), each its own
+   * for the closed loop's coordinates and a training run's (their sizes differ by orders of magnitude),
+   * and then a line under each card saying how its scale compares with the others'.
+   */
+  fitMoments(active, momentsOf) {
+    const own = this.state.params.view === "valley" || active.some((name) => this.state.recordings.has(name));
+    const shared = own ? null : span(momentsOf(active), [0, 0]);
+    const reach = [];
+    active.forEach((name, k) => {
+      const range = this.models.cards[k].y_moments;
+      [range.start, range.end] = shared || span(momentsOf([name]), [0, 0]);
+      reach.push(Math.max(Math.abs(range.start), Math.abs(range.end)));
+    });
+    const most = Math.max(...reach);
+    active.forEach((name, k) => {
+      const card = this.models.cards[k];
+      const ratio = most / reach[k];
+      const note = own && active.length > 1 && ratio > 2 ? `<p class="av-facts av-scale-note">Its own y-scale: values ${fmt(ratio, 2)}× smaller than on the largest card.</p>` : "";
+      const text = card.headerText === null ? null : card.headerText + note;
+      if (text !== null && text !== card.headerWritten) writeSlot(card.header, text);
+      card.headerWritten = text;
+    });
   }
 
   /** The figures of the cards on screen (what a paint must reach before set() resolves). */
@@ -165,14 +199,15 @@ class CardsView {
    * symmetric-log when a compared optimizer's values exceed the main one's more than tenfold.
    */
   fitRanges({ streams, traces, compared, active, recordings }) {
-    const { y_moments: moments, y_step: stepRange, y_theta: thetaRange } = this.models;
+    const { y_step: stepRange, y_theta: thetaRange } = this.models;
     // a recorded run's own curves count too, as far as the cards show them
     const recorded = active.filter((n) => recordings.withMoments(n)).map((n) => {
       const r = recordings.byName[n];
       const end = streams[n].length;
-      return { m_hat: r.m_hat.subarray(0, end), sqrt_v_hat: r.sqrt_v_hat.subarray(0, end), per_lr: r.per_lr.subarray(0, end), theta: [] };
+      return { name: n, m_hat: r.m_hat.subarray(0, end), sqrt_v_hat: r.sqrt_v_hat.subarray(0, end), per_lr: r.per_lr.subarray(0, end), theta: [] };
     });
-    [moments.start, moments.end] = span([...active.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), ...recorded.flatMap((r) => [r.m_hat, r.sqrt_v_hat])], [0, 0]);
+    const momentsOf = (names) => [...names.flatMap((n) => [streams[n], traces[n].m_hat, traces[n].sqrt_v_hat]), ...recorded.filter((r) => names.includes(r.name)).flatMap((r) => [r.m_hat, r.sqrt_v_hat])];
+    this.fitMoments(active, momentsOf);
     const others = [...active.flatMap((n) => Object.values(compared[n])), ...recorded];
     // per axis: the smallest linear half-width c a symlog axis takes (step/η: ±1, Adam's scale)
     for (const [axis, key, range, floor, smallestC] of [
@@ -186,8 +221,15 @@ class CardsView {
       this.axes[axis] = symlogged ? niceCeil(c) : null;
       const f = symlogged ? symlog(this.axes[axis]) : (y) => y;
       [range.start, range.end] = span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor);
-      this.setAxis(axis, symlogged ? symlogTicks(range.start, range.end) : null);
+      this.setAxis(axis, symlogged ? symlogTicks(range.start, range.end, this.tickRoom()) : null);
     }
+  }
+
+  /** How many tick labels the lower panel's axis holds without two touching (a label's height and a gap each). */
+  tickRoom() {
+    const bottom = this.models.cards[0].figures[1];
+    const size = parseFloat(this.models.cards[0].step_axis.major_label_text_font_size) || 11;
+    return Math.max(3, Math.floor((bottom.height - TICK_AXIS_PX) / (2.2 * size)));
   }
 
   /** Linear ticks (Bokeh's own), or the symlog ticks, labelled by the symlog formatter. */
@@ -213,7 +255,8 @@ class CardsView {
   legend({ optimizer, compare, panels }, recorded = false) {
     const items = this.config.legendItems.filter(([panel]) => panels.includes(panel)).map(([, html]) => html);
     if (recorded) items.push(`<li class="av-legend-recorded">faded: as the run recorded them</li>`);
-    return `<ul class="av-legend" aria-label="legend">${items.join("")}</ul>${this.compareLegend(optimizer, compare)}`;
+    // one list: the compared optimizers' keys follow the panels' on the same lines (a slide has no room to spare)
+    return `<ul class="av-legend" aria-label="legend">${items.join("")}${this.compareLegend(optimizer, compare)}</ul>`;
   }
 
   compareLegend(optimizer, compare) {
@@ -221,8 +264,8 @@ class CardsView {
     const style = OPTIMIZER_STYLE;
     const key = (name) =>
       `<svg width="26" height="8" aria-hidden="true"><line x1="0" y1="4" x2="26" y2="4" stroke="${style[name].colour}" stroke-width="3" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
-    const items = compare.map((name) => `<li>${key(name)}${escapeHtml(name)}: step/η, θ (thin)</li>`).join("");
-    return `<ul class="av-legend av-compare-legend" aria-label="compared optimizers"><li><b>${escapeHtml(optimizer)}</b>: bold</li>${items}</ul>`;
+    const items = compare.map((name) => `<li class="av-compare-legend">${key(name)}${escapeHtml(name)}: step/η, θ (thin)</li>`).join("");
+    return `<li class="av-compare-legend"><b>${escapeHtml(optimizer)}</b>: bold</li>${items}`;
   }
 
   readout({ params, iteration: i, streams, traces, compared, recordings }, name) {
@@ -230,7 +273,7 @@ class CardsView {
     const t = traces[name];
     const others = compare.map((other) => {
       const colour = OPTIMIZER_STYLE[other].colour;
-      return ` · <span style="color:${colour}">${escapeHtml(other)} ${fmt(compared[name][other].per_lr[i])}</span>`;
+      return ` · ${swatch(colour)}${escapeHtml(other)} ${fmt(compared[name][other].per_lr[i])}`;
     });
     const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
@@ -252,23 +295,27 @@ class CardsView {
   }
 
   /**
-   * Each card's `panels` at `height` pixels together (85% in lecture mode, where the slide needs the
-   * room), the header, and the other views' plots in proportion.
+   * Each card's `panels` at `height` pixels together (in lecture mode, 55% of the window's height and at
+   * least 180 px a panel: a projector's slide is its figure), the header, and the other views' plots in
+   * proportion.
    */
   arrange({ panels, header, height }) {
     const lecture = this.state.slideScenario !== null;
     const show = (model, visible) => {
       if (model.visible !== visible) model.visible = visible;
     };
-    show(this.models.header, header);
+    show(this.models.header, header && !lecture); // a slide carries its own title and words
     const moments = panels.includes("moments");
     const lower = panels.includes("step") || panels.includes("theta");
-    const total = Math.round(height * (lecture ? LECTURE_PLOT_SHARE : 1));
-    const upper = moments && lower ? Math.round(total * 0.55) : total;
+    const viewport = globalThis.innerHeight || 900;
+    const total = lecture ? Math.max(2 * LECTURE_MIN_PANEL + LECTURE_AXIS_PX, Math.ceil(LECTURE_VIEWPORT_SHARE * viewport)) : height;
+    // on a slide the lower panel also carries the iteration axis's large ticks and label: the two frames match
+    const upper = moments && lower ? Math.round(lecture ? (total - LECTURE_AXIS_PX) / 2 : total * 0.55) : total;
     for (const card of this.models.cards) {
       const [top, bottom] = card.figures;
       show(top, moments);
       show(bottom, lower);
+      show(card.header, !lecture); // the slide is the card's title
       show(card.moments_xaxis, !lower); // the lower panel carries the iteration axis when it is there
       const lowerHeight = moments ? total - upper : total;
       if (moments && top.height !== upper) top.height = upper;
@@ -277,7 +324,8 @@ class CardsView {
       for (const drawn of card.drawn.theta) show(drawn, panels.includes("theta"));
     }
     // the many-parameters view carries a readout line per optimizer: in lecture mode its plots give way
-    const populationHeight = lecture ? Math.round(total * POPULATION_LECTURE_SHARE) : total;
+    // (on a slide their headers and readouts take more room than a card's: their plots give a little back)
+    const populationHeight = lecture ? Math.round(total * LECTURE_VIEW_SHARE) : total;
     for (const plot of this.models.population.figures) if (plot.height !== populationHeight) plot.height = populationHeight;
     // the closed-loop view: the map taller than a card's plots, the bowl's panels as tall; in lecture mode
     // they give way to the slide like the population's (and its cards stay hidden)

@@ -6,19 +6,21 @@
  * included, so each value written here is remembered per widget, and a callback bringing back exactly
  * that value is the echo of it and stops here.
  */
-import { controlsOf } from "../bokeh_internals.js";
-import { SETTINGS } from "../contract.js";
+import { controlsOf, hideButtons } from "../bokeh_internals.js";
+import { PROBLEMS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
 import { sliderPosition, sliderValue, spokenValue } from "../settings.js";
 
 const sameValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? a.join() === b.join() : a === b);
 
 class Controls {
-  /** `models`: the explorer's models; `actions`: {showCards(k), defaultWindow} from the wiring. */
+  /** `models`: the explorer's models; `actions`: {showCards(k), defaultWindow, slidePicks()} from the
+   * wiring (slidePicks: the controls a lecture slide names, or null when every control may show). */
   constructor(models, config, state, actions) {
     Object.assign(this, { models, config, state, actions });
     this.widgets = models.widgets;
     this.written = new Map(); // widget -> the value this view last gave it
+    this.moreOpen = false; // "More settings": closed until asked
   }
 
   /** One state event: the controls follow it. */
@@ -55,8 +57,7 @@ class Controls {
     if (name === "cards_show") return this.actions.showCards(widget.options.indexOf(value));
     if (name === "window_mode") return quietly(() => ask({ window: value === 0 ? this.actions.defaultWindow : 0 }));
     const spec = SETTINGS[name];
-    if (name === "compare") value = value.map((index) => widget.labels[index]); // the main one is not offered
-    else if (spec.kind === "choices") value = value.map((index) => spec.options[index]); // a button group's indices
+    if (spec.kind === "choices") value = value.map((index) => spec.options[index]); // a button group's indices
     else if (spec.kind === "choice" && typeof value === "number") value = spec.options[value];
     else if (spec.transform) value = sliderValue(spec, value);
     quietly(() => ask({ [name]: value }));
@@ -85,13 +86,12 @@ class Controls {
     this.showPlaying();
   }
 
-  /** The compare buttons offer every optimizer but the main one (always drawn). */
+  /** The compare buttons offer every optimizer but the main one (always drawn): its button is hidden
+   * (relabelling the group would lay the whole page out again in the middle of a change). */
   offerCompared(widget, params) {
-    const labels = SETTINGS.compare.options.filter((name) => name !== params.optimizer);
-    if (!sameValue(widget.labels, labels)) {
-      widget.labels = labels;
-    }
-    this.put(widget, "active", params.compare.map((name) => labels.indexOf(name)));
+    const options = SETTINGS.compare.options;
+    this.put(widget, "active", params.compare.map((name) => options.indexOf(name)));
+    hideButtons(widget, [options.indexOf(params.optimizer)]);
   }
 
   /** The iteration slider (every view). */
@@ -133,15 +133,33 @@ class Controls {
     const { groups, containers } = this.models.controls;
     const params = this.state.params;
     const drawn = [params.optimizer, ...params.compare];
-    // what a control acts on: momentum μ only steps `momentum`; the window only the cards
-    const acts = { momentum: drawn.includes("momentum"), window: params.view !== "population" };
-    for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name) && acts[name] !== false);
+    // what a control acts on: momentum μ only steps `momentum`; the window only the cards; κ and the
+    // rotation only the valley; a start's y only a 2-D problem
+    const valley = params.problem === "valley";
+    const acts = { momentum: drawn.includes("momentum"), window: params.view !== "population", condition: valley, rotated: valley, start_y: PROBLEMS[params.problem].coordinates.length === 2 };
+    // a slide shows only the controls it names (and the transport); the rest are one key (C) away
+    const picked = this.actions.slidePicks();
+    const onSlide = (name) => picked === null || ["transport", "iteration"].includes(name) || picked.includes(name);
+    for (const [name, models] of Object.entries(groups)) for (const model of models) show(model, controls.includes(name) && acts[name] !== false && onSlide(name));
     show(this.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
     show(this.widgets.cards_show, this.widgets.cards_show.options.length > 1 && controls.includes("data"));
-    for (const container of containers) show(container, container.children.some((child) => child.visible));
-    if (this.state.slideScenario !== null) {
+    const { more } = this.models.controls;
+    const inside = containers.filter((container) => container !== more);
+    for (const container of inside) show(container, container.children.some((child) => child.visible));
+    // "More settings" shows while it holds anything (not on a slide: there C shows the rest)
+    const anything = more.children.some((child) => child.visible);
+    show(this.widgets.more, anything && picked === null);
+    for (const container of inside) show(container, container.children.some((child) => child.visible));
+    show(more, (this.moreOpen || (picked !== null && picked.length > 0)) && anything); // a slide's named controls show wherever they live
+    if (this.state.slideScenario !== null && picked !== null) {
       for (const model of [this.models.optimizers_row, this.models.data_row, this.widgets.view, this.models.population.controls, this.models.valley.controls]) show(model, false);
     }
+  }
+
+  /** Open or close "More settings" (its toggle's callback). */
+  showMore(open) {
+    this.moreOpen = open;
+    this.arrange(this.state.params);
   }
 
   /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */

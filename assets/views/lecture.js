@@ -11,7 +11,12 @@ import { escapeHtml } from "../format.js";
 import { instances } from "../registry.js";
 import { toQuery } from "../settings.js";
 
-const SLIDE_KEYS = ["PageDown", "PageUp", "n", "N", "p", "P"];
+const SLIDE_KEYS = ["PageDown", "PageUp", "n", "N", "p", "P", "c", "C"];
+// the settings a slide shows a control for when it names them: what the hall may want to move (the
+// optimizers, view, problem and run length a slide sets are its scene, not a control)
+const SLIDE_CONTROLS = ["lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "bias_correction"];
+const LECTURE_TEXT = "22px"; // the least a projector's back row reads: every text on a slide
+const RESIZE_QUIET_MS = 150;
 
 /** Keys must never fire while the user types into a field (seed box, a host page's form). */
 function typingInto(event) {
@@ -44,6 +49,8 @@ class Lecture {
     this.on = false;
     this.slide = 0;
     this.helpOpen = false;
+    this.allControls = false; // C shows every control on a slide
+    this.resizing = null;
   }
 
   get deck() {
@@ -75,11 +82,32 @@ class Lecture {
     root.css_classes = on ? [...classes, "av-lecture"] : classes;
     this.models.lecture_bar.visible = on;
     for (const axis of this.models.axes) {
-      axis.major_label_text_font_size = on ? "16px" : "11px";
-      axis.axis_label_text_font_size = on ? "18px" : "12px";
+      axis.major_label_text_font_size = on ? LECTURE_TEXT : "11px";
+      axis.axis_label_text_font_size = on ? LECTURE_TEXT : "12px";
+    }
+    if (on && !this.resizing && globalThis.addEventListener) {
+      // the plots take a share of the window: lay the slide out again when it changes (full screen, F)
+      let timer = null;
+      this.resizing = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => this.on && this.state.present(this.state.slideScenario), RESIZE_QUIET_MS);
+      };
+      globalThis.addEventListener("resize", this.resizing);
     }
     if (on) this.showSlide(this.slide, { keepState: true });
     else this.state.present(null); // back to the page's scenarios
+  }
+
+  /** The controls the slide names (its settings' widgets), or null: outside a lecture, or after C. */
+  picks() {
+    if (!this.on || this.allControls) return null;
+    return Object.keys(this.deck[this.slide].settings).filter((name) => SLIDE_CONTROLS.includes(name));
+  }
+
+  /** C: every control on the slide, or only those it names. */
+  toggleControls() {
+    this.allControls = !this.allControls;
+    this.state.present(this.state.slideScenario); // lays the slide out again
   }
 
   /** Go to slide `index`: its scenario, its settings on top of the defaults, its first iteration. */
@@ -158,6 +186,8 @@ class Lecture {
       B: flipCorrection,
       f: fullscreen,
       F: fullscreen,
+      c: () => this.toggleControls(),
+      C: () => this.toggleControls(),
       "?": () => this.toggleHelp(),
       Escape: () => this.toggleHelp(false),
     };

@@ -21,6 +21,7 @@ class Loading {
       this.state.tell([error.message]);
       throw error;
     }
+    this.loadedFile = run.source; // a link cannot carry it (views/address.js says so)
     this.adopt(run);
     const { settings, notes } = this.recordings.settingsOf(run);
     await this.showCards(1, settings);

@@ -79,12 +79,13 @@ export function niceCeil(x) {
 export const symlog = (c) => (y) => (Math.abs(y) <= c ? y / c : Math.sign(y) * (1 + Math.log10(Math.abs(y) / c)));
 
 /** Ticks for a symlog axis over [lo, hi] (in transformed units; figures.py's formatter labels them). */
-export function symlogTicks(lo, hi) {
+export function symlogTicks(lo, hi, most = 9) {
   const ticks = [];
   const from = Math.floor(lo);
   const to = Math.ceil(hi);
-  const step = to - from > 8 ? 2 : 1;
-  for (let t = from; t <= to; t++) if (t % step === 0 || Math.abs(t) === 1) ticks.push(t);
+  // every `step`-th decade, so that at most `most` labels share the axis (they never overlap)
+  const step = Math.max(1, Math.ceil((to - from) / Math.max(2, most - 1)));
+  for (let t = from; t <= to; t++) if (t % step === 0 || (step === 1 && Math.abs(t) === 1)) ticks.push(t);
   return ticks;
 }
 

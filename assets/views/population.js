@@ -5,7 +5,7 @@
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE, PALETTE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
 import { percentilesInto } from "../engine/population.js";
-import { escapeHtml, fmt } from "../format.js";
+import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
 import { lawCurve } from "./plot_data.js";
 
@@ -218,7 +218,7 @@ class PopulationView {
       const [p10, p50, p90] = [0, 1, 2].map((k) => run.percentiles[3 * t + k]);
       const colour = OPTIMIZER_STYLE[name].colour;
       return (
-        `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
+        `<div class="av-facts">${swatch(colour)}<b>${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
         ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
       );
     };

@@ -11,12 +11,23 @@ import { imageArray, writeSlot } from "../bokeh_internals.js";
 import { SPREAD_FLOOR } from "../closed_loops.js";
 import { OPTIMIZER_STYLE, PALETTE, SETTINGS } from "../contract.js";
 import { problemLoss } from "../engine/index.js";
-import { escapeHtml, fmt } from "../format.js";
+import { escapeHtml, fmt, swatch } from "../format.js";
 import { lawCurve } from "./plot_data.js";
 
-const MAP_COLUMNS = 320; // the loss image's resolution across; rows follow the map's proportions
+const MAP_COLUMNS = 320; // the loss image's columns before the map is laid out (then: one per pixel)
+const MAP_MAX_PIXELS = 2400; // per side: a 4K screen's map, not more
+const BREAK_SAMPLE = 20000; // values sorted for the bands' breaks
 const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
 const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
+/** A figure's frame in CSS pixels, [0, 0] before it is first laid out (Bokeh throws on reading an unset size). */
+function frameSize(figure) {
+  try {
+    return [Math.round(figure.inner_width), Math.round(figure.inner_height)];
+  } catch {
+    return [0, 0];
+  }
+}
+
 const MAIN_COLOUR = PALETTE.theta; // the main optimizer's path: θ's purple, as on the cards
 
 /** [smallest, largest] finite value of several arrays. */
@@ -55,7 +66,6 @@ function strided(last, most) {
 class ValleyView {
   constructor(models, config, state) {
     this.models = models.valley;
-    this.widgets = models.widgets;
     this.live = models.live;
     this.config = config.valley;
     this.state = state;
@@ -97,13 +107,7 @@ class ValleyView {
   arrange(params) {
     const flat = this.coordinates(params).length === 1;
     const m = this.models;
-    // the controls that mean something for this problem (among those the `controls` setting shows)
-    const widgets = this.widgets;
-    const relevant = { condition: params.problem === "valley", rotated: params.problem === "valley", start_y: !flat };
-    for (const [name, wanted] of Object.entries(relevant)) {
-      const visible = wanted && params.controls.includes(name);
-      if (widgets[name].visible !== visible) widgets[name].visible = visible;
-    }
+    // (which of its controls show: views/controls.js, the one view that shows controls)
     if (m.map_figure.visible !== !flat) m.map_figure.visible = !flat;
     for (const plot of m.bowl_figures) if (plot.visible !== flat) plot.visible = flat;
     const title = `<h2 class="av-view-title">${escapeHtml(this.config.text.title)}</h2><p class="av-view-text">${escapeHtml(this.config.text.text[params.problem])}</p>`;
@@ -137,33 +141,48 @@ class ValleyView {
     };
     [[x0, x1], [y0, y1]] = [pad(x0, x1, y1 - y0), pad(y0, y1, x1 - x0)];
     [m.map_x.start, m.map_x.end, m.map_y.start, m.map_y.end] = [x0, x1, y0, y1];
-    const key = JSON.stringify([params.problem, this.loops.shape(params), x0, x1, y0, y1]);
+    const size = frameSize(m.map_figure);
+    const key = JSON.stringify([params.problem, this.loops.shape(params), x0, x1, y0, y1, size]);
     if (key !== this.heatKey) {
       this.heatKey = key;
-      m.heat.data = this.heat(params, x0, x1, y0, y1);
+      m.heat.data = this.heat(params, x0, x1, y0, y1, size);
     }
     m.marks.data = { x: [start[0], minimum[0]], y: [start[1], minimum[1]], marker: ["circle", "cross"], size: [14, 14] };
   }
 
-  /** The loss over the map as ten bands of equal width in log10 loss (the image's values: 0..9). */
-  heat(params, x0, x1, y0, y1) {
+  /** The map was laid out anew (its width changed): its contours follow, at one value per pixel. */
+  resized() {
+    if (this.state.params.view === "valley" && this.result && this.coordinates(this.state.params).length === 2) this.fitMap(this.state.params, this.result.runs);
+  }
+
+  /**
+   * The loss over the map as filled contours at the map's own pixel resolution (`size`: its frame's
+   * [width, height] in CSS pixels; smooth edges, no stair steps): ten bands, darkest where the loss is
+   * least, each holding a tenth of the map (the breaks are deciles of log10 loss, from a sample), so
+   * every band shows whatever the loss's range. The image's values: 0.5 … 9.5.
+   */
+  heat(params, x0, x1, y0, y1, [width, height]) {
     const shape = this.loops.shape(params);
-    const columns = MAP_COLUMNS;
-    const rows = Math.max(2, Math.round(columns * 0.62));
+    const columns = width > 1 ? Math.min(width, MAP_MAX_PIXELS) : MAP_COLUMNS;
+    const rows = height > 1 ? Math.min(height, MAP_MAX_PIXELS) : Math.max(2, Math.round(columns * 0.62));
     const logLoss = new Float64Array(rows * columns);
     for (let r = 0; r < rows; r++) {
+      const y = y0 + ((r + 0.5) / rows) * (y1 - y0);
       for (let c = 0; c < columns; c++) {
         const x = x0 + ((c + 0.5) / columns) * (x1 - x0);
-        const y = y0 + ((r + 0.5) / rows) * (y1 - y0);
         logLoss[r * columns + c] = Math.log10(problemLoss(params.problem, [x, y], shape) + 1e-300);
       }
     }
-    const [lo0, hi] = finiteExtent([logLoss]);
-    const lo = Math.max(lo0, hi - 8); // eight decades: below, one band
     const bands = this.config.bands;
+    const stride = Math.max(1, Math.floor(logLoss.length / BREAK_SAMPLE));
+    const sample = logLoss.filter((v, k) => k % stride === 0 && Number.isFinite(v)).sort();
+    const breaks = Array.from({ length: bands - 1 }, (_, b) => sample[Math.floor(((b + 1) / bands) * sample.length)]);
     const image = new Float64Array(rows * columns);
-    const width = Math.max(hi - lo, 1e-12);
-    for (let k = 0; k < image.length; k++) image[k] = Math.min(bands - 1, Math.max(0, Math.floor(((logLoss[k] - lo) / width) * bands))) + 0.5;
+    for (let k = 0; k < image.length; k++) {
+      let band = 0;
+      while (band < bands - 1 && logLoss[k] > breaks[band]) band++;
+      image[k] = band + 0.5;
+    }
     return { image: [imageArray(this.models.heat, image, rows, columns)], x: [x0], y: [y0], dw: [x1 - x0], dh: [y1 - y0] };
   }
 
@@ -283,7 +302,7 @@ class ValleyView {
       }
       const at = runs[name].diverged;
       const diverged = at >= 0 && i >= at ? ` · diverged at iteration ${at} (η too large for this curvature)` : "";
-      return `<div class="av-facts"><b style="color:${colour}">${escapeHtml(name)}</b>: loss ${fmt(loss[i])} · ${where} · |step|/η: ${steps}${extra}${diverged}</div>`;
+      return `<div class="av-facts">${swatch(colour)}<b>${escapeHtml(name)}</b>: loss ${fmt(loss[i])} · ${where} · |step|/η: ${steps}${extra}${diverged}</div>`;
     });
     return `<div class="av-readout av-valley-readout"><div class="av-facts">iteration ${i}</div>${lines.join("")}</div>`;
   }
