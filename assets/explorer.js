@@ -3,8 +3,8 @@
  *
  * Who may call whom (a call goes down this list, never up; news goes up as the state's events):
  *   explorer.js   wiring: makes the parts below and subscribes the views to the state
- *   views/        cards · population · valley · controls · lecture · prose · loading · downloads:
- *                 read the state, draw, and ask it for changes through its public methods
+ *   views/        cards · population · valley · controls · lecture · prose · loading · downloads ·
+ *                 address · theme: read the state, draw, ask it for changes through its public methods
  *   transport.js  the clock and the paint tracker
  *   state.js      settings, validation, apply, recompute; events (no DOM, no Bokeh)
  *   opening.js · closed_loops.js · many_parameters.js · recordings.js · trace_files.js · settings.js
@@ -50,8 +50,8 @@ class Explorer {
     const state = (this.state = new ExplorerState(config, new Recordings(config, models.cards.length)));
     this.paints = new PaintTracker(models.figures, () => this.layout.activeFigures());
     this.clock = new Clock(() => state.params.speed, (steps, fraction) => state.advance(steps, fraction), () => state.gliding(), () => this.paints.queueFlush());
-    const slidePicks = () => this.lecture.picks();
-    this.controls = new Controls(models, config, state, { showCards: (k) => this.showCards(k).catch(() => {}), defaultWindow: config.defaults.window || 40, slidePicks });
+    const actions = { showCards: (k) => this.showCards(k).catch(() => {}), defaultWindow: config.defaults.window || 40, slidePicks: () => this.lecture.picks() };
+    this.controls = new Controls(models, config, state, actions);
     this.cards = new CardsView(models, config, state);
     this.population = new PopulationView(models, config, state);
     this.valley = new ValleyView(models, config, state);
@@ -116,19 +116,15 @@ class Explorer {
   onWidget(name, value) {
     this.controls.onWidget(name, value);
   }
-
   toggle() {
     this.state.toggle();
   }
-
   step(n) {
     this.state.step(n);
   }
-
   reset() {
     this.state.reset();
   }
-
   download(kind) {
     return save(this, kind);
   }
