@@ -261,7 +261,7 @@ class ExplorerSettings(param.Parameterized):
         allow_None=True,
         label="Iteration",
         doc=f"Iteration shown first (counts from 0; checked against iterations); default: "
-        f"{OPENING_ITERATION}, or the last if there are fewer — mid-story, never empty axes.",
+        f"{OPENING_ITERATION}, or the last if there are fewer — mid-story, never empty axes (0 with autoplay).",
     )
     autoplay = param.Boolean(False, doc="Start playing as soon as the page is ready.")
     scenarios = param.ListSelector(
@@ -291,9 +291,11 @@ class ExplorerSettings(param.Parameterized):
 
     @property
     def opening_iteration(self) -> int:
-        """The iteration the page opens on: ``iteration`` if set, else :data:`OPENING_ITERATION` or the
-        last one, whichever is earlier."""
-        return self.iteration if self.iteration is not None else min(OPENING_ITERATION, self.iterations - 1)
+        """The iteration the page opens on: ``iteration`` if set; else, for a page that plays by itself,
+        0 (it tells the whole story); else :data:`OPENING_ITERATION` or the last one, whichever is earlier."""
+        if self.iteration is not None:
+            return self.iteration
+        return 0 if self.autoplay else min(OPENING_ITERATION, self.iterations - 1)
 
     @param.depends("n_params", "iterations", watch=True, on_init=True)
     def _keep_population_in_budget(self) -> None:
