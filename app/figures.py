@@ -713,14 +713,13 @@ def build_explorer(
     next_slide.js_on_event("button_click", _call("lecture.next(1)"))
     help_button = Button(label="? Keys", css_classes=["av-help-button"])
     help_button.js_on_event("button_click", _call("lecture.toggleHelp()"))
-    # the slide's words, its buttons beside them (a projector is wide, never tall enough)
-    lecture_bar = Row(
-        deck,
-        Column(next_slide, previous_slide, help_button),
-        visible=False,
-        sizing_mode="stretch_width",
-        css_classes=["av-lecture-bar"],
-    )
+    # the slide's buttons lead the transport bar, which wraps on a phone (a projector is wide, never tall)
+    slide_buttons = [next_slide, previous_slide, help_button]
+    for button in slide_buttons:
+        button.visible = False
+    transport = controls.children[0]
+    transport.children = [*slide_buttons, *transport.children]
+    lecture_bar = Column(deck, visible=False, sizing_mode="stretch_width", css_classes=["av-lecture-bar"])
     layout = Column(
         header,
         message,
@@ -757,6 +756,7 @@ def build_explorer(
         "deck": deck,
         "help": help_overlay,
         "lecture_bar": lecture_bar,
+        "slide_buttons": slide_buttons,
         "optimizers_row": optimizers_row,
         "data_row": control_models.pop("data_row"),
         "controls": control_models,

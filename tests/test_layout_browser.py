@@ -2,7 +2,8 @@
 1920×1080 px, light and dark, checked for what a person would wince at — text cut off, labels on top of
 each other, entities shown as text, accessibility violations (axe-core: none serious or critical,
 contrast included) — and the first figure in the first screenful. Every lecture slide is checked the
-same way, plus a slide's own promises: its plots fill ≥ 55% of the window, each ≥ 180 px, type ≥ 22 px.
+same way (at 1920×1080, 1280×720, 768 and 375 px), plus a slide's own promises: its plots fill ≥ 55% of
+the window, each ≥ 180 px, type ≥ 22 px.
 Screenshots go to tests/screenshots/layout/.
 
 Canvas text (tick labels) is drawn by BokehJS and is not in the DOM: these checks see the page's HTML
@@ -29,6 +30,7 @@ AXE = (
     Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 )  # axe-core, as test_lecture's audit
 SIZES = {"375": (375, 812), "768": (768, 1024), "1280": (1280, 900), "1920": (1920, 1080)}
+LECTURE_SIZES = {"1920": (1920, 1080), "1280x720": (1280, 720), "768": (768, 1024), "375": (375, 812)}
 THEMES = ("light", "dark")
 VIEWS = {
     "cards": "",
@@ -116,8 +118,7 @@ def test_every_lecture_slide(browser, pages, theme):
     page.wait_for_function(READY, timeout=30_000)
     try:
         for index, slide in enumerate(DECK):
-            for size in ("1920", "1280x720"):
-                width, height = (1920, 1080) if size == "1920" else (1280, 720)
+            for size, (width, height) in LECTURE_SIZES.items():
                 page.set_viewport_size({"width": width, "height": height})
                 where = f"slide {index + 1} ({slide['title']}) at {size}, {theme}"
                 page.wait_for_timeout(400)

@@ -81,6 +81,7 @@ class Lecture {
     const classes = root.css_classes.filter((c) => c !== "av-lecture");
     root.css_classes = on ? [...classes, "av-lecture"] : classes;
     this.models.lecture_bar.visible = on;
+    for (const button of this.models.slide_buttons) button.visible = on;
     for (const axis of this.models.axes) {
       axis.major_label_text_font_size = on ? LECTURE_TEXT : "11px";
       axis.axis_label_text_font_size = on ? LECTURE_TEXT : "12px";
