@@ -136,6 +136,9 @@ function spokenValue(spec, value) {
   return plain(value);
 }
 
+/** Whether two settings' values are the same: lists (compare, controls, ...) item by item. */
+const sameValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((x, i) => x === b[i]) : a === b);
+
 /** URL query parameters named like settings (plus `iteration`): {accepted, messages}. */
 function fromQuery(spec, search, current) {
   const query = new URLSearchParams(search);
@@ -159,4 +162,4 @@ function toQuery(spec, params, search, extra) {
  * population, optimizer, loop, layout or nothing). */
 const recomputing = (spec, ...roles) => Object.keys(spec).filter((name) => roles.includes(spec[name].recomputes));
 
-export { rejection, check, validate, recomputing, sliderValue, sliderPosition, spokenValue, fromQuery, toQuery };
+export { rejection, check, validate, recomputing, sameValue, sliderValue, sliderPosition, spokenValue, fromQuery, toQuery };

@@ -21,7 +21,7 @@ import { PROBLEMS, SETTINGS, STREAM_SHAPES } from "./contract.js";
 import { ClosedLoops } from "./closed_loops.js";
 import * as engine from "./engine/index.js";
 import { ManyParameters } from "./many_parameters.js";
-import { recomputing, rejection, validate } from "./settings.js";
+import { recomputing, rejection, sameValue, validate } from "./settings.js";
 
 const GRADIENT_SETTINGS = recomputing(SETTINGS, "gradients");
 const OPTIMIZER_SETTINGS = recomputing(SETTINGS, "optimizer");
@@ -30,8 +30,6 @@ const LAYOUT_SETTINGS = recomputing(SETTINGS, "layout");
 const TRACE_KEYS = ["m_hat", "sqrt_v_hat", "scale", "step", "theta"];
 // 10^k for the gradient scale, as literals (correctly rounded, like Python's 10.0 ** k); `**` may not be
 const POWERS_OF_TEN = { "-6": 1e-6, "-5": 1e-5, "-4": 1e-4, "-3": 1e-3, "-2": 1e-2, "-1": 1e-1, 0: 1, 1: 1e1, 2: 1e2, 3: 1e3, 4: 1e4, 5: 1e5, 6: 1e6 };
-const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
-const differs = (a, b) => (Array.isArray(a) && Array.isArray(b) ? !sameList(a, b) : a !== b);
 
 /** 10^k, exactly as Python's 10.0 ** k, for the gradient scale. */
 const scaleOf = (k) => POWERS_OF_TEN[k];
@@ -169,12 +167,12 @@ class ExplorerState {
       Object.assign(next, this.loops.startOf(next.problem)); // a new problem starts from its own start
     }
     next.compare = next.compare.filter((name) => name !== next.optimizer); // the main one is always drawn
-    const changed = Object.keys(next).filter((k) => differs(next[k], this.params[k]));
+    const changed = Object.keys(next).filter((k) => !sameValue(next[k], this.params[k]));
     const previousIterations = this.params.iterations;
     this.params = next;
     const active = next.view === "population" ? [] : this.activeScenarios();
     const entering = this.shown !== next.view;
-    const fresh = next.view !== "population" && (!Object.keys(this.traces).length || !sameList(active, this.active));
+    const fresh = next.view !== "population" && (!Object.keys(this.traces).length || !sameValue(active, this.active));
     const moved = iteration !== undefined && iteration !== this.iteration;
     if (!changed.length && !fresh && !moved && !entering) return false; // nothing to draw
     const arrange = fresh || entering || LAYOUT_SETTINGS.some((k) => changed.includes(k));

@@ -8,6 +8,7 @@
  */
 import { elementOf } from "../bokeh_internals.js";
 import { SETTINGS } from "../contract.js";
+import { sameValue } from "../settings.js";
 
 const QUIET_MS = 250; // the address is written once the settings rest this long
 const NOTE_MS = 2500; // how long the button says "copied"
@@ -16,12 +17,9 @@ const NOTE_MS = 2500; // how long the button says "copied"
  * iteration; other keys of `search` (the host page's own) are kept. */
 function linkQuery(params, defaults, iteration, search = "") {
   const query = new URLSearchParams(search);
-  for (const name of ["mode", "slide", ...Object.keys(SETTINGS)]) query.delete(name);
-  query.delete("iteration");
+  for (const name of ["mode", "slide", "iteration", ...Object.keys(SETTINGS)]) query.delete(name);
   for (const name of Object.keys(SETTINGS)) {
-    const [value, standard] = [params[name], defaults[name]];
-    const same = Array.isArray(value) ? Array.isArray(standard) && value.join() === standard.join() : value === standard;
-    if (!same) query.set(name, String(value)); // a list as names, comma-separated
+    if (!sameValue(params[name], defaults[name])) query.set(name, String(params[name])); // a list: names, comma-separated
   }
   query.set("iteration", String(iteration));
   return query.toString();
@@ -72,17 +70,22 @@ class Address {
     this.timer = setTimeout(() => this.write(), QUIET_MS);
   }
 
+  /** The query of the link to what the explorer shows now (the page's own other keys kept). */
+  query() {
+    const location = globalThis.location;
+    return linkQuery(this.state.params, this.config.defaults, this.state.iteration, location ? location.search : "");
+  }
+
   /** The link to what the explorer shows now. */
   link() {
     const location = globalThis.location;
-    const query = linkQuery(this.state.params, this.config.defaults, this.state.iteration, location ? location.search : "");
     const base = location ? `${location.origin === "null" ? "file://" : location.origin}${location.pathname}` : "";
-    return `${base}?${query}${location ? location.hash : ""}`;
+    return `${base}?${this.query()}${location ? location.hash : ""}`;
   }
 
   write() {
     if (this.parts.lecture.on) return;
-    const query = linkQuery(this.state.params, this.config.defaults, this.state.iteration, globalThis.location.search);
+    const query = this.query();
     if (`?${query}` === globalThis.location.search) return;
     try {
       globalThis.history.replaceState(globalThis.history.state, "", `${globalThis.location.pathname}?${query}${globalThis.location.hash}`);

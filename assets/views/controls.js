@@ -9,9 +9,8 @@
 import { controlsOf, hideButtons } from "../bokeh_internals.js";
 import { PROBLEMS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
-import { sliderPosition, sliderValue, spokenValue } from "../settings.js";
+import { sameValue, sliderPosition, sliderValue, spokenValue } from "../settings.js";
 
-const sameValue = (a, b) => (Array.isArray(a) && Array.isArray(b) ? a.join() === b.join() : a === b);
 
 class Controls {
   /** `models`: the explorer's models; `actions`: {showCards(k), defaultWindow, slidePicks()} from the

@@ -18,9 +18,12 @@ const SLIDE_CONTROLS = ["lr", "beta1", "beta2", "eps", "weight_decay", "momentum
 const LECTURE_TEXT = "22px"; // the least a projector's back row reads: every text on a slide
 const RESIZE_QUIET_MS = 150;
 
+/** The element a key went to, inside shadow roots too. */
+const targetOf = (event) => (event.composedPath ? event.composedPath()[0] : event.target);
+
 /** Keys must never fire while the user types into a field (seed box, a host page's form). */
 function typingInto(event) {
-  const target = event.composedPath ? event.composedPath()[0] : event.target;
+  const target = targetOf(event);
   if (!target || !target.tagName) return false;
   const tag = target.tagName.toLowerCase();
   if (tag === "textarea" || tag === "select" || target.isContentEditable) return true;
@@ -33,7 +36,7 @@ const PRESS_KEYS = [" ", "Enter"];
 /** A focused control keeps the keys it acts on: a slider's handle its arrows, Home/End and
  * PageUp/PageDown (else ← would move β₂ and the iteration at once); a button or checkbox its Space. */
 function keptByControl(event) {
-  const target = event.composedPath ? event.composedPath()[0] : event.target;
+  const target = targetOf(event);
   if (!target || !target.getAttribute) return false;
   const role = target.getAttribute("role");
   const tag = (target.tagName || "").toLowerCase();
