@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bokeh.models import (
+    AllIndices,
     Axis,
     BasicTicker,
     Button,
@@ -42,6 +43,7 @@ from bokeh.models import (
     Span,
     TextInput,
     Toggle,
+    UnionRenderers,
 )
 from bokeh.plotting import figure
 
@@ -50,7 +52,7 @@ from adamviz.sim import OPTIMIZERS, PROBLEMS
 from . import text
 from .browser_code import explorer_script, stylesheet
 from .palette import PLOT
-from .plots import SLOT, WRAP, canvas_figure
+from .plots import SLOT, WRAP, canvas_figure, canvas_texts, share_axis_rules
 from .population_figures import population_view
 from .report import ExplorerReport
 from .settings import (
@@ -95,6 +97,8 @@ class Card:
     header: Div
     others: ColumnDataSource
     others_theta: ColumnDataSource
+    others_theta_marks: ColumnDataSource
+    grad_band: ColumnDataSource
     step_axis: Axis
     theta_axis: Axis
     cursors: list[Span] = field(default_factory=list)
@@ -111,6 +115,8 @@ class Card:
             "ghost": self.ghost,
             "others": self.others,
             "others_theta": self.others_theta,
+            "others_theta_marks": self.others_theta_marks,
+            "grad_band": self.grad_band,
             "eps": self.eps,
             "cursors": self.cursors,
             "readout": self.readout,
@@ -168,6 +174,10 @@ def _card(
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
+    # where an iteration gets under 3 px, the gradients as a band per pixel column, from the least to the
+    # greatest g the column holds (views/plot_data.js's envelope()); the latest stay lollipops on top
+    grad_band = ColumnDataSource({"x": [], "lower": [], "upper": []})
+    moments.varea("x", "lower", "upper", source=grad_band, fill_color=GREY, fill_alpha=0.6)
     # the lollipops, each layer one path (views/plot_data.js's lollipops()): the stems from 0 to g, and the heads,
     # a short round-capped stroke at each g as wide as a 5 px marker with its 1 px outline
     moments.line("stem_x", "stem_y", source=grad, line_color=GREY, line_width=1.5)
@@ -201,7 +211,23 @@ def _card(
     step_renderers.append(
         step_plot.multi_line("xs", "ys", source=others, line_color="colour", line_dash="dash", line_width=1.8)
     )
+    # a compared optimizer's θ: its colour and dash, thin, and an open circle every few iterations
+    # (views/cards.js): in the panel its step/η line shares, the circles tell the two apart
+    others_theta_marks = ColumnDataSource({"x": [], "y": [], "colour": []})
     theta_renderers = [theta_axis]
+    theta_renderers.append(
+        step_plot.scatter(
+            "x",
+            "y",
+            source=others_theta_marks,
+            y_range_name="theta",
+            marker="circle",
+            size=7,
+            fill_color=None,
+            line_color="colour",
+            line_width=1.5,
+        )
+    )
     theta_renderers.append(
         step_plot.multi_line(
             "xs",
@@ -242,7 +268,9 @@ def _card(
 
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     header = Div(text=SLOT, sizing_mode="stretch_width")  # the page writes it (config.cardHeaders)
-    legend = Div(text=SLOT, sizing_mode="stretch_width")  # the page writes it (config.legendItems)
+    # the page writes it (config.legendItems); its top margin takes up what a shorter header leaves, so
+    # that the plots of cards side by side start level (each card stretches to its row's height)
+    legend = Div(text=SLOT, sizing_mode="stretch_width", styles={"margin-top": "auto"})
     layout = Column(
         header,
         readout,
@@ -252,6 +280,7 @@ def _card(
         css_classes=["av-card"],
         sizing_mode="stretch_width",
         min_width=340,  # the readout's formula on two lines at most, never a number cut in two
+        styles={"height": "auto"},  # Bokeh's fit-content would keep it from stretching to its row
     )
     return Card(
         name,
@@ -266,6 +295,8 @@ def _card(
         header,
         others,
         others_theta,
+        others_theta_marks,
+        grad_band,
         step_plot.yaxis[0],
         theta_axis,
         cursors,
@@ -738,12 +769,14 @@ def build_explorer(
         sizing_mode="stretch_width",
         name=instance_id,
     )
+    figures = [*(plot for card in cards for plot in card.figures), *population.figures, *valley.figures]
+    share_axis_rules(figures)
     browser_models = {
         "cards": [card.browser_models() for card in cards],
         "grid": grid,
         "population": population.browser_models(),
         "valley": valley.browser_models(),
-        "figures": [plot for card in cards for plot in card.figures] + population.figures + valley.figures,
+        "figures": figures,
         "x_range": x_range,
         "y_step": y_step,
         "y_theta": y_theta,
@@ -762,11 +795,7 @@ def build_explorer(
         "controls": control_models,
         "header": header,
         "ink": ink_models(layout, population.layout, valley.layout),
-        "axes": [
-            axis
-            for plot in [*(p for card in cards for p in card.figures), *population.figures, *valley.figures]
-            for axis in plot.axis
-        ],
+        "canvas_texts": canvas_texts(figures),
     }
     config = {
         **settings_config(settings, instance_id),
@@ -808,7 +837,15 @@ def build_explorer(
                 model.update(**{name: dark for name, (_, dark) in THEME_INK[kind].items()})
     sheet = InlineStyleSheet(css=stylesheet())
     layout.stylesheets = [sheet]
-    for model in layout.references() | population.layout.references() | valley.layout.references():
+    # stateless helpers every source and view would serialize a copy of: one each for the page
+    every_index, union = AllIndices(), UnionRenderers()
+    everything = layout.references() | population.layout.references() | valley.layout.references()
+    for model in everything:
+        if isinstance(model, GlyphRenderer) and isinstance(model.view.filter, AllIndices):
+            model.view.filter = every_index
+        if isinstance(model, ColumnDataSource) and isinstance(model.selection_policy, UnionRenderers):
+            model.selection_policy = union
+    for model in everything | {every_index, union}:
         if synced:
             model.syncable = model is report
         if isinstance(model, GlyphRenderer):

@@ -23,11 +23,12 @@ OPTIMIZER_STYLE = {
     "sgd": ("#D55E00", []),  # vermillion, solid
     "momentum": ("#56B4E9", [6]),  # sky blue, dashed
     "rmsprop": ("#A6761D", [2, 4]),  # brown, dotted
-    "adam": ("#1B7837", [6, 4, 2, 4]),  # dark green, dash-dot
+    "adam": ("#238B45", [6, 4, 2, 4]),  # green, dash-dot
     "amsgrad": ("#0072B2", [2, 4, 6, 4]),  # blue, dot-dash
-    "adamw": ("#7B3294", [10, 3, 2, 3]),  # violet, long dash-dot
+    "adamw": ("#9467BD", [10, 3, 2, 3]),  # violet, long dash-dot
 }
 """How a *compared* optimizer is drawn: its colour and dash (Bokeh's line_dash, SVG's stroke-dasharray).
+Green and violet sit midway, over 4:1 against both the light card (#ffffff) and the dark (#161b22).
 The main optimizer is drawn in the scale's green and θ's purple, boldest."""
 
 LOSS_BANDS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bokeh.models import ColorBar, CustomJSTickFormatter, Label, LogAxis, NoOverlap
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
@@ -39,3 +40,53 @@ def canvas_figure(height: int, border: int, **options: Any) -> figure:
     plot.background_fill_color = None
     plot.border_fill_color = None
     return plot
+
+
+def compact_log_labels() -> CustomJSTickFormatter:
+    """A log axis's tick labels as 0.005, 10 or 2e-5: one size of type (Bokeh's own writes 10 with a
+    superscript exponent, 70% of the label's size — under a slide's 22 px)."""
+    return CustomJSTickFormatter(
+        code=(
+            "const a = Math.abs(tick);"
+            "return a !== 0 && (a < 1e-3 || a >= 1e4) ? tick.toExponential(0) : String(Number(tick.toPrecision(2)));"
+        )
+    )
+
+
+def share_axis_rules(figures: list[figure]) -> None:
+    """One tick-label policy for every axis of the explorer — labels that would touch are left out
+    (NoOverlap: a narrow plot in a slide's 22 px type has room for fewer) — and one formatter for
+    every log axis (compact_log_labels). Shared models: each costs the page's file once."""
+    policy, compact = NoOverlap(), compact_log_labels()
+    for plot in figures:
+        for axis in plot.axis:
+            axis.major_label_policy = policy
+            if isinstance(axis, LogAxis):
+                axis.formatter = compact
+
+
+def _size(spec: Any) -> str:
+    return spec["value"] if isinstance(spec, dict) else spec
+
+
+def canvas_texts(figures: list[figure]) -> list[list[Any]]:
+    """Every text the figures paint on their canvases — axes' ticks and labels, titles, labels, colour
+    bars — grouped by the sizes they have outside a lecture: [[{font-size property: size}, [models]]]
+    (views/lecture.js sets them all to the slide's size and back)."""
+    groups: dict[str, list[Any]] = {}
+
+    def add(model: Any, keys: tuple[str, ...]) -> None:
+        sizes = {key: _size(getattr(model, key)) for key in keys}
+        groups.setdefault(repr(sorted(sizes.items())), [sizes, []])[1].append(model)
+
+    for plot in figures:
+        for axis in plot.axis:
+            add(axis, ("major_label_text_font_size", "axis_label_text_font_size"))
+        if plot.title is not None and plot.title.text:
+            add(plot.title, ("text_font_size",))
+        for item in [*plot.center, *plot.left, *plot.right, *plot.above, *plot.below]:
+            if isinstance(item, Label):
+                add(item, ("text_font_size",))
+            elif isinstance(item, ColorBar):
+                add(item, ("title_text_font_size", "major_label_text_font_size"))
+    return list(groups.values())

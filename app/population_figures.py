@@ -15,7 +15,6 @@ from bokeh.models import (
     ColorBar,
     Column,
     ColumnDataSource,
-    CustomJSTickFormatter,
     Div,
     FixedTicker,
     Label,
@@ -69,16 +68,6 @@ def _plot(height: int, **options: Any) -> figure:
     return canvas_figure(height, 56, min_width=300, **options)
 
 
-def _compact_labels() -> CustomJSTickFormatter:
-    """Tick labels as 0.005 or 2e-5 (a log axis' own formatter writes 5.000e-3)."""
-    return CustomJSTickFormatter(
-        code=(
-            "const a = Math.abs(tick);"
-            "return a !== 0 && (a < 1e-3 || a >= 1e4) ? tick.toExponential(0) : String(Number(tick.toPrecision(2)));"
-        )
-    )
-
-
 def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
     """p10–p90 of r_t as a band (one patch each) and p50 as a line (one line each) for the main and
     the compared optimizers — two renderers for all of them, colours and dashes per row; the right
@@ -90,14 +79,12 @@ def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
     # Bokeh's LogTicker labels ranges under ~2 decades linearly (0.5, 1, 1.5): the page sets 1-2-5 ticks
     r_ticker, step_ticker = FixedTicker(ticks=[]), FixedTicker(ticks=[])
     plot.yaxis.ticker = r_ticker
-    plot.yaxis.formatter = _compact_labels()
     plot.extra_y_ranges = {"step": step_range}
     step_axis = LogAxis(
         y_range_name="step",
         axis_label=text.POPULATION["step_axis"],
         major_label_text_font_size="11px",
         ticker=step_ticker,
-        formatter=_compact_labels(),
     )
     step_axis.axis_label_text_font_size = "12px"
     step_axis.axis_label_text_font_style = "normal"

@@ -172,7 +172,7 @@ POPULATION = {
     "spread_estimated": "spread γ̂ = √(v̂ − m̂²)/|m̂| (Adam's estimate)",
     "spread_none": "spread γ = σ/|μ| (true; this optimizer keeps no v̂)",
     "magnitude_bar": "log₁₀ gradient RMS",
-    "noise_label": "pure noise: RMS of the scale → √((1−β₁)/(1+β₁))",
+    "noise_label": "pure noise",  # the legend and the readout say what it is: its RMS, √((1−β₁)/(1+β₁))
     "equal_betas": "β₁ = β₂ ⇄ (E)",
     "spread_options": ["true γ", "Adam's γ̂"],
     "view_options": ["Cards", "Many parameters", "Closed loop"],
@@ -209,7 +209,7 @@ VALLEY = {
     "law_label": "1/√(γ̂² + 1)",
     "loss_title": "Loss",
     "moment_title": "|m̂| against |step|",
-    "law_title": "|step|/η against Adam's spread γ̂",
+    "law_title": "|step|/η against γ̂",  # the x axis says what γ̂ is
     "iteration_bar": "iteration",
     "start": "start",
     "minimum": "minimum",

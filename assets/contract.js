@@ -89,9 +89,9 @@ export const OPTIMIZER_STYLE = {
   "sgd": {"colour": "#D55E00", "dash": []},
   "momentum": {"colour": "#56B4E9", "dash": [6]},
   "rmsprop": {"colour": "#A6761D", "dash": [2, 4]},
-  "adam": {"colour": "#1B7837", "dash": [6, 4, 2, 4]},
+  "adam": {"colour": "#238B45", "dash": [6, 4, 2, 4]},
   "amsgrad": {"colour": "#0072B2", "dash": [2, 4, 6, 4]},
-  "adamw": {"colour": "#7B3294", "dash": [10, 3, 2, 3]},
+  "adamw": {"colour": "#9467BD", "dash": [10, 3, 2, 3]},
 };
 
 export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"], ["C", "on a slide: every control, or only those the slide names"], ["F", "full screen"], ["?", "this help (Esc closes)"]];

@@ -58,7 +58,7 @@ class Explorer {
     this.lecture = new Lecture(models, config, state, () => quietly(() => this.population.toggleEqualBetas()));
     this.loading = new Loading(models, config, state, (k, changes) => this.showCards(k, changes));
     this.layout = new PageLayout(models, state, this);
-    this.theme = new Theme(models, config.theme, config.ink);
+    this.theme = new Theme(models, config.theme, config.ink, () => this.population.redraw() && this.paints.changed());
     this.address = new Address(models, config, state, { lecture: this.lecture, loading: this.loading });
     for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address]) state.on((event) => part.listen(event));
   }

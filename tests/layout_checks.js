@@ -38,6 +38,14 @@
       for (const box of range.getClientRects()) if (box.width > 1 && box.height > 1) runs.push({ box, text: node.data.trim().slice(0, 30), el });
     }
   }
+  // ... and the texts BokehJS paints on its canvases (tick and axis labels), which canvas_texts.js
+  // records as they are drawn: a label drawn past its canvas's edge is cut off
+  const canvasTexts = window.__canvasTexts ? window.__canvasTexts() : [];
+  for (const { text, box, outside, px } of canvasTexts) {
+    const rect = { ...box, width: box.right - box.left, height: box.bottom - box.top };
+    if (rect.width > 1 && rect.height > 1) runs.push({ box: rect, text: text.slice(0, 30), el: null, px });
+    if (outside) clipped.push(`canvas "${text}"`);
+  }
   const overlaps = [];
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
@@ -54,7 +62,8 @@
   const canvases = elements.filter((el) => el.tagName === "CANVAS" && shown(el));
   const firstFigureTop = canvases.length ? Math.min(...canvases.map((c) => c.getBoundingClientRect().top + scrollY)) : null;
   // 5. type sizes (a slide's least) and the canvases' heights (a slide's figure)
-  const small = runs.filter((r) => parseFloat(getComputedStyle(r.el).fontSize) < 22).map((r) => `${r.text} (${getComputedStyle(r.el).fontSize})`);
+  const sizeOf = (r) => (r.el ? parseFloat(getComputedStyle(r.el).fontSize) : r.px);
+  const small = runs.filter((r) => sizeOf(r) < 22).map((r) => `${r.text} (${sizeOf(r)}px)`);
   const canvasHeights = canvases.map((c) => c.getBoundingClientRect().height);
-  return { clipped, overlaps: overlaps.slice(0, 20), entities, firstFigureTop, runs: runs.length, small: small.slice(0, 20), canvasHeights };
+  return { clipped, overlaps: overlaps.slice(0, 20), entities, firstFigureTop, runs: runs.length, canvasTexts: canvasTexts.length, small: small.slice(0, 20), canvasHeights };
 }

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from adamviz.app.palette import OPTIMIZER_STYLE
 from adamviz.app.settings import CONTROLS, OPENING_ITERATION
 
 from browser_helpers import (
@@ -115,22 +116,26 @@ def test_beta1_slider_recomputes_history_equal_to_numpy(page, explorer_url):
 
 LOLLIPOPS = """(k) => {
   const card = window.AdamViz.instances[0].models.cards[k];
-  const d = card.grad.data;
+  const plain = (d) => Object.fromEntries(Object.entries(d).map(([key, values]) => [key, Array.from(values, (v) => (Number.isNaN(v) ? null : v))]));
   return {
-    data: Object.fromEntries(Object.entries(d).map(([key, values]) => [key, Array.from(values, (v) => (Number.isNaN(v) ? null : v))])),
+    data: plain(card.grad.data),
+    band: plain(card.grad_band.data),
+    width: card.figures[0].inner_width,
     glyphs: window.AdamViz.bokeh.glyphsOf(card.figures[0], card.grad),
+    legend: window.AdamViz.bokeh.slotOf(card.legend).textContent,
   };
 }"""
 
 
 def test_lollipops_are_the_window_s_gradients_in_one_path_each(page, static_url):
-    """Stems 0 -> g and heads at g, one Line each with NaN between pieces; the whole history keeps
-    each bucket's extremes (what a reader sees of 1,000 gradients in a few hundred pixels)."""
+    """Stems 0 -> g and heads at g, one Line each with NaN between pieces, while each iteration has
+    3 px; no band then."""
     open_explorer(page, static_url)
     params = set_params(page, iteration=150, window=40, iterations=1000)["params"]
     g, _ = numpy_trace("reversal", params)
     got = page.evaluate(LOLLIPOPS, 2)
     assert sorted(got["glyphs"]) == [["Line", 1.5, "butt"], ["Line", 6, "round"]]
+    assert got["width"] / 40 >= 3 and got["band"]["x"] == []
     d = {key: np.array(values, dtype=float) for key, values in got["data"].items()}
     x = np.arange(111, 151)
     for key in d:
@@ -145,13 +150,37 @@ def test_lollipops_are_the_window_s_gradients_in_one_path_each(page, static_url)
     np.testing.assert_allclose(d["head_x"][0::3], x - half, rtol=0, atol=1e-12)
     np.testing.assert_allclose(d["head_x"][1::3], x + half, rtol=0, atol=1e-12)
 
-    set_params(page, iteration=999, window=0)
-    heads = np.array(page.evaluate(LOLLIPOPS, 2)["data"]["head_y"], dtype=float)[0::3]
-    assert len(heads) <= 600
-    # 300 buckets of 1,000/300 iterations: each keeps its smallest and largest gradient
-    for b in range(300):
-        start, end = int(b * 1000 / 300), min(999, int((b + 1) * 1000 / 300) - 1)
-        assert sorted(heads[2 * b : 2 * b + 2]) == [g[start : end + 1].min(), g[start : end + 1].max()]
+
+def test_a_long_history_is_a_band_per_pixel_with_the_latest_as_lollipops(page, static_url):
+    """1,000 iterations in a few hundred pixels: the gradients as a band, one bucket per pixel column
+    (as many iterations as a column spans, aligned to multiples of that), from the least to the
+    greatest gradient of the bucket and the iteration before it; the latest 10 as lollipops; the
+    legend says so."""
+    open_explorer(page, static_url)
+    params = set_params(page, iteration=999, window=0, iterations=1000)["params"]
+    g, _ = numpy_trace("noisy", params)
+    got = page.evaluate(LOLLIPOPS, 1)
+    size = max(1, round(1000 / got["width"]))
+    band = {key: np.array(values, dtype=float) for key, values in got["band"].items()}
+    starts = np.arange(0, 1000, size)
+    assert len(band["x"]) == 2 * len(starts)
+    for k, start in enumerate(starts):
+        end = min(999, start + size - 1)
+        held = g[max(0, start - 1) : end + 1]
+        assert band["x"][2 * k : 2 * k + 2].tolist() == [start - 0.5, end + 0.5]
+        assert band["lower"][2 * k : 2 * k + 2].tolist() == [held.min()] * 2
+        assert band["upper"][2 * k : 2 * k + 2].tolist() == [held.max()] * 2
+    # each bucket within a pixel column and a half (rounding the iterations per column)
+    assert size * got["width"] / 1000 <= 1.5
+    heads = np.array(got["data"]["head_y"], dtype=float)[0::3]
+    np.testing.assert_array_equal(heads, g[990:1000])
+    assert "band: range of g per pixel" in got["legend"]
+    # playing on, the buckets hold still: the band up to 500 is the first half of the band up to 999
+    set_params(page, iteration=500)
+    half = page.evaluate(LOLLIPOPS, 1)["band"]
+    whole = len([s for s in starts if s + size - 1 < 500])
+    assert half["x"][: 2 * whole] == band["x"][: 2 * whole].tolist()
+    assert half["upper"][: 2 * whole] == band["upper"][: 2 * whole].tolist()
 
 
 def test_url_parameters_set_the_initial_state(page, explorer_url):
@@ -293,3 +322,33 @@ def test_compare_offers_the_others_and_the_seed_box_says_no(page, static_url):
         assert f"seed must be an integer in [0, 4294967295]; got {shown}" in message.inner_text()
         assert state(page)["params"]["seed"] == 0
         expect(seed).to_have_value("0")
+
+
+THETA_MARKS = """() => {
+  const card = window.AdamViz.instances[0].models.cards[2];
+  const marks = card.others_theta_marks.data;
+  return {
+    marks: { x: Array.from(marks.x), y: Array.from(marks.y), colour: Array.from(marks.colour) },
+    glyphs: window.AdamViz.bokeh.glyphsOf(card.figures[1], card.others_theta_marks).map(([type]) => type),
+    lines: window.AdamViz.bokeh.glyphsOf(card.figures[1], card.others).map(([type]) => type),
+    theta: window.adamviz.trace("reversal", "amsgrad").theta,
+    legend: window.AdamViz.bokeh.slotOf(card.legend).textContent,
+  };
+}"""
+
+
+def test_a_compared_optimizer_s_theta_carries_circles_its_step_line_lacks(page, static_url):
+    """In the panel a compared optimizer's step/η and θ share (colour and dash are the optimizer's),
+    its θ line has open circles every 5 iterations of a 40-iteration window (1-2-5 steps, about 8 a
+    window), at θ's values; its step line has none; the legend says which is which."""
+    open_explorer(page, static_url)
+    set_params(page, compare=["amsgrad"], iteration=150, window=40)
+    got = page.evaluate(THETA_MARKS)
+    assert got["glyphs"] == ["Scatter"] and got["lines"] == ["MultiLine"]
+    at = list(range(115, 151, 5))
+    assert got["marks"]["x"] == at
+    assert got["marks"]["y"] == [got["theta"][i] for i in at]
+    assert set(got["marks"]["colour"]) == {OPTIMIZER_STYLE["amsgrad"][0]}
+    assert "amsgrad: step/η, θ" in got["legend"]
+    set_params(page, compare=[])
+    assert page.evaluate(THETA_MARKS)["marks"]["x"] == []

@@ -1,13 +1,15 @@
 """The layout suite (issue "Made with care", deliverable 7): every view at 375, 768, 1280×900 and
 1920×1080 px, light and dark, checked for what a person would wince at — text cut off, labels on top of
 each other, entities shown as text, accessibility violations (axe-core: none serious or critical,
-contrast included) — and the first figure in the first screenful. Every lecture slide is checked the
+contrast included), cards side by side whose plots start at different heights — and the first figure
+in the first screenful. Every lecture slide is checked the
 same way (at 1920×1080, 1280×720, 768 and 375 px), plus a slide's own promises: its plots fill ≥ 55% of
 the window, each ≥ 180 px, type ≥ 22 px.
 Screenshots go to tests/screenshots/layout/.
 
-Canvas text (tick labels) is drawn by BokehJS and is not in the DOM: these checks see the page's HTML
-text only.
+Canvas text (tick and axis labels) is drawn by BokehJS as pixels: canvas_texts.js, run before the page's
+scripts, records each text a canvas draws and where, and the same checks apply to it (overlap, cut off
+at the canvas's edge, entities, a slide's type size).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).parent
 CHECKS = (HERE / "layout_checks.js").read_text()
+CANVAS_TEXTS = HERE / "canvas_texts.js"
 AXE = (
     Path(__import__("axe_playwright_python").__file__).parent / "axe.min.js"
 )  # axe-core, as test_lecture's audit
@@ -66,6 +69,24 @@ def axe_violations(page) -> list[str]:
     return found
 
 
+CARD_ROWS = """() => {
+  const explorer = window.AdamViz.instances[0];
+  const { viewOf } = window.AdamViz.bokeh;
+  const rows = new Map(); // a row's top -> the tops of its cards' first plots
+  for (const card of explorer.models.cards) {
+    const box = card.layout.visible && viewOf(card.layout) ? viewOf(card.layout).el.getBoundingClientRect() : null;
+    if (!box || box.height === 0) continue;
+    const plot = card.figures.find((figure) => figure.visible);
+    const top = Math.round(box.top);
+    rows.set(top, [...(rows.get(top) || []), viewOf(plot).el.getBoundingClientRect().top]);
+  }
+  return [...rows.values()].filter((tops) => tops.length > 1).map((tops) => Math.max(...tops) - Math.min(...tops));
+}"""
+"""For each row of two or more cards side by side: how far apart their first plots start (px)."""
+
+CARD_VIEWS = ("cards", "valley", "rosenbrock", "trace")
+
+
 def check(page, where: str, *, lecture: bool = False) -> dict:
     found = page.evaluate(CHECKS)
     assert found["clipped"] == [], f"{where}: text cut off: {found['clipped']}"
@@ -88,6 +109,7 @@ def shot(page, name: str) -> None:
 def test_each_view_at_each_width(browser, pages, view, theme):
     url = pages[view] if view in ("trace", "compact") else pages["plain"] + VIEWS[view]
     context = browser.new_context(color_scheme=theme, viewport={"width": 1280, "height": 900})
+    context.add_init_script(path=str(CANVAS_TEXTS))
     page = context.new_page()
     page.goto(url)
     page.wait_for_function(READY, timeout=30_000)
@@ -101,6 +123,13 @@ def test_each_view_at_each_width(browser, pages, view, theme):
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (
                 f"{where}: scrolls sideways"
             )
+            if view in CARD_VIEWS:
+                spreads = page.evaluate(CARD_ROWS)
+                assert all(spread <= 1 for spread in spreads), (
+                    f"{where}: cards' plots start {spreads} px apart"
+                )
+                if size in ("1280", "1920"):
+                    assert spreads, f"{where}: no row of cards side by side to compare"
             if view == "cards" and size in ("1280", "375"):
                 # the figures are the hero: the first one starts in the first screenful
                 assert found["firstFigureTop"] < 900, f"{where}: first figure at {found['firstFigureTop']} px"
@@ -113,6 +142,7 @@ def test_each_view_at_each_width(browser, pages, view, theme):
 @pytest.mark.parametrize("theme", THEMES)
 def test_every_lecture_slide(browser, pages, theme):
     context = browser.new_context(color_scheme=theme, viewport={"width": 1920, "height": 1080})
+    context.add_init_script(path=str(CANVAS_TEXTS))
     page = context.new_page()
     page.goto(pages["lecture"])
     page.wait_for_function(READY, timeout=30_000)
@@ -153,3 +183,25 @@ def test_the_checks_catch_what_they_claim(page):
     assert found["clipped"] == ['div. "a label much too long"']
     assert found["entities"] == ["The path&#x27;s x"]
     assert "small print (12px)" in found["small"]
+
+
+def test_the_checks_see_canvas_text(page):
+    """Text painted on a canvas (as BokehJS paints ticks) is checked too: two labels drawn on top of
+    each other, one drawn past the canvas's right edge, and 12 px type on a "slide"; a repaint
+    (clearing the whole canvas first) forgets what was drawn before."""
+    page.add_init_script(path=str(CANVAS_TEXTS))
+    page.goto(
+        "data:text/html,<main style='font: 16px sans-serif'><canvas id='c' width='300' height='100'></canvas>"
+        + "".join(f"<p>line {k}</p>" for k in range(10))
+        + "</main><script>"
+        "const ctx = document.getElementById('c').getContext('2d');"
+        "ctx.font = '12px sans-serif'; ctx.fillText('old tick', 100, 80);"
+        "ctx.clearRect(0, 0, 300, 100);"
+        "ctx.fillText('1e+4', 10, 20); ctx.fillText('1e+5', 14, 22); ctx.fillText('cut off at the edge', 260, 60);"
+        "</script>"
+    )
+    found = page.evaluate(CHECKS)
+    assert found["overlaps"] == ['"1e+4" × "1e+5"']
+    assert found["clipped"] == ['canvas "cut off at the edge"']
+    assert {"1e+4 (12px)", "1e+5 (12px)"} <= set(found["small"])
+    assert found["canvasTexts"] == 3  # "old tick" was cleared away

@@ -32,7 +32,7 @@ HOSTS = {
 LOOK = """() => { const e = window.AdamViz.instances[0]; const m = e.models;
   const find = (r) => { for (const el of r.querySelectorAll('*')) { if (el.classList.contains('bk-btn-default')) return el;
     if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; } } return null; };
-  return {dark: m.root.css_classes.includes('av-theme-dark'), axis: m.axes[0].axis_label_text_color,
+  return {dark: m.root.css_classes.includes('av-theme-dark'), axis: m.cards[0].step_axis.axis_label_text_color,
           button: getComputedStyle(find(document)).backgroundColor}; }"""
 
 
@@ -90,3 +90,21 @@ def test_a_dark_export_themes_every_widget(page, tmp_path):
     )
     # buttons, the seed box and menus, slider tracks and handles: none is left white on the dark page
     assert len(colours) == 4 and "rgb(255, 255, 255)" not in colours.values(), colours
+
+
+BAND_FILL = "() => window.AdamViz.instances[0].models.population.bands.data.alpha[0]"
+
+
+def test_the_many_parameters_band_thickens_on_a_dark_page(page, host_page):
+    """The main optimizer's p10–p90 band is a wash of its colour: 22% over the light card, 40% over the
+    dark one (at 22% it all but vanished there), following the host's switch within a frame."""
+    page.goto(host_page)
+    page.wait_for_function("window.adamviz !== undefined")
+    page.evaluate("window.adamviz.set({view: 'population'})")
+    assert page.evaluate(BAND_FILL) == 0.22
+    dark, light = HOSTS["furo"]
+    for flip, fill in ((dark, 0.4), (light, 0.22)):
+        after = (
+            f"() => new Promise((done) => {{ {flip}; requestAnimationFrame(() => done(({BAND_FILL})())); }})"
+        )
+        assert page.evaluate(after) == fill

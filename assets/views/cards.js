@@ -6,7 +6,7 @@
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE } from "../contract.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
-import { decimate, largest, lollipops, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
+import { decimate, envelope, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
 
 const LECTURE_VIEWPORT_SHARE = 0.55; // a slide's plots together, of the window's height (at least)
 const LECTURE_VIEW_SHARE = 0.85; // the many-parameters and closed-loop views' plots on a slide, of a card's
@@ -14,6 +14,20 @@ const LECTURE_MIN_PANEL = 180; // px: the least a plot panel's frame gets on a s
 const TICK_AXIS_PX = 45; // px of the lower panel that its iteration axis takes, not its ticks
 const LECTURE_AXIS_PX = 70; // px: the iteration axis under the lower panel at 22 px type
 const MAP_SHARE = 1.3; // the closed-loop view's map, of the `height` setting (outside lecture mode)
+const LOLLIPOP_PX = 3; // px an iteration needs for its own lollipop; below, a band per pixel column
+const RECENT_LOLLIPOPS = 10; // over the band, the latest gradients stay lollipops
+const THETA_MARKS = 8; // a compared optimizer's θ line: about this many circles across the window
+const NO_BAND = { x: [], lower: [], upper: [] };
+const NO_MARKS = { x: [], y: [], colour: [] };
+
+/** A figure's frame width in px, or `fallback` before BokehJS has laid it out (reading throws then). */
+function frameWidth(figure, fallback = 600) {
+  try {
+    return figure.inner_width > 0 ? figure.inner_width : fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
 function formula(optimizer, t, eps, i) {
@@ -128,14 +142,15 @@ class CardsView {
     const onStep = this.axes.step === null ? null : symlog(this.axes.step);
     const onTheta = this.axes.theta === null ? null : symlog(this.axes.theta);
     const shown = (values, f) => (f ? values.map(f) : values);
+    const shownIterations = window > 0 ? window : params.iterations; // the x axis's span
     // a head's stroke: 1e-4 of the x range each side (0.03–0.2 px on a 300–1920 px plot)
-    const headHalf = 1e-4 * (window > 0 ? window : params.iterations);
+    const headHalf = 1e-4 * shownIterations;
+    const markEvery = niceCeil(Math.max(1, shownIterations / THETA_MARKS));
     for (const card of this.models.cards) {
       if (card.shows === null) continue;
       const name = card.shows;
       const trace = traces[name];
-      const gradient = decimate(x, { g: streams[name] }, lo, iteration);
-      card.grad.data = lollipops(gradient.x, gradient.g, headHalf);
+      const banded = this.drawGradients(card, x, streams[name], lo, iteration, shownIterations / frameWidth(card.figures[0]), headHalf);
       const curves = { m_hat: trace.m_hat, sqrt_v_hat: trace.sqrt_v_hat, step: trace.per_lr, theta: trace.theta };
       const line = decimate(x, curves, lo, iteration);
       line.step = shown(line.step, onStep);
@@ -143,6 +158,7 @@ class CardsView {
       card.line.data = line;
       const steps = { xs: [], ys: [], colour: [], dash: [] };
       const thetas = { xs: [], ys: [], colour: [], dash: [] };
+      const marks = { x: [], y: [], colour: [] };
       for (const optimizer of params.compare) {
         const other = compared[name][optimizer];
         const drawn = decimate(x, { step: other.per_lr, theta: other.theta }, lo, iteration);
@@ -156,20 +172,40 @@ class CardsView {
           out.colour.push(colour);
           out.dash.push(dash);
         }
+        for (const i of marksAt(lo, iteration, markEvery)) {
+          marks.x.push(x[i]);
+          marks.y.push(onTheta ? onTheta(other.theta[i]) : other.theta[i]);
+          marks.colour.push(colour);
+        }
       }
       if (steps.xs.length || card.others.data.xs.length) {
         card.others.data = steps;
         card.others_theta.data = thetas;
+        card.others_theta_marks.data = marks.x.length ? marks : NO_MARKS;
       }
       const recorded = frame.recordings.withMoments(name);
       if (settingsChanged || frame.ghosts || recorded) card.ghost.data = this.ghostData(frame, name, lo, onStep);
-      if (settingsChanged) {
-        card.eps.location = params.eps;
-        writeSlot(card.legend, this.legend(params, Boolean(recorded)));
-      }
+      if (settingsChanged) card.eps.location = params.eps;
+      if (settingsChanged || card.banded !== banded) writeSlot(card.legend, this.legend(params, Boolean(recorded), banded));
+      card.banded = banded;
       for (const cursor of card.cursors) cursor.location = iteration;
       writeSlot(card.readout, this.readout(frame, name));
     }
+  }
+
+  /**
+   * The gradients g[lo..hi] as lollipops while each iteration has LOLLIPOP_PX; past that
+   * (`perPixel` iterations to a pixel column), a band per column from its least to its greatest g,
+   * with the latest RECENT_LOLLIPOPS still lollipops on top.
+   */
+  drawGradients(card, x, g, lo, hi, perPixel, headHalf) {
+    const banded = perPixel > 1 / LOLLIPOP_PX;
+    const from = banded ? Math.max(lo, hi - RECENT_LOLLIPOPS + 1) : lo;
+    const shown = decimate(x, { g }, from, hi);
+    card.grad.data = lollipops(shown.x, shown.g, headHalf);
+    if (banded) card.grad_band.data = envelope(x, g, lo, hi, Math.max(1, Math.round(perPixel)));
+    else if (card.grad_band.data.x.length) card.grad_band.data = NO_BAND;
+    return banded;
   }
 
   /**
@@ -251,9 +287,11 @@ class CardsView {
     }
   }
 
-  /** The key to what is drawn: the shown panels' items, then the compared optimizers' colours and dashes. */
-  legend({ optimizer, compare, panels }, recorded = false) {
+  /** The key to what is drawn: the shown panels' items (and the band, where the gradients are one), then the
+   * compared optimizers' colours and dashes. */
+  legend({ optimizer, compare, panels }, recorded = false, banded = false) {
     const items = this.config.legendItems.filter(([panel]) => panels.includes(panel)).map(([, html]) => html);
+    if (banded && panels.includes("moments")) items.push(`<li class="av-legend-band">band: range of g per pixel</li>`);
     if (recorded) items.push(`<li class="av-legend-recorded">faded: as the run recorded them</li>`);
     // one list: the compared optimizers' keys follow the panels' on the same lines (a slide has no room to spare)
     return `<ul class="av-legend" aria-label="legend">${items.join("")}${this.compareLegend(optimizer, compare)}</ul>`;
@@ -264,7 +302,8 @@ class CardsView {
     const style = OPTIMIZER_STYLE;
     const key = (name) =>
       `<svg width="26" height="8" aria-hidden="true"><line x1="0" y1="4" x2="26" y2="4" stroke="${style[name].colour}" stroke-width="3" stroke-dasharray="${style[name].dash.join(" ")}"/></svg>`;
-    const items = compare.map((name) => `<li class="av-compare-legend">${key(name)}${escapeHtml(name)}: step/η, θ (thin)</li>`).join("");
+    const circle = (name) => `<svg width="10" height="10" aria-hidden="true"><circle cx="5" cy="5" r="3.5" fill="none" stroke="${style[name].colour}" stroke-width="1.5"/></svg>`;
+    const items = compare.map((name) => `<li class="av-compare-legend">${key(name)}${escapeHtml(name)}: step/η, θ ${circle(name)}</li>`).join("");
     return `<li class="av-compare-legend"><b>${escapeHtml(optimizer)}</b>: bold</li>${items}`;
   }
 

@@ -85,9 +85,10 @@ class Lecture {
     root.css_classes = on ? [...classes, "av-lecture"] : classes;
     this.models.lecture_bar.visible = on;
     for (const button of this.models.slide_buttons) button.visible = on;
-    for (const axis of this.models.axes) {
-      axis.major_label_text_font_size = on ? LECTURE_TEXT : "11px";
-      axis.axis_label_text_font_size = on ? LECTURE_TEXT : "12px";
+    // every text the canvases paint (ticks, axis labels, titles, labels, colour bars): the slide's size
+    for (const [sizes, models] of this.models.canvas_texts) {
+      const wanted = Object.fromEntries(Object.entries(sizes).map(([key, size]) => [key, on ? LECTURE_TEXT : size]));
+      for (const model of models) model.setv(wanted);
     }
     if (on && !this.resizing && globalThis.addEventListener) {
       // the plots take a share of the window: lay the slide out again when it changes (full screen, F)

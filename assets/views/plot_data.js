@@ -52,6 +52,38 @@ export function lollipops(x, g, half) {
   return out;
 }
 
+/**
+ * The gradients g of iterations lo..hi as a band: buckets of `size` iterations (aligned to multiples
+ * of `size`, so they hold still while the cursor moves on), each drawn from its first iteration − ½
+ * to its last + ½, from the least to the greatest g it holds — and the previous iteration's, so that
+ * neighbouring buckets meet as a line through the gradients would (a one-iteration bucket is never a
+ * band of no height). With `size` the iterations a pixel column spans, that is a min/max band per
+ * pixel. A bucket without a finite g lifts the pen.
+ */
+export function envelope(x, g, lo, hi, size) {
+  const out = { x: [], lower: [], upper: [] };
+  for (let start = lo - (lo % size); start <= hi; start += size) {
+    const [a, b] = [Math.max(lo, start), Math.min(hi, start + size - 1)];
+    let [least, most] = [Infinity, -Infinity];
+    for (let i = a > lo ? a - 1 : a; i <= b; i++) {
+      if (g[i] < least) least = g[i];
+      if (g[i] > most) most = g[i];
+    }
+    if (!(least <= most && Number.isFinite(least) && Number.isFinite(most))) [least, most] = [NaN, NaN];
+    out.x.push(x[a] - 0.5, x[b] + 0.5);
+    out.lower.push(least, least);
+    out.upper.push(most, most);
+  }
+  return out;
+}
+
+/** Every `every`-th iteration in lo..hi (multiples of `every`): where a line's marks go, holding still as lo moves. */
+export function marksAt(lo, hi, every) {
+  const at = [];
+  for (let i = Math.ceil(lo / every) * every; i <= hi; i += every) at.push(i);
+  return at;
+}
+
 /** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
  * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
 export function span(arrays, floor) {

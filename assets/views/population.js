@@ -117,6 +117,13 @@ class PopulationView {
     return params.spread_axis === "estimated" && SECOND_MOMENT.includes(params.optimizer);
   }
 
+  /** Draw the current iteration again (the theme flipped: a band's fill follows it); whether it drew. */
+  redraw() {
+    const shown = this.state.params.view === "population" && Boolean(this.result);
+    if (shown) this.render(this.state.iteration, false);
+    return shown;
+  }
+
   /** Draw iteration i of the drawn computation (bands up to i, the scatter at i). */
   render(i, settingsChanged) {
     if (!this.result) return;
@@ -139,13 +146,16 @@ class PopulationView {
       medians.dash.push(dash);
       medians.width.push(width);
     };
+    // a band's fill: over a dark card a thin wash of colour all but vanishes, so it is laid on thicker
+    const dark = this.root.css_classes.includes("av-theme-dark");
     for (const [name, run] of [[params.optimizer, main], ...Object.entries(compared)]) {
       const isMain = name === params.optimizer;
-      add(run.percentiles, iteration, style[name].colour, isMain ? 0.22 : 0.1, style[name].dash, isMain ? 3 : 1.8);
+      const alpha = isMain ? (dark ? 0.4 : 0.22) : dark ? 0.2 : 0.1;
+      add(run.percentiles, iteration, style[name].colour, alpha, style[name].dash, isMain ? 3 : 1.8);
     }
     // a loaded training run: the recorded band of the group the cards show, in ink (no optimizer's colour)
     const recorded = this.state.recordings.shownGroup(this.state.scenarios);
-    if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), PALETTE[this.root.css_classes.includes("av-theme-dark") ? "ink_on_dark" : "ink"], 0.16, [], 2.5);
+    if (recorded) add(recorded.percentiles, Math.min(iteration, recorded.percentiles.length / 3 - 1), PALETTE[dark ? "ink_on_dark" : "ink"], 0.16, [], 2.5);
     m.bands.data = bands;
     m.medians.data = medians;
     m.cursor.location = iteration;

@@ -32,11 +32,13 @@ function hostSaysDark(doc) {
 }
 
 class Theme {
-  /** `theme`: "light", "dark" or "auto"; `ink`: each kind's {property: [light, dark]} (the payload's). */
-  constructor(models, theme, ink) {
+  /** `theme`: "light", "dark" or "auto"; `ink`: each kind's {property: [light, dark]} (the payload's);
+   * `redraw`: called when the theme flips, for what views draw from data (a band's fill). */
+  constructor(models, theme, ink, redraw = () => {}) {
     this.models = models;
     this.theme = theme;
     this.ink = ink;
+    this.redraw = redraw;
     this.dark = theme === "dark";
     this.applied = false;
   }
@@ -77,6 +79,7 @@ class Theme {
         if (changed.length) model.setv(Object.fromEntries(changed));
       }
     }
+    this.redraw();
   }
 }
 
