@@ -66,6 +66,7 @@ const INTERNALS = {
     viewOf(group).shadow_el.querySelectorAll(".bk-btn").length === group.labels.length,
   "CSS .noUi-handle (Slider)": cssClass("noUi-handle", "slider"),
   "CSS .noUi-target, .noUi-connect (Slider)": (models) => cssClass("noUi-target", "slider")(models) && cssClass("noUi-connect", "slider")(models),
+  "CSS .noUi-tooltip (Slider's value while dragged)": cssClass("noUi-tooltip", "slider"),
   "CSS .bk-btn-default, .bk-active (button groups)": (models) => cssClass("bk-btn-default", "group")(models) && cssClass("bk-active", "view")(models),
   "CSS .bk-input (TextInput, Select)": cssClass("bk-input", "input"),
   "CSS custom properties --default, --background-color, --border-color (widgets' :host)": ({ group, input }) =>

@@ -84,12 +84,13 @@ def test_a_dark_export_themes_every_widget(page, tmp_path):
     page.wait_for_function("window.adamviz !== undefined")
     colours = page.evaluate(
         """() => { const out = {}; const walk = (r) => { for (const el of r.querySelectorAll('*')) {
-             for (const cls of ['bk-btn-default', 'bk-input', 'noUi-target', 'noUi-handle'])
+             for (const cls of ['bk-btn-default', 'bk-input', 'noUi-target', 'noUi-handle', 'noUi-tooltip'])
                if (el.classList.contains(cls) && !(cls in out)) out[cls] = getComputedStyle(el).backgroundColor;
              if (el.shadowRoot) walk(el.shadowRoot); } }; walk(document); return out; }"""
     )
-    # buttons, the seed box and menus, slider tracks and handles: none is left white on the dark page
-    assert len(colours) == 4 and "rgb(255, 255, 255)" not in colours.values(), colours
+    # buttons, the seed box and menus, slider tracks, handles and the value shown while dragging: none is
+    # left white on the dark page
+    assert len(colours) == 5 and "rgb(255, 255, 255)" not in colours.values(), colours
 
 
 BAND_FILL = "() => window.AdamViz.instances[0].models.population.bands.data.alpha[0]"
