@@ -586,8 +586,9 @@ def _controls(
         visible=False,
     )
     panel = Column(transport, css_classes=["av-controls"], sizing_mode="stretch_width")
-    # containers from the inside out: each is shown while any of its children is
-    containers = [presets.children[1], presets, checkboxes, transport, optimizers, essentials, details, data]
+    # containers from the inside out: each is shown while any of its children is; those inside "More
+    # settings" before the row holding its toggle (which shows while they hold anything)
+    containers = [presets.children[1], presets, checkboxes, optimizers, details, data, transport, essentials]
     return (
         widgets,
         optimizers,

@@ -25,6 +25,20 @@ function linkQuery(params, defaults, iteration, search = "") {
   return query.toString();
 }
 
+/** Put `?query` in the address bar in place of the current entry (the page's state and hash kept): the
+ * one writer of the address, for the explorer and for lecture mode. False where the page may not. */
+function replaceAddress(query) {
+  const { history, location } = globalThis;
+  if (!history || !location) return false;
+  if (`?${query}` === location.search) return true;
+  try {
+    history.replaceState(history.state, "", `${location.pathname}?${query}${location.hash}`);
+    return true;
+  } catch {
+    return false; // some embedding contexts forbid it; the page still works, Copy link still copies
+  }
+}
+
 /** Copy `text` to the clipboard: the Clipboard API where the page may use it, else a selected textarea. */
 async function copyText(text) {
   try {
@@ -84,14 +98,7 @@ class Address {
   }
 
   write() {
-    if (this.parts.lecture.on) return;
-    const query = this.query();
-    if (`?${query}` === globalThis.location.search) return;
-    try {
-      globalThis.history.replaceState(globalThis.history.state, "", `${globalThis.location.pathname}?${query}${globalThis.location.hash}`);
-    } catch {
-      /* some embedding contexts forbid it; the page still works, the link button still copies */
-    }
+    if (!this.parts.lecture.on) replaceAddress(this.query());
   }
 
   /** Copy the link; the button says so. A loaded file cannot travel in a URL: the page says that too. */
@@ -115,4 +122,4 @@ class Address {
   }
 }
 
-export { Address, linkQuery };
+export { replaceAddress, Address, linkQuery };

@@ -81,11 +81,9 @@ class CardsView {
       const group = name !== null && recordings.has(name) ? recordings.byName[name].group : null;
       const header = name === null ? null : this.header(name, recordings, !groups.has(group));
       if (group !== null) groups.add(group);
-      if (header !== null && header !== card.headerText) {
-        writeSlot(card.header, header);
-        card.headerWritten = header;
-      }
+      if (name !== card.shows) card.scaleNote = ""; // fitMoments says how the new one's scale compares
       card.headerText = header;
+      this.writeHeader(card);
       card.shows = name;
       if (card.layout.visible !== (name !== null)) card.layout.visible = name !== null;
     });
@@ -118,11 +116,17 @@ class CardsView {
     active.forEach((name, k) => {
       const card = this.models.cards[k];
       const ratio = most / reach[k];
-      const note = own && active.length > 1 && ratio > 2 ? `<p class="av-facts av-scale-note">Its own y-scale: values ${fmt(ratio, 2)}× smaller than on the largest card.</p>` : "";
-      const text = card.headerText === null ? null : card.headerText + note;
-      if (text !== null && text !== card.headerWritten) writeSlot(card.header, text);
-      card.headerWritten = text;
+      card.scaleNote = own && active.length > 1 && ratio > 2 ? `<p class="av-facts av-scale-note">Its own y-scale: values ${fmt(ratio, 2)}× smaller than on the largest card.</p>` : "";
+      this.writeHeader(card);
     });
+  }
+
+  /** The one writer of a card's header: its title and words (assign), then the note on its scale
+   * (fitMoments); written only when it changed. */
+  writeHeader(card) {
+    const text = card.headerText === null || card.headerText === undefined ? null : card.headerText + (card.scaleNote || "");
+    if (text !== null && text !== card.headerWritten) writeSlot(card.header, text);
+    card.headerWritten = text;
   }
 
   /** The figures of the cards on screen (what a paint must reach before set() resolves). */

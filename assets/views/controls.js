@@ -143,13 +143,19 @@ class Controls {
     show(this.widgets.export, Boolean(this.config.exportUrl) && controls.includes("transport"));
     show(this.widgets.cards_show, this.widgets.cards_show.options.length > 1 && controls.includes("data"));
     const { more } = this.models.controls;
-    const inside = containers.filter((container) => container !== more);
-    for (const container of inside) show(container, container.children.some((child) => child.visible));
-    // "More settings" shows while it holds anything (not on a slide: there C shows the rest)
-    const anything = more.children.some((child) => child.visible);
-    show(this.widgets.more, anything && picked === null);
-    for (const container of inside) show(container, container.children.some((child) => child.visible));
-    show(more, (this.moreOpen || (picked !== null && picked.length > 0)) && anything); // a slide's named controls show wherever they live
+    // containers from the inside out, each shown while any of its children is; "More settings" shows
+    // while it holds anything (not on a slide: there C shows the rest), so its toggle is decided just
+    // before the first container that holds the toggle
+    const toggle = this.widgets.more;
+    let anything = null;
+    for (const container of containers.filter((c) => c !== more)) {
+      if (anything === null && container.children.includes(toggle)) {
+        anything = more.children.some((child) => child.visible);
+        show(toggle, anything && picked === null);
+      }
+      show(container, container.children.some((child) => child.visible));
+    }
+    show(more, (this.moreOpen || (picked !== null && picked.length > 0)) && Boolean(anything)); // a slide's named controls show wherever they live
     if (this.state.slideScenario !== null && picked !== null) {
       for (const model of [this.models.optimizers_row, this.models.data_row, this.widgets.view, this.models.population.controls, this.models.valley.controls]) show(model, false);
     }

@@ -10,6 +10,7 @@ import { KEYS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
 import { instances } from "../registry.js";
 import { toQuery } from "../settings.js";
+import { replaceAddress } from "./address.js";
 
 const SLIDE_KEYS = ["PageDown", "PageUp", "n", "N", "p", "P", "c", "C"];
 // the settings a slide shows a control for when it names them: what the hall may want to move (the
@@ -144,12 +145,7 @@ class Lecture {
   writeUrl() {
     if (!this.on || !globalThis.history || !globalThis.location) return;
     const extra = { mode: "lecture", slide: this.slide + 1, iteration: this.state.iteration };
-    const query = toQuery(SETTINGS, this.state.params, globalThis.location.search, extra);
-    try {
-      globalThis.history.replaceState(null, "", `${globalThis.location.pathname}?${query}`);
-    } catch {
-      /* some embedding contexts forbid it; the state still works, it just is not bookmarkable */
-    }
+    replaceAddress(toQuery(SETTINGS, this.state.params, globalThis.location.search, extra));
   }
 
   toggleHelp(show) {
