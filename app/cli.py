@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 import numpy as np
 import param
@@ -147,8 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate_settings(sim)
     sim.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
 
-    export = commands.add_parser("export", help="write the explorer as one self-contained HTML file")
-    export.add_argument("out", metavar="OUT.html", help="the file to write")
+    export = commands.add_parser(
+        "export", help="write the explorer as one self-contained HTML file, or a clip of it playing"
+    )
+    export.add_argument(
+        "out",
+        metavar="OUT.html",
+        help="the file to write: .html (the page), or .mp4, .webm or .gif (a clip, needs 'adamviz[preview]')",
+    )
     export.add_argument(
         "--resources",
         choices=["inline", "cdn"],
@@ -166,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--preview",
         metavar="PNG",
         help="also write a 1200x630 picture for link cards (needs Chromium: pip install 'adamviz[preview]')",
+    )
+    clip = export.add_argument_group("clips (OUT.mp4, OUT.webm, OUT.gif)")
+    clip.add_argument(
+        "--from", dest="clip_from", type=int, metavar="I", help="the first iteration (default 0)"
+    )
+    clip.add_argument(
+        "--to", dest="clip_to", type=int, metavar="I", help="the last iteration (default the last)"
+    )
+    clip.add_argument(
+        "--fps",
+        dest="clip_fps",
+        type=int,
+        metavar="N",
+        help="frames a second, one iteration each (20; a GIF 12)",
+    )
+    clip.add_argument("--size", dest="clip_size", metavar="WxH", help="the frame in pixels (1280x720)")
+    clip.add_argument(
+        "--slide", dest="clip_slide", type=int, metavar="N", help="with --lecture: film slide N"
     )
 
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
@@ -235,6 +259,7 @@ def _run_simulate(args: argparse.Namespace) -> None:
 
 
 def _run_export(args: argparse.Namespace) -> None:
+    from .clip import CLIP_FORMATS, OTHER_MEDIA
     from .export import write_export
     from .settings import checked_settings
 
@@ -248,6 +273,19 @@ def _run_export(args: argparse.Namespace) -> None:
         values["start_x"] = args.start[0]
         values["start_y"] = args.start[-1] if len(args.start) == 2 else 0.0
     settings = checked_settings(**values)
+    clip_flags = {flag: getattr(args, f"clip_{flag}") for flag in ("from", "to", "fps", "size", "slide")}
+    if Path(args.out).suffix.lower() in CLIP_FORMATS:
+        _write_clip(args, settings, clip_flags)
+        return
+    named = [f"--{flag}" for flag, value in clip_flags.items() if value is not None]
+    if named:
+        raise UsageError(
+            f"adamviz export: error: {', '.join(named)} go with a clip (OUT.mp4, OUT.webm or OUT.gif)"
+        )
+    if Path(args.out).suffix.lower() in OTHER_MEDIA:
+        raise UsageError(
+            f"adamviz export: error: a clip is {', '.join(CLIP_FORMATS)}; got {Path(args.out).name!r}"
+        )
     image = None
     if args.preview:
         from .preview import write_preview
@@ -262,6 +300,25 @@ def _run_export(args: argparse.Namespace) -> None:
         args.out, settings, resources=args.resources, snippet=args.snippet, image=image, lite=args.lite
     )
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+def _write_clip(args: argparse.Namespace, settings: ExplorerSettings, flags: dict[str, Any]) -> None:
+    from .clip import DEFAULT_FPS, DEFAULT_SIZE, check_clip, parse_size, write_clip
+
+    for name in ("snippet", "lite", "preview"):
+        if getattr(args, name):
+            raise UsageError(f"adamviz export: error: --{name} goes with a page (OUT.html), not a clip")
+    clip = check_clip(
+        args.out,
+        settings,
+        start=flags["from"],
+        end=flags["to"],
+        fps=DEFAULT_FPS[Path(args.out).suffix.lower()] if flags["fps"] is None else flags["fps"],
+        size=DEFAULT_SIZE if flags["size"] is None else parse_size(flags["size"]),
+        slide=flags["slide"],
+    )
+    path = write_clip(args.out, settings, clip)
+    print(f"wrote {path} ({path.stat().st_size:,} bytes, {clip.frames} frames at {clip.fps} fps)")
 
 
 def _run_serve(args: argparse.Namespace) -> None:
