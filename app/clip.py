@@ -11,6 +11,7 @@ It needs the ``preview`` extra (Playwright, PyAV) and a Chromium: the system's o
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import shutil
@@ -69,20 +70,31 @@ VIDEO = {
 }
 
 
+SMOOTH_STEPS = 4
+"""Frames an iteration with ``--smooth`` (the window gliding a quarter of an iteration a frame)."""
+
+
 @dataclass(frozen=True)
 class Clip:
     """What to film: iterations ``start``..``end`` (both drawn), ``fps`` frames a second, a frame
-    ``size`` (width, height) in CSS pixels; ``slide``: a lecture slide (1-based) or None."""
+    ``size`` (width, height) in CSS pixels; ``slide``: a lecture slide (1-based) or None; ``steps``:
+    frames an iteration (1, or SMOOTH_STEPS where the window glides)."""
 
     start: int
     end: int
     fps: int
     size: tuple[int, int]
     slide: int | None = None
+    steps: int = 1
 
     @property
     def frames(self) -> int:
-        return self.end - self.start + 1
+        return (self.end - self.start) * self.steps + 1
+
+    def positions(self) -> Iterator[tuple[int, float]]:
+        """Each frame's (iteration, fraction of the way to the next)."""
+        for k in range(self.frames):
+            yield self.start + k // self.steps, (k % self.steps) / self.steps
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -136,7 +148,9 @@ def check_clip(
             raise ValueError("--slide goes with --lecture")
         if not 1 <= slide <= len(DECK):
             raise ValueError(f"--slide must be in [1, {len(DECK)}]; got {slide}")
-    return Clip(start, end, fps, size, slide)
+    # smooth scroll glides the window between iterations (not the many-parameters view, nor the whole history)
+    glides = settings.smooth and settings.window > 0 and settings.view != "population"
+    return Clip(start, end, fps, size, slide, SMOOTH_STEPS if glides else 1)
 
 
 def write_clip(
@@ -145,7 +159,10 @@ def write_clip(
     """Film ``clip`` of ``settings``' explorer and write it to ``path`` (atomically: a failure leaves
     whatever stood there). ``progress``: where the progress bar goes (default: stderr)."""
     progress = sys.stderr if progress is None else progress
-    check_clip(path, settings, start=clip.start, end=clip.end, fps=clip.fps, size=clip.size, slide=clip.slide)
+    checked = check_clip(
+        path, settings, start=clip.start, end=clip.end, fps=clip.fps, size=clip.size, slide=clip.slide
+    )
+    clip = dataclasses.replace(clip, steps=checked.steps)
     _require("playwright.sync_api", "Playwright")
     _require("av", "PyAV")
     values = {name: value for name, value in settings.param.values().items() if name != "name"}
@@ -175,6 +192,17 @@ def _film(page_file: Path, clip: Clip, suffix: str, progress: _ProgressBar) -> b
             return _encode_video(frames, clip, suffix)
         # the palette from the first and the last frame: the axes, the ink and every colour a line takes
         return _encode_gif(frames, clip.fps, _palette([camera.shoot(clip.start), camera.shoot(clip.end)]))
+
+
+SHOOT = """async ([iteration, fraction, glides]) => {
+  await window.adamviz.set({ iteration }); // resolves once every figure on screen has repainted
+  if (glides) {
+    // the window a fraction of the way to the next iteration, as smooth scroll glides it while playing
+    window.AdamViz.instances[0].state.advance(0, fraction);
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  }
+}"""
+"""The page at a frame's position: its iteration, then (smooth scroll) the window a fraction further."""
 
 
 class _Camera:
@@ -209,16 +237,16 @@ class _Camera:
     def __exit__(self, *exc: object) -> None:
         self.playwright.stop()
 
-    def shoot(self, iteration: int) -> Any:
+    def shoot(self, iteration: int, fraction: float = 0.0) -> Any:
         from PIL import Image
 
-        self.page.evaluate("(i) => window.adamviz.set({iteration: i})", iteration)  # resolves once repainted
+        self.page.evaluate(SHOOT, [iteration, fraction, self.clip.steps > 1])
         return Image.open(io.BytesIO(self.page.screenshot(type="png"))).convert("RGB")
 
     def frames(self, progress: _ProgressBar) -> Iterator[Any]:
         try:
-            for iteration in range(self.clip.start, self.clip.end + 1):
-                yield self.shoot(iteration)
+            for iteration, fraction in self.clip.positions():
+                yield self.shoot(iteration, fraction)
                 progress.tick()
         finally:
             progress.done()

@@ -505,12 +505,15 @@ def _controls(
     widgets["csv"].js_on_event("button_click", _call("download('csv')"))
     widgets["png"] = Button(label="⤓ PNG", css_classes=["av-png"])
     widgets["png"].js_on_event("button_click", _call("download('png')"))
+    # what the figures show while it is on, recorded in the page as a video (views/clip.js), saved at off
+    widgets["record"] = Toggle(label="⏺ Record", css_classes=["av-record"])
+    widgets["record"].js_on_change("active", _call("clip.toggle(cb_obj.active)"))
     widgets["copy_link"] = Button(label="Copy link", css_classes=["av-copy-link"])
-    widgets["copy_link"].js_on_event("button_click", _call("copyLink()"))
+    widgets["copy_link"].js_on_event("button_click", _call("address.copy()"))
     widgets["more"] = Toggle(label="⚙ More settings", css_classes=["av-more-toggle"])
     widgets["more"].js_on_change("active", _call("controls.showMore(cb_obj.active)"))
     data = Row(
-        *(widgets[name] for name in ("load", "cards_show", "csv", "png", "export")),
+        *(widgets[name] for name in ("load", "cards_show", "csv", "png", "record", "export")),
         css_classes=["av-data"],
         sizing_mode="stretch_width",
         styles=WRAP,
@@ -545,7 +548,7 @@ def _controls(
         "compare": [compare],
         "presets": [presets_title, *preset_buttons],
         "window": [widgets["window_mode"]],
-        "data": [widgets[name] for name in ("load", "csv", "png")],
+        "data": [widgets[name] for name in ("load", "csv", "png", "record")],
     }
     for name in CONTROLS:
         if name not in groups:

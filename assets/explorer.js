@@ -4,7 +4,7 @@
  * Who may call whom (a call goes down this list, never up; news goes up as the state's events):
  *   explorer.js   wiring: makes the parts below and subscribes the views to the state
  *   views/        cards · population · valley · controls · lecture · prose · loading · downloads ·
- *                 address · theme: read the state, draw, ask it for changes through its public methods
+ *                 clip · address · theme: read the state, draw, ask it for changes through its public methods
  *   transport.js  the clock and the paint tracker
  *   state.js      settings, validation, apply, recompute; events (no DOM, no Bokeh)
  *   opening.js · closed_loops.js · many_parameters.js · recordings.js · trace_files.js · settings.js
@@ -22,6 +22,7 @@ import { instances, shared } from "./registry.js";
 import { ExplorerState } from "./state.js";
 import { Clock, PaintTracker } from "./transport.js";
 import { Address } from "./views/address.js";
+import { ClipRecorder } from "./views/clip.js";
 import { CardsView } from "./views/cards.js";
 import { Controls } from "./views/controls.js";
 import { exportPage, save } from "./views/downloads.js";
@@ -60,6 +61,7 @@ class Explorer {
     this.layout = new PageLayout(models, state, this);
     this.theme = new Theme(models, config.theme, config.ink, () => this.population.redraw() && this.paints.changed());
     this.address = new Address(models, config, state, { lecture: this.lecture, loading: this.loading });
+    this.clip = new ClipRecorder(this); // the ⏺ Record toggle and record()
     for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address]) state.on((event) => part.listen(event));
   }
 
@@ -131,9 +133,6 @@ class Explorer {
   exportFile() {
     return exportPage(this.config.exportUrl, this.state);
   }
-  copyLink() {
-    return this.address.copy();
-  }
 
   api() {
     const state = this.state;
@@ -152,6 +151,7 @@ class Explorer {
       step: (n = 1) => state.step(n),
       reset: () => state.reset(),
       link: () => this.address.link(),
+      record: (options) => this.clip.record(options),
       id: this.config.id,
     };
   }

@@ -1,4 +1,4 @@
-"""The benchmark command: ``python tests/benchmark.py [--browser]``.
+"""The benchmark command: ``python tests/benchmark.py [--browser] [--clips]``.
 
 Prints each figure the issues ask for beside its target, and speed-ups as ratios against a baseline
 run in the same process (never absolute timings alone: the machine varies, the ratio less so).
@@ -102,9 +102,51 @@ def simulator_figures(figures: Figures) -> None:
     )
 
 
+def clip_figures(figures: Figures) -> None:
+    """10 s of each clip format at its defaults (1280x720; 20 frames/s of video, 12 of GIF): the frames
+    photographed once (the baseline: Chromium's rate), then each encoder's rate on those frames, and
+    the files' sizes."""
+    import tempfile
+
+    from adamviz.app import clip
+    from adamviz.app.settings import ExplorerSettings
+
+    settings = ExplorerSettings(controls=[], autoplay=False)
+    with tempfile.TemporaryDirectory() as folder:
+        page_file = Path(folder) / "clip.html"
+        page_file.write_text(clip.explorer_html(settings, resources="inline"), encoding="utf-8")
+        longest = clip.Clip(0, 199, 20, clip.DEFAULT_SIZE)
+        started = time.perf_counter()
+        with clip._Camera(page_file, longest) as camera:
+            frames = list(camera.frames(clip._ProgressBar(longest.frames, None)))
+            palette = clip._palette([frames[0], frames[119]])
+        shot = time.perf_counter() - started
+    print(f"== clips: {len(frames)} frames photographed at 1280x720 in {shot:.1f} s")
+    figures.add(
+        "clip frames photographed (Chromium: set, repaint, screenshot)", f"{len(frames) / shot:.1f} frames/s"
+    )
+    for suffix, count, target in ((".mp4", 200, 2e6), (".webm", 200, 2e6), (".gif", 120, 5e6)):
+        fps = clip.DEFAULT_FPS[suffix]
+        started = time.perf_counter()
+        if suffix == ".gif":
+            data = clip._encode_gif(iter(frames[:count]), fps, palette)
+        else:
+            data = clip._encode_video(
+                iter(frames[:count]), clip.Clip(0, count - 1, fps, clip.DEFAULT_SIZE), suffix
+            )
+        encoded = time.perf_counter() - started
+        total = count / (count / (len(frames) / shot) + encoded)
+        figures.add(
+            f"10 s {suffix} at 1280x720, {fps} frames/s: size; encode rate; whole clip rate",
+            f"{len(data):,} bytes; {count / encoded:.0f} frames/s; {total:.1f} frames/s",
+            f"≤ {target / 1e6:.0f} MB",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--browser", action="store_true", help="also measure the explorer in Chromium")
+    parser.add_argument("--clips", action="store_true", help="also film and encode 10 s of each clip format")
     return parser
 
 
@@ -116,6 +158,8 @@ def main() -> None:
         from browser_benchmark import browser_figures
 
         browser_figures(figures)
+    if args.clips:
+        clip_figures(figures)
     figures.print_table()
 
 

@@ -6,6 +6,7 @@ nothing rendered or written."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import sys
 
@@ -15,6 +16,8 @@ import pytest
 from PIL import Image
 
 from adamviz.app.cli import main
+
+from browser_helpers import open_explorer, open_more, state
 
 pytestmark = pytest.mark.browser  # it drives Chromium
 
@@ -49,6 +52,22 @@ def test_a_clip_decodes_to_its_frames_and_is_the_same_every_time(tmp_path, capsy
     if suffix == ".gif":  # 100 ms a frame, looping
         image = Image.open(first)
         assert image.info["duration"] == 100 and image.info["loop"] == 0
+
+
+def test_smooth_scroll_films_quarter_iterations(tmp_path):
+    """With --smooth each iteration is 4 frames, the window gliding a quarter of an iteration a frame:
+    60..62 is 2 × 4 + 1 frames, each different from the one before (the glide moves every stem; the
+    window glides once it is full, from iteration 39)."""
+    out = tmp_path / "smooth.gif"
+    assert (
+        main(
+            ["export", str(out), "--smooth", "--from", "60", "--to", "62", "--size", "960x540", "--no-header"]
+        )
+        == 0
+    )
+    frames = decoded(out)
+    assert len(frames) == 9
+    assert all((a != b).any() for a, b in itertools.pairwise(frames))
 
 
 def test_a_lecture_slide_is_filmed(tmp_path):
@@ -92,3 +111,53 @@ def test_a_clip_without_the_preview_extra_says_how_to_get_it(tmp_path, capsys, m
     assert main(["export", str(tmp_path / "clip.mp4")]) == 2
     assert "a clip needs PyAV and Chromium: pip install 'adamviz[preview]'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+RECORD = """async (options) => {
+  const blob = await window.adamviz.record(options);
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return { type: blob.type, data: btoa(text) };
+}"""
+
+
+def test_the_page_records_what_it_shows(page, static_url, tmp_path):
+    """`record({from, to, fps})` in the page: iterations 40..49 as 10 frames of a WebM, each composed
+    from the cards as they stand (canvases, words, keys) — the readout changes every frame — at the
+    cards' size on the page; a bad range is refused, naming it."""
+    open_explorer(page, static_url)
+    got = page.evaluate(RECORD, {"from": 40, "to": 49, "fps": 10})
+    assert got["type"] == "video/webm"
+    clip = tmp_path / "page.webm"
+    clip.write_bytes(base64.b64decode(got["data"]))
+    frames = decoded(clip)
+    assert len(frames) == 10
+    width = page.evaluate(
+        """() => { const e = window.AdamViz.instances[0]; const el = (m) => window.AdamViz.bokeh.elementOf(m);
+           const boxes = e.models.cards.filter((c) => c.shows !== null).map((c) => el(c.layout).getBoundingClientRect());
+           return Math.max(...boxes.map((b) => b.right)) - Math.min(...boxes.map((b) => b.left)); }"""
+    )
+    assert abs(frames[0].shape[1] - width) <= 2  # rounded to an even width for the encoder
+    assert all((a != b).any() for a, b in itertools.pairwise(frames))
+    # not a blank page: the cards' ink (dark text, grey lollipops, coloured lines) is there
+    assert (frames[-1].mean(axis=2) < 128).mean() > 0.002
+    assert state(page)["iteration"] == 49
+    message = page.evaluate("(o) => window.adamviz.record(o).catch((e) => e.message)", {"from": 5, "to": 2})
+    assert message == "to must be an iteration in [6, 199]; got 2"
+
+
+def test_the_record_toggle_saves_what_played(page, static_url, tmp_path):
+    open_explorer(page, static_url)
+    open_more(page)
+    toggle = page.locator(".av-record button")
+    toggle.click()
+    page.evaluate("window.adamviz.play()")
+    page.wait_for_timeout(1000)
+    with page.expect_download() as download:
+        toggle.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "adamviz-cards.webm"
+    frames = decoded(saved)
+    assert len(frames) >= 10 and any((a != b).any() for a, b in itertools.pairwise(frames))

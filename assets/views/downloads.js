@@ -117,4 +117,4 @@ async function exportPage(url, state) {
   }
 }
 
-export { csv, exportPage, save };
+export { csv, exportPage, offer, save };
