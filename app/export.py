@@ -160,11 +160,27 @@ def _relocatable(embed_js: str, div: str) -> str:
     return embed_js.replace(quoted, "target")
 
 
+GLOBALS = ("Bokeh", "AdamViz", "AdamVizLite", "adamviz")
+"""The window properties a snippet reads and writes."""
+
+_UNCLOBBER = (
+    "<script>(function () { for (const name of "
+    + json.dumps(list(GLOBALS))
+    + ") if (name in window && !Object.prototype.hasOwnProperty.call(window, name)) window[name] = undefined; })();"
+    "</script>"
+)
+"""Run first in every full snippet: a host page's element with one of GLOBALS as its id (or, for a
+form, an image, a link…, its name) shows up as that window property (named access): BokehJS would take
+an <a id="Bokeh"> for itself already loaded, and `window.AdamVizLite || []` would be an image. A window
+property of our own, even undefined, hides the element from then on (DOM clobbering). A lite snippet
+takes window.AdamVizLite only when it is an array."""
+
 _LITE = """<!-- adamviz explorer (lite): shows up once a full adamviz snippet on the same page has loaded -->
 <div class='adamviz-snippet adamviz-lite'><div></div><script>(function () {
   // Built from the page's first explorer (its BokehJS, its code, its models), with these settings.
   const holder = document.currentScript.previousElementSibling;
-  (window.AdamVizLite = window.AdamVizLite || []).push({holder: holder, config: %(config)s});
+  const queue = window.AdamVizLite;
+  (Array.isArray(queue) ? queue : (window.AdamVizLite = [])).push({holder: holder, config: %(config)s});
   if (window.AdamViz && window.AdamViz.embedLite) window.AdamViz.embedLite();
 })();</script></div>
 """
@@ -214,7 +230,7 @@ def explorer_snippet(settings: ExplorerSettings | None = None, resources: Resour
         body = "\n".join(guards) + f"\n{div}\n<script>{_RELOCATE % {'code': embed_js}}</script>"
     return (
         "<!-- adamviz explorer: paste anywhere in a page; several may share one page -->\n"
-        f"<div class='adamviz-snippet'>\n{body}\n</div>\n"
+        f"<div class='adamviz-snippet'>\n{_UNCLOBBER}\n{body}\n</div>\n"
     )
 
 

@@ -370,11 +370,24 @@ function retarget(node, config) {
   return Object.values(node).some((child) => retarget(child, config));
 }
 
+const MEASURED = ["inner_width", "inner_height", "outer_width", "outer_height"];
+
+/** Forget the sizes BokehJS measured (they serialize with the figures): a copy laid out at the same
+ * width would otherwise never change `inner_width`, the change its boot callback waits for. */
+function unmeasure(node) {
+  if (Array.isArray(node)) for (const item of node) unmeasure(item);
+  else if (node !== null && typeof node === "object") {
+    if (node.attributes) for (const name of MEASURED) delete node.attributes[name];
+    for (const child of Object.values(node)) unmeasure(child);
+  }
+}
+
 /** A copy of `root`'s whole document, serialized for `embed_items`, whose boot callback mounts an
  * explorer with `config`. */
 function documentWithConfig(root, config) {
   const json = documentJson(root);
   if (!retarget(json.roots, config)) throw new Error("adamviz: the first explorer's mount callback was not found");
+  unmeasure(json.roots);
   return json;
 }
 

@@ -110,3 +110,29 @@ def test_file_names_are_never_markup_or_code(tmp_path, capsys, monkeypatch):
         assert main(["simulate", "--gradients", name]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and name in err and "not a number" in err
+
+
+@pytest.mark.parametrize("attribute", ["id", "name"])
+def test_a_host_page_s_named_elements_cannot_clobber_an_embed(page, tmp_path, attribute):
+    """A post whose own HTML names elements after every global the snippets use (no script needed:
+    an element's id, or an image's name, shows up as a window property) still gets both explorers — a
+    full snippet and a lite one — working, with no error on the page."""
+    from adamviz.app.export import GLOBALS, explorer_snippet, lite_snippet
+    from adamviz.app.settings import ExplorerSettings
+
+    element = {"id": "<div id='{}'></div>", "name": "<img name='{}' alt=''>"}[attribute]
+    named = "".join(element.format(name) for name in GLOBALS)
+    first = ExplorerSettings()  # three cards, laid out as wide as the lite one (which must still boot)
+    post = tmp_path / "post.html"
+    post.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+        f"{named}{explorer_snippet(first, resources='inline')}<p>Between.</p>"
+        f"{lite_snippet(ExplorerSettings(scenarios=['noisy'], beta1=0.99))}</body></html>"
+    )
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(post.as_uri())
+    page.wait_for_function("() => window.adamviz && window.adamviz.instances.length === 2")
+    assert errors == []
+    assert page.evaluate("window.adamviz.instances[1].state().params.beta1") == 0.99
+    assert page.evaluate("window.adamviz.set({beta1: 0.95}).then((s) => s.params.beta1)") == 0.95
