@@ -6,7 +6,7 @@
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE } from "../contract.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
-import { decimate, envelope, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
+import { decimate, envelope, frameSize, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
 
 const LECTURE_VIEWPORT_SHARE = 0.55; // a slide's plots together, of the window's height (at least)
 const LECTURE_VIEW_SHARE = 0.85; // the many-parameters and closed-loop views' plots on a slide, of a card's
@@ -19,15 +19,6 @@ const RECENT_LOLLIPOPS = 10; // over the band, the latest gradients stay lollipo
 const THETA_MARKS = 8; // a compared optimizer's θ line: about this many circles across the window
 const NO_BAND = { x: [], lower: [], upper: [] };
 const NO_MARKS = { x: [], y: [], colour: [] };
-
-/** A figure's frame width in px, or `fallback` before BokehJS has laid it out (reading throws then). */
-function frameWidth(figure, fallback = 600) {
-  try {
-    return figure.inner_width > 0 ? figure.inner_width : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
 function formula(optimizer, t, eps, i) {
@@ -154,7 +145,8 @@ class CardsView {
       if (card.shows === null) continue;
       const name = card.shows;
       const trace = traces[name];
-      const banded = this.drawGradients(card, x, streams[name], lo, iteration, shownIterations / frameWidth(card.figures[0]), headHalf);
+      const [width] = frameSize(card.figures[0]); // 0 before its first layout: take a card's usual 600 px
+      const banded = this.drawGradients(card, x, streams[name], lo, iteration, shownIterations / (width || 600), headHalf);
       const curves = { m_hat: trace.m_hat, sqrt_v_hat: trace.sqrt_v_hat, step: trace.per_lr, theta: trace.theta };
       const line = decimate(x, curves, lo, iteration);
       line.step = shown(line.step, onStep);

@@ -9,7 +9,7 @@
  * frame when it arrives, so a busy machine stretches a frame or two), unlike `adamviz export clip.webm`.
  */
 import { elementOf } from "../bokeh_internals.js";
-import { offer } from "./downloads.js";
+import { background, boxAround, offer, transparent } from "./downloads.js";
 
 const TYPES = ["video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm", "video/mp4"];
 const LARGEST = 3840; // px: a frame's widest side (the encoders' limit, and 4K's)
@@ -19,8 +19,6 @@ function recordingType() {
   const recorder = globalThis.MediaRecorder;
   return recorder ? TYPES.find((type) => recorder.isTypeSupported(type)) || null : null;
 }
-
-const transparent = (colour) => !colour || colour === "transparent" || /rgba\(.*,\s*0\)$/.test(colour);
 
 /** Paint a text node where it stands: a run on one line at once, a wrapped one word by word. */
 function paintText(context, node, style) {
@@ -120,14 +118,6 @@ function paintElement(context, el, skip) {
   for (const child of el.children) paintElement(context, child, skip);
 }
 
-/** The page's box of `elements` together. */
-function union(elements) {
-  const boxes = elements.map((el) => el.getBoundingClientRect()).filter((box) => box.width > 0 && box.height > 0);
-  const left = Math.min(...boxes.map((b) => b.left));
-  const top = Math.min(...boxes.map((b) => b.top));
-  return { left, top, width: Math.max(...boxes.map((b) => b.right)) - left, height: Math.max(...boxes.map((b) => b.bottom)) - top };
-}
-
 class ClipRecorder {
   constructor(explorer) {
     this.explorer = explorer;
@@ -167,7 +157,7 @@ class ClipRecorder {
     if (type === null) throw new Error("this browser cannot record video (it has no MediaRecorder for WebM or MP4)");
     const parts = this.parts();
     if (parts.length === 0) throw new Error("nothing to record: no figure is on screen");
-    const box = union(parts);
+    const box = boxAround(parts);
     // in the page's coordinates: scrolling while recording moves the page, not the clip's frame
     const region = { ...box, left: box.left + globalThis.scrollX, top: box.top + globalThis.scrollY };
     const ratio = Math.min(globalThis.devicePixelRatio || 1, LARGEST / Math.max(region.width, region.height));
@@ -175,15 +165,13 @@ class ClipRecorder {
     // encoders want even sizes
     canvas.width = 2 * Math.round((region.width * ratio) / 2);
     canvas.height = 2 * Math.round((region.height * ratio) / 2);
-    const root = globalThis.getComputedStyle(elementOf(this.explorer.models.root) || globalThis.document.body);
-    const background = transparent(root.backgroundColor) ? "#ffffff" : root.backgroundColor;
     const stream = canvas.captureStream(0);
     const recorder = new globalThis.MediaRecorder(stream, { mimeType: type, videoBitsPerSecond: 4e6 });
     const chunks = [];
     recorder.ondataavailable = (event) => event.data.size && chunks.push(event.data);
     const stopped = new Promise((resolve) => (recorder.onstop = () => resolve(new Blob(chunks, { type: type.split(";")[0] }))));
     recorder.start();
-    return { canvas, region, ratio, background, recorder, stopped, track: stream.getVideoTracks()[0] };
+    return { canvas, region, ratio, background: background(this.explorer), recorder, stopped, track: stream.getVideoTracks()[0] };
   }
 
   /** Stop `session`; resolves with the video. */

@@ -58,25 +58,39 @@ function csv(state) {
   return lines.join("\n") + "\n";
 }
 
+/** Whether a computed colour paints nothing. */
+const transparent = (colour) => !colour || colour === "transparent" || /rgba\(.*,\s*0\)$/.test(colour);
+
+/** The explorer's background colour (white where the page shows through). */
+function background(explorer) {
+  const root = elementOf(explorer.models.root);
+  const colour = root ? globalThis.getComputedStyle(root).backgroundColor : "";
+  return transparent(colour) ? "#ffffff" : colour;
+}
+
+/** The box (in the window's coordinates) around `elements` that are laid out. */
+function boxAround(elements) {
+  const boxes = elements.map((el) => el.getBoundingClientRect()).filter((box) => box.width > 0 && box.height > 0);
+  const left = Math.min(...boxes.map((b) => b.left));
+  const top = Math.min(...boxes.map((b) => b.top));
+  return { left, top, width: Math.max(...boxes.map((b) => b.right)) - left, height: Math.max(...boxes.map((b) => b.bottom)) - top };
+}
+
 /** The figures on screen, each drawn where it stands, on the page's background colour. */
 async function png(explorer) {
   const figures = explorer.layout.activeFigures().filter((plot) => elementOf(plot));
-  const boxes = figures.map((plot) => elementOf(plot).getBoundingClientRect());
-  const left = Math.min(...boxes.map((b) => b.left));
-  const top = Math.min(...boxes.map((b) => b.top));
-  const right = Math.max(...boxes.map((b) => b.right));
-  const bottom = Math.max(...boxes.map((b) => b.bottom));
+  const region = boxAround(figures.map(elementOf));
   const ratio = globalThis.devicePixelRatio || 1;
   const canvas = globalThis.document.createElement("canvas");
-  canvas.width = Math.ceil((right - left) * ratio);
-  canvas.height = Math.ceil((bottom - top) * ratio);
+  canvas.width = Math.ceil(region.width * ratio);
+  canvas.height = Math.ceil(region.height * ratio);
   const context = canvas.getContext("2d");
-  context.fillStyle = globalThis.getComputedStyle(elementOf(explorer.models.root)).backgroundColor || "#fff";
-  if (context.fillStyle === "rgba(0, 0, 0, 0)") context.fillStyle = "#ffffff";
+  context.fillStyle = background(explorer);
   context.fillRect(0, 0, canvas.width, canvas.height);
-  figures.forEach((plot, k) => {
-    context.drawImage(picture(plot), (boxes[k].left - left) * ratio, (boxes[k].top - top) * ratio, boxes[k].width * ratio, boxes[k].height * ratio);
-  });
+  for (const plot of figures) {
+    const box = elementOf(plot).getBoundingClientRect();
+    context.drawImage(picture(plot), (box.left - region.left) * ratio, (box.top - region.top) * ratio, box.width * ratio, box.height * ratio);
+  }
   return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
 }
 
@@ -117,4 +131,4 @@ async function exportPage(url, state) {
   }
 }
 
-export { csv, exportPage, offer, save };
+export { background, boxAround, csv, exportPage, offer, save, transparent };

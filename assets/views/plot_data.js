@@ -84,6 +84,15 @@ export function marksAt(lo, hi, every) {
   return at;
 }
 
+/** A figure's frame in CSS pixels, [0, 0] before it is first laid out (Bokeh throws on reading an unset size). */
+export function frameSize(figure) {
+  try {
+    return [Math.round(figure.inner_width), Math.round(figure.inner_height)];
+  } catch {
+    return [0, 0];
+  }
+}
+
 /** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
  * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
 export function span(arrays, floor) {

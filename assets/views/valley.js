@@ -12,22 +12,13 @@ import { SPREAD_FLOOR } from "../closed_loops.js";
 import { OPTIMIZER_STYLE, PALETTE, SETTINGS } from "../contract.js";
 import { problemLoss } from "../engine/index.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
-import { lawCurve } from "./plot_data.js";
+import { frameSize, lawCurve } from "./plot_data.js";
 
 const MAP_COLUMNS = 320; // the loss image's columns before the map is laid out (then: one per pixel)
 const MAP_MAX_PIXELS = 2400; // per side: a 4K screen's map, not more
 const BREAK_SAMPLE = 20000; // values sorted for the bands' breaks
 const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
 const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
-/** A figure's frame in CSS pixels, [0, 0] before it is first laid out (Bokeh throws on reading an unset size). */
-function frameSize(figure) {
-  try {
-    return [Math.round(figure.inner_width), Math.round(figure.inner_height)];
-  } catch {
-    return [0, 0];
-  }
-}
-
 const MAIN_COLOUR = PALETTE.theta; // the main optimizer's path: θ's purple, as on the cards
 
 /** [smallest, largest] finite value of several arrays. */
