@@ -11,10 +11,8 @@ It needs the ``preview`` extra (Playwright, PyAV) and a Chromium: the system's o
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import math
-import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +26,7 @@ from typing import Any, TextIO
 from adamviz.record.files import write_atomically
 
 from .export import explorer_html
+from .preview import open_offline
 from .settings import ExplorerSettings
 
 CLIP_FORMATS = {".mp4": "H.264 video", ".webm": "VP9 video", ".gif": "looping GIF"}
@@ -156,13 +155,10 @@ def check_clip(
 def write_clip(
     path: str | Path, settings: ExplorerSettings, clip: Clip, progress: TextIO | None = None
 ) -> Path:
-    """Film ``clip`` of ``settings``' explorer and write it to ``path`` (atomically: a failure leaves
-    whatever stood there). ``progress``: where the progress bar goes (default: stderr)."""
+    """Film ``clip`` — as :func:`check_clip` made it for ``path`` and ``settings`` — of ``settings``'
+    explorer and write it to ``path`` (atomically: a failure leaves whatever stood there).
+    ``progress``: where the progress bar goes (default: stderr)."""
     progress = sys.stderr if progress is None else progress
-    checked = check_clip(
-        path, settings, start=clip.start, end=clip.end, fps=clip.fps, size=clip.size, slide=clip.slide
-    )
-    clip = dataclasses.replace(clip, steps=checked.steps)
     _require("playwright.sync_api", "Playwright")
     _require("av", "PyAV")
     values = {name: value for name, value in settings.param.values().items() if name != "name"}
@@ -215,18 +211,11 @@ class _Camera:
     def __enter__(self) -> _Camera:
         from playwright.sync_api import Error, sync_playwright
 
-        width, height = self.clip.size
         self.playwright = sync_playwright().start()
         try:
-            chromium = shutil.which("chromium")
-            launch = {"executable_path": chromium} if chromium else {}
-            self.browser = self.playwright.chromium.launch(args=["--no-sandbox", "--disable-gpu"], **launch)
-            page = self.page = self.browser.new_page(viewport={"width": width, "height": height})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
             query = "" if self.clip.slide is None else f"?slide={self.clip.slide}"
-            page.goto(self.page_file.as_uri() + query)
-            page.wait_for_function("window.adamviz !== undefined", timeout=30_000)
-            _fit(page, height)
+            self.page = open_offline(self.playwright, self.page_file, self.clip.size, query)
+            _fit(self.page, self.clip.size[1])
         except Error as error:
             self.playwright.stop()
             raise ValueError(

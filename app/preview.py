@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from adamviz.record.files import write_atomically
 
@@ -39,23 +40,27 @@ def write_preview(path: str | Path, settings: ExplorerSettings) -> Path:
     return write_atomically(path, image)
 
 
+def open_offline(playwright: Any, page_file: Path, size: tuple[int, int], query: str = "") -> Any:
+    """A page of headless Chromium (the system's ``chromium`` when on the PATH, else Playwright's) at
+    ``size``, showing ``page_file`` with the network cut off, once its explorer is mounted."""
+    chromium = shutil.which("chromium")
+    launch = {"executable_path": chromium} if chromium else {}
+    browser = playwright.chromium.launch(args=["--no-sandbox", "--disable-gpu"], **launch)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(page_file.as_uri() + query)
+    page.wait_for_function("window.adamviz !== undefined", timeout=30_000)
+    return page
+
+
 def _screenshot(page_file: Path, iteration: int) -> bytes:
     """A PNG of ``page_file`` at PREVIEW_SIZE, shown at ``iteration``, with the network cut off."""
     from playwright.sync_api import Error, sync_playwright
 
-    width, height = PREVIEW_SIZE
     try:
         with sync_playwright() as playwright:
-            chromium = shutil.which("chromium")
-            launch = {"executable_path": chromium} if chromium else {}
-            browser = playwright.chromium.launch(args=["--no-sandbox", "--disable-gpu"], **launch)
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
-            page.goto(page_file.as_uri())
-            page.wait_for_function("window.adamviz !== undefined", timeout=30_000)
+            page = open_offline(playwright, page_file, PREVIEW_SIZE)
             page.evaluate("(i) => window.adamviz.set({iteration: i})", iteration)
-            image = page.screenshot(type="png")
-            browser.close()
-            return image
+            return page.screenshot(type="png")
     except Error as error:
         raise ValueError(f"--preview could not run Chromium: {str(error).splitlines()[0]}") from None
