@@ -13,8 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from adamviz.record import MAX_FILE_BYTES, MAX_RECORDS, RecordedRun, TraceError, load
-from adamviz.record.trace_file import MAX_HEADER_BYTES
+from adamviz.record import MAX_RECORDS, RecordedRun, TraceError, load
+from adamviz.record.archive import rules
 
 from .settings import ON_BOARD_TRACE, ExplorerSettings
 
@@ -39,7 +39,7 @@ def read_trace(name: str) -> RecordedRun:
 
 def trace_limits() -> dict[str, int]:
     """The reader's limits, as the page's trace_files.js takes them (one table for both languages)."""
-    return {"bytes": MAX_FILE_BYTES, "records": MAX_RECORDS, "header": MAX_HEADER_BYTES}
+    return {"records": MAX_RECORDS, **rules()}
 
 
 def page_traces(settings: ExplorerSettings) -> list[dict[str, Any]]:

@@ -11,162 +11,11 @@
  * `limits` is contract.js's TRACE_LIMITS, the Python module's constants.
  */
 
+import { checkMembers, fail, memberBytes, quoted, readJson, readNpy, thousands, zipMembers } from "./archive.js";
+
 const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles))$/;
 const MOMENT_MEMBERS = ["exp_avg", "exp_avg_sq", "step"];
 const OPTIMIZERS = { Adam: "adam", AdamW: "adamw", SGD: "sgd" };
-const fail = (message) => {
-  throw new Error(message);
-};
-const thousands = (n) => n.toLocaleString("en-US");
-const quoted = (text) => `'${String(text).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-
-let crcTable = null;
-function crc32(bytes) {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) crc = crcTable[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-async function inflate(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** The members of a zip archive: [{filename, method, crc, packed, size, offset}] from its central directory. */
-function zipDirectory(bytes, name) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const damaged = (why) => fail(`${name}: a damaged .npz archive (${why})`);
-  let end = -1;
-  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 65557); i--) {
-    if (view.getUint32(i, true) === 0x06054b50) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) damaged("File is not a zip file");
-  const count = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
-  const members = [];
-  for (let k = 0; k < count; k++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) damaged("Bad magic number for central directory");
-    const nameLength = view.getUint16(at + 28, true);
-    const extraLength = view.getUint16(at + 30, true);
-    const commentLength = view.getUint16(at + 32, true);
-    const member = {
-      filename: new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength)),
-      method: view.getUint16(at + 10, true),
-      crc: view.getUint32(at + 16, true),
-      packed: view.getUint32(at + 20, true),
-      size: view.getUint32(at + 24, true),
-      offset: view.getUint32(at + 42, true),
-    };
-    // zip64: sizes and offset of 0xFFFFFFFF live in the extra field 0x0001, in this order
-    let extra = at + 46 + nameLength;
-    const extraEnd = extra + extraLength;
-    while (extra + 4 <= extraEnd) {
-      const id = view.getUint16(extra, true);
-      const length = view.getUint16(extra + 2, true);
-      if (id === 1) {
-        let field = extra + 4;
-        for (const key of ["size", "packed", "offset"]) {
-          if (member[key] === 0xffffffff && field + 8 <= extra + 4 + length) {
-            member[key] = Number(view.getBigUint64(field, true));
-            field += 8;
-          }
-        }
-      }
-      extra += 4 + length;
-    }
-    members.push(member);
-    at = extraEnd + commentLength;
-  }
-  return members;
-}
-
-/** A member's bytes checked against its CRC-32 — at once when stored, a Promise when deflated. */
-function memberBytes(bytes, member, name) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const at = member.offset;
-  if (at + 30 > bytes.length || view.getUint32(at, true) !== 0x04034b50) fail(`${name}: a damaged .npz archive (Bad magic number for file header)`);
-  const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
-  if (start + member.packed > bytes.length) fail(`${name}: a damaged .npz archive (member ${quoted(member.filename)} is cut short)`);
-  const packed = bytes.subarray(start, start + member.packed);
-  const checked = (data) => {
-    if (data.length !== member.size || crc32(data) !== member.crc) fail(`${name}: a damaged .npz archive (Bad CRC-32 for file ${quoted(member.filename)})`);
-    return data;
-  };
-  if (member.method === 0) return checked(packed);
-  if (member.method !== 8) fail(`${name}: a damaged .npz archive (That compression method is not supported)`);
-  return inflate(packed).then(checked, (error) => fail(`${name}: a damaged .npz archive (Error -3 while decompressing data: ${error.message})`));
-}
-
-/** One .npy array: {kind, descr, shape, values: Float64Array}; `where` starts every message. */
-function readNpy(data, where, limits) {
-  const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (data.length < 6 || magic.some((b, i) => data[i] !== b)) fail(`${where} is not a .npy array (it does not start with NumPy's header)`);
-  const major = data[6];
-  if (![1, 2, 3].includes(major)) fail(`${where}: unsupported .npy version ${major}.${data.length > 7 ? data[7] : "?"}`);
-  const width = major === 1 ? 2 : 4;
-  if (data.length < 8 + width) fail(`${where} is truncated`);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const headerLength = width === 2 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (headerLength > limits.header) fail(`${where}: header is ${thousands(headerLength)} bytes; at most ${thousands(limits.header)} are read`);
-  const begin = 8 + width;
-  if (data.length < begin + headerLength) fail(`${where} is truncated`);
-  const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(data.subarray(begin, begin + headerLength));
-  if (/'descr'\s*:\s*'[|<>=]?O/.test(header) || /'descr'\s*:\s*\[/.test(header) && /'O'|\|O/.test(header)) {
-    fail(`${where} holds Python objects (a pickle); adamviz never unpickles`);
-  }
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header);
-  const order = /'fortran_order'\s*:\s*(True|False)/.exec(header);
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !order || !shapeText || !/^\{.*\}\s*$/s.test(header)) fail(`${where} is not a readable .npy array (cannot parse its header)`);
-  const shape = shapeText[1].split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (shape.some((s) => !/^\d+$/.test(s))) fail(`${where} is not a readable .npy array (cannot parse its header)`);
-  const dims = shape.map(Number);
-  const type = /^([|<>=]?)([a-zA-Z])(\d+)$/.exec(descr[1]);
-  const kind = type ? type[2] : "?";
-  const size = type ? Number(type[3]) : 0;
-  const readers = { f: { 2: "half", 4: "getFloat32", 8: "getFloat64" }, i: { 1: "getInt8", 2: "getInt16", 4: "getInt32", 8: "getBigInt64" }, u: { 1: "getUint8", 2: "getUint16", 4: "getUint32", 8: "getBigUint64" } };
-  const count = dims.reduce((a, b) => a * b, 1);
-  const out = { kind, descr: descr[1], shape: dims, values: null };
-  if (!readers[kind] || !readers[kind][size]) return out; // a dtype the caller refuses, naming it
-  const start = begin + headerLength;
-  if (data.length < start + count * size) fail(`${where} is truncated`);
-  const little = type[1] !== ">";
-  const values = new Float64Array(count);
-  const reader = readers[kind][size];
-  for (let i = 0; i < count; i++) {
-    const at = start + i * size;
-    if (reader === "half") values[i] = half(view.getUint16(at, little));
-    else values[i] = Number(view[reader](at, little));
-  }
-  // C order is what the rest reads; a Fortran-ordered 2-D array is transposed into it
-  if (order[1] === "True" && dims.length === 2) {
-    const [rows, cols] = dims;
-    const c = new Float64Array(count);
-    for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) c[r * cols + k] = values[k * rows + r];
-    out.values = c;
-  } else out.values = values;
-  return out;
-}
-
-function half(bits) {
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  const sign = bits & 0x8000 ? -1 : 1;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
 
 const dtypeName = (array) => ({ "<f8": "float64", "<f4": "float32", "<i8": "int64", "|u1": "uint8" })[array.descr] || array.descr;
 
@@ -188,16 +37,17 @@ function finite(values, key, name, columns) {
   }
 }
 
-function readMeta(arrays, name) {
+function readMeta(arrays, name, limits) {
   if (!arrays.meta) fail(`${name}: not an adamviz trace (no meta member; record one with adamviz.record.Recorder)`);
   const raw = arrays.meta;
   if (raw.descr.replace(/^[|<>=]/, "") !== "u1" || raw.shape.length !== 1) fail(`${name}: meta must be UTF-8 JSON bytes (uint8, 1-D)`);
-  let meta;
+  let text;
   try {
-    meta = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(raw.values)));
-  } catch (error) {
-    fail(`${name}: meta is not valid JSON (${error.message})`);
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(raw.values));
+  } catch {
+    fail(`${name}: meta is not UTF-8 text`);
   }
+  const meta = readJson(text, `${name}: meta`, limits);
   if (!meta || typeof meta !== "object" || Array.isArray(meta) || meta.format !== "adamviz-trace") {
     fail(`${name}: not an adamviz trace (format ${meta && typeof meta === "object" ? JSON.stringify(meta.format ?? null) : typeof meta}, expected 'adamviz-trace')`);
   }
@@ -207,7 +57,8 @@ function readMeta(arrays, name) {
   groups.forEach((group, k) => {
     const ok =
       group && typeof group === "object" && typeof group.name === "string" && group.name.length > 0 && group.name.length <= 200 &&
-      Array.isArray(group.shape) && group.shape.every((n) => Number.isInteger(n) && n >= 1);
+      Array.isArray(group.shape) && group.shape.every((n) => Number.isInteger(n) && n >= 1 && n <= limits.safeInteger) &&
+      group.shape.reduce((a, n) => a * BigInt(n), 1n) <= BigInt(limits.safeInteger);
     if (!ok) fail(`${name}: meta's group ${k} needs a name (1–200 characters) and a shape`);
   });
   const optimizer = meta.optimizer ?? null;
@@ -224,6 +75,7 @@ function readMeta(arrays, name) {
     for (const beta of meta.betas) number("betas", beta, 0, 1, true);
     number("momentum", meta.momentum, 0, 1);
   }
+  if (meta.amsgrad !== undefined && typeof meta.amsgrad !== "boolean") fail(`${name}: amsgrad must be true or false; got ${JSON.stringify(meta.amsgrad)}`);
   return meta;
 }
 
@@ -234,7 +86,9 @@ function readGroup(name, meta, arrays, k, spec, limits) {
   const records = steps.length;
   if (records === 0) fail(`${name}: g${k}_steps: no records`);
   if (records > limits.records) fail(`${name}: g${k} has ${thousands(records)} records; the page shows at most ${thousands(limits.records)}`);
-  for (let i = 0; i < records; i++) if (steps[i] < 1 || (i > 0 && steps[i] <= steps[i - 1])) fail(`${name}: g${k}_steps must increase from 1 or more`);
+  const increasing = `${name}: g${k}_steps must increase from 1 or more, up to 2**53`;
+  if (steps.some((t) => t < 1 || t > limits.safeInteger)) fail(increasing);
+  for (let i = 1; i < records; i++) if (steps[i] <= steps[i - 1]) fail(increasing);
   const size = spec.shape.reduce((a, b) => a * b, 1);
   if (!index.length || index.some((i) => i < 0 || i >= size)) fail(`${name}: g${k}_index must name 1 or more entries of the ${thousands(size)}-entry tensor`);
   const shape = [records, index.length];
@@ -339,12 +193,10 @@ function readCsv(bytes, name, limits) {
   return bareRun(values, name);
 }
 
-/** The archive's members, their names and total size checked (nothing unpacked yet). */
+/** The archive's members, their names checked, then what the directory shows (nothing unpacked yet). */
 function npzMembers(bytes, name, limits) {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b || bytes[2] !== 3 || bytes[3] !== 4) fail(`${name}: not an .npz archive (it does not start with a zip header)`);
-  const members = zipDirectory(bytes, name);
-  const unpacked = members.reduce((sum, m) => sum + m.size, 0);
-  if (unpacked > limits.bytes) fail(`${name}: unpacks to ${(unpacked / 2 ** 20).toFixed(1)} MB; the limit is ${limits.bytes / 2 ** 20} MB`);
+  const members = zipMembers(bytes, name);
   const seen = new Set();
   for (const m of members) {
     const key = m.filename.replace(/\.npy$/, "");
@@ -353,6 +205,7 @@ function npzMembers(bytes, name, limits) {
     seen.add(key);
     m.key = key;
   }
+  checkMembers(members, name, limits);
   return members;
 }
 
@@ -361,7 +214,7 @@ function fromMembers(name, members, raw, limits) {
   members.forEach((m, k) => {
     arrays[m.key] = readNpy(raw[k], `${name}: member ${quoted(m.filename)}`, limits);
   });
-  return build(name, readMeta(arrays, name), arrays, limits);
+  return build(name, readMeta(arrays, name, limits), arrays, limits);
 }
 
 async function readNpz(bytes, name, limits) {
@@ -395,4 +248,4 @@ async function read(name, bytes, limits) {
   return bareRun(array.values, name);
 }
 
-export { read, readStored, crc32 };
+export { read, readStored };

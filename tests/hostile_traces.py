@@ -88,9 +88,66 @@ def _changed(**changes) -> bytes:
     return trace_bytes(arrays)
 
 
+def _absurd_shape() -> bytes:
+    header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000000000, 1000000000000000), }"
+    header += b" " * (63 - (len(header) + 10) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(96)
+
+
 def _huge_header() -> bytes:
     header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,), " + b" " * 20_000 + b"}\n"
     return b"\x93NUMPY\x02\x00" + struct.pack("<I", len(header)) + header + np.zeros(3).tobytes()
+
+
+def _central(data: bytes, member: str) -> int:
+    """Where ``member``'s central directory entry starts in the zip ``data``."""
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46 : at + 46 + len(member)] != member.encode():
+        at = data.index(b"PK\x01\x02", at + 4)
+    return at
+
+
+def _patched(data: bytes, member: str, *, flags: int | None = None, size: int | None = None) -> bytes:
+    """``data`` with ``member``'s flags or declared size changed (in its central directory entry, which
+    is what both readers believe)."""
+    out = bytearray(data)
+    at = _central(data, member)
+    if flags is not None:
+        struct.pack_into("<H", out, at + 8, flags)
+    if size is not None:
+        struct.pack_into("<I", out, at + 24, size)
+    return bytes(out)
+
+
+def _compressed(method: int) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for key, value in valid_arrays().items():
+            archive.writestr(f"{key}.npy", _npy(value), compress_type=method)
+    return out.getvalue()
+
+
+def bomb() -> bytes:
+    """A 50 KB archive whose g0_g member declares 1,000 bytes and inflates to 48 MB of zeros."""
+    members = {f"{key}.npy": _npy(value) for key, value in valid_arrays().items()}
+    members["g0_g.npy"] = members["g0_g.npy"] + bytes(48 * 2**20)
+    return _patched(_npz(members, deflate=True), "g0_g.npy", size=1_000)
+
+
+def _renamed_locally(data: bytes, old: str, new: str) -> bytes:
+    at = data.index(old.encode()) - 30  # the first mention: its local header
+    out = bytearray(data)
+    out[at + 30 : at + 30 + len(new)] = new.encode()
+    return bytes(out)
+
+
+def _deep_meta(depth: int) -> np.ndarray:
+    text = json.dumps(valid_arrays_meta())[:-1] + ', "extra": ' + "[" * depth + "]" * depth + "}"
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def valid_arrays_meta() -> dict:
+    return json.loads(valid_arrays()["meta"].tobytes())
 
 
 def hostile_files() -> list[Hostile]:
@@ -136,7 +193,7 @@ def hostile_files() -> list[Hostile]:
         Hostile("header-only.csv", b"gradient\n", "no gradients found"),
         Hostile("rows-1e7.csv", b"0.5\n" * 10_000_001, "more than 10,000 gradients"),
         Hostile("matrix.npy", _npy(np.zeros((20, 2))), "must be 1-D"),
-        Hostile("strings.npy", _npy(np.array(["a", "b"])), "must hold numbers"),
+        Hostile("strings.npy", _npy(np.array(["a", "b"])), "dtype <U1 is not read"),
         Hostile("no-meta.npz", trace_bytes({"g0_g": np.zeros((12, 2))}), "not an adamviz trace (no meta"),
         Hostile(
             "foreign.npz",
@@ -168,6 +225,50 @@ def hostile_files() -> list[Hostile]:
         Hostile("betas.npz", trace_bytes(valid_arrays(betas=[0.9, 1.5])), "betas must be a number in [0, 1)"),
         Hostile(
             "optimizer.npz", trace_bytes(valid_arrays(optimizer="Lion")), "optimizer must be one of Adam"
+        ),
+        Hostile("bomb.npz", bomb(), "member 'g0_g.npy' unpacks to more than the 1,000 bytes it declares"),
+        Hostile("bzip2.npz", _compressed(zipfile.ZIP_BZIP2), "is compressed with bzip2; a trace's members"),
+        Hostile("lzma.npz", _compressed(zipfile.ZIP_LZMA), "is compressed with lzma"),
+        Hostile("encrypted.npz", _patched(good, "g0_g.npy", flags=1), "member 'g0_g.npy' is encrypted"),
+        Hostile(
+            "renamed-inside.npz",
+            _renamed_locally(good, "g0_g.npy", "g0_x.npy"),
+            "member 'g0_g.npy' is named 'g0_x.npy' in its local header",
+        ),
+        Hostile("lying-size.npz", _patched(good, "g0_g.npy", size=64), "bad CRC-32 or size for member"),
+        Hostile(
+            "uint64-steps.npz",
+            _changed(g0_steps=np.array([2**64 - 1, *range(1, 12)], dtype=np.uint64)),
+            "member 'g0_steps.npy' holds an integer beyond 2**53",
+        ),
+        Hostile(
+            "unsorted-uint64.npz",
+            _changed(g0_steps=np.array([5, 4, *range(6, 16)], dtype=np.uint64)),
+            "g0_steps must increase",
+        ),
+        Hostile(
+            "float128.npz",
+            _changed(g0_step=np.full((12, 2), 0.01, dtype=np.longdouble)),
+            "dtype <f16 is not read",
+        ),
+        Hostile("nested-meta.npz", _changed(meta=_deep_meta(1_000)), "meta nests deeper than 8 levels"),
+        Hostile(
+            "digits-meta.npz",
+            _changed(
+                meta=np.frombuffer(json.dumps({**valid_arrays_meta(), "seed": 10**4000}).encode(), np.uint8)
+            ),
+            "meta spells a number in more than 64 characters",
+        ),
+        Hostile(
+            "absurd-shape.npz",
+            _npz({**{f"{k}.npy": _npy(v) for k, v in valid_arrays().items()}, "g0_g.npy": _absurd_shape()}),
+            "member 'g0_g.npy' is truncated",
+        ),
+        Hostile("version-true.npz", trace_bytes(valid_arrays(version=True)), "trace version"),
+        Hostile(
+            "long-name.npz",
+            trace_bytes(valid_arrays(groups=[{"name": "🙂" * 150, "shape": [3, 4]}])),
+            "meta's group 0 needs a name",
         ),
         Hostile(
             "too-long.npz",

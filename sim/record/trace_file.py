@@ -38,25 +38,20 @@ import io
 import json
 import math
 import re
-import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import archive
+from .archive import MAX_FILE_BYTES
 from .gradient_files import read_gradients
 
 FORMAT = "adamviz-trace"
 VERSION = 1
-MAX_FILE_BYTES = 64 * 2**20
-"""The largest file (and the most an archive may unpack to) that is read: some hundreds of 1,000-step,
-8-coordinate groups."""
 MAX_RECORDS = 10_000
 """The most records (steps) a trace may hold: the explorer's longest history (its iterations bound)."""
-MAX_HEADER_BYTES = 10_000
-"""The longest .npy header read (NumPy's own default guard against hostile headers)."""
 MOMENT_MEMBERS = ("exp_avg", "exp_avg_sq", "step")
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
 """torch.optim class → the adamviz optimizer that replays it (Adam with amsgrad → amsgrad, SGD with
@@ -204,54 +199,31 @@ def read_npz(data: bytes, name: str) -> RecordedRun:
         raise TraceError(f"{name}: not an .npz archive (it does not start with a zip header)")
     arrays: dict[str, np.ndarray] = {}
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            unpacked = sum(info.file_size for info in members)
-            if unpacked > MAX_FILE_BYTES:
-                raise TraceError(
-                    f"{name}: unpacks to {unpacked / 2**20:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB"
-                )
-            for info in members:
-                key = info.filename.removesuffix(".npy")
-                if not info.filename.endswith(".npy") or not _MEMBER.match(key):
-                    raise TraceError(f"{name}: member {info.filename!r} is not an array of an adamviz trace")
-                if key in arrays:
-                    raise TraceError(f"{name}: member {info.filename!r} appears twice")
-                arrays[key] = _read_member(archive.read(info), f"{name}: member {info.filename!r}")
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        raise TraceError(f"{name}: a damaged .npz archive ({error})") from None
+        members = archive.zip_members(data, name)
+        for info in members:
+            key = info["filename"].removesuffix(".npy")
+            shown = archive._quoted(info["filename"])
+            if not info["filename"].endswith(".npy") or not _MEMBER.match(key):
+                raise TraceError(f"{name}: member {shown} is not an array of an adamviz trace")
+            if key in arrays:
+                raise TraceError(f"{name}: member {shown} appears twice")
+            arrays[key] = None
+        archive.check_members(members, name)
+        for info in members:
+            raw = archive.member_bytes(data, info, name)
+            key = info["filename"].removesuffix(".npy")
+            arrays[key] = archive.read_npy(raw, f"{name}: member {archive._quoted(info['filename'])}")
+    except archive.ArchiveError as error:
+        raise TraceError(str(error)) from None
     meta = _read_meta(arrays, name)
     return _run(name, meta, arrays)
 
 
 def _read_member(data: bytes, where: str) -> np.ndarray:
-    """One .npy array from ``data``; ``where`` (the file, and the member) starts each message."""
-    if not data.startswith(b"\x93NUMPY"):
-        raise TraceError(f"{where} is not a .npy array (it does not start with NumPy's header)")
-    if data[6:7] not in (b"\x01", b"\x02", b"\x03"):
-        raise TraceError(f"{where}: unsupported .npy version {data[6]}.{data[7] if len(data) > 7 else '?'}")
-    width = 2 if data[6] == 1 else 4
-    if len(data) < 8 + width:
-        raise TraceError(f"{where} is truncated")
-    header = int.from_bytes(data[8 : 8 + width], "little")
-    if header > MAX_HEADER_BYTES:
-        raise TraceError(f"{where}: header is {header:,} bytes; at most {MAX_HEADER_BYTES:,} are read")
     try:
-        array = np.lib.format.read_array(
-            io.BytesIO(data), allow_pickle=False, max_header_size=MAX_HEADER_BYTES
-        )
-    except ValueError as error:
-        text = str(error)
-        if "allow_pickle" in text or "Object arrays" in text:
-            raise TraceError(f"{where} holds Python objects (a pickle); adamviz never unpickles") from None
-        if "read all data" in text or "EOF" in text or "cannot reshape" in text:
-            raise TraceError(f"{where} is truncated") from None
-        raise TraceError(f"{where} is not a readable .npy array ({text})") from None
-    except (EOFError, OSError):
-        raise TraceError(f"{where} is truncated") from None
-    if array.dtype.hasobject:
-        raise TraceError(f"{where} holds Python objects (a pickle); adamviz never unpickles")
-    return array
+        return archive.read_npy(data, where)
+    except archive.ArchiveError as error:
+        raise TraceError(str(error)) from None
 
 
 def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
@@ -263,13 +235,17 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise TraceError(f"{name}: meta must be UTF-8 JSON bytes (uint8, 1-D); got {raw.dtype} {raw.shape}")
     try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise TraceError(f"{name}: meta is not valid JSON ({error})") from None
+        text = raw.tobytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise TraceError(f"{name}: meta is not UTF-8 text") from None
+    try:
+        meta = archive.read_json(text, f"{name}: meta")
+    except archive.ArchiveError as error:
+        raise TraceError(str(error)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise TraceError(f"{name}: not an adamviz trace (format {found!r}, expected {FORMAT!r})")
-    if meta.get("version") != VERSION:
+    if isinstance(meta.get("version"), bool) or meta.get("version") != VERSION:
         raise TraceError(
             f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}"
         )
@@ -281,15 +257,15 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
         if not (
             isinstance(group, dict)
             and isinstance(group.get("name"), str)
-            and 0 < len(group["name"]) <= 200
+            and 0 < _utf16_length(group["name"]) <= 200
             and isinstance(shape, list)
-            and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in shape)
+            and all(_whole(n) for n in shape)
+            and math.prod(int(n) for n in shape) <= archive.SAFE_INTEGER
         ):
-            raise TraceError(
-                f"{name}: meta's group {k} needs a name (1–200 characters) and a shape; got {str(group)[:80]}"
-            )
+            raise TraceError(f"{name}: meta's group {k} needs a name (1–200 characters) and a shape")
+        group["shape"] = [int(n) for n in shape]  # 3.0 is 3, as in the page
     optimizer = meta.get("optimizer")
-    if optimizer is not None and optimizer not in OPTIMIZERS:
+    if optimizer is not None and (not isinstance(optimizer, str) or optimizer not in OPTIMIZERS):
         raise TraceError(
             f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}"
         )
@@ -306,7 +282,21 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
         for beta in betas:
             _number({"betas": beta}, "betas", 0.0, 1.0, name, high_open=True)
         _number(meta, "momentum", 0.0, 1.0, name)
+    if not isinstance(meta.get("amsgrad", False), bool):
+        raise TraceError(f"{name}: amsgrad must be true or false; got {meta['amsgrad']!r}")
     return meta
+
+
+def _whole(n: object) -> bool:
+    """A JSON number that is a whole number from 1 to 2**53 (3.0 counts: the page cannot tell it from 3)."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return False
+    return (isinstance(n, int) or n.is_integer()) and 1 <= n <= archive.SAFE_INTEGER
+
+
+def _utf16_length(text: str) -> int:
+    """The length of ``text`` as the page counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _number(meta: dict, key: str, low: float, high: float, name: str, *, high_open: bool = False) -> float:
@@ -351,8 +341,11 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
         raise TraceError(f"{name}: g{k}_steps: no records")
     if records > MAX_RECORDS:
         raise TraceError(f"{name}: g{k} has {records:,} records; the page shows at most {MAX_RECORDS:,}")
-    if np.any(steps < 1) or np.any(np.diff(steps) <= 0):
-        raise TraceError(f"{name}: g{k}_steps must increase from 1 or more")
+    if np.any(steps < 1) or np.any(steps > archive.SAFE_INTEGER):
+        raise TraceError(f"{name}: g{k}_steps must increase from 1 or more, up to 2**53")
+    steps = steps.astype(np.int64)  # (exact now: uint64's differences would wrap round)
+    if np.any(np.diff(steps) <= 0):
+        raise TraceError(f"{name}: g{k}_steps must increase from 1 or more, up to 2**53")
     size = math.prod(spec["shape"])
     if len(index) == 0 or np.any(index < 0) or np.any(index >= size):
         raise TraceError(f"{name}: g{k}_index must name 1 or more entries of the {size:,}-entry tensor")
