@@ -20,6 +20,7 @@ import { openExplorer } from "./opening.js";
 import { Recordings } from "./recordings.js";
 import { instances, shared } from "./registry.js";
 import { ExplorerState } from "./state.js";
+import { read as readTrace } from "./trace_files.js";
 import { Clock, PaintTracker } from "./transport.js";
 import { Address } from "./views/address.js";
 import { ClipRecorder } from "./views/clip.js";
@@ -190,7 +191,7 @@ function mount(models, config) {
 // entry points and listens to keys and prose clicks, once.
 const page = shared();
 if (!page.mount) {
-  Object.assign(page, { mount, instanceOf, embedLite, bokeh });
+  Object.assign(page, { mount, instanceOf, embedLite, bokeh, traceFiles: { read: readTrace } });
   if (globalThis.document) {
     listenToKeys();
     listenToProse();
