@@ -378,6 +378,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"adamviz: error: {error}".replace("\n", " "), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130  # 128 + SIGINT
+    except Exception as error:  # a failure nobody foresaw: still one line, and how to see more
+        if os.environ.get("ADAMVIZ_DEBUG"):
+            raise
+        print(
+            f"adamviz: error: {type(error).__name__}: {error} (ADAMVIZ_DEBUG=1 shows where)".replace(
+                "\n", " "
+            ),
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

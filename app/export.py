@@ -19,6 +19,7 @@ from bokeh.embed import components, file_html
 from bokeh.resources import CDN, INLINE
 from bokeh.resources import Resources as BokehResources
 
+from adamviz.record import RecordedRun
 from adamviz.record.files import write_atomically
 
 from . import text
@@ -40,11 +41,17 @@ PAGE_STYLE = (
 )
 
 
-def explorer_document(settings: ExplorerSettings | None = None, *, export_url: str | None = None) -> Document:
-    """A Bokeh Document holding one explorer, for a standalone page (no Bokeh server syncs it)."""
+def explorer_document(
+    settings: ExplorerSettings | None = None,
+    *,
+    export_url: str | None = None,
+    runs: dict[str, RecordedRun] | None = None,
+) -> Document:
+    """A Bokeh Document holding one explorer, for a standalone page (no Bokeh server syncs it).
+    ``runs``: traces already read, by the name ``settings.trace`` gives (read from disk otherwise)."""
     settings = settings or ExplorerSettings()
     document = Document()
-    document.add_root(build_explorer(settings, export_url=export_url, synced=False).layout)
+    document.add_root(build_explorer(settings, export_url=export_url, synced=False, runs=runs).layout)
     document.title = settings.title
     return document
 
@@ -96,13 +103,14 @@ def explorer_html(
     *,
     export_url: str | None = None,
     image: str | None = None,
+    runs: dict[str, RecordedRun] | None = None,
 ) -> str:
     """A complete HTML page (``resources="inline"``: self-contained, no network access at all).
     ``export_url``: where the page's Export button posts its settings (a served page only);
     ``image``: the link-card picture's URL (``og:image``), if there is one."""
     settings = settings or ExplorerSettings()
     page = file_html(
-        explorer_document(settings, export_url=export_url),
+        explorer_document(settings, export_url=export_url, runs=runs),
         INLINE if resources == "inline" else CDN,  # ignored by the template: see bokeh_scripts
         title=settings.title,  # escaped by the template (`| e`): a title is text, never markup
         template=get_env().from_string(_TEMPLATE),

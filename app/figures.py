@@ -47,6 +47,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
+from adamviz.record import RecordedRun
 from adamviz.sim import OPTIMIZERS, PROBLEMS
 
 from . import text
@@ -687,6 +688,7 @@ def build_explorer(
     instance_id: str | None = None,
     export_url: str | None = None,
     synced: bool = True,
+    runs: dict[str, RecordedRun] | None = None,
 ) -> ExplorerModels:
     """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save.
 
@@ -696,7 +698,9 @@ def build_explorer(
     the flag on each of its models would only weigh on the file.
     """
     settings = settings or ExplorerSettings()
-    traces = page_traces(settings)  # read first: a file that is not a trace stops here, with its message
+    traces = page_traces(
+        settings, runs
+    )  # read first: a file that is not a trace stops here, with its message
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
     y_step, y_theta = Range1d(-1.1, 1.1), Range1d(-1, 1)

@@ -27,10 +27,13 @@ from typing import Any, NamedTuple
 
 import bokeh
 import tornado.web
-from tornado.httpserver import HTTPServer
 
+from adamviz.record import RecordedRun
+
+from .connections import GuardedServer, connection_cap
 from .export import BOKEHJS_ROUTE, explorer_html
 from .settings import ExplorerSettings, settings_from_report
+from .traces import read_trace
 
 EXPORT_ROUTE = "/export"
 FAVICON = (
@@ -73,11 +76,24 @@ class _Base(tornado.web.RequestHandler):
 
     def prepare(self) -> None:
         if self.request.host.lower() not in self.hosts:
-            raise tornado.web.HTTPError(403, reason="unknown host")
+            raise Refused(403, "unknown host")
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The message in the body, as UTF-8 text whatever its characters (a reason phrase must be
+        Latin-1 without markup, so Tornado would replace ours with "Unknown")."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, Refused) else self._reason
         self.set_header("Content-Type", "text/plain; charset=utf-8")
-        self.finish(self._reason)
+        self.finish(message.encode("utf-8"))
+
+
+class Refused(tornado.web.HTTPError):
+    """A request refused with ``message`` (any text) in the response's body; the status line says
+    only the status's standard phrase."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(status, "%s", message)  # (logged as one line: "403 GET / (...): message")
+        self.message = message
 
 
 class _Prebuilt(_Base):
@@ -90,7 +106,7 @@ class _Prebuilt(_Base):
     def get(self, name: str = "") -> None:
         prebuilt = self.files.get(name)
         if prebuilt is None:
-            raise tornado.web.HTTPError(404, reason="not found")
+            raise Refused(404, "not found")
         self.set_header("Content-Type", prebuilt.content_type)
         self.set_header("Cache-Control", self.cache)
         self.set_header("Vary", "Accept-Encoding")
@@ -121,12 +137,18 @@ class Prebuilt(NamedTuple):
 class Exports:
     """Exports are made one at a time in a worker thread (each takes ~0.5 s of CPU), at most
     ``EXPORT_QUEUE`` waiting: beyond that a request is answered 503 at once instead of queueing for
-    minutes. The same settings twice give the same file, so recent ones are kept."""
+    minutes. The same settings twice give the same file: recent ones are kept, and requests for an
+    export being made wait for that one (they take no place in the queue).
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    ``runs``: the traces the server validated at start, by name — an export carries these, whatever
+    has since become of their files."""
+
+    def __init__(self, pool: ThreadPoolExecutor, runs: dict[str, RecordedRun]) -> None:
         self.pool = pool
+        self.runs = runs
         self.pending = 0
         self.recent: OrderedDict[str, bytes] = OrderedDict()
+        self.making: dict[str, asyncio.Future[bytes]] = {}
 
     async def make(self, settings: ExplorerSettings) -> bytes:
         values = {name: value for name, value in settings.param.values().items() if name != "name"}
@@ -134,19 +156,29 @@ class Exports:
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]
+        if key in self.making:
+            return await asyncio.shield(self.making[key])
         if self.pending >= EXPORT_QUEUE:
-            raise tornado.web.HTTPError(
-                503, reason="the server is busy making other exports; try again in a few seconds"
-            )
+            raise Refused(503, "the server is busy making other exports; try again in a few seconds")
         self.pending += 1
+        made = self.making[key] = asyncio.get_running_loop().create_future()
         try:
-            page = await asyncio.get_running_loop().run_in_executor(self.pool, explorer_html, settings)
+            page = await asyncio.get_running_loop().run_in_executor(self.pool, self._page, settings)
+        except BaseException as error:
+            made.set_exception(error)
+            made.exception()  # (retrieved: a failure nobody else awaited is not logged twice)
+            raise
         finally:
             self.pending -= 1
-        self.recent[key] = page.encode("utf-8")
+            del self.making[key]
+        self.recent[key] = page
         while len(self.recent) > EXPORT_CACHE:
             self.recent.popitem(last=False)
-        return self.recent[key]
+        made.set_result(page)
+        return page
+
+    def _page(self, settings: ExplorerSettings) -> bytes:
+        return explorer_html(settings, runs=self.runs).encode("utf-8")
 
 
 class _Export(_Base):
@@ -159,14 +191,15 @@ class _Export(_Base):
     async def post(self) -> None:
         origin = self.request.headers.get("Origin")
         if origin is not None and origin.lower() not in self.origins:
-            raise tornado.web.HTTPError(
-                403, reason=f"exports are made for pages of this server, not {origin}"
-            )
+            raise Refused(403, f"exports are made for pages of this server, not {origin}")
         try:
             settings = export_settings(self.request.body, self.base)
         except ValueError as error:
-            raise tornado.web.HTTPError(400, reason=str(error)) from None
-        page = await self.exports.make(settings)
+            raise Refused(400, str(error)) from None
+        try:
+            page = await self.exports.make(settings)
+        except ValueError as error:  # settings valid alone but not together (the page checks them too)
+            raise Refused(400, str(error)) from None
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Content-Disposition", 'attachment; filename="adamviz.html"')
         self.write(page)
@@ -204,13 +237,14 @@ def make_app(
     """The whole server: the page, BokehJS, the export endpoint, the tab's icon."""
     hosts, origins = allowed_names(port, address, allow_websocket_origin)
     base = ExplorerSettings(lecture=lecture, trace=trace, theme=theme)
-    page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE).encode("utf-8")
+    runs = {trace: read_trace(trace)} if trace else {}  # validated once: the file may change later
+    page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE, runs=runs).encode("utf-8")
     bokehjs = Path(bokeh.__file__).parent / "server" / "static" / "js"
     bundles = {
         name: Prebuilt.of("text/javascript; charset=utf-8", (bokehjs / name).read_bytes())
         for name in ("bokeh.min.js", "bokeh-widgets.min.js")
     }
-    exports = Exports(ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-export"))
+    exports = Exports(ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-export"), runs)
     year = "public, max-age=31536000, immutable"  # the bundles' names change with Bokeh's version
     return tornado.web.Application(
         [
@@ -243,7 +277,7 @@ def make_app(
 class _NotFound(_Base):
     def prepare(self) -> None:
         super().prepare()
-        raise tornado.web.HTTPError(404, reason="not found")
+        raise Refused(404, "not found")
 
 
 def serve(
@@ -269,11 +303,12 @@ def serve(
         address=address,
         allow_websocket_origin=allow_websocket_origin,
     )
-    server = HTTPServer(app, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)
+    limit, cap = connection_cap()
+    server = GuardedServer(app, cap=cap, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)
 
     async def run() -> None:
         try:
-            server.listen(port, address=address)
+            server.listen_on(port, address)
         except OSError as error:
             if error.errno != errno.EADDRINUSE:
                 raise
@@ -282,7 +317,11 @@ def serve(
                 f"stop it, or pass --port {port + 1} (or any free port)"
             ) from None
         url = f"http://localhost:{port}/"
-        print(f"adamviz: serving the explorer at {url} (listening on {address}:{port})", flush=True)
+        print(
+            f"adamviz: serving the explorer at {url} (listening on {address}:{port}; "
+            f"up to {cap:,} connections at once, the open-file limit being {limit:,})",
+            flush=True,
+        )
         if show:
             webbrowser.open(url)
         await asyncio.Event().wait()

@@ -458,7 +458,7 @@ def settings_from_report(report: str | bytes | dict[str, Any], base: ExplorerSet
     else:
         try:
             values = json.loads(report)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # (nested 1,000 deep: RecursionError)
             raise ValueError("a settings report must be a JSON object") from None
     if not isinstance(values, dict):
         raise ValueError("a settings report must be a JSON object")

@@ -42,13 +42,16 @@ def trace_limits() -> dict[str, int]:
     return {"records": MAX_RECORDS, **rules()}
 
 
-def page_traces(settings: ExplorerSettings) -> list[dict[str, Any]]:
+def page_traces(
+    settings: ExplorerSettings, runs: dict[str, RecordedRun] | None = None
+) -> list[dict[str, Any]]:
     """The runs a page built from ``settings`` carries: the ``trace`` (its cards show first), then the
-    on-board one when the ``mlp`` scenario wants it and the trace is not already that one."""
+    on-board one when the ``mlp`` scenario wants it and the trace is not already that one. ``runs``:
+    traces already read and checked, by name (``adamviz serve`` reads its trace once)."""
     out = []
     run = None
     if settings.trace:
-        run = read_trace(settings.trace)
+        run = (runs or {}).get(settings.trace) or read_trace(settings.trace)
         out.append({"name": run.source, "data": _encoded(run), "alias": None})
     if ON_BOARD_TRACE in settings.scenarios:
         on_board = run if settings.trace == ON_BOARD_TRACE else read_trace(ON_BOARD_TRACE)

@@ -2,6 +2,7 @@
 
     python tests/load.py --visitors 300                  # 300 first visits at once
     python tests/load.py --visitors 50 --minutes 10      # a soak: waves of 50 for ten minutes
+    python tests/load.py --idle-flood 2000 --limit 1024  # 2,000 idle sockets against 1,024 descriptors
 
 Each visitor is a fresh browser's worth of requests, all at once: the page, then BokehJS's two bundles
 (uncached, as on a first visit), then — one visitor in ten — an export of changed settings (what the
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -127,11 +129,89 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--visitors", type=int, default=300, help="visitors arriving at once, per wave")
     parser.add_argument("--minutes", type=float, default=0, help="keep sending waves this long (a soak)")
     parser.add_argument("--browsers", type=int, default=3, help="real Chromium pages timed per wave")
+    parser.add_argument(
+        "--idle-flood",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: hold N idle sockets open, time visitors",
+    )
+    parser.add_argument("--limit", type=int, default=1024, help="the server's open-file limit (--idle-flood)")
     return parser
+
+
+def idle_flood(sockets: int, limit: int, seconds: float = 20) -> None:
+    """Hold ``sockets`` idle connections open (more than the server's ``limit`` on descriptors), keep
+    opening new ones as the server closes them, and time a new visitor's page every second meanwhile."""
+    import resource
+    import socket
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (sockets + 256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+    port = free_port()
+    adamviz = shutil.which("adamviz") or "adamviz"
+    command = ["bash", "-c", f'ulimit -n {limit} && exec "$@"', "bash", adamviz, "serve", "--port", str(port)]
+    server = start_server(command, port)
+    next(server)
+    pid = _server_pid(port)
+    held: list = []
+    times: list[float] = []
+    cpu0, t_end = cpu_seconds(pid), time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        held = [s for s in held if not _closed(s)]
+        while len(held) < sockets:
+            try:
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            except OSError:
+                break
+        t0 = time.perf_counter()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/", headers={"Host": f"localhost:{port}"})
+            connection.getresponse().read()
+            times.append(time.perf_counter() - t0)
+        except OSError as error:
+            times.append(float("inf"))
+            print("   a visitor failed:", error)
+        time.sleep(1)
+    descriptors = len(list(Path(f"/proc/{pid}/fd").iterdir()))
+    used = cpu_seconds(pid) - cpu0
+    for sock in held:
+        sock.close()
+    server.close()
+    print(
+        f"idle flood: {sockets:,} idle sockets kept open against a limit of {limit:,} descriptors for {seconds:.0f} s; "
+        f"a new visitor's page p50 {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+        f"(target <= 2,000 ms), {sum(t == float('inf') for t in times)} failed; server descriptors at the end "
+        f"{descriptors:,}; server CPU {used:.1f} s over {seconds:.0f} s"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process ``pid`` has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _closed(sock) -> bool:
+    """Whether the server has closed ``sock`` (read gives end of file without blocking)."""
+    sock.setblocking(False)
+    try:
+        gone = sock.recv(1) == b""
+    except BlockingIOError:
+        gone = False
+    except OSError:
+        gone = True
+    sock.setblocking(True)
+    if gone:
+        sock.close()
+    return gone
 
 
 def main() -> None:
     args = build_parser().parse_args()
+    if args.idle_flood:
+        idle_flood(args.idle_flood, args.limit)
+        return
 
     port = free_port()
     server = start_server([shutil.which("adamviz") or "adamviz", "serve", "--port", str(port)], port)
