@@ -127,7 +127,7 @@ def test_names_without_named_parameters(tmp_path):
         Recorder(optimizer, tmp_path / "x.npz", model=model, only=["nope"])
     with pytest.raises(TypeError, match="Adam, AdamW or SGD; got RMSprop"):
         Recorder(torch.optim.RMSprop(model.parameters()), tmp_path / "x.npz")
-    with pytest.raises(ValueError, match="every must be an integer >= 1; got 0"):
+    with pytest.raises(ValueError, match=r"every must be an integer in \[1, 2\*\*64\); got 0"):
         Recorder(optimizer, tmp_path / "x.npz", every=0)
 
 
@@ -218,3 +218,123 @@ def test_the_readme_example_records_a_run_that_opens(tmp_path, monkeypatch, caps
     assert len(run.groups[0].steps) == 200
     assert main(["export", "run.html", "--trace", "run.npz"]) == 0
     assert (tmp_path / "run.html").stat().st_size > 100_000
+
+
+def _linear_run(path, steps: int, **recorder):
+    """A 3 → 2 linear model, Adam, ``steps`` steps with the recorder attached (closed at the end)."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.Adam(model.named_parameters(), lr=0.01)
+    with Recorder(optimizer, path, **recorder):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            model(torch.ones(4, 3)).pow(2).sum().backward()
+            optimizer.step()
+
+
+@pytest.mark.parametrize("limit", ["records", "bytes"])
+def test_a_run_that_outgrows_a_trace_is_thinned_and_loads(tmp_path, monkeypatch, limit):
+    """Past the record limit (here 40) or the size limit (here 20 KB), the recorder keeps every other
+    record and doubles its spacing — as often as needed — says so once, and load() reads the file."""
+    from adamviz.record import recorder as module
+
+    if limit == "records":
+        monkeypatch.setattr(module, "MAX_RECORDS", 40)
+    else:
+        monkeypatch.setattr(module, "MAX_FILE_BYTES", 64 * 1024 + 20_000)
+    with pytest.warns(RuntimeWarning, match="has outgrown a trace") as warned:
+        _linear_run(tmp_path / "long.npz", 200)
+    assert sum("outgrown" in str(w.message) for w in warned) == 1
+    run = load(tmp_path / "long.npz")
+    every = run.meta["every"]
+    assert every >= 4 and run.meta["thinned"] == every  # (asked for every step)
+    for group in run.groups:
+        steps = group.steps.tolist()
+        assert steps == list(range(1, 201, every))  # exactly the steps that spacing keeps
+    if limit == "records":
+        assert max(len(group.steps) for group in run.groups) <= 40
+    else:
+        assert (tmp_path / "long.npz").stat().st_size <= 64 * 1024 + 20_000
+
+
+def test_a_full_disk_warns_and_loses_nothing(tmp_path, monkeypatch):
+    from adamviz.record import recorder as module
+
+    real = module.write_atomically
+    failures = [0]
+
+    def full_disk(path, data):
+        if failures[0] < 5:
+            failures[0] += 1
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(module, "write_atomically", full_disk)
+    with pytest.warns(
+        RuntimeWarning, match=r"could not write .*full\.npz \(No space left on device\); the records are kept"
+    ) as warned:
+        _linear_run(tmp_path / "full.npz", 12, flush_seconds=0)  # training went on through 5 failed flushes
+    assert sum("could not write" in str(w.message) for w in warned) == 1
+    assert load(tmp_path / "full.npz").groups[0].steps.tolist() == list(range(1, 13))
+
+
+def test_close_says_which_file_it_could_not_write(tmp_path, monkeypatch):
+    from adamviz.record import recorder as module
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    model = torch.nn.Linear(2, 1)
+    recorder = Recorder(torch.optim.Adam(model.parameters()), tmp_path / "r.npz")
+    monkeypatch.setattr(module, "write_atomically", full_disk)
+    with pytest.raises(
+        OSError, match=r"could not write .*r\.npz \(No space left on device\); the records are still"
+    ):
+        recorder.close()
+
+
+def test_a_diverged_tensor_stops_being_recorded(tmp_path):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.Adam(model.named_parameters())
+    warns = pytest.warns(RuntimeWarning, match="weight: not finite at step 4")
+    with warns, Recorder(optimizer, tmp_path / "nan.npz"):
+        for step in range(1, 7):
+            optimizer.zero_grad()
+            model(torch.ones(1, 3)).sum().backward()
+            if step == 4:
+                model.weight.grad[0, 0] = float("inf")
+            optimizer.step()
+    run = load(tmp_path / "nan.npz")
+    steps = {group.name: group.steps.tolist() for group in run.groups}
+    assert steps == {"weight": [1, 2, 3], "bias": [1, 2, 3, 4, 5, 6]}
+
+
+@pytest.mark.parametrize(
+    "where, words",
+    [
+        ("folder", "is a directory"),
+        ("missing/run.npz", "the folder"),
+        ("run.trace", "must end in .npz"),
+        ("/proc/run.npz", "cannot write in /proc"),
+    ],
+)
+def test_the_target_is_checked_before_training(tmp_path, where, words):
+    (tmp_path / "folder.npz").mkdir()
+    path = tmp_path / "folder.npz" if where == "folder" else tmp_path / where
+    model = torch.nn.Linear(2, 1)
+    with pytest.raises(ValueError, match=words):
+        Recorder(torch.optim.Adam(model.parameters()), path)
+
+
+def test_a_killed_writers_temporary_file_is_removed_next_time(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = tmp_path / f".run.npz.{int(dead.stdout)}.k1l2.tmp"  # what a write killed midway leaves
+    live = tmp_path / f".run.npz.{os.getpid()}.w3r4.tmp"  # another writer at work right now
+    stale.write_bytes(b"half a file")
+    live.write_bytes(b"being written")
+    _linear_run(tmp_path / "run.npz", 3)
+    assert not stale.exists() and live.exists()
+    assert load(tmp_path / "run.npz").records == 3

@@ -14,11 +14,14 @@ def write_atomically(path: str | Path, text: str | bytes) -> Path:
 
     A failed write (a full disk, an interrupted process) leaves whatever stood at ``path`` intact, and
     two writers to one path each leave a whole file, never an interleaving. The new file gets the
-    permissions a plain ``open(path, "w")`` would give it.
+    permissions a plain ``open(path, "w")`` would give it. The temporary file is named
+    ``.<name>.<pid>.<random>.tmp``: one left by a process that was killed is removed by the next
+    write to ``path`` (:func:`remove_stale_temporaries`).
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         binary = isinstance(text, bytes)
         with os.fdopen(
@@ -36,3 +39,29 @@ def write_atomically(path: str | Path, text: str | bytes) -> Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def remove_stale_temporaries(path: str | Path) -> list[Path]:
+    """Remove the temporary files of writes to ``path`` whose process no longer runs (killed mid-write);
+    returns them. Those of a live process (another writer at this moment) are left alone."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    removed = []
+    for candidate in folder.glob(f".{path.name}.*.tmp"):
+        pid = candidate.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: it runs
+    return True

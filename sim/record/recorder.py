@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .archive import MAX_FILE_BYTES
 from .files import write_atomically
-from .trace_file import FORMAT, VERSION, meta_array
+from .trace_file import FORMAT, MAX_GROUPS, MAX_NAME, MAX_RECORDS, VERSION, meta_array
 
 SHADOW_BETAS = (0.9, 0.999)
 SHADOW_EPS = 1e-8
@@ -36,6 +39,19 @@ class Recorder:
     most every ``flush_seconds`` and by :meth:`close`: a crash loses only what came after the last
     flush, and the file on disk is always a complete trace. Use as a context manager, or call
     :meth:`close` at the end.
+
+    It never writes a file :func:`~adamviz.record.load` refuses, and never stops training:
+
+    - a run that outgrows a trace (more than ``MAX_RECORDS`` records, or a file over ``MAX_FILE_BYTES``)
+      is *thinned*: every other record is dropped and from then on every ``2 × every``-th step is
+      recorded (again as often as needed); meta's ``every`` says the spacing kept and ``thinned`` the
+      factor, and a warning says so once;
+    - a tensor whose gradient, moments or r_t stop being finite (a diverged run) stops being recorded
+      at that step, with a warning; what came before stays;
+    - an I/O error while flushing during training (a full disk) is a warning: the records stay in
+      memory for the next flush. :meth:`close` raises it, naming the file, after the last attempt;
+    - the constructor refuses a ``path`` that is a directory, does not end in ``.npz`` or lies in a
+      folder it cannot write.
     """
 
     def __init__(
@@ -54,11 +70,13 @@ class Recorder:
         if kind not in ("Adam", "AdamW", "SGD"):
             raise TypeError(f"Recorder records torch.optim.Adam, AdamW or SGD; got {kind}")
         for name, value, low in (("every", every, 1), ("sample", sample, 1), ("seed", seed, 0)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < low or value >= 2**64:
+                raise ValueError(f"{name} must be an integer in [{low}, 2**64); got {value!r}")
         self.optimizer = optimizer
-        self.path = Path(path)
+        self.path = _writable(Path(path))
         self.every = every
+        self.requested_every = every
+        self.warned: set[str] = set()
         self.flush_seconds = flush_seconds
         first = optimizer.param_groups[0]
         for group in optimizer.param_groups[1:]:
@@ -80,6 +98,8 @@ class Recorder:
                 name = given[j] if j < len(given) else names.get(id(p), f"group{i}.param{j}")
                 if only is not None and name not in only:
                     continue
+                if p.numel() == 0:
+                    continue  # nothing to record (and a trace's shapes are at least 1)
                 k = len(self.groups)
                 rng = np.random.Generator(np.random.Philox([seed, k]))
                 index = np.sort(rng.choice(p.numel(), size=min(sample, p.numel()), replace=False))
@@ -97,6 +117,14 @@ class Recorder:
         if only is not None and len(self.groups) != len(set(only)):
             missing = set(only) - {g["name"] for g in self.groups}
             raise ValueError(f"only names tensors the optimizer does not hold: {sorted(missing)}")
+        if len(self.groups) > MAX_GROUPS:
+            raise ValueError(
+                f"the optimizer holds {len(self.groups):,} tensors; a trace holds at most {MAX_GROUPS:,}: "
+                "choose some with only=[names]"
+            )
+        for group in self.groups:
+            if len(group["name"].encode("utf-16-le", "surrogatepass")) // 2 > MAX_NAME:
+                group["name"] = "…" + group["name"][-(MAX_NAME - 2) :]  # the end of a module path says most
         self.meta = {
             "format": FORMAT,
             "version": VERSION,
@@ -157,7 +185,7 @@ class Recorder:
     def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         for group in self.groups:
             pending = group.pop("pending", None)
-            if pending is None:
+            if pending is None or group.get("stopped"):
                 continue
             g, before = pending
             m, v, t = self._moments(group)
@@ -173,18 +201,64 @@ class Recorder:
             percentiles = np.percentile(r.reshape(-1).cpu().numpy(), [10, 50, 90])
             # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
             stored = np.float64 if m.dtype == torch.float64 else np.float32
-            group["records"].append(
-                (
-                    t,
-                    g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
-                    self._sampled(group, m).astype(stored),
-                    self._sampled(group, v).astype(stored),
-                    before - after,
-                    percentiles,
-                )
+            record = (
+                t,
+                g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
+                self._sampled(group, m).astype(stored),
+                self._sampled(group, v).astype(stored),
+                before - after,
+                percentiles,
             )
+            if not all(np.isfinite(part).all() for part in record[1:]):
+                group["stopped"] = t
+                self._warn(
+                    f"stopped:{group['name']}",
+                    f"{group['name']}: not finite at step {t} (the run diverged?); its records stop at the step before",
+                )
+                continue
+            group["records"].append(record)
+        self._keep_within_limits()
         if time.monotonic() - self.last_flush >= self.flush_seconds:
-            self.flush()
+            try:
+                self.flush()
+            except OSError as error:  # a full disk must not end the training run
+                self.last_flush = time.monotonic()
+                self._warn(
+                    f"flush:{error.strerror}",
+                    f"could not write {self.path} ({error.strerror}); the records are kept for the next flush",
+                )
+
+    def _warn(self, key: str, message: str) -> None:
+        """Warn once per ``key``."""
+        if key not in self.warned:
+            self.warned.add(key)
+            warnings.warn(f"adamviz.record: {message}", RuntimeWarning, stacklevel=3)
+
+    def _keep_within_limits(self) -> None:
+        """Thin the run (every other record, twice the spacing from now on) while it holds more records
+        than a trace may, or its file would pass the size limit."""
+        while self._too_big():
+            self.every *= 2
+            for group in self.groups:
+                group["records"] = [r for r in group["records"] if (r[0] - 1) % self.every == 0]
+            self._warn(
+                "thinned",
+                f"{self.path.name} has outgrown a trace ({MAX_RECORDS:,} records or "
+                f"{MAX_FILE_BYTES // 2**20} MB): every other record dropped, and every "
+                f"{self.every}-th step kept from now on (meta's every and thinned say so)",
+            )
+
+    def _too_big(self) -> bool:
+        records = max((len(group["records"]) for group in self.groups), default=0)
+        if records > MAX_RECORDS:
+            return True
+        size = 64 * 1024  # the meta and the archive's own bytes, generously
+        for group in self.groups:
+            if group["records"]:
+                first = group["records"][0]
+                per_record = 8 + sum(part.nbytes for part in first[1:])
+                size += len(group["records"]) * per_record + 8 * len(group["index"]) + 8 * 256
+        return size > MAX_FILE_BYTES
 
     # ---- the file -------------------------------------------------------------------------
 
@@ -192,7 +266,9 @@ class Recorder:
         """The trace's members as recorded so far."""
         # a tensor that has not had a gradient yet has nothing to show: it joins once it has
         recorded = [g for g, group in enumerate(self.groups) if group["records"]]
-        meta = {**self.meta, "groups": [self.meta["groups"][g] for g in recorded]}
+        meta = {**self.meta, "every": self.every, "groups": [self.meta["groups"][g] for g in recorded]}
+        if self.every != self.requested_every:
+            meta["thinned"] = self.every // self.requested_every
         out = {"meta": meta_array(meta)}
         for k, g in enumerate(recorded):  # k: the group's number in the file, g: in the optimizer
             group = self.groups[g]
@@ -220,14 +296,40 @@ class Recorder:
         return self.path
 
     def close(self) -> Path:
-        """Flush and detach from the optimizer."""
+        """Detach from the optimizer and flush (an OSError naming the file if that fails: the records
+        are still here, so free some space and call :meth:`flush` again)."""
         for hook in self.hooks:
             hook.remove()
         self.hooks = []
-        return self.flush()
+        try:
+            return self.flush()
+        except OSError as error:
+            raise OSError(
+                f"could not write {self.path} ({error.strerror}); the records are still in this Recorder: "
+                "call flush() once there is room"
+            ) from None
 
     def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _writable(path: Path) -> Path:
+    """``path`` if a trace can be written there; a ValueError saying why not otherwise (checked now, not
+    at the first flush, minutes into training)."""
+    if path.suffix.lower() != ".npz":
+        raise ValueError(f"{path}: a trace's name must end in .npz (what load() reads); got {path.suffix!r}")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory; give a file name such as {path / 'run.npz'}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ValueError(f"{path}: the folder {folder} does not exist")
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    except OSError as error:
+        raise ValueError(f"{path}: cannot write in {folder} ({error.strerror})") from None
+    os.close(handle)
+    os.unlink(probe)
+    return path

@@ -52,6 +52,10 @@ FORMAT = "adamviz-trace"
 VERSION = 1
 MAX_RECORDS = 10_000
 """The most records (steps) a trace may hold: the explorer's longest history (its iterations bound)."""
+MAX_GROUPS = 10_000
+"""The most groups (parameter tensors) a trace may hold."""
+MAX_NAME = 200
+"""The longest group name, in UTF-16 code units (as the page counts)."""
 MOMENT_MEMBERS = ("exp_avg", "exp_avg_sq", "step")
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
 """torch.optim class → the adamviz optimizer that replays it (Adam with amsgrad → amsgrad, SGD with
@@ -250,14 +254,14 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
             f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}"
         )
     groups = meta.get("groups")
-    if not isinstance(groups, list) or not groups or len(groups) > 10_000:
-        raise TraceError(f"{name}: meta must list the groups (1 to 10,000); got {str(groups)[:60]}")
+    if not isinstance(groups, list) or not groups or len(groups) > MAX_GROUPS:
+        raise TraceError(f"{name}: meta must list the groups (1 to {MAX_GROUPS:,}); got {str(groups)[:60]}")
     for k, group in enumerate(groups):
         shape = group.get("shape") if isinstance(group, dict) else None
         if not (
             isinstance(group, dict)
             and isinstance(group.get("name"), str)
-            and 0 < _utf16_length(group["name"]) <= 200
+            and 0 < _utf16_length(group["name"]) <= MAX_NAME
             and isinstance(shape, list)
             and all(_whole(n) for n in shape)
             and math.prod(int(n) for n in shape) <= archive.SAFE_INTEGER
