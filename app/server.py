@@ -82,7 +82,12 @@ class _Base(tornado.web.RequestHandler):
         """The message in the body, as UTF-8 text whatever its characters (a reason phrase must be
         Latin-1 without markup, so Tornado would replace ours with "Unknown")."""
         error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, Refused) else self._reason
+        if isinstance(error, Refused):
+            message = error.message
+        elif status_code >= 500:  # (the traceback goes to the server's log, for whoever runs it)
+            message = f"the server failed on {self.request.method} {self.request.path}; its log says why"
+        else:
+            message = self._reason
         self.set_header("Content-Type", "text/plain; charset=utf-8")
         self.finish(message.encode("utf-8"))
 

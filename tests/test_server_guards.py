@@ -184,3 +184,30 @@ def test_an_export_request_over_a_kept_alive_connection_still_works(server_addre
         connection.request("GET", "/", headers={"Host": f"localhost:{port}"})
         response = connection.getresponse()
         assert response.status == 200 and response.read()
+
+
+def test_an_unforeseen_failure_is_one_line_naming_the_request(monkeypatch, capsys):
+    import tornado.httpclient
+
+    def broken(settings, **kwargs):
+        raise RuntimeError("boom")
+
+    async def run():
+        port = free_port()
+        app = server.make_app(port)
+        monkeypatch.setattr(server, "explorer_html", broken)  # every export now fails unforeseen
+        guarded = connections.GuardedServer(app, cap=100)
+        guarded.listen_on(port, "127.0.0.1")
+        headers = {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}
+        client = tornado.httpclient.AsyncHTTPClient()
+        url = f"http://127.0.0.1:{port}/export"
+        responses = [
+            await client.fetch(url, method="POST", body=b'{"seed": 4}', headers=headers, raise_error=False)
+            for _ in range(2)
+        ]
+        guarded.close_all()
+        return responses
+
+    for response in asyncio.run(run()):
+        assert response.code == 500
+        assert response.body.decode() == "the server failed on POST /export; its log says why"
