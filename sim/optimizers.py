@@ -32,6 +32,7 @@ from .recurrence import bias_correction, exponential_moving_average, linear_recu
 from .streams import ITERATIONS_MAX
 from .trajectory import Trajectory
 from .validation import check_non_negative, check_positive, check_range, rejection
+from .wide import WIDE, simulate_wide
 
 OPTIMIZERS: dict[str, str] = {
     "sgd": "torch.optim.SGD(lr)",
@@ -142,6 +143,9 @@ def _simulate_whole(g: np.ndarray, s: Settings) -> Trajectory:
 
     Works on rows ``(n_params, iterations)`` so that every scan runs along contiguous memory.
     """
+    if g.ndim == 2 and g.shape[1] >= WIDE:  # many columns: time-major blocks (see .wide)
+        bc1, bc2 = _corrections(s, g.shape[0])
+        return Trajectory(g, **simulate_wide(g, s, bc1, bc2))
     rows = np.ascontiguousarray(g.T) if g.ndim == 2 else g[np.newaxis, :]
     if s.optimizer == "sgd":
         m, v = rows, np.zeros_like(rows)

@@ -29,6 +29,8 @@ parameter, row by row.
 from __future__ import annotations
 
 import inspect
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -154,8 +156,53 @@ PERCENTILES = (10, 50, 90)
 
 def rt_percentiles(scale: np.ndarray) -> np.ndarray:
     """The p10, p50 and p90 over parameters of ``r_t = |scale_t|`` (the step in units of η), per
-    step: shape (iterations, 3), by ``numpy.percentile``'s default (linear) method."""
-    return np.percentile(np.abs(np.asarray(scale, dtype=np.float64)), PERCENTILES, axis=1).T
+    step: shape (iterations, 3), equal to the bit to ``numpy.percentile(|scale|, (10, 50, 90),
+    axis=1).T`` (its default, linear method).
+
+    With n parameters, percentile q lies at the virtual index ``(n − 1)·q/100`` of the sorted row:
+    between the order statistics ``k = ⌊·⌋`` and ``k + 1``, interpolated as NumPy does. Only those
+    order statistics are selected (``partition``), along each row's contiguous memory, a cache-sized
+    block of rows at a time, on every core (NumPy lets go of the GIL while it selects), comparing the
+    bits of |x| as integers (for numbers ≥ 0 their order is the numbers' order).
+    """
+    scale = np.asarray(scale, dtype=np.float64)
+    if scale.ndim != 2 or scale.shape[1] == 0:
+        raise ValueError(
+            f"scale must have shape (iterations, n_params) with n_params >= 1; got {scale.shape}"
+        )
+    iterations, n = scale.shape
+    out = np.empty((iterations, len(PERCENTILES)))
+    rows = max(1, PERCENTILE_BLOCK_BYTES // (8 * n))
+    blocks = [(start, min(iterations, start + rows)) for start in range(0, iterations, rows)]
+    if len(blocks) == 1:
+        _percentiles_of_rows(scale, out)
+    else:
+        workers = min(len(blocks), os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda b: _percentiles_of_rows(scale[b[0] : b[1]], out[b[0] : b[1]]), blocks))
+    return out
+
+
+PERCENTILE_BLOCK_BYTES = 2**20
+"""Rows of |scale| selected from at a time: about 1 MB, within a core's cache."""
+
+
+def _percentiles_of_rows(scale: np.ndarray, out: np.ndarray) -> None:
+    n = scale.shape[1]
+    r = np.abs(scale)
+    virtual = (n - 1) * np.true_divide(PERCENTILES, 100)
+    below = np.floor(virtual)
+    gamma = virtual - below
+    low = below.astype(np.intp)
+    high = np.minimum(low + 1, n - 1)
+    # |x| as int64 orders as |x| does (and NaN, its sign cleared, after +inf): integer selection is faster
+    r.view(np.int64).partition(np.unique(np.concatenate(([0, n - 1], low, high))), axis=1)
+    a, b = r[:, low], r[:, high]
+    # numpy's _lerp: a + (b − a)·γ, or b − (b − a)·(1 − γ) where γ ≥ ½
+    difference = b - a
+    np.add(a, difference * gamma, out=out)
+    np.subtract(b, difference * (1 - gamma), out=out, where=gamma >= 0.5)
+    out[np.isnan(r[:, -1])] = np.nan  # a row holding NaN (sorted last) has NaN percentiles
 
 
 def update_rms_for_noise(beta1: float) -> float:

@@ -10,6 +10,7 @@ from test_engine_node import run_engine
 from adamviz.sim import simulate
 from adamviz.sim.population import (
     LOG_GRID,
+    PERCENTILE_BLOCK_BYTES,
     SQRT3,
     STEPS_PER_DECADE,
     population,
@@ -99,9 +100,29 @@ def test_bad_arguments_name_the_value_and_range(arguments, message):
     assert message in str(raised.value)
 
 
-def test_rt_percentiles_are_numpys():
-    scale = np.random.default_rng(0).normal(size=(7, 11))
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 11, 999, 1000, 1001])
+@pytest.mark.parametrize("kind", ["normal", "ties", "tiny", "huge", "nan", "inf and -0"])
+def test_rt_percentiles_are_numpys_to_the_bit(n, kind):
+    """Selecting only the order statistics it needs, along rows, gives numpy.percentile's numbers exactly
+    (its interpolation copied), for ties, subnormal and huge values, and rows holding NaN."""
+    scale = np.random.default_rng(n).normal(size=(9, n))
+    scale = {"ties": np.round(scale), "tiny": scale * 1e-310, "huge": scale * 1e300}.get(kind, scale)
+    if kind == "nan":
+        scale[[1, 4], [0, n - 1]] = np.nan
+    if kind == "inf and -0":
+        scale[[2, 3, 5], [0, n - 1, n // 2]] = [np.inf, -np.inf, -0.0]
     expected = np.stack([np.percentile(np.abs(row), [10, 50, 90]) for row in scale])
+    np.testing.assert_array_equal(rt_percentiles(scale), expected)
+    with pytest.raises(ValueError, match="scale must have shape"):
+        rt_percentiles(scale[0])
+
+
+def test_rt_percentiles_in_blocks_on_every_core_are_numpys():
+    """Past a cache-sized block of rows the work is split across threads: the same numbers."""
+    scale = np.random.default_rng(8).normal(size=(2_000, 700))
+    scale[1_500, 3] = np.nan
+    assert scale.nbytes > 4 * PERCENTILE_BLOCK_BYTES  # (several blocks)
+    expected = np.percentile(np.abs(scale), [10, 50, 90], axis=1).T
     np.testing.assert_array_equal(rt_percentiles(scale), expected)
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from adamviz.sim import OPTIMIZERS, simulate, stream
+from adamviz.sim import OPTIMIZERS, population, simulate, stream
+from adamviz.sim.wide import BLOCK, WIDE
 
 from error_bounds import assert_within, trajectory_bounds
 from reference_loop import reference_trajectory
@@ -34,3 +35,23 @@ def test_fast_path_matches_reference_loop(name, optimizer, settings):
     bounds = trajectory_bounds(g, np.array(slow["theta"]), optimizer=optimizer, **settings)
     for key, expected in slow.items():
         assert_within(getattr(fast, key), np.array(expected), bounds[key], what=key)
+
+
+@pytest.mark.parametrize("settings", [*SETTINGS[:5], {"weight_decay": 0.1, "theta0": 2.0}], ids=str)
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_the_wide_path_matches_reference_loop(optimizer, settings):
+    """Many columns (adamviz.sim.wide: time-major blocks) against the plain loop, column by column,
+    over a length that ends in a partial block."""
+    if settings.get("weight_decay") and optimizer != "adamw":
+        pytest.skip("coupled weight decay takes the step-by-step path")
+    g = population(WIDE + 3, 3 * BLOCK + 17, seed=5)
+    fast = simulate(g, optimizer=optimizer, **settings)
+    for column in (0, 1, WIDE // 2, WIDE + 2):
+        slow = reference_trajectory(g[:, column].tolist(), optimizer=optimizer, **settings)
+        bounds = trajectory_bounds(g[:, column], np.array(slow["theta"]), optimizer=optimizer, **settings)
+        for key, expected in slow.items():
+            assert_within(getattr(fast, key)[:, column], np.array(expected), bounds[key][:, 0], what=key)
+    if not (optimizer == "adamw" and settings.get("weight_decay")):
+        # θ is θ₀ minus the running sum of the steps, summed in order across blocks: numpy's cumsum
+        theta0 = settings.get("theta0", 0.0)
+        np.testing.assert_array_equal(fast.theta, theta0 - np.cumsum(fast.step, axis=0))

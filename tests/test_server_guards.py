@@ -26,6 +26,13 @@ from conftest import free_port, start_server
 ADAMVIZ = shutil.which("adamviz") or "adamviz"
 
 
+def _run_apart(coroutine_function):
+    """Run a coroutine on a fresh event loop in a thread of its own (the browser tests' loop may be
+    running in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function())).result()
+
+
 def _served(*flags: str, limit: int | None = None):
     port = free_port()
     command = [ADAMVIZ, "serve", "--port", str(port), *flags]
@@ -126,7 +133,7 @@ def test_identical_concurrent_exports_are_made_once(monkeypatch):
         other = [exports.make(ExplorerSettings(seed=k)) for k in range(6, 9)]
         return await asyncio.gather(*same, *other)
 
-    pages = asyncio.run(run())
+    pages = _run_apart(run)
     assert pages[:40] == [b"page 5"] * 40 and pages[40:] == [b"page 6", b"page 7", b"page 8"]
     assert sorted(made) == [5, 6, 7, 8]  # 43 requests, 4 exports made
 
@@ -208,6 +215,6 @@ def test_an_unforeseen_failure_is_one_line_naming_the_request(monkeypatch, capsy
         guarded.close_all()
         return responses
 
-    for response in asyncio.run(run()):
+    for response in _run_apart(run):
         assert response.code == 500
         assert response.body.decode() == "the server failed on POST /export; its log says why"
