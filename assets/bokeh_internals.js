@@ -43,11 +43,16 @@ const INTERNALS = {
   "RendererView.update_position": rendererHas("update_position"),
   "RendererView.position._update": rendererHas("position._update"),
   "PlotView.base_font_size": ({ plot }) => typeof (viewOf(plot) || {}).base_font_size === "number",
-  "View.visuals[]._get_css_value": ({ plot }) => {
+  "View.visuals[]._get_css_value (on a prototype), visual.obj.model": ({ plot }) => {
     const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
-    return Boolean(withVisuals) && [...withVisuals.visuals].every((visual) => typeof visual._get_css_value === "function");
+    const visual = withVisuals && [...withVisuals.visuals][0];
+    let prototype = visual && Object.getPrototypeOf(visual);
+    while (prototype && !Object.hasOwn(prototype, "_get_css_value")) prototype = Object.getPrototypeOf(prototype);
+    return Boolean(prototype) && visual.obj.model.document === plot.document;
   },
   "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
+  "LayoutDOMView.invalidate_layout (climbing View.parent to the root)": ({ plot }) =>
+    hasFunction(viewOf(plot), "invalidate_layout") && hasFunction(viewOf(plot).parent, "invalidate_layout"),
   "DOMView.el": ({ div }) => (viewOf(div) || {}).el instanceof globalThis.Element,
   "DOMView.shadow_el": ({ div }) => (viewOf(div) || {}).shadow_el instanceof globalThis.ShadowRoot,
   "Document.to_json": ({ plot }) => hasFunction(plot.document, "to_json"),
@@ -210,24 +215,63 @@ function eventWithin(model, event) {
 
 /**
  * Bokeh 3.9 lets CSS variables (--bk-line-color, ...) override every visual property, so each glyph,
- * axis and grid asks getComputedStyle for each property on every paint: a third of a frame's time
- * here. The explorer sets no such variables, so its own views skip the lookup (instance-level, so any
- * other Bokeh plot on the host page keeps the CSS behaviour).
+ * axis and grid asks getComputedStyle for each property on every layout and paint — and while the
+ * page is being built, each ask recomputes the page's styles: 320 ms of an inline export's opening
+ * here. The explorer sets no such variables, so views of its documents skip the lookup: the method
+ * is wrapped once on BokehJS's own VisualProperties prototype, and answers "" only for a visual whose
+ * view's model belongs to a listed document (any other Bokeh plot on the host page keeps the CSS
+ * behaviour). Called first thing when an explorer mounts, before its first state is drawn.
  */
-function skipCssLookups(plotViews) {
-  const ours = new Set(plotViews);
-  const belongs = (view) => {
-    for (let v = view, depth = 0; v && depth < 6; v = v.parent, depth++) if (ours.has(v)) return true;
-    return false;
-  };
-  const noCss = () => "";
+function skipCssLookupsIn(model) {
+  const first = index().all_views().find((view) => view.visuals && [...view.visuals].length);
+  if (!first || !model.document) return;
+  let prototype = Object.getPrototypeOf([...first.visuals][0]);
+  while (prototype && !Object.hasOwn(prototype, "_get_css_value")) prototype = Object.getPrototypeOf(prototype);
+  if (!prototype) return;
+  if (!prototype.adamvizDocuments) {
+    const documents = new WeakSet(); // (on the prototype: every copy of the bundle on the page shares it)
+    const lookup = prototype._get_css_value;
+    prototype._get_css_value = function (name) {
+      const document = this.obj && this.obj.model && this.obj.model.document;
+      return document && documents.has(document) ? "" : lookup.call(this, name);
+    };
+    prototype.adamvizDocuments = documents;
+  }
+  prototype.adamvizDocuments.add(model.document);
+  // each plot's base font size, read now (styles are clean) rather than on every text measurement
+  fixFontSize(index().all_views().filter((view) => view.model.document === model.document && "base_font_size" in view));
+}
+
+/** A plot's base font size, read once: BokehJS reads it from getComputedStyle on every measurement. */
+function fixFontSize(plotViews) {
   for (const plot of plotViews) {
-    const fontSize = plot.base_font_size; // also read from getComputedStyle on every text measurement
+    if (Object.hasOwn(plot, "base_font_size")) continue;
+    const fontSize = plot.base_font_size;
     Object.defineProperty(plot, "base_font_size", { get: () => fontSize, configurable: true });
   }
-  for (const view of index().all_views()) {
-    if (!view.visuals || !belongs(view)) continue;
-    for (const visual of view.visuals) visual._get_css_value = noCss;
+}
+
+/**
+ * Run `fn` with the page laid out once at its end instead of after each change it makes. BokehJS
+ * lays out the whole root synchronously after every change of a layout's visibility or size
+ * (LayoutDOMView.invalidate_layout climbs to the root, which computes at once): the controls shown
+ * and hidden for one setting were as many full layouts — 300 ms of an inline export's opening.
+ * Nested calls join the outer one.
+ */
+function batchLayout(model, fn) {
+  let top = viewOf(model);
+  if (!top || typeof top.invalidate_layout !== "function") return fn();
+  while (top.parent && typeof top.parent.invalidate_layout === "function") top = top.parent;
+  if (Object.hasOwn(top, "invalidate_layout")) return fn();
+  let asked = false;
+  top.invalidate_layout = () => {
+    asked = true;
+  };
+  try {
+    return fn();
+  } finally {
+    delete top.invalidate_layout;
+    if (asked) top.invalidate_layout();
   }
 }
 
@@ -432,7 +476,7 @@ const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 
 // the wiring and the views: writing, watching and painting
 export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
-export { eventWithin, sameDocument, isGone, modelOf, skipCssLookups, keepPositions, layerOverlays };
+export { eventWithin, sameDocument, isGone, modelOf, skipCssLookupsIn, fixFontSize, batchLayout, keepPositions, layerOverlays };
 export { schedulePaints, paintPlot, onRepaint, imageArray };
 // the tests
 export { countPaints, overlayInk, glyphsOf, slotOf };

@@ -9,8 +9,7 @@
  *   state.js      settings, validation, apply, recompute; events (no DOM, no Bokeh)
  *   opening.js · closed_loops.js · many_parameters.js · recordings.js · trace_files.js · settings.js
  *   engine/       the numbers, bit for bit with adamviz.sim (no DOM)
- *   contract.js   Python's tables (generated) · format.js · registry.js
- *   bokeh_internals.js  every BokehJS private name, listed and tested
+ *   contract.js (Python's tables, generated) · format.js · registry.js · bokeh_internals.js (every BokehJS private name, listed and tested)
  *
  * Public API (window.adamviz, and window.adamviz.instances[k] when a page holds several): docs/browser.md.
  */
@@ -63,7 +62,8 @@ class Explorer {
     this.theme = new Theme(models, config.theme, config.ink, () => this.population.redraw() && this.paints.changed());
     this.address = new Address(models, config, state, { lecture: this.lecture, loading: this.loading });
     this.clip = new ClipRecorder(this); // the ⏺ Record toggle and record()
-    for (const part of [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address]) state.on((event) => part.listen(event));
+    const parts = [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address];
+    state.on((event) => bokeh.batchLayout(models.root, () => parts.forEach((part) => part.listen(event)))); // one layout an event
   }
 
   /** The wiring's own part of each event: the view's layout, the clock, paints, prose, a server. */
@@ -165,10 +165,14 @@ const instanceOf = (model) => instances().find((e) => bokeh.sameDocument(e.model
 function mount(models, config) {
   const existing = instances().find((e) => e.models.root === models.root);
   if (existing) return existing;
-  // a snippet pasted twice brings the same id twice: the second copy gets an id of its own
-  let id = config.id;
+  let id = config.id; // a snippet pasted twice brings the same id twice: the second copy gets one of its own
   for (let copy = 2; instances().some((e) => e.config.id === id); copy++) id = `${config.id}-${copy}`;
-  const explorer = new Explorer(models, { ...config, id });
+  bokeh.skipCssLookupsIn(models.root); // before anything of this explorer is drawn
+  return bokeh.batchLayout(models.root, () => build(models, { ...config, id })); // laid out once, at the end
+}
+
+function build(models, config) {
+  const explorer = new Explorer(models, config);
   const { lecture, messages } = openExplorer(explorer, globalThis.location ? globalThis.location.search : "");
   explorer.theme.follow();
   explorer.loading.watchDrops(bokeh.elementOf(models.root));
@@ -192,8 +196,5 @@ function mount(models, config) {
 const page = shared();
 if (!page.mount) {
   Object.assign(page, { mount, instanceOf, embedLite, bokeh, traceFiles: { read: readTrace } });
-  if (globalThis.document) {
-    listenToKeys();
-    listenToProse();
-  }
+  if (globalThis.document) [listenToKeys, listenToProse].forEach((listen) => listen());
 }

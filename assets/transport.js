@@ -10,7 +10,7 @@
  * the same animation frame and paints every figure that asked — so a frame's data is painted in that
  * frame, each figure once.
  */
-import { isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, skipCssLookups, viewOf } from "./bokeh_internals.js";
+import { fixFontSize, isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, viewOf } from "./bokeh_internals.js";
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
 const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -107,7 +107,7 @@ class PaintTracker {
   }
 
   /**
-   * The views of the figures that have one, each hooked once (with the CSS lookups skipped, see
+   * The views of the figures that have one, each hooked once (their base font size read once, see
    * bokeh_internals.js). A figure added to the page later (the many-parameters view) is hooked when
    * its view exists.
    */
@@ -126,7 +126,7 @@ class PaintTracker {
       fresh.push(view);
     }
     if (fresh.length) {
-      skipCssLookups(fresh);
+      fixFontSize(fresh);
       keepPositions(fresh);
       for (const view of fresh) {
         layerOverlays(view);

@@ -32,11 +32,26 @@ class Figures:
     def add(self, figure: str, measured: str, target: str = "—") -> None:
         self.rows.append((figure, measured, target))
 
+    def table(self) -> str:
+        """The figures as a Markdown table, headed by the machine they were measured on."""
+        rows = "\n".join("| " + " | ".join(row) + " |" for row in self.rows)
+        return f"Measured on {machine()}.\n\n| figure | measured | target |\n| --- | --- | --- |\n{rows}\n"
+
     def print_table(self) -> None:
-        print(f"\n== every figure beside its target ({machine()})")
-        print("| figure | measured | target |\n| --- | --- | --- |")
-        for row in self.rows:
-            print("| " + " | ".join(row) + " |")
+        print(f"\n== every figure beside its target\n{self.table()}")
+
+    def write_docs(self, command: str) -> None:
+        """Put the table into docs/performance.md between its markers (generated, never typed)."""
+        path = Path(__file__).parent.parent / "docs" / "performance.md"
+        text = path.read_text(encoding="utf-8")
+        begin, end = text.index(DOCS_BEGIN) + len(DOCS_BEGIN), text.index(DOCS_END)
+        block = f"\n`{command}` wrote this table ({time.strftime('%Y-%m-%d %H:%M')}):\n\n{self.table()}"
+        path.write_text(text[:begin] + block + text[end:], encoding="utf-8")
+        print(f"wrote the table into {path}")
+
+
+DOCS_BEGIN = "<!-- tests/benchmark.py --docs: begin -->"
+DOCS_END = "<!-- tests/benchmark.py --docs: end -->"
 
 
 def machine() -> str:
@@ -184,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--browser", action="store_true", help="also measure the explorer in Chromium")
     parser.add_argument("--clips", action="store_true", help="also film and encode 10 s of each clip format")
+    parser.add_argument("--docs", action="store_true", help="write the final table into docs/performance.md")
     return parser
 
 
@@ -198,6 +214,9 @@ def main() -> None:
     if args.clips:
         clip_figures(figures)
     figures.print_table()
+    if args.docs:
+        flags = " ".join(f"--{name}" for name in ("browser", "clips") if getattr(args, name))
+        figures.write_docs(f"python tests/benchmark.py {flags} --docs".replace("  ", " "))
 
 
 if __name__ == "__main__":
