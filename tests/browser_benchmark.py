@@ -106,12 +106,18 @@ def population_figures(page, figures) -> None:
     print("== many-parameters view (view=population, 1,000 iterations)")
     beta = [{"beta1": 0.95}, {"beta1": 0.9}]
     seed = [{"seed": 1}, {"seed": 2}]
-    for n_params, count, target in ((1000, 40, "p95 <= 100 ms"), (10_000, 6, "p95 <= 1 s")):
+    targets = {  # issue 28: (β₁ change, seed change), p95
+        1000: ("p95 <= 50 ms", "p95 <= 150 ms"),
+        10_000: ("p95 <= 300 ms", "p95 <= 1 s"),
+    }
+    for n_params, count in ((1000, 40), (10_000, 6)):
         page.evaluate(
             "(c) => window.adamviz.set(c)",
             {"view": "population", "n_params": n_params, "iterations": 1000, "iteration": 999, "seed": 0},
         )
-        for label, changes in (("beta1 change", beta), ("seed change (new gradients)", seed)):
+        for (label, changes), target in zip(
+            (("beta1 change", beta), ("seed change (new gradients)", seed)), targets[n_params], strict=True
+        ):
             result = page.evaluate(POPULATION_CHANGES, [count, changes])
             times, floor = result["times"], result["floor"]
             # the Long Tasks API reports tasks of 50 ms or more: none is not "0 ms"
@@ -119,16 +125,14 @@ def population_figures(page, figures) -> None:
             print(
                 f"{n_params:,} parameters x 1,000 iterations, {label} -> repainted: "
                 f"p50 {statistics.median(times):6.0f} ms, p95 {percentile(times, 0.95):6.0f} ms"
-                f"{f'  (target {target})' if label.startswith('beta') else ''}; "
+                f"  (target {target}); "
                 f"next-frame floor p95 {percentile(floor, 0.95):4.1f} ms; "
-                f"longest main-thread task {longest} (target <= 100 ms)"
+                f"longest main-thread task {longest} (target < 50 ms)"
             )
             figures.add(
                 f"many parameters, {n_params:,} × 1,000: {label} → repainted, p95 (p50)",
                 f"{percentile(times, 0.95):.0f} ms ({statistics.median(times):.0f} ms); longest task {longest.replace('>=', '≥')}",
-                f"{target.replace('p95 <= ', '≤ ')}; task ≤ 100 ms"
-                if label.startswith("beta")
-                else "task ≤ 100 ms",
+                f"{target.replace('p95 <= ', '≤ ')}; no task ≥ 50 ms",
             )
     page.evaluate("window.adamviz.set({view: 'cards', n_params: 1000, iterations: 200, seed: 0})")
 
@@ -156,14 +160,14 @@ def valley_figures(page, figures) -> None:
         rates = page.evaluate(FRAME_RATE, 3)
         print(
             f"{problem:10s}: control change -> repainted p50 {statistics.median(changes):5.1f} ms, "
-            f"p95 {percentile(changes, 0.95):5.1f} ms  (target p95 <= 50 ms); next-frame floor p95 "
+            f"p95 {percentile(changes, 0.95):5.1f} ms  (target p95 <= 16 ms or 1.2x the floor); next-frame floor p95 "
             f"{percentile(floor, 0.95):4.1f} ms; frames/s at top speed {rates['fps']:5.1f} "
             f"(display {rates['display']:5.1f})"
         )
         figures.add(
-            f"closed loop ({problem}): control change → repainted p95; frames/s at top speed",
-            f"{percentile(changes, 0.95):.0f} ms; {rates['fps']:.1f}",
-            "≤ 50 ms; the cards'",
+            f"closed loop ({problem}), two compared: control change → repainted p95 (floor); frames/s at top speed",
+            f"{percentile(changes, 0.95):.0f} ms ({percentile(floor, 0.95):.0f} ms); {rates['fps']:.1f}",
+            "≤ 16 ms or ≤ 1.2× the floor; ≥ 55",
         )
     page.evaluate("window.adamviz.set({view: 'cards', iterations: 200, compare: [], speed: 20})")
 
@@ -250,7 +254,7 @@ def browser_figures(figures) -> None:
             figures.add(
                 f"control change → repainted, 3 × 1,000, {label}: p95 (next-frame floor p95; ratio)",
                 f"{percentile(changes, 0.95):.0f} ms ({percentile(floor, 0.95):.0f} ms; {percentile(changes, 0.95) / percentile(floor, 0.95):.2f}×)",
-                "≤ 16 ms or ≤ 1.2× the floor" if not compare else "—",
+                "≤ 16 ms or ≤ 1.2× the floor",
             )
         for iterations, window in ((10_000, 40), (1000, 0)):
             page.evaluate(
@@ -346,13 +350,13 @@ def browser_figures(figures) -> None:
                 loads.append(page.evaluate("window.__adamvizReadyAt"))
             print(
                 f"{resources:6s}: {path.stat().st_size:>9,} bytes (budget {budget:,}); "
-                f"load -> interactive {statistics.median(loads):6.0f} ms (target <= 1000 ms), "
+                f"load -> interactive {statistics.median(loads):6.0f} ms (target <= 500 ms and 2.5x the floor), "
                 f"{statistics.median(loads) / statistics.median(floor):4.2f}x the floor"
             )
             figures.add(
                 f"{resources} export: size; load → interactive (BokehJS-only floor)",
                 f"{path.stat().st_size:,} bytes; {statistics.median(loads):.0f} ms ({statistics.median(floor):.0f} ms)",
-                f"≤ {budget:,} bytes; ≤ 1,000 ms",
+                f"≤ {budget:,} bytes; ≤ 500 ms and ≤ 2.5× the floor",
             )
 
         print("== served explorer (adamviz serve)")

@@ -142,3 +142,19 @@ def test_every_html_block_drives_an_explorer(page, tmp_path):
         shown = page.locator("[data-adamviz-show]").all_inner_texts()
         assert shown and all(text not in ("", "?") for text in shown), f"{page_id(path)}:{line} {shown}"
         assert errors == [], f"{page_id(path)}:{line} {errors}"
+
+
+def test_the_performance_table_is_written_by_the_benchmark():
+    """docs/performance.md's last table is what `tests/benchmark.py --docs` wrote: its command, the
+    machine, then one row per figure with its target — not typed by hand."""
+    from benchmark import DOCS_BEGIN, DOCS_END
+
+    text = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    block = text[text.index(DOCS_BEGIN) + len(DOCS_BEGIN) : text.index(DOCS_END)]
+    assert re.match(
+        r"\n`python tests/benchmark\.py [a-z -]*--docs` wrote this table \(\d{4}-\d\d-\d\d \d\d:\d\d\):",
+        block,
+    )
+    assert "Measured on " in block and "| figure | measured | target |" in block
+    rows = [line for line in block.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) >= 5 and all(line.count(" | ") == 2 for line in rows)

@@ -20,7 +20,10 @@ from browser_helpers import (
 )
 
 INLINE_BUDGET = 2_000_000
-CDN_BUDGET = 260_000
+CDN_BUDGET = 262_000
+# (260 KB until issue 30: the page's trace reader enforcing Python's rules — zip directory and local
+# names, a running inflate cap, the .npy header grammar, the meta's nesting and number scan — and the
+# opening's two BokehJS workarounds are 1.2 KB of script)
 # (250 KB until clips: the ⏺ Record control — composing the explorer's canvases, words and legend keys on
 # one canvas and handing it to MediaRecorder — is 5.2 KB of script and a toggle)
 # (230 KB until "Made with care": the theme following its host live, every widget themed by CSS, sliders
