@@ -10,10 +10,17 @@
 
 const index = () => globalThis.Bokeh && globalThis.Bokeh.index;
 
-/** The view that renders `model` (the first, if a model is shown twice), or null. */
+/** The view that renders `model` (the first, if a model is shown twice), or null. BokehJS finds it by
+ * walking every view of the page (4 ms a control change here, asked for each control's value in
+ * words), so each model's view is remembered while it lives. */
+const knownViews = new WeakMap(); // (a cache of BokehJS's own facts, not state: keyed by model, dropped with it)
 function viewOf(model) {
+  const known = model && knownViews.get(model);
+  if (known && !known.is_destroyed) return known;
   const views = index();
-  return (views && model && views.find_one(model)) || null;
+  const view = (views && model && views.find_one(model)) || null;
+  if (view) knownViews.set(model, view);
+  return view;
 }
 
 /** Whether `path` ("a.b.c") leads from `root` to a function. */

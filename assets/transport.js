@@ -147,9 +147,11 @@ class PaintTracker {
    */
   async painted(since, figures = this.figures) {
     const started = performance.now();
-    for (;;) {
+    const allHooked = () => figures.every((figure) => this.hooked.has(figure));
+    // (hooking looks for the views of figures not yet shown, a walk over every view of the page: only when needed)
+    while (!allHooked()) {
       this.hook();
-      if (figures.every((figure) => this.hooked.has(figure)) || performance.now() - started > HIDDEN_PAGE_TIMEOUT_MS) break;
+      if (allHooked() || performance.now() - started > HIDDEN_PAGE_TIMEOUT_MS) break;
       await nextPaint();
     }
     const views = figures.map((figure) => this.hooked.get(figure)).filter(Boolean);
