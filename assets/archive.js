@@ -13,7 +13,12 @@ const fail = (message) => {
   throw new Error(message);
 };
 const thousands = (n) => n.toLocaleString("en-US");
-const quoted = (text) => `'${String(text).replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+/** `text` in single quotes, \\ and ' escaped and control characters as \\xNN, cut at 80 (Python's _quoted). */
+const quoted = (text) => {
+  const cut = String(text).slice(0, 80);
+  const escaped = Array.from(cut.replace(/\\/g, "\\\\").replace(/'/g, "\\'"), (c) => (c >= " " && c !== "\x7f" ? c : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)).join("");
+  return `'${escaped}${String(text).length > 80 ? "…" : ""}'`;
+};
 const utf8 = (bytes) => new TextDecoder("utf-8").decode(bytes); // invalid bytes → U+FFFD, as Python's "replace"
 
 let crcTable = null;

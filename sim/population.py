@@ -199,9 +199,10 @@ def _percentiles_of_rows(scale: np.ndarray, out: np.ndarray) -> None:
     r.view(np.int64).partition(np.unique(np.concatenate(([0, n - 1], low, high))), axis=1)
     a, b = r[:, low], r[:, high]
     # numpy's _lerp: a + (b − a)·γ, or b − (b − a)·(1 − γ) where γ ≥ ½
-    difference = b - a
-    np.add(a, difference * gamma, out=out)
-    np.subtract(b, difference * (1 - gamma), out=out, where=gamma >= 0.5)
+    with np.errstate(invalid="ignore"):  # inf − inf is NaN, as in numpy.percentile (which warns)
+        difference = b - a
+        np.add(a, difference * gamma, out=out)
+        np.subtract(b, difference * (1 - gamma), out=out, where=gamma >= 0.5)
     out[np.isnan(r[:, -1])] = np.nan  # a row holding NaN (sorted last) has NaN percentiles
 
 

@@ -226,6 +226,11 @@ def hostile_files() -> list[Hostile]:
         Hostile(
             "optimizer.npz", trace_bytes(valid_arrays(optimizer="Lion")), "optimizer must be one of Adam"
         ),
+        Hostile(
+            "control-name.npz",
+            _npz({"meta.npy": _npy(meta), "g0_g\n\x01" + "x" * 200 + ".npy": member_g}),
+            "member 'g0_g\\x0a\\x01" + "x" * 74 + "…' is not an array of an adamviz trace",
+        ),
         Hostile("bomb.npz", bomb(), "member 'g0_g.npy' unpacks to more than the 1,000 bytes it declares"),
         Hostile("bzip2.npz", _compressed(zipfile.ZIP_BZIP2), "is compressed with bzip2; a trace's members"),
         Hostile("lzma.npz", _compressed(zipfile.ZIP_LZMA), "is compressed with lzma"),

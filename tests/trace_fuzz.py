@@ -1,6 +1,6 @@
 """Mutated trace files, fed alike to ``adamviz.record.load``, the CLI and the page's reader.
 
-    python tests/trace_fuzz.py --count 2000 [--seed 1]     # a longer run than CI's; prints figures
+    python tests/trace_fuzz.py --count 2000 [--seed 1] [--cli 200]   # longer than CI's; prints figures
 
 Each mutant comes from a good trace (stored or deflated) or a bare .npy by one of :data:`MUTATIONS`: bit
 flips, truncations, insertions anywhere in the archive; a member's own bytes flipped, cut or extended
@@ -223,10 +223,44 @@ def disagreements(files, python: list[dict], page: list[dict]) -> list[str]:
     return out
 
 
+def cli_disagreements(files, python: list[dict], folder: Path) -> list[str]:
+    """`adamviz export --trace` on each file: refused with load()'s own message in one line and nothing
+    written, or an exported page; a line for each that does otherwise."""
+    import contextlib
+    import io
+
+    from adamviz.app.cli import main as cli
+
+    out = []
+    for (name, kind, data), verdict in zip(files, python, strict=False):
+        path, page = folder / name, folder / f"{name}.html"
+        path.write_bytes(data)
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+            status = cli(["export", str(page), "--trace", str(path)])
+        expected = 0 if verdict["ok"] else 2
+        said = errors.getvalue()
+        if status != expected or (not verdict["ok"] and said != f"adamviz: error: {verdict['message']}\n"):
+            out.append(f"{name} ({kind}): the CLI exited {status} saying {said.strip()[:120]!r}")
+        elif page.exists() != verdict["ok"]:
+            out.append(f"{name} ({kind}): the CLI {'wrote' if page.exists() else 'did not write'} a page")
+        path.unlink()
+        page.unlink(missing_ok=True)
+    print(f"CLI:     {len(files)} mutants through `adamviz export --trace`")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--cli",
+        type=int,
+        default=200,
+        metavar="N",
+        help="also run `adamviz export --trace` on the first N (0: none)",
+    )
     args = parser.parse_args()
     import tempfile
 
@@ -270,6 +304,7 @@ def main() -> None:
         ]
         browser.close()
     problems = disagreements(files, python, verdicts)
+    problems += cli_disagreements(files[: args.cli], python, folder)
     accepted = sum(v["ok"] for v in python)
     page_ms = sorted(v["ms"] for v in verdicts)
     py_ms = sorted(t * 1000 for t in times)

@@ -76,9 +76,18 @@ class ArchiveError(ValueError):
     """Bytes that break a rule; the message starts with where they are (file, member)."""
 
 
+SHOWN_CHARACTERS = 80
+"""The most of a name (a member's, from the file's bytes) a message shows."""
+
+
 def _quoted(text: str) -> str:
-    """``text`` in single quotes with ``\\`` and ``'`` escaped (the page's ``quoted``)."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """``text`` in single quotes, ``\\`` and ``'`` escaped and control characters as ``\\xNN`` (a
+    message stays one printable line whatever a file holds), cut at :data:`SHOWN_CHARACTERS` (the
+    page's ``quoted``)."""
+    cut = text[:SHOWN_CHARACTERS]
+    escaped = cut.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = "".join(c if " " <= c != "\x7f" else f"\\x{ord(c):02x}" for c in escaped)
+    return "'" + escaped + ("…" if len(text) > SHOWN_CHARACTERS else "") + "'"
 
 
 # ---- zip --------------------------------------------------------------------------------------------
