@@ -192,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--slide", dest="clip_slide", type=int, metavar="N", help="with --lecture: film slide N"
     )
 
+    summarize = commands.add_parser(
+        "summary", help="every recorded layer at a glance: r_t's percentiles per group, frozen ones flagged"
+    )
+    summarize.add_argument("trace", metavar="FILE", help="a trace .npz (adamviz.record), or a gradient log")
+
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
     serve.add_argument("--port", type=int, default=5006)
     serve.add_argument("--show", action="store_true", help="open a browser tab")
@@ -321,6 +326,13 @@ def _write_clip(args: argparse.Namespace, settings: ExplorerSettings, flags: dic
     print(f"wrote {path} ({path.stat().st_size:,} bytes, {clip.frames} frames at {clip.fps} fps)")
 
 
+def _run_summary(args: argparse.Namespace) -> None:
+    from adamviz.record import load
+    from adamviz.record.summary import summary_text
+
+    print(summary_text(load(args.trace)))
+
+
 def _run_serve(args: argparse.Namespace) -> None:
     from .server import serve
 
@@ -368,7 +380,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else argv
         args = build_parser().parse_args(_negative_values_attached(argv))
-        {"simulate": _run_simulate, "export": _run_export, "serve": _run_serve}[args.command](args)
+        commands = {
+            "simulate": _run_simulate,
+            "export": _run_export,
+            "serve": _run_serve,
+            "summary": _run_summary,
+        }
+        commands[args.command](args)
     except BrokenPipeError:  # `adamviz simulate ... | head`: the reader has all it wanted
         _silence_stdout()
         return 141  # 128 + SIGPIPE, what a command killed by the signal reports

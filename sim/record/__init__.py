@@ -1,9 +1,10 @@
 """adamviz.record — a PyTorch run's optimizer state, recorded and read back.
 
 ``Recorder(optimizer, path, every=1, sample=8, seed=0)`` needs torch (``pip install adamviz[torch]``);
-``load(path)`` needs only NumPy. The file format is documented in :mod:`.trace_file`.
+``load(path)`` and ``summary(run)`` (every layer's r_t at a glance) need only NumPy. The file format is documented in :mod:`.trace_file`.
 """
 
+from .summary import FROZEN_P90, GroupSummary, summary
 from .trace_file import (
     FORMAT,
     MAX_FILE_BYTES,
@@ -18,15 +19,18 @@ from .trace_file import (
 
 __all__ = [
     "FORMAT",
+    "FROZEN_P90",
     "MAX_FILE_BYTES",
     "MAX_RECORDS",
     "VERSION",
+    "GroupSummary",
     "RecordedCoordinate",
     "RecordedGroup",
     "RecordedRun",
     "Recorder",
     "TraceError",
     "load",
+    "summary",
 ]
 
 
