@@ -698,9 +698,8 @@ def build_explorer(
     the flag on each of its models would only weigh on the file.
     """
     settings = settings or ExplorerSettings()
-    traces = page_traces(
-        settings, runs
-    )  # read first: a file that is not a trace stops here, with its message
+    # read first: a file that is not a trace stops here, with its message
+    traces = page_traces(settings, runs)
     instance_id = instance_id or f"adamviz-{uuid.uuid4().hex[:10]}"
     x_range = Range1d(-0.5, 39.5)
     y_step, y_theta = Range1d(-1.1, 1.1), Range1d(-1, 1)

@@ -151,9 +151,8 @@ class Exports:
     def __init__(self, pool: ThreadPoolExecutor, runs: dict[str, RecordedRun]) -> None:
         self.pool = pool
         self.runs = runs
-        self.pending = 0
         self.recent: OrderedDict[str, bytes] = OrderedDict()
-        self.making: dict[str, asyncio.Future[bytes]] = {}
+        self.making: dict[str, asyncio.Future[bytes]] = {}  # the exports queued or being made, by settings
 
     async def make(self, settings: ExplorerSettings) -> bytes:
         values = {name: value for name, value in settings.param.values().items() if name != "name"}
@@ -161,26 +160,23 @@ class Exports:
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]
-        if key in self.making:
-            return await asyncio.shield(self.making[key])
-        if self.pending >= EXPORT_QUEUE:
-            raise Refused(503, "the server is busy making other exports; try again in a few seconds")
-        self.pending += 1
-        made = self.making[key] = asyncio.get_running_loop().create_future()
-        try:
-            page = await asyncio.get_running_loop().run_in_executor(self.pool, self._page, settings)
-        except BaseException as error:
-            made.set_exception(error)
-            made.exception()  # (retrieved: a failure nobody else awaited is not logged twice)
-            raise
-        finally:
-            self.pending -= 1
-            del self.making[key]
-        self.recent[key] = page
+        if key not in self.making:
+            if len(self.making) >= EXPORT_QUEUE:
+                raise Refused(503, "the server is busy making other exports; try again in a few seconds")
+            made = asyncio.get_running_loop().run_in_executor(self.pool, self._page, settings)
+            made.add_done_callback(lambda done: self._finished(key, done))
+            self.making[key] = made
+        # shielded: a request that goes away does not cancel the export others wait for
+        return await asyncio.shield(self.making[key])
+
+    def _finished(self, key: str, done: asyncio.Future[bytes]) -> None:
+        """An export is made (or failed): no longer queued, and kept among the recent when made."""
+        del self.making[key]
+        if done.cancelled() or done.exception() is not None:  # (retrieved: logged once, by its request)
+            return
+        self.recent[key] = done.result()
         while len(self.recent) > EXPORT_CACHE:
             self.recent.popitem(last=False)
-        made.set_result(page)
-        return page
 
     def _page(self, settings: ExplorerSettings) -> bytes:
         return explorer_html(settings, runs=self.runs).encode("utf-8")

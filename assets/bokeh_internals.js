@@ -53,9 +53,7 @@ const INTERNALS = {
   "View.visuals[]._get_css_value (on a prototype), visual.obj.model": ({ plot }) => {
     const withVisuals = index().all_views().find((v) => v.visuals && [...v.visuals].length && v.parent === viewOf(plot));
     const visual = withVisuals && [...withVisuals.visuals][0];
-    let prototype = visual && Object.getPrototypeOf(visual);
-    while (prototype && !Object.hasOwn(prototype, "_get_css_value")) prototype = Object.getPrototypeOf(prototype);
-    return Boolean(prototype) && visual.obj.model.document === plot.document;
+    return Boolean(cssLookupPrototype(visual)) && visual.obj.model.document === plot.document;
   },
   "View.parent": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot)),
   "LayoutDOMView.invalidate_layout (climbing View.parent to the root)": ({ plot }) =>
@@ -231,9 +229,7 @@ function eventWithin(model, event) {
  */
 function skipCssLookupsIn(model) {
   const first = index().all_views().find((view) => view.visuals && [...view.visuals].length);
-  if (!first || !model.document) return;
-  let prototype = Object.getPrototypeOf([...first.visuals][0]);
-  while (prototype && !Object.hasOwn(prototype, "_get_css_value")) prototype = Object.getPrototypeOf(prototype);
+  const prototype = first && model.document ? cssLookupPrototype([...first.visuals][0]) : null;
   if (!prototype) return;
   if (!prototype.adamvizDocuments) {
     const documents = new WeakSet(); // (on the prototype: every copy of the bundle on the page shares it)
@@ -247,6 +243,13 @@ function skipCssLookupsIn(model) {
   prototype.adamvizDocuments.add(model.document);
   // each plot's base font size, read now (styles are clean) rather than on every text measurement
   fixFontSize(index().all_views().filter((view) => view.model.document === model.document && "base_font_size" in view));
+}
+
+/** The prototype of `visual` that defines BokehJS's CSS lookup (VisualProperties'), or null. */
+function cssLookupPrototype(visual) {
+  let prototype = visual ? Object.getPrototypeOf(visual) : null;
+  while (prototype && !Object.hasOwn(prototype, "_get_css_value")) prototype = Object.getPrototypeOf(prototype);
+  return prototype;
 }
 
 /** A plot's base font size, read once: BokehJS reads it from getComputedStyle on every measurement. */

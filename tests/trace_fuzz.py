@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile_traces import bomb, trace_bytes, valid_arrays
+from hostile_traces import _npy, bomb, trace_bytes, valid_arrays
 
 METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
@@ -118,12 +118,6 @@ def mutate(base: bytes, rng: random.Random) -> tuple[str, bytes]:
     elif kind == "method":
         return kind, _zip(members, rng.choice(METHODS))
     return kind, _zip(members, rng.choice((zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)))
-
-
-def _npy(array: np.ndarray) -> bytes:
-    out = io.BytesIO()
-    np.save(out, array)
-    return out.getvalue()
 
 
 def _meta_of(members: list[tuple[str, bytes]]) -> dict:

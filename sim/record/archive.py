@@ -5,10 +5,10 @@
 What is read, and nothing more:
 
 - **zip** (an ``.npz``): the central directory at the end, each member's local header (its name must
-  match), members *stored* or *deflated* and not encrypted. A member is inflated with a running cap: it
-  stops the moment its output passes the size the directory declares or the archive passes
-  :data:`MAX_FILE_BYTES` in all, whatever the declared sizes say, so a bomb costs at most the limit. Its
-  stream must end exactly where the member ends, with the declared size and CRC-32.
+  match), members *stored* or *deflated* and not encrypted. The declared sizes may add up to
+  :data:`MAX_FILE_BYTES` at most, and a member is inflated with a running cap: it stops the moment its
+  output passes the size the directory declares, so a bomb costs at most the limit. Its stream must
+  end exactly where the member ends, with the declared size and CRC-32.
 - **.npy**: a version 1–3 header that is a dict of exactly ``descr``, ``fortran_order`` and ``shape``,
   matched by pattern (never evaluated), a dtype of :data:`DTYPES`, and data at least as long as the shape.
 - **JSON** (the meta): before parsing, a scan that bounds nesting (:data:`MAX_META_DEPTH`) and the length of
@@ -80,7 +80,7 @@ SHOWN_CHARACTERS = 80
 """The most of a name (a member's, from the file's bytes) a message shows."""
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     """``text`` in single quotes, ``\\`` and ``'`` escaped and control characters as ``\\xNN`` (a
     message stays one printable line whatever a file holds), cut at :data:`SHOWN_CHARACTERS` (the
     page's ``quoted``)."""
@@ -151,7 +151,7 @@ def check_members(members: list[dict[str, Any]], name: str) -> None:
     """What the directory alone shows: no encryption, a method that is read, a declared total within
     the limit."""
     for member in members:
-        shown = _quoted(member["filename"])
+        shown = quoted(member["filename"])
         if member["flags"] & 1:
             raise ArchiveError(f"{name}: member {shown} is encrypted; a trace is never encrypted")
         if member["method"] not in METHODS:
@@ -170,7 +170,7 @@ def check_members(members: list[dict[str, Any]], name: str) -> None:
 def member_bytes(data: bytes, member: dict[str, Any], name: str) -> bytes:
     """One member's bytes, inflated with a running cap (its declared size: :func:`check_members` has
     bounded their sum) and checked against that size and its CRC-32."""
-    shown = _quoted(member["filename"])
+    shown = quoted(member["filename"])
 
     def damaged(why: str) -> ArchiveError:
         return ArchiveError(f"{name}: a damaged .npz archive ({why})")
@@ -181,7 +181,7 @@ def member_bytes(data: bytes, member: dict[str, Any], name: str) -> bytes:
     name_length, extra_length = struct.unpack_from("<HH", data, at + 26)
     local_name = data[at + 30 : at + 30 + name_length].decode("utf-8", "replace")
     if local_name != member["filename"]:
-        raise damaged(f"member {shown} is named {_quoted(local_name)} in its local header")
+        raise damaged(f"member {shown} is named {quoted(local_name)} in its local header")
     start = at + 30 + name_length + extra_length
     if start + member["packed"] > len(data):
         raise damaged(f"member {shown} is cut short")

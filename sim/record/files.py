@@ -19,9 +19,8 @@ def write_atomically(path: str | Path, text: str | bytes) -> Path:
     write to ``path`` (:func:`remove_stale_temporaries`).
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
     remove_stale_temporaries(path)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    handle, temporary = temporary_beside(path)
     try:
         binary = isinstance(text, bytes)
         with os.fdopen(
@@ -39,6 +38,13 @@ def write_atomically(path: str | Path, text: str | bytes) -> Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def temporary_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file beside ``path``, ``.<name>.<pid>.<random>.tmp``: (an open handle, its path).
+    An OSError if the folder cannot be written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
 
 
 def remove_stale_temporaries(path: str | Path) -> list[Path]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -15,8 +14,8 @@ import numpy as np
 import torch
 
 from .archive import MAX_FILE_BYTES
-from .files import write_atomically
-from .trace_file import FORMAT, MAX_GROUPS, MAX_NAME, MAX_RECORDS, VERSION, meta_array
+from .files import temporary_beside, write_atomically
+from .trace_file import FORMAT, MAX_GROUPS, MAX_NAME, MAX_RECORDS, VERSION, meta_array, utf16_length
 
 SHADOW_BETAS = (0.9, 0.999)
 SHADOW_EPS = 1e-8
@@ -123,7 +122,7 @@ class Recorder:
                 "choose some with only=[names]"
             )
         for group in self.groups:
-            if len(group["name"].encode("utf-16-le", "surrogatepass")) // 2 > MAX_NAME:
+            if utf16_length(group["name"]) > MAX_NAME:
                 group["name"] = "…" + group["name"][-(MAX_NAME - 2) :]  # the end of a module path says most
         self.meta = {
             "format": FORMAT,
@@ -327,7 +326,7 @@ def _writable(path: Path) -> Path:
     if not folder.is_dir():
         raise ValueError(f"{path}: the folder {folder} does not exist")
     try:
-        handle, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+        handle, probe = temporary_beside(path)
     except OSError as error:
         raise ValueError(f"{path}: cannot write in {folder} ({error.strerror})") from None
     os.close(handle)

@@ -204,19 +204,19 @@ def read_npz(data: bytes, name: str) -> RecordedRun:
     arrays: dict[str, np.ndarray] = {}
     try:
         members = archive.zip_members(data, name)
-        for info in members:
+        keys: list[str] = []
+        for info in members:  # the names first: nothing is unpacked from a file that is not a trace
             key = info["filename"].removesuffix(".npy")
-            shown = archive._quoted(info["filename"])
+            shown = archive.quoted(info["filename"])
             if not info["filename"].endswith(".npy") or not _MEMBER.match(key):
                 raise TraceError(f"{name}: member {shown} is not an array of an adamviz trace")
-            if key in arrays:
+            if key in keys:
                 raise TraceError(f"{name}: member {shown} appears twice")
-            arrays[key] = None
+            keys.append(key)
         archive.check_members(members, name)
-        for info in members:
+        for key, info in zip(keys, members, strict=True):
             raw = archive.member_bytes(data, info, name)
-            key = info["filename"].removesuffix(".npy")
-            arrays[key] = archive.read_npy(raw, f"{name}: member {archive._quoted(info['filename'])}")
+            arrays[key] = archive.read_npy(raw, f"{name}: member {archive.quoted(info['filename'])}")
     except archive.ArchiveError as error:
         raise TraceError(str(error)) from None
     meta = _read_meta(arrays, name)
@@ -261,7 +261,7 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
         if not (
             isinstance(group, dict)
             and isinstance(group.get("name"), str)
-            and 0 < _utf16_length(group["name"]) <= MAX_NAME
+            and 0 < utf16_length(group["name"]) <= MAX_NAME
             and isinstance(shape, list)
             and all(_whole(n) for n in shape)
             and math.prod(int(n) for n in shape) <= archive.SAFE_INTEGER
@@ -298,7 +298,7 @@ def _whole(n: object) -> bool:
     return (isinstance(n, int) or n.is_integer()) and 1 <= n <= archive.SAFE_INTEGER
 
 
-def _utf16_length(text: str) -> int:
+def utf16_length(text: str) -> int:
     """The length of ``text`` as the page counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
