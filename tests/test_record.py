@@ -338,3 +338,18 @@ def test_a_killed_writers_temporary_file_is_removed_next_time(tmp_path):
     _linear_run(tmp_path / "run.npz", 3)
     assert not stale.exists() and live.exists()
     assert load(tmp_path / "run.npz").records == 3
+
+
+@pytest.mark.parametrize("character", ["x", "𝑥"])  # one UTF-16 unit, and two (beyond U+FFFF)
+def test_a_long_name_keeps_its_end_within_the_page_s_limit(tmp_path, character):
+    torch.manual_seed(0)
+    weight = torch.nn.Parameter(torch.ones(3))
+    name = character * 250 + ".weight"
+    optimizer = torch.optim.Adam([(name, weight)])  # a named parameter (torch >= 2.6)
+    with Recorder(optimizer, tmp_path / "long.npz"):
+        weight.sum().backward()
+        optimizer.step()
+    [group] = load(tmp_path / "long.npz").groups  # load() would refuse a name over 200 units
+    shown = group.name
+    assert shown.startswith("…") and shown.endswith(".weight") and name.endswith(shown[1:])
+    assert len(shown.encode("utf-16-le")) // 2 in (199, 200)  # as much as fits

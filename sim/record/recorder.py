@@ -122,8 +122,7 @@ class Recorder:
                 "choose some with only=[names]"
             )
         for group in self.groups:
-            if utf16_length(group["name"]) > MAX_NAME:
-                group["name"] = "…" + group["name"][-(MAX_NAME - 2) :]  # the end of a module path says most
+            group["name"] = _within_a_name(group["name"])
         self.meta = {
             "format": FORMAT,
             "version": VERSION,
@@ -313,6 +312,21 @@ class Recorder:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _within_a_name(name: str) -> str:
+    """``name``, or "…" and as much of its end as fits in a trace's MAX_NAME UTF-16 units (the end of a
+    module path says most; a character beyond U+FFFF takes two units)."""
+    if utf16_length(name) <= MAX_NAME:
+        return name
+    units, kept = 1, 0  # "…" is one unit
+    for character in reversed(name):
+        width = 2 if ord(character) > 0xFFFF else 1
+        if units + width > MAX_NAME:
+            break
+        units += width
+        kept += 1
+    return "…" + name[len(name) - kept :]
 
 
 def _writable(path: Path) -> Path:
