@@ -21,6 +21,7 @@ from adamviz.sim import (
     COLUMNS,
     ITERATIONS_MAX,
     OPTIMIZERS,
+    SCHEDULES,
     SEED_MAX,
     STREAMS,
     Settings,
@@ -29,6 +30,7 @@ from adamviz.sim import (
     stream,
 )
 from adamviz.sim.optimizers import REQUIREMENTS
+from adamviz.sim.schedules import is_constant
 from adamviz.sim.validation import rejection
 
 from .settings import PAGE_FLAGS, ROLES, ExplorerSettings, browser_spec, requirement
@@ -74,6 +76,24 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
             help=f"{meaning}, {REQUIREMENTS[name]} (default {defaults[name]:g})",
         )
     parser.add_argument("--no-bias-correction", action="store_true", help="skip dividing by 1 - beta**t")
+    parser.add_argument(
+        "--schedule",
+        choices=list(SCHEDULES),
+        default=defaults["schedule"],
+        help="how lr changes over the run: " + "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()),
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help=f"steps of linear warmup first, {REQUIREMENTS['warmup']} (default 0)",
+    )
+    parser.add_argument(
+        "--min-lr",
+        type=float,
+        default=0.0,
+        help=f"where the decay ends, as a fraction of lr, {REQUIREMENTS['min_lr']} (default 0)",
+    )
 
 
 def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
@@ -219,10 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_csv(trajectory: Trajectory, out: TextIO) -> None:
-    """Header ``t,g,m,...,theta``; ``t`` from 1; every value at full (round-trip) float64 precision."""
-    table = np.column_stack([getattr(trajectory, name) for name in COLUMNS])
-    out.write("t," + ",".join(COLUMNS) + "\n")
+def write_csv(trajectory: Trajectory, out: TextIO, scheduled: bool = False) -> None:
+    """Header ``t,g,m,...,theta`` (and ``lr``, each step's lr_t, when ``scheduled``); ``t`` from 1; every
+    value at full (round-trip) float64 precision."""
+    columns = (*COLUMNS, "lr") if scheduled else COLUMNS
+    table = np.column_stack([getattr(trajectory, name) for name in columns])
+    out.write("t," + ",".join(columns) + "\n")
     for t, row in enumerate(table.tolist(), start=1):
         out.write(f"{t}," + ",".join(map(repr, row)) + "\n")
 
@@ -252,15 +274,19 @@ def _run_simulate(args: argparse.Namespace) -> None:
         momentum=args.momentum,
         bias_correction=not args.no_bias_correction,
         theta0=args.theta0,
+        schedule=args.schedule,
+        warmup=args.warmup,
+        min_lr=args.min_lr,
     )
+    scheduled = not is_constant(args.schedule, args.warmup)
     if args.out:
         from adamviz.record.files import write_atomically
 
         table = io.StringIO()
-        write_csv(trajectory, table)
+        write_csv(trajectory, table, scheduled)
         write_atomically(args.out, table.getvalue())
     else:
-        write_csv(trajectory, sys.stdout)
+        write_csv(trajectory, sys.stdout, scheduled)
 
 
 def _run_export(args: argparse.Namespace) -> None:

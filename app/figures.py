@@ -48,7 +48,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from adamviz.record import RecordedRun
-from adamviz.sim import OPTIMIZERS, PROBLEMS
+from adamviz.sim import OPTIMIZERS, PROBLEMS, SCHEDULES
 
 from . import text
 from .browser_code import explorer_script, stylesheet
@@ -206,7 +206,8 @@ def _card(
     step_renderers = [
         step_plot.line("x", "step", source=ghost, line_color=GREEN, line_alpha=0.3, line_width=2)
     ]
-    # the compared optimizers: one multi-line each for step/η and θ, colour and dash per line
+    # the compared optimizers: one multi-line each for step/η and θ, colour and dash per line (and,
+    # under a schedule, lr_t/η as one more line of the step/η one)
     others = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
     others_theta = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": []})
     step_renderers.append(
@@ -330,8 +331,11 @@ def _slider_formatter(name: str) -> CustomJSTickFormatter:
     )
     code = {
         "log10": exponential,
-        "log10zero": f"if (tick <= {zero_at} + 1e-9) return '0 (off)';" + exponential,
-        "linear": "return tick === 0 ? '×1' : `×1e${tick}`",
+        "log10zero": f"if (tick <= {zero_at} + 1e-9) return '0 (off)';"
+        + ("return String(Math.round(10 ** tick))" if name == "warmup" else exponential),
+        "linear": "return tick === 0 ? '×1' : `×1e${tick}`"
+        if name == "grad_scale"
+        else "return String(Number(tick.toFixed(2)))",
         "log10int": "return String(Math.round(10 ** tick))",
         "window": (
             "if (tick <= 0) return '0 (no averaging)';"
@@ -402,7 +406,7 @@ def _controls(
             css_classes=["av-speed"],
         ),
     }
-    for name in (*SLIDER_SETTINGS, "n_params", "condition", "noise"):
+    for name in (*SLIDER_SETTINGS, "warmup", "min_lr", "n_params", "condition", "noise"):
         low, high = spec[name]["min"], spec[name]["max"]
         widgets[name] = Slider(
             start=_slider_position(name, low),
@@ -425,6 +429,13 @@ def _controls(
         title=label["optimizer"],
         width=130,
         css_classes=["av-optimizer"],
+    )
+    widgets["schedule"] = Select(
+        options=list(SCHEDULES),
+        value=settings.schedule,
+        title=label["schedule"],
+        width=130,
+        css_classes=["av-schedule-choice"],
     )
     widgets["compare"] = CheckboxButtonGroup(
         labels=list(OPTIMIZERS),
@@ -474,6 +485,9 @@ def _controls(
         "speed",
         "seed",
         "optimizer",
+        "schedule",
+        "warmup",
+        "min_lr",
         "n_params",
         "condition",
         "noise",
@@ -580,8 +594,16 @@ def _controls(
         sizing_mode="stretch_width",
         styles=WRAP,
     )
+    # the learning rate over the run: its schedule, warmup and where it ends
+    schedule = Row(
+        *(widgets[name] for name in ("schedule", "warmup", "min_lr")),
+        css_classes=["av-schedule"],
+        sizing_mode="stretch_width",
+        styles=WRAP,
+    )
     more = Column(
         optimizers,
+        schedule,
         details,
         checkboxes,
         data,
@@ -592,7 +614,17 @@ def _controls(
     panel = Column(transport, css_classes=["av-controls"], sizing_mode="stretch_width")
     # containers from the inside out: each is shown while any of its children is; those inside "More
     # settings" before the row holding its toggle (which shows while they hold anything)
-    containers = [presets.children[1], presets, checkboxes, optimizers, details, data, transport, essentials]
+    containers = [
+        presets.children[1],
+        presets,
+        checkboxes,
+        optimizers,
+        schedule,
+        details,
+        data,
+        transport,
+        essentials,
+    ]
     return (
         widgets,
         optimizers,

@@ -13,6 +13,7 @@ PLOT = {
     "scale": "#009E73",  # green
     "theta": "#CC79A7",  # purple
     "gradient": "#8C8C8C",  # grey
+    "schedule": "#8C8C8C",  # grey, dotted: lr_t/η on the step panel (no gradients drawn there)
     "ink": "#333333",
     "ink_on_dark": "#c9d1d9",
     "grid_on_dark": "#30363d",

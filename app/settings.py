@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import param
 
-from adamviz.sim import OPTIMIZERS, PROBLEMS, SEED_MAX, STREAMS
+from adamviz.sim import OPTIMIZERS, PROBLEMS, SCHEDULES, SEED_MAX, STREAMS
 from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
@@ -65,6 +65,9 @@ ROLES = {
     "eps": Role("optimizer", cli="--eps"),
     "weight_decay": Role("optimizer", cli="--weight-decay"),
     "momentum": Role("optimizer", cli="--momentum"),
+    "schedule": Role("optimizer", cli="--schedule"),
+    "warmup": Role("optimizer", cli="--warmup"),
+    "min_lr": Role("optimizer", cli="--min-lr"),
     "grad_scale": Role("gradients", cli="--grad-scale"),
     "iterations": Role("gradients", cli="--iterations"),
     "seed": Role("gradients", "keep", "--seed"),
@@ -104,6 +107,9 @@ CONTROLS = (
     "eps",
     "weight_decay",
     "momentum",
+    "schedule",
+    "warmup",
+    "min_lr",
     "grad_scale",
     "iterations",
     "seed",
@@ -167,6 +173,26 @@ class ExplorerSettings(param.Parameterized):
     )
     momentum = param.Number(
         0.9, bounds=(0.0, 0.999), label="Momentum μ", doc="The velocity decay of the momentum optimizer."
+    )
+    schedule = param.Selector(
+        default="constant",
+        objects=list(SCHEDULES),
+        label="Schedule",
+        doc="How η changes over the run after the warmup: "
+        + "; ".join(f"{name}: {what}" for name, what in SCHEDULES.items())
+        + " (adamviz.sim.schedules). Each step moves by lr_t × the optimizer's direction.",
+    )
+    warmup = param.Integer(
+        0,
+        bounds=(0, 10_000),
+        label="Warmup (steps)",
+        doc="Steps of linear warmup first: step t ≤ warmup uses η·t/warmup (0: none).",
+    )
+    min_lr = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="Final lr (× η)",
+        doc="Where a decaying schedule ends, as a fraction of η (the step schedule's floor).",
     )
     grad_scale = param.Integer(
         0,
@@ -305,7 +331,8 @@ class ExplorerSettings(param.Parameterized):
 
 class Slider(NamedTuple):
     """How a setting's slider moves: ``transform`` maps the slider's position to the value
-    (``log10``: 10^x; ``log10zero``: 10^x, and exactly 0 at ``zero_at`` and below; ``log10int``:
+    (``log10``: 10^x; ``log10zero``: 10^x — rounded for an integer setting — and exactly 0 at ``zero_at``
+    and below; ``log10int``:
     round(10^x); ``window``: β = 1 − 10^−x, the averaging window 1/(1−β) on a log scale; ``linear``:
     x itself) in steps of ``step`` slider units."""
 
@@ -321,6 +348,8 @@ SLIDERS = {
     "eps": Slider("log10", 0.25),
     "weight_decay": Slider("log10zero", 0.05, zero_at=-5.0),
     "momentum": Slider("window", 0.01),
+    "warmup": Slider("log10zero", 0.02, zero_at=0.0),
+    "min_lr": Slider("linear", 0.01),
     "grad_scale": Slider("linear", 1.0),
     "iterations": Slider("log10int", 0.01),
     "n_params": Slider("log10int", 0.05),
@@ -384,6 +413,9 @@ BROWSER_SETTINGS = (
     "eps",
     "weight_decay",
     "momentum",
+    "schedule",
+    "warmup",
+    "min_lr",
     "grad_scale",
     "iterations",
     "seed",

@@ -245,10 +245,13 @@ LEGEND_ITEMS = [
     ("moments", "<li><span class='av-key av-key-v'></span>√v̂</li>"),
     ("moments", "<li><span class='av-key av-key-eps'></span>ε</li>"),
     ("step", "<li><span class='av-key av-key-scale'></span>step/η (Adam: the scale m̂/(√v̂+ε))</li>"),
+    ("step@schedule", "<li><span class='av-key av-key-scale'></span>step/η = lr_t/η × (Adam) the scale</li>"),
     ("theta", "<li><span class='av-key av-key-theta'></span>θ (right axis)</li>"),
+    ("step@schedule", "<li><span class='av-key av-key-rate'></span>lr_t/η: the schedule</li>"),
 ]
 """The plots' key in HTML (canvas legends cost a CSS lookup per item per frame); line styles as well as
-colours tell the curves apart. Each item belongs to a panel: the page lists only the panels shown."""
+colours tell the curves apart. Each item belongs to a panel: the page lists only the panels shown;
+``step@schedule`` items replace the ``step`` one while a schedule changes the learning rate."""
 
 
 DECK = [

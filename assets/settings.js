@@ -101,7 +101,8 @@ function validate(spec, changes, current) {
 
 /**
  * Slider transforms: a slider holds a friendly coordinate x, the state holds the value.
- * log10: 10^x; log10zero: 10^x, and 0 at x <= spec.zero_at (a log slider with an explicit 0);
+ * log10: 10^x; log10zero: 10^x (rounded for an integer setting), and 0 at x <= spec.zero_at (a log
+ * slider with an explicit 0);
  * log10int: round(10^x); window: β = 1 − 10^−x (the averaging window 1/(1−β) on a log scale,
  * x = 0 meaning β = 0); linear: x. Values read off a slider are rounded to 6 significant digits (a
  * slider's position is no more precise); values set through set() or the URL are kept exactly.
@@ -109,7 +110,7 @@ function validate(spec, changes, current) {
 const TRANSFORMS = {
   log10: { value: (x) => Number((10 ** x).toPrecision(6)), position: (v) => Math.log10(v) },
   log10zero: {
-    value: (x, spec) => (x <= spec.zero_at + 1e-9 ? 0 : Number((10 ** x).toPrecision(6))),
+    value: (x, spec) => (x <= spec.zero_at + 1e-9 ? 0 : spec.integer ? Math.round(10 ** x) : Number((10 ** x).toPrecision(6))),
     position: (v, spec) => (v <= 0 ? spec.zero_at : Math.max(spec.zero_at, Math.log10(v))),
   },
   log10int: { value: (x) => Math.round(10 ** x), position: (v) => Math.log10(v) },

@@ -55,6 +55,7 @@ class ExplorerState {
     this.traces = {}; // scenario -> the main optimizer's trace
     this.compared = {}; // scenario -> {optimizer -> trace}
     this.ghosts = null; // the previous setting's traces, drawn faded
+    this.rateShare = new Float64Array(0); // lr_t/η for t = 1..iterations (all 1 without a schedule)
     this.active = []; // the scenarios on screen
     this.loops = new ClosedLoops(PROBLEMS);
     this.loop = null; // the closed-loop view's {params, order, runs}
@@ -222,6 +223,8 @@ class ExplorerState {
   recompute(newGradients) {
     if (newGradients) this.x = Float64Array.from({ length: this.params.iterations }, (_, i) => i);
     const { optimizer, compare } = this.params;
+    // lr_t/η per step, what the cards draw beside step/η under a schedule
+    this.rateShare = engine.learningRates({ ...this.params, lr: 1 }, this.params.iterations);
     this.traces = {};
     this.compared = {};
     if (this.params.view === "valley") {
@@ -383,8 +386,8 @@ class ExplorerState {
 
   /** Everything the cards draw from. */
   frame() {
-    const { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings } = this;
-    return { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings };
+    const { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings, rateShare } = this;
+    return { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings, rateShare };
   }
 }
 

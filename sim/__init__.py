@@ -11,6 +11,7 @@ from .population import (
     update_rms_for_noise,
 )
 from .problems import PROBLEMS, Problem, descend, problem_loss, problem_shape
+from .schedules import SCHEDULES, learning_rates
 from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream, stream_shapes
 from .trajectory import COLUMNS, Trajectory
 
@@ -21,6 +22,7 @@ __all__ = [
     "OPTIMIZERS",
     "PERCENTILES",
     "PROBLEMS",
+    "SCHEDULES",
     "SEED_MAX",
     "STREAMS",
     "PopulationParameters",
@@ -28,6 +30,7 @@ __all__ = [
     "Settings",
     "Trajectory",
     "descend",
+    "learning_rates",
     "population",
     "population_parameters",
     "population_shapes",

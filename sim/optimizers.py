@@ -7,7 +7,7 @@ Adam (Kingma & Ba, 2015), for t = 1, 2, ... from ``m_0 = v_0 = 0``::
     m_hat_t = m_t / (1 - beta1**t)                           undo the pull toward the zero start
     sqrt_v_hat_t = sqrt(v_t) / sqrt(1 - beta2**t)
     scale_t = m_hat_t / (sqrt_v_hat_t + eps)                 eps outside the root, as torch does
-    theta_t = theta_{t-1} - lr * scale_t
+    theta_t = theta_{t-1} - lr_t * scale_t                   lr_t = lr * f_t, f from the schedule
 
 The others, as ``torch.optim`` computes them (``w`` = weight decay, ``mu`` = momentum)::
 
@@ -17,7 +17,8 @@ The others, as ``torch.optim`` computes them (``w`` = weight decay, ``mu`` = mom
     amsgrad   Adam with sqrt_v_hat from max(v_1..v_t)            Adam(..., amsgrad=True)
     adamw     theta *= 1 - lr * w, then the Adam step            AdamW(lr, betas, eps, w)
 
-For every optimizer but adamw, ``weight_decay`` couples into the gradient (``g + w * theta``) as in
+Every ``lr`` above is the step's own ``lr_t`` under a schedule (:mod:`.schedules`; constant by
+default). For every optimizer but adamw, ``weight_decay`` couples into the gradient (``g + w * theta``) as in
 torch; that makes each step depend on the last, so those runs take the step-by-step path. All other
 runs are solved whole-array at once (see :mod:`.recurrence`).
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
+from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
 from .trajectory import Trajectory
 from .validation import check_non_negative, check_positive, check_range, rejection
@@ -59,6 +61,8 @@ REQUIREMENTS = {
     "weight_decay": "a number >= 0",
     "momentum": "a number in [0, 1)",
     "theta0": "a number in [-1e+300, 1e+300]",
+    "warmup": "an integer in [0, 1000000]",
+    "min_lr": "a number in [0, 1]",
 }
 """What each numeric setting of :class:`Settings` must be, in the words of the ValueError refusing it
 (the CLI's help reads them from here; tests/test_validation.py checks them against the checks)."""
@@ -77,6 +81,9 @@ class Settings:
     momentum: float = 0.9
     bias_correction: bool = True
     theta0: float = 0.0
+    schedule: str = "constant"
+    warmup: int = 0
+    min_lr: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -90,6 +97,16 @@ class Settings:
         check_range("theta0", self.theta0, -1e300, 1e300)
         if not isinstance(self.bias_correction, (bool, np.bool_)):
             raise ValueError(f"bias_correction must be True or False; got {self.bias_correction!r}")
+        check_schedule(self.schedule, self.warmup, self.min_lr)
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the learning rate changes from step to step (a warmup or a decay)."""
+        return not is_constant(self.schedule, self.warmup)
+
+    def rates(self, iterations: int) -> np.ndarray:
+        """``lr_t`` for t = 1..iterations (see :mod:`.schedules`)."""
+        return learning_rates(self.lr, iterations, self.schedule, self.warmup, self.min_lr)
 
 
 def checked_gradients(gradients: object) -> np.ndarray:
@@ -138,14 +155,15 @@ def _corrections(s: Settings, iterations: int) -> tuple[np.ndarray, np.ndarray]:
     return ones, ones
 
 
-def _simulate_whole(g: np.ndarray, s: Settings) -> Trajectory:
-    """All steps at once; valid when no gradient depends on theta (no coupled weight decay).
+def _simulate_whole(g: np.ndarray, s: Settings, rates: np.ndarray) -> Trajectory:
+    """All steps at once; valid when no gradient depends on theta (no coupled weight decay, and no
+    decoupled decay under a schedule: its shrink 1 − lr_t·w changes every step).
 
     Works on rows ``(n_params, iterations)`` so that every scan runs along contiguous memory.
     """
     if g.ndim == 2 and g.shape[1] >= WIDE:  # many columns: time-major blocks (see .wide)
         bc1, bc2 = _corrections(s, g.shape[0])
-        return Trajectory(g, **simulate_wide(g, s, bc1, bc2))
+        return Trajectory(g, **simulate_wide(g, s, bc1, bc2, rates), lr=rates)
     rows = np.ascontiguousarray(g.T) if g.ndim == 2 else g[np.newaxis, :]
     if s.optimizer == "sgd":
         m, v = rows, np.zeros_like(rows)
@@ -164,18 +182,19 @@ def _simulate_whole(g: np.ndarray, s: Settings) -> Trajectory:
         previous = np.concatenate([np.full_like(theta[:, :1], s.theta0), theta[:, :-1]], axis=-1)
         step = previous - theta
     else:
-        step = s.lr * scale
+        step = rates * scale
         theta = np.cumsum(step, axis=-1)
         np.subtract(s.theta0, theta, out=theta)
 
     def as_given(array: np.ndarray) -> np.ndarray:
         return array.T if g.ndim == 2 else array[0]
 
-    return Trajectory(g, *map(as_given, (m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta)))
+    return Trajectory(g, *map(as_given, (m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta)), lr=rates)
 
 
-def _simulate_stepwise(g: np.ndarray, s: Settings) -> Trajectory:
-    """One step at a time (vectorised over parameter columns), for coupled weight decay."""
+def _simulate_stepwise(g: np.ndarray, s: Settings, rates: np.ndarray) -> Trajectory:
+    """One step at a time (vectorised over parameter columns), for coupled weight decay and for
+    adamw's decoupled decay under a schedule."""
     columns = g.reshape(g.shape[0], -1)
     out = {
         name: np.empty_like(columns)
@@ -184,8 +203,9 @@ def _simulate_stepwise(g: np.ndarray, s: Settings) -> Trajectory:
     bc1, bc2 = _corrections(s, g.shape[0])
     theta = np.full_like(columns[0], s.theta0)
     m, v, v_max = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    coupled = 0.0 if s.optimizer == "adamw" else s.weight_decay
     for i, gradient in enumerate(columns):
-        grad = gradient + s.weight_decay * theta
+        grad = gradient + coupled * theta
         if s.optimizer in ("sgd", "rmsprop"):
             m = grad
         elif s.optimizer == "momentum":
@@ -197,11 +217,15 @@ def _simulate_stepwise(g: np.ndarray, s: Settings) -> Trajectory:
         v_max = np.maximum(v_max, v)
         denominator_v = v_max if s.optimizer == "amsgrad" else v
         m_hat, v_hat, sqrt_v_hat, scale = _denominator_outputs(s, m, denominator_v, bc1[i], bc2[i])
-        step = s.lr * scale
-        theta = theta - step
+        if s.optimizer == "adamw":
+            new_theta = (1.0 - rates[i] * s.weight_decay) * theta - rates[i] * scale
+            step, theta = theta - new_theta, new_theta
+        else:
+            step = rates[i] * scale
+            theta = theta - step
         for name, value in zip(out, (m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta), strict=True):
             out[name][i] = value
-    return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()})
+    return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()}, lr=rates)
 
 
 def simulate(
@@ -216,6 +240,9 @@ def simulate(
     momentum: float = 0.9,
     bias_correction: bool = True,
     theta0: float = 0.0,
+    schedule: str = "constant",
+    warmup: int = 0,
+    min_lr: float = 0.0,
 ) -> Trajectory:
     """Step ``optimizer`` over ``gradients`` (shape (T,) or (T, n_params)) from ``theta0``.
 
@@ -229,12 +256,31 @@ def simulate(
         momentum: the velocity decay of ``momentum``, in [0, 1).
         bias_correction: divide the Adam family's moments by ``1 - beta**t`` (torch always does).
         theta0: the parameter's starting value.
+        schedule: how lr changes from step to step — ``constant``, ``cosine``, ``linear`` or ``step``
+            (:data:`adamviz.sim.SCHEDULES`); step t uses ``lr_t = lr · f_t`` (``Trajectory.lr``).
+        warmup: steps of linear warmup first (f_t = t/warmup), an integer >= 0.
+        min_lr: where the decay ends, as a fraction of lr, in [0, 1].
 
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
     """
-    settings = Settings(optimizer, lr, beta1, beta2, eps, weight_decay, momentum, bias_correction, theta0)
+    settings = Settings(
+        optimizer,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        momentum,
+        bias_correction,
+        theta0,
+        schedule,
+        warmup,
+        min_lr,
+    )
     g = checked_gradients(gradients)
-    if settings.weight_decay > 0 and settings.optimizer != "adamw":
-        return _simulate_stepwise(g, settings)
-    return _simulate_whole(g, settings)
+    rates = settings.rates(g.shape[0])
+    rates.flags.writeable = False
+    if settings.weight_decay > 0 and (settings.optimizer != "adamw" or settings.scheduled):
+        return _simulate_stepwise(g, settings, rates)
+    return _simulate_whole(g, settings, rates)

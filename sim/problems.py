@@ -142,7 +142,18 @@ START_LIMIT = 1e3
 NOISE_MAX = 1e6
 """Gradient noise half-widths lie in [0, NOISE_MAX]."""
 
-OPTIMIZER_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "bias_correction")
+OPTIMIZER_SETTINGS = (
+    "lr",
+    "beta1",
+    "beta2",
+    "eps",
+    "weight_decay",
+    "momentum",
+    "bias_correction",
+    "schedule",
+    "warmup",
+    "min_lr",
+)
 """The keywords of :func:`descend` that go to the optimizer (as in :func:`adamviz.sim.simulate`)."""
 
 
@@ -183,7 +194,8 @@ def descend(
     At step t the optimizer is fed ``g_t = ∇f(θ_{t−1}) + U(−noise, noise)`` (per coordinate) and
     moves θ exactly as :func:`adamviz.sim.simulate` would on that gradient (coupled weight decay
     adds ``w·θ_{t−1}``, adamw shrinks θ first) — so every Trajectory field means what it does there,
-    with ``g`` the gradient the loop produced.
+    with ``g`` the gradient the loop produced, and ``lr`` the step's own learning rate under
+    ``schedule`` (constant by default).
 
     Args:
         start: the start point (one value per coordinate; the problem's default start if None).
@@ -220,10 +232,13 @@ def descend(
         check_range("start", float(value), -START_LIMIT, START_LIMIT)
     rng = rng_for(seed)
     noise_draws = rng.uniform(-noise, noise, (iterations, p.dims)) if noise > 0 else None
+    rates = s.rates(iterations)
+    rates.flags.writeable = False
     with np.errstate(over="ignore", invalid="ignore"):
-        rows = _loop(p, shape_values, s, theta0, iterations, noise_draws)
+        rows = _loop(p, shape_values, s, rates, theta0, iterations, noise_draws)
     return tuple(
-        Trajectory(**{name: array[:, k].copy() for name, array in rows.items()}) for k in range(p.dims)
+        Trajectory(**{name: array[:, k].copy() for name, array in rows.items()}, lr=rates)
+        for k in range(p.dims)
     )
 
 
@@ -231,6 +246,7 @@ def _loop(
     p: Problem,
     shape: dict[str, float | bool],
     s: Settings,
+    rates: np.ndarray,
     theta0: np.ndarray,
     iterations: int,
     noise: np.ndarray | None,
@@ -242,7 +258,7 @@ def _loop(
     bc1 = bias_correction(s.beta1, iterations) if correct else None
     bc2 = bias_correction(s.beta2, iterations) if correct else None
     coupled = 0.0 if s.optimizer == "adamw" else s.weight_decay
-    shrink = 1.0 - s.lr * s.weight_decay if s.optimizer == "adamw" else 1.0
+    decoupled = s.weight_decay if s.optimizer == "adamw" else 0.0
     denominator = s.optimizer not in ("sgd", "momentum")
     m, v, v_max = np.zeros(p.dims), np.zeros(p.dims), np.zeros(p.dims)
     theta, moved = theta0.copy(), np.zeros(p.dims)
@@ -266,15 +282,16 @@ def _loop(
             v_hat = used / bc2[i] if correct else used
             sqrt_v_hat = np.sqrt(used) / math.sqrt(bc2[i]) if correct else np.sqrt(used)
             scale = m_hat / (sqrt_v_hat + s.eps)
-        previous = theta
-        if shrink != 1.0:
-            theta = shrink * theta - s.lr * scale
+        previous, lr = theta, rates[i]
+        shrink = 1.0 - lr * decoupled
+        if decoupled:  # (even where lr_t·w rounds away: 1 − lr_t·w may be 1 for a step, not for all)
+            theta = shrink * theta - lr * scale
             step = previous - theta
         elif coupled:
-            step = s.lr * scale
+            step = lr * scale
             theta = theta - step
         else:
-            step = s.lr * scale
+            step = lr * scale
             moved = moved + step
             theta = theta0 - moved
         for name, value in zip(names, (g, m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta), strict=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +27,8 @@ class Trajectory:
             and rmsprop, ``m`` for sgd and momentum. Decoupled weight decay is not included.
         step: ``theta_{t-1} - theta_t``, everything the parameter moved in step t.
         theta: the parameter after step t.
+        lr: the learning rate each step used, ``lr_t`` (shape ``(iterations,)``; every value the
+            same unless a schedule was given). Not one of :data:`COLUMNS`.
     """
 
     g: np.ndarray
@@ -38,10 +40,11 @@ class Trajectory:
     scale: np.ndarray
     step: np.ndarray
     theta: np.ndarray
+    lr: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.g.shape[0])
 
     def as_dict(self) -> dict[str, np.ndarray]:
-        """The arrays by field name, in :data:`COLUMNS` order."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The per-step arrays by field name, in :data:`COLUMNS` order (``lr`` left out)."""
+        return {name: getattr(self, name) for name in COLUMNS}

@@ -40,10 +40,12 @@ def _recur(x: np.ndarray, decay: float | np.ndarray, previous: np.ndarray, scrat
 OUTPUTS = ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
 
 
-def simulate_wide(g: np.ndarray, s, bc1: np.ndarray, bc2: np.ndarray) -> dict[str, np.ndarray]:
+def simulate_wide(
+    g: np.ndarray, s, bc1: np.ndarray, bc2: np.ndarray, rates: np.ndarray
+) -> dict[str, np.ndarray]:
     """The eight outputs (:data:`OUTPUTS`) of optimizer settings ``s`` over ``g`` (iterations ×
-    columns, no coupled weight decay), with the bias corrections ``bc1``, ``bc2`` per iteration (ones
-    where none applies).
+    columns, no coupled weight decay), with the bias corrections ``bc1``, ``bc2`` and the learning
+    rates ``rates`` per iteration (ones where no correction applies).
 
     Two stages a block: the moments (a Python loop over iterations, on this thread), then what they
     make (whole-block operations, during which NumPy lets go of the GIL) on a second thread while the
@@ -52,7 +54,7 @@ def simulate_wide(g: np.ndarray, s, bc1: np.ndarray, bc2: np.ndarray) -> dict[st
     """
     iterations, n = g.shape
     out = {name: np.empty((iterations, n)) for name in OUTPUTS}
-    stages = _Stages(g, s, bc1, bc2, out)
+    stages = _Stages(g, s, bc1, bc2, rates, out)
     blocks = [(start, min(iterations, start + BLOCK)) for start in range(0, iterations, BLOCK)]
     if (os.cpu_count() or 1) < 2 or len(blocks) < 2:
         for block in blocks:
@@ -73,10 +75,17 @@ class _Stages:
     """The two stages of :func:`simulate_wide`, and what each carries from block to block."""
 
     def __init__(
-        self, g: np.ndarray, s, bc1: np.ndarray, bc2: np.ndarray, out: dict[str, np.ndarray]
+        self,
+        g: np.ndarray,
+        s,
+        bc1: np.ndarray,
+        bc2: np.ndarray,
+        rates: np.ndarray,
+        out: dict[str, np.ndarray],
     ) -> None:
         n = g.shape[1]
         self.g, self.s, self.bc1, self.bc2, self.out, self.n = g, s, bc1, bc2, out, n
+        self.rates = rates[:, np.newaxis]
         kind = self.kind = s.optimizer
         self.second = kind in ("rmsprop", "adam", "amsgrad", "adamw")
         self.corrected = kind in ("adam", "amsgrad", "adamw") and s.bias_correction
@@ -157,14 +166,16 @@ class _Stages:
             d = self.denominator[:rows]
             np.add(sqrt_v_hat, s.eps, out=d)
             np.divide(m_hat, d, out=scale)
+        rates = self.rates[start:stop]
         if self.decoupled:  # θ_t = (1 − lr·w) θ_{t−1} − lr · scale_t, and the step is what θ moved
+            # (constant lr only: optimizers.simulate steps a schedule with decoupled decay one by one)
             np.multiply(scale, -s.lr, out=theta)
             _recur(theta, 1.0 - s.lr * s.weight_decay, self.theta_last, self.scratch2)
             np.subtract(self.theta_last, theta[0], out=step[0])
             np.subtract(theta[:-1], theta[1:], out=step[1:])
             self.theta_last = theta[-1]
         else:
-            np.multiply(scale, s.lr, out=step)
+            np.multiply(scale, rates, out=step)
             sums = self.running[: rows + 1]  # the running sum of steps, in iteration order
             sums[1:] = step
             np.cumsum(sums, axis=0, out=sums)

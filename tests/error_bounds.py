@@ -51,6 +51,7 @@ def trajectory_bounds(
     theta: np.ndarray,
     *,
     power_ulps: float = 0.0,
+    rate_rtol: float = 0.0,
     **settings: object,
 ) -> dict[str, np.ndarray]:
     """Absolute bounds on how far two evaluations of ``simulate(g, ...)`` may differ, per element.
@@ -60,12 +61,14 @@ def trajectory_bounds(
     library's (torch, the reference loop, adamviz), 1 against exact arithmetic (``pow`` is within an
     ulp), 2 between two different libraries' ``pow`` (the browser's and the C library's); an ulp of
     ``β^t`` is at most ``2U·β^t``, so ``1 − β^t`` moves by ``2U·β^t/(1 − β^t)`` relative per ulp. Returns arrays shaped like
-    ``g`` for ``m, v, m_hat, sqrt_v_hat, scale, step, theta``. First order in U: products of two
+    ``g`` for ``m, v, m_hat, sqrt_v_hat, scale, step, theta``. ``rate_rtol``: how far, relative,
+    the two sides' learning rates ``lr_t`` may differ (0 when both take them from
+    ``adamviz.sim.schedules``, as torch's LambdaLR does through ``torch_lambda``). First order in U: products of two
     error terms (≈ U², 1e-32 relative) are left out. ``settings`` are ``simulate``'s keywords, with its
     defaults (``adamviz.sim.Settings``).
     """
     s = Settings(**settings)
-    optimizer, lr, beta1, beta2, eps = s.optimizer, s.lr, s.beta1, s.beta2, s.eps
+    optimizer, beta1, beta2, eps = s.optimizer, s.beta1, s.beta2, s.eps
     weight_decay, momentum, bias_correction, theta0 = s.weight_decay, s.momentum, s.bias_correction, s.theta0
     g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
     theta = np.asarray(theta, dtype=np.float64).reshape(g.shape)
@@ -74,7 +77,7 @@ def trajectory_bounds(
     adam_family = optimizer in ("adam", "amsgrad", "adamw")
     corrected = adam_family and bias_correction
     coupled = weight_decay if optimizer != "adamw" else 0.0
-    theta_decay = 1.0 - lr * weight_decay if optimizer == "adamw" else 1.0
+    rates = s.rates(iterations)
 
     out = {key: np.zeros_like(g) for key in ("m", "v", "m_hat", "sqrt_v_hat", "scale", "step", "theta")}
     zeros = np.zeros(g.shape[1])
@@ -89,6 +92,8 @@ def trajectory_bounds(
     previous = np.full(g.shape[1], float(theta0))
     for i in range(iterations):
         t = i + 1
+        lr = rates[i]
+        theta_decay = 1.0 - lr * weight_decay if optimizer == "adamw" else 1.0
         ma = moving_average_rtol(t, iterations)
         grad = g[i] + coupled * previous
         grad_error = coupled * theta_error + U * abs(grad)  # the coupled add rounds once
@@ -133,7 +138,10 @@ def trajectory_bounds(
             )
         # θ_t = d·θ_{t−1} − lr·scale_t: rounding of the running sum, plus what flows in from the scale
         theta_scale = theta_decay * theta_scale + lr * abs(scale)
-        propagated_theta = theta_decay * propagated_theta + lr * scale_error + 4 * U * lr * abs(scale)
+        # (+ the two sides' lr_t apart by rate_rtol: the page's cos may differ from C's by an ulp)
+        propagated_theta = (
+            theta_decay * propagated_theta + lr * scale_error + (4 * U + rate_rtol) * lr * abs(scale)
+        )
         new_theta_error = ma * theta_scale + propagated_theta
         out["step"][i] = theta_error + new_theta_error  # step = θ_{t−1} − θ_t
         theta_error = new_theta_error
@@ -229,6 +237,14 @@ def assert_within(actual: np.ndarray, expected: np.ndarray, bound: np.ndarray, w
 TRACE_KEYS = ("m_hat", "sqrt_v_hat", "scale", "step", "theta")
 
 
+def rate_rtol(settings: dict) -> float:
+    """How far, relative, the page's lr_t may be from adamviz.sim's (adamviz.sim.schedules): both form
+    every factor with the same correctly rounded operations but the cosine's cos — C's and V8's each
+    within an ulp of the exact value, so ≤ 2 ulps (2·2⁻⁵²) apart, which c² doubles, on the
+    (1 − min_lr)·c² share of f; 2U more for the roundings that share passes through on either side."""
+    return 4 * 2.0**-52 + 2 * U if settings.get("schedule") == "cosine" else 0.0
+
+
 def assert_trace_matches(
     got: dict, g: np.ndarray, what: str = "", keys=TRACE_KEYS, **settings: object
 ) -> None:
@@ -246,7 +262,7 @@ def assert_trace_matches(
     s = Settings(**settings)
     coupled = s.weight_decay > 0 and s.optimizer != "adamw"
     if not coupled:
-        bounds = trajectory_bounds(g, expected.theta, power_ulps=1, **settings)
+        bounds = trajectory_bounds(g, expected.theta, power_ulps=1, rate_rtol=rate_rtol(settings), **settings)
     path_length = np.cumsum(np.abs(expected.step))
     for key in keys:
         if coupled:

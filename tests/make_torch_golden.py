@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.optim.lr_scheduler import LambdaLR
 
 from adamviz.sim import stream
+from adamviz.sim.schedules import torch_lambda
 
 OUT = Path(__file__).parent / "data" / "torch_golden.npz"
 
@@ -51,6 +53,32 @@ CASES = [
         ["noisy"],
         100,
     ),
+    # schedules, stepped by torch's LambdaLR with adamviz.sim.schedules.torch_lambda
+    (
+        "adam_cosine",
+        "adam",
+        {"lr": 0.05, "schedule": "cosine", "warmup": 20, "min_lr": 0.1},
+        ["noisy", "reversal"],
+        200,
+    ),
+    (
+        "adamw_linear",
+        "adamw",
+        {"lr": 0.1, "schedule": "linear", "warmup": 10, "weight_decay": 0.2, "theta0": 1.0},
+        ["consistent"],
+        150,
+    ),
+    (
+        "adam_step_wd",
+        "adam",
+        {"schedule": "step", "warmup": 5, "weight_decay": 0.1, "theta0": -1.0},
+        ["noisy"],
+        120,
+    ),
+    ("momentum_warmup", "momentum", {"lr": 0.02, "warmup": 40}, ["reversal"], 100),
+    ("rmsprop_cosine", "rmsprop", {"lr": 0.01, "beta2": 0.99, "schedule": "cosine"}, ["noisy"], 100),
+    ("amsgrad_linear", "amsgrad", {"schedule": "linear", "min_lr": 0.5, "warmup": 3}, ["reversal"], 100),
+    ("sgd_step", "sgd", {"lr": 0.05, "schedule": "step", "min_lr": 0.2}, ["consistent"], 100),
 ]
 
 DEFAULTS = {
@@ -93,17 +121,22 @@ def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str,
     s = {**DEFAULTS, **settings}
     param = torch.full((gradients.shape[1],), s["theta0"], dtype=torch.float64, requires_grad=True)
     opt = make_optimizer(optimizer, param, s)
-    theta, m, v = [], [], []
+    schedule = {key: settings[key] for key in ("schedule", "warmup", "min_lr") if key in settings}
+    scheduler = LambdaLR(opt, torch_lambda(len(gradients), **schedule)) if schedule else None
+    theta, m, v, lr = [], [], [], []
     for row in gradients:
         param.grad = torch.tensor(row, dtype=torch.float64)
+        lr.append(opt.param_groups[0]["lr"])
         opt.step()
+        if scheduler is not None:
+            scheduler.step()
         theta.append(param.detach().clone().numpy())
         state = opt.state[param]
         if "exp_avg" in state:
             m.append(state["exp_avg"].clone().numpy())
         if "exp_avg_sq" in state or "square_avg" in state:
             v.append(state.get("exp_avg_sq", state.get("square_avg")).clone().numpy())
-    out = {"theta": np.array(theta)}
+    out = {"theta": np.array(theta), "lr": np.array(lr)}
     if m:
         out["m"] = np.array(m)
     if v:

@@ -7,13 +7,14 @@ The fast whole-array path in ``adamviz.sim`` is tested against this; it is delib
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def reference_trajectory(
     gradients: list[float],
     *,
     optimizer: str = "adam",
-    lr: float = 0.01,
+    lr: float | Sequence[float] = 0.01,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
@@ -22,10 +23,13 @@ def reference_trajectory(
     bias_correction: bool = True,
     theta0: float = 0.0,
 ) -> dict[str, list[float]]:
-    """Return lists ``m_hat, sqrt_v_hat, scale, theta`` for one parameter."""
+    """Return lists ``m_hat, sqrt_v_hat, scale, theta`` for one parameter (``lr``: one rate, or one
+    per step under a schedule)."""
     theta, m, v, v_max, buf = theta0, 0.0, 0.0, 0.0, 0.0
     out: dict[str, list[float]] = {"m_hat": [], "sqrt_v_hat": [], "scale": [], "theta": []}
+    rates = [lr] * len(gradients) if isinstance(lr, (int, float)) else list(lr)
     for t, g in enumerate(gradients, start=1):
+        lr = rates[t - 1]
         if optimizer == "adamw":
             theta = theta * (1 - lr * weight_decay)
         else:

@@ -18,15 +18,17 @@ from adamviz.sim import (
     ADAM_FAMILY,
     OPTIMIZERS,
     PROBLEMS,
+    SCHEDULES,
     STREAMS,
     descend,
+    learning_rates,
     problem_loss,
     simulate,
     stream,
     stream_shapes,
 )
 
-from error_bounds import assert_within, trajectory_bounds
+from error_bounds import assert_within, rate_rtol, trajectory_bounds
 
 ENGINE_CLI = Path(__file__).parent / "js" / "engine_cli.mjs"
 
@@ -92,7 +94,35 @@ def random_settings(rng: random.Random) -> dict:
         "weight_decay": rng.choice([0.0, 0.0, 1.0, 10 ** rng.uniform(-6, 0)]),
         "momentum": rng.choice([0.0, 0.9, 0.999, rng.uniform(0, 0.999)]),
         "bias_correction": rng.random() < 0.8,
+        **random_schedule(rng),
     }
+
+
+def random_schedule(rng: random.Random) -> dict:
+    """A schedule the page allows: constant half the time, else any, with or without a warmup."""
+    if rng.random() < 0.5:
+        return {}
+    return {
+        "schedule": rng.choice(list(SCHEDULES)),
+        "warmup": rng.choice([0, 1, rng.randint(1, 300)]),
+        "min_lr": rng.choice([0.0, 1.0, rng.random()]),
+    }
+
+
+def test_learning_rates_match_numpy(tmp_path):
+    """lr_t for every schedule: the same bits as adamviz.sim's, but the cosine's, within rate_rtol."""
+    rng = random.Random("rates")
+    cases = [
+        ({"lr": 10 ** rng.uniform(-4, 0), **random_schedule(rng)}, rng.randint(1, 3000)) for _ in range(60)
+    ]
+    cases += [({"lr": 0.01, "schedule": s, "warmup": 7, "min_lr": 0.1}, 200) for s in SCHEDULES]
+    answers = run_engine([{"kind": "rates", "settings": s, "n": n} for s, n in cases], tmp_path)
+    for (settings, n), got in zip(cases, answers, strict=True):
+        want = learning_rates(iterations=n, **settings)
+        if rate_rtol(settings) == 0:
+            np.testing.assert_array_equal(got, want, err_msg=str(settings))
+        else:
+            assert_within(np.array(got), want, rate_rtol(settings) * want, what=f"rates {settings}")
 
 
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
@@ -111,7 +141,14 @@ def test_optimizers_match_numpy_within_rounding_bounds(optimizer, tmp_path):
         path_length = np.cumsum(np.abs(expected.step))
         coupled = settings["weight_decay"] > 0 and optimizer != "adamw"
         if not coupled:  # the engine's powers are correctly rounded, the C library's within an ulp
-            bounds = trajectory_bounds(g, expected.theta, optimizer=optimizer, **settings, power_ulps=1)
+            bounds = trajectory_bounds(
+                g,
+                expected.theta,
+                optimizer=optimizer,
+                **settings,
+                power_ulps=1,
+                rate_rtol=rate_rtol(settings),
+            )
         for key in ("m_hat", "sqrt_v_hat", "scale", "step", "theta"):
             values = np.abs(getattr(expected, key))
             reference = path_length if key == "theta" else np.maximum.accumulate(values)
@@ -161,8 +198,8 @@ def test_descend_matches_numpy(tmp_path):
     ulp now and then; fed back through the loop, such an ulp moved these paths by at most 5e-14 of
     their length over 3,000 steps (a start moved by an ulp, every problem and optimizer). So every
     array is held to 1e-12 of its largest value (θ and step: of the path's length) — and where no
-    βᵗ enters (sgd, momentum, rmsprop, no bias correction) to the last bit, inf and NaN of a
-    diverging run included."""
+    βᵗ enters (sgd, momentum, rmsprop, no bias correction) and no cosine schedule (whose cos may
+    differ by an ulp) to the last bit, inf and NaN of a diverging run included."""
     cases = [(problem, optimizer, {}) for problem in PROBLEMS for optimizer in OPTIMIZERS]
     cases += [
         ("valley", "adam", {"noise": 3.0, "seed": 11, "shape": {"rotated": True, "condition": 1000.0}}),
@@ -170,6 +207,10 @@ def test_descend_matches_numpy(tmp_path):
         ("rosenbrock", "adamw", {"settings": {"weight_decay": 0.1, "beta1": 0.99}, "start": [0.5, -1.0]}),
         ("valley", "momentum", {"settings": {"weight_decay": 0.01, "momentum": 0.5}, "noise": 1.0}),
         ("bowl", "adam", {"settings": {"beta1": 0.99, "beta2": 0.99, "bias_correction": False}}),
+        ("valley", "momentum", {"settings": {"schedule": "linear", "warmup": 100, "min_lr": 0.1}}),
+        ("bowl", "rmsprop", {"settings": {"schedule": "step", "warmup": 10}}),
+        ("rosenbrock", "adamw", {"settings": {"schedule": "cosine", "warmup": 50, "weight_decay": 0.1}}),
+        ("valley", "sgd", {"settings": {"schedule": "cosine", "lr": 0.002}}),
     ]
     requests = [
         descend_request(problem, 1500, optimizer, **dict(options)) for problem, optimizer, options in cases
@@ -189,6 +230,7 @@ def test_descend_matches_numpy(tmp_path):
         )
         label = f"{problem} {optimizer} {options}"
         exact = optimizer not in ADAM_FAMILY or not o["settings"]["bias_correction"]
+        exact = exact and o["settings"].get("schedule") != "cosine"  # (no cos: the same bits)
         theta = np.stack([t.theta for t in coordinates], axis=-1)
         with np.errstate(over="ignore", invalid="ignore"):
             length = np.abs(np.diff(theta, axis=0, prepend=[o["start"]])).sum()

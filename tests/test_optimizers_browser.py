@@ -8,6 +8,7 @@ import random
 import pytest
 
 from adamviz.app import text
+from adamviz.app.palette import PLOT
 from adamviz.sim import OPTIMIZERS
 
 from browser_helpers import assert_page_trace, numpy_trace, open_explorer, open_more, set_params, state
@@ -171,3 +172,42 @@ def test_presets_by_button_key_and_url(page, static_url):
     )
     error = page.evaluate("window.adamviz.preset('turbo').then(() => null, (e) => e.message)")
     assert error.startswith("preset must be one of")
+
+
+def test_a_schedule_in_the_page(page, static_url):
+    """A schedule set in the page: every optimizer's steps are adamviz.sim's under it (the cosine's
+    within its cos's ulps); the cards draw lr_t/η, say lr_t in the readout and key it in the legend;
+    a bad value is refused by name and changes nothing."""
+    open_explorer(page, static_url)
+    for schedule, warmup, min_lr in (
+        ("cosine", 20, 0.1),
+        ("linear", 0, 0.0),
+        ("step", 5, 0.3),
+        ("constant", 40, 0),
+    ):
+        params = set_params(
+            page, schedule=schedule, warmup=warmup, min_lr=min_lr, compare=["sgd", "adamw"], weight_decay=0.01
+        )["params"]
+        for name in SCENARIOS:
+            for optimizer in ("adam", "sgd", "adamw"):
+                assert_page_trace(page, name, params, optimizer)
+    readout = page.locator(".av-facts").first.inner_text()
+    assert "lr_t = " in readout
+    assert page.locator(".av-key-rate").count() == 3  # one key per card
+    # the last schedule (constant after a 40-step warmup): lr_t/η is the last line of the step panel's
+    # multi-line, in the palette's schedule grey, over the window up to the iteration shown
+    line = page.evaluate(
+        """() => { const d = window.AdamViz.instances[0].models.cards[0].others.data;
+        const k = d.colour.length - 1; return {n: d.colour.length, colour: d.colour[k],
+        xs: Array.from(d.xs[k]), ys: Array.from(d.ys[k])}; }"""
+    )
+    assert line["n"] == 3 and line["colour"] == PLOT["schedule"]  # sgd, adamw, then the schedule
+    assert line["xs"] and line["ys"] == [min(1.0, (x + 1) / 40) for x in line["xs"]]
+    assert rejected(page, {"warmup": -1}) == "warmup must be an integer in [0, 10000]; got -1"
+    assert rejected(page, {"schedule": "exponential"}) == (
+        'schedule must be one of constant, cosine, linear, step; got "exponential"'
+    )
+    assert state(page)["params"]["schedule"] == "constant"
+    set_params(page, warmup=0)
+    assert "lr_t = " not in page.locator(".av-facts").first.inner_text()
+    assert page.locator(".av-key-rate").count() == 0

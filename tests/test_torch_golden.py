@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adamviz.sim import OPTIMIZERS, simulate
+from adamviz.sim import OPTIMIZERS, SCHEDULES, simulate
 
 from error_bounds import assert_within, trajectory_bounds
 
@@ -21,6 +21,12 @@ CASES = INDEX["cases"]
 def test_every_optimizer_has_golden_cases():
     covered = {case["optimizer"] for case in CASES}
     assert covered == set(OPTIMIZERS)
+    scheduled = {
+        case["settings"].get("schedule", "constant")
+        for case in CASES
+        if "warmup" in case["settings"] or "schedule" in case["settings"]
+    }
+    assert scheduled == set(SCHEDULES), "every schedule stepped by torch's LambdaLR"
     assert INDEX["torch"].startswith("2.13")
 
 
@@ -30,6 +36,9 @@ def test_matches_torch(case):
     torch_theta = GOLDEN[f"{name}/theta"]
     traj = simulate(GOLDEN[f"{name}/g"], optimizer=case["optimizer"], **settings)
     bounds = trajectory_bounds(GOLDEN[f"{name}/g"], torch_theta, optimizer=case["optimizer"], **settings)
+    np.testing.assert_array_equal(
+        traj.lr, GOLDEN[f"{name}/lr"], err_msg=f"{name}: lr_t is torch's LambdaLR's"
+    )
     assert_within(traj.theta, torch_theta, bounds["theta"], what=f"{name} theta")
     previous = np.vstack([np.full((1, torch_theta.shape[1]), settings.get("theta0", 0.0)), torch_theta[:-1]])
     assert_within(traj.step, previous - torch_theta, bounds["step"], what=f"{name} step")

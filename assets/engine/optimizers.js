@@ -5,6 +5,7 @@
  * Adam family come from Python's table (contract.js).
  */
 import { ADAM_FAMILY, OPTIMIZERS } from "../contract.js";
+import { learningRates } from "./schedules.js";
 
 const SPLITTER = 134217729; // 2**27 + 1
 function split(a) {
@@ -53,7 +54,8 @@ export function powers(beta, n) {
  *             sqrt_v_hat = sqrt(v) / sqrt(1 - b2^t)  (no division without bias correction);
  *             scale = m_hat / (sqrt_v_hat + eps)
  *   amsgrad   adam with sqrt_v_hat from max(v_1..v_t)
- *   step = theta_{t-1} - theta_t (lr * scale, plus the decoupled decay for adamw).
+ *   step = theta_{t-1} - theta_t (lr_t * scale, plus the decoupled decay for adamw), where
+ *   lr_t is lr under settings.schedule (engine/schedules.js; lr itself by default).
  * Returns {m_hat, sqrt_v_hat, scale, step, theta}; for sgd and momentum m_hat is the scale and
  * sqrt_v_hat is 0, as in adamviz.sim.
  */
@@ -77,22 +79,24 @@ export function optimize(g, optimizer, settings, full = false) {
  * `step(i, g, gAt, out, outAt)` takes step t = i + 1 on the gradients g[gAt .. gAt + width) and
  * writes each parameter's m_hat, sqrt_v_hat, scale, step and theta to out[key][outAt ...].
  * Steps must come in order, i = 0, 1, ... < iterations. settings.theta0 is one start for all, or
- * an array of `width` starts.
+ * an array of `width` starts; settings.rates, if given, the learning rate of each step (else they
+ * come from lr and the schedule).
  */
 export function stepper(optimizer, settings, width, iterations) {
   if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
-  const { lr, beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
+  const { beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
+  const rates = settings.rates || learningRates(settings, iterations);
   const adamFamily = ADAM_FAMILY.includes(optimizer);
   const correct = adamFamily && correctOn;
   const power1 = correct ? powers(beta1, iterations) : null;
   const power2 = correct ? powers(beta2, iterations) : null;
   const coupled = optimizer === "adamw" ? 0 : decay;
-  const shrink = optimizer === "adamw" ? 1 - lr * decay : 1;
+  const decoupled = optimizer === "adamw" ? decay : 0;
   const denominator = optimizer !== "sgd" && optimizer !== "momentum";
   const amsgrad = optimizer === "amsgrad";
   const heavyBall = optimizer === "momentum";
   const state = {
-    ...{ optimizer, lr, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, shrink },
+    ...{ optimizer, rates, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, decoupled },
     ...{ denominator, amsgrad, heavyBall, adamFamily },
     m: new Float64Array(width),
     v: new Float64Array(width),
@@ -106,7 +110,9 @@ export function stepper(optimizer, settings, width, iterations) {
 
 /** One step of a stepper (a plain function of its state: V8 optimizes it far better than a closure). */
 function stepRow(state, i, g, gAt, out, outAt) {
-  const { lr, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, shrink } = state;
+  const { rates, beta1, beta2, eps, momentum, width, correct, power1, power2, coupled, decoupled } = state;
+  const lr = rates[i];
+  const shrink = 1 - lr * decoupled;
   const { denominator, amsgrad, heavyBall, adamFamily, m, v, vMax, starts, thetas, moved } = state;
   const correction1 = correct ? 1 - power1[i] : 1;
   const root2 = correct ? Math.sqrt(1 - power2[i]) : 1;
@@ -133,7 +139,7 @@ function stepRow(state, i, g, gAt, out, outAt) {
       scale = mHat / (sqrtVHat + eps);
     }
     const previous = theta;
-    if (shrink !== 1) {
+    if (decoupled) {
       theta = shrink * theta - lr * scale;
     } else if (coupled) {
       theta = theta - lr * scale;
@@ -145,7 +151,7 @@ function stepRow(state, i, g, gAt, out, outAt) {
     mHatOut[outAt + j] = mHat;
     sqrtVHatOut[outAt + j] = sqrtVHat;
     scaleOut[outAt + j] = scale;
-    stepOut[outAt + j] = shrink !== 1 ? previous - theta : lr * scale;
+    stepOut[outAt + j] = decoupled ? previous - theta : lr * scale;
     thetaOut[outAt + j] = theta;
     if (mOut) {
       mOut[outAt + j] = mj;

@@ -4,7 +4,8 @@
  * It only draws: what to draw is the state's (state.js), read when the state says it changed.
  */
 import { writeSlot } from "../bokeh_internals.js";
-import { OPTIMIZER_STYLE } from "../contract.js";
+import { OPTIMIZER_STYLE, PALETTE } from "../contract.js";
+import { isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { decimate, envelope, frameSize, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
 
@@ -19,12 +20,14 @@ const RECENT_LOLLIPOPS = 10; // over the band, the latest gradients stay lollipo
 const THETA_MARKS = 8; // a compared optimizer's θ line: about this many circles across the window
 const NO_BAND = { x: [], lower: [], upper: [] };
 const NO_MARKS = { x: [], y: [], colour: [] };
+const SCHEDULE_DASH = [2, 3]; // lr_t/η: dotted, in PALETTE.schedule
 
 /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
-function formula(optimizer, t, eps, i) {
+function formula(optimizer, t, eps, i, scheduled) {
   const scale = `<b class="av-scale">${fmt(t.scale[i])}</b>`;
-  if (optimizer === "sgd") return `step/η = g = ${scale}`;
-  if (optimizer === "momentum") return `step/η = b = μ·b + g = ${scale}`;
+  const per = scheduled ? "step/lr_t" : "step/η";
+  if (optimizer === "sgd") return `${per} = g = ${scale}`;
+  if (optimizer === "momentum") return `${per} = b = μ·b + g = ${scale}`;
   const epsDominates = eps >= 0.1 * t.sqrt_v_hat[i];
   const epsSpan = `<span class="${epsDominates ? "av-eps av-eps-hot" : "av-eps"}">${fmt(eps, 2)}</span>`;
   if (optimizer === "rmsprop") return `g / (<span class="av-v">√v</span> + ε) = ${fmt(t.m_hat[i])} / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`;
@@ -141,6 +144,7 @@ class CardsView {
     // a head's stroke: 1e-4 of the x range each side (0.03–0.2 px on a 300–1920 px plot)
     const headHalf = 1e-4 * shownIterations;
     const markEvery = niceCeil(Math.max(1, shownIterations / THETA_MARKS));
+    const scheduled = !isConstant(params); // lr_t/η drawn beside step/η
     for (const card of this.models.cards) {
       if (card.shows === null) continue;
       const name = card.shows;
@@ -173,6 +177,13 @@ class CardsView {
           marks.y.push(onTheta ? onTheta(other.theta[i]) : other.theta[i]);
           marks.colour.push(colour);
         }
+      }
+      if (scheduled) {
+        const drawn = decimate(x, { rate: frame.rateShare }, lo, iteration);
+        steps.xs.push(drawn.x);
+        steps.ys.push(shown(drawn.rate, onStep));
+        steps.colour.push(PALETTE.schedule);
+        steps.dash.push(SCHEDULE_DASH);
       }
       if (steps.xs.length || card.others.data.xs.length) {
         card.others.data = steps;
@@ -285,8 +296,12 @@ class CardsView {
 
   /** The key to what is drawn: the shown panels' items (and the band, where the gradients are one), then the
    * compared optimizers' colours and dashes. */
-  legend({ optimizer, compare, panels }, recorded = false, banded = false) {
-    const items = this.config.legendItems.filter(([panel]) => panels.includes(panel)).map(([, html]) => html);
+  legend(params, recorded = false, banded = false) {
+    const { optimizer, compare, panels } = params;
+    // under a schedule the step panel's items say so (step/η is lr_t/η × the scale) and key lr_t/η
+    const scheduled = !isConstant(params);
+    const keyed = (panel) => (panel === "step@schedule" ? scheduled && panels.includes("step") : panels.includes(panel) && !(panel === "step" && scheduled));
+    const items = this.config.legendItems.filter(([panel]) => keyed(panel)).map(([, html]) => html);
     if (banded && panels.includes("moments")) items.push(`<li class="av-legend-band">band: range of g per pixel</li>`);
     if (recorded) items.push(`<li class="av-legend-recorded">faded: as the run recorded them</li>`);
     // one list: the compared optimizers' keys follow the panels' on the same lines (a slide has no room to spare)
@@ -303,7 +318,7 @@ class CardsView {
     return `<li class="av-compare-legend"><b>${escapeHtml(optimizer)}</b>: bold</li>${items}`;
   }
 
-  readout({ params, iteration: i, streams, traces, compared, recordings }, name) {
+  readout({ params, iteration: i, streams, traces, compared, recordings, rateShare }, name) {
     const { eps, lr, optimizer, compare } = params;
     const t = traces[name];
     const others = compare.map((other) => {
@@ -313,8 +328,8 @@ class CardsView {
     const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-      `<div class="av-formula">${formula(optimizer, t, eps, i)}</div>${comparison}` +
-      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
+      `<div class="av-formula">${formula(optimizer, t, eps, i, !isConstant(params))}</div>${comparison}` +
+      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${isConstant(params) ? "" : ` · lr_t = ${fmt(lr * rateShare[i])}`} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
       recordings.facts(name, i) +
       `</div>`
     );

@@ -5,6 +5,7 @@
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE, PALETTE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
 import { percentilesInto } from "../engine/population.js";
+import { factor, isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
 import { lawCurve } from "./plot_data.js";
@@ -229,7 +230,7 @@ class PopulationView {
       const colour = OPTIMIZER_STYLE[name].colour;
       return (
         `<div class="av-facts">${swatch(colour)}<b>${escapeHtml(name)}</b>: r p10 ${fmt(p10)} · <b>p50 ${fmt(p50)}</b> · p90 ${fmt(p90)}` +
-        ` · effective step η·r p50 = ${fmt(params.lr * p50)}</div>`
+        ` · effective step ${isConstant(params) ? "η" : "lr_t"}·r p50 = ${fmt(params.lr * factor(t + 1, params.iterations, params.schedule, params.warmup, params.min_lr) * p50)}</div>`
       );
     };
     const recorded = this.state.recordings.shownGroup(this.state.scenarios);

@@ -7,6 +7,7 @@ const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const answers = requests.map((request) => {
   if (request.kind === "stream") return Array.from(engine.stream(request.name, request.n, request.seed, request.shape));
   if (request.kind === "powers") return Array.from(engine.powers(request.beta, request.n));
+  if (request.kind === "rates") return Array.from(engine.learningRates(request.settings, request.n));
   if (request.kind === "optimize") {
     const out = engine.optimize(Float64Array.from(request.g), request.optimizer, request.settings);
     return Object.fromEntries(Object.entries(out).map(([key, values]) => [key, Array.from(values)]));
