@@ -67,13 +67,16 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--iterations", type=int, default=None, help=f"steps, 1..{ITERATIONS_MAX} (default 200)"
     )
-    parser.add_argument("--optimizer", choices=list(OPTIMIZERS), default=defaults["optimizer"])
+    # (None: not given — a trace's own settings fill in before simulate's defaults)
+    parser.add_argument(
+        "--optimizer", choices=list(OPTIMIZERS), default=None, help="default adam (a trace: the run's)"
+    )
     for name, meaning in SIMULATE_MEANINGS.items():
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             type=float,
-            default=defaults[name],
-            help=f"{meaning}, {REQUIREMENTS[name]} (default {defaults[name]:g})",
+            default=None,
+            help=f"{meaning}, {REQUIREMENTS[name]} (default {defaults[name]:g}; a trace: the run's)",
         )
     parser.add_argument("--no-bias-correction", action="store_true", help="skip dividing by 1 - beta**t")
     parser.add_argument(
@@ -163,7 +166,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim = commands.add_parser("simulate", help="step an optimizer over a stream; CSV to stdout or --out")
     source = sim.add_mutually_exclusive_group(required=True)
     source.add_argument("--stream", choices=list(STREAMS), help="a built-in seeded stream")
-    source.add_argument("--gradients", metavar="FILE", help=".csv (one column) or .npy (1-D) gradients")
+    source.add_argument(
+        "--gradients",
+        metavar="FILE",
+        help=".csv (one column) or .npy (1-D) gradients, or a trace .npz (adamviz.record): one recorded "
+        "coordinate replayed at the run's own settings (its lr_t too) unless flags say otherwise",
+    )
+    sim.add_argument("--group", metavar="NAME", help="with a trace: the group (a wrong name lists them)")
+    sim.add_argument(
+        "--coordinate", type=int, metavar="K", help="with a trace: the recorded coordinate's flat index"
+    )
     _add_simulate_settings(sim)
     sim.add_argument("--out", metavar="FILE", help="write the CSV here instead of stdout")
 
@@ -252,8 +264,28 @@ def write_csv(trajectory: Trajectory, out: TextIO, scheduled: bool = False) -> N
 def _run_simulate(args: argparse.Namespace) -> None:
     from adamviz.record.gradient_files import read_gradients
 
+    own: dict[str, Any] = {}  # a trace's settings, where the flags leave them
+    trace = bool(args.gradients) and Path(args.gradients).suffix.lower() == ".npz"
+    if (args.group is not None or args.coordinate is not None) and not trace:
+        raise ValueError("--group and --coordinate choose a coordinate of a trace (--gradients RUN.npz)")
     if args.stream:
         gradients = stream(args.stream, 200 if args.iterations is None else args.iterations, args.seed)
+    elif trace:
+        from adamviz.record import find, load, replay_settings
+
+        run = load(args.gradients)
+        group, coordinate = find(run, args.group, args.coordinate)
+        gradients = coordinate.g
+        if args.iterations is not None:
+            if not 1 <= args.iterations <= len(gradients):
+                raise ValueError(
+                    rejection("--iterations", args.iterations, f"an integer in [1, {len(gradients)}]")
+                    + f" (the records of {group.name})"
+                )
+            gradients = gradients[: args.iterations]
+        own = replay_settings(run, group, len(gradients))
+        if args.lr is not None or args.schedule != "constant" or args.warmup:
+            own.pop("lr", None)  # the flags give the learning rate
     else:
         if args.iterations is not None and args.iterations < 1:
             raise ValueError(rejection("--iterations", args.iterations, "an integer >= 1"))
@@ -263,22 +295,20 @@ def _run_simulate(args: argparse.Namespace) -> None:
                 rejection("--iterations", args.iterations, f"an integer in [1, {len(gradients)}]")
                 + f" (the length of {args.gradients})"
             )
+    defaults = {field.name: field.default for field in dataclasses.fields(Settings)}
+    chosen = {
+        name: next(v for v in (getattr(args, name), own.get(name), defaults[name]) if v is not None)
+        for name in ("optimizer", *SIMULATE_MEANINGS)
+    }
     trajectory = simulate(
         gradients,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        beta1=args.beta1,
-        beta2=args.beta2,
-        eps=args.eps,
-        weight_decay=args.weight_decay,
-        momentum=args.momentum,
+        **chosen,
         bias_correction=not args.no_bias_correction,
-        theta0=args.theta0,
         schedule=args.schedule,
         warmup=args.warmup,
         min_lr=args.min_lr,
     )
-    scheduled = not is_constant(args.schedule, args.warmup)
+    scheduled = not is_constant(args.schedule, args.warmup) or bool(np.ptp(trajectory.lr))
     if args.out:
         from adamviz.record.files import write_atomically
 

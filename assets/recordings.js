@@ -2,7 +2,8 @@
  *
  * Each recorded coordinate becomes a scenario named "<group>[<index>]": its card replays the recorded
  * gradients through the current controls (bold) and draws what the run itself had — m̂, √v̂ and step/η
- * — faded behind. The run's own settings (settingsOf) make the two agree until a control moves. A
+ * — faded behind. The run's own settings (settingsOf) and its recorded lr_t (a scheduler's, scaled by
+ * η over the run's η) make the two agree until a control moves. A
  * model only, no DOM: views/loading.js brings files in (the Load button, drops, the API's load()).
  */
 import { SETTINGS, TRACE_LIMITS } from "./contract.js";
@@ -60,7 +61,9 @@ class Recordings {
     for (const group of run.groups) {
       for (const c of group.coordinates) {
         const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
-        this.byName[scenarioName(group, c)] = { ...c, per_lr, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
+        // the run's own lr_t, as a share of the run's η (null where not recorded, or constant)
+        const rateShare = group.lr && lr && group.lr.some((x) => x !== lr) ? group.lr.map((x) => x / lr) : null;
+        this.byName[scenarioName(group, c)] = { ...c, per_lr, rateShare, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
       }
     }
   }
@@ -112,6 +115,13 @@ class Recordings {
       compare: [],
     };
     return { settings, notes };
+  }
+
+  /** lr_t/η for scenario `name`'s first `n` steps when its run recorded a schedule: the recorded lr_t as
+   * a share of the run's η (so that at the run's own η the replay steps with the run's very lr_t), else null. */
+  rateShare(name, n) {
+    const r = this.has(name) ? this.byName[name].rateShare : null;
+    return r ? r.subarray(0, n) : null;
   }
 
   /** The recorded r_t percentiles of the group whose coordinates `scenarios` (the cards') show: {group, source, percentiles} or null. */

@@ -214,6 +214,19 @@ class ExplorerState {
     return k === 0 ? g : g.map((x) => x * scaleOf(k));
   }
 
+  /** lr_t/η for scenario `name`'s steps: a recorded run's own schedule (recordings.rateShare), else the
+   * schedule setting's. */
+  rateShareOf(name) {
+    return this.recordings.rateShare(name, this.params.iterations) || this.rateShare;
+  }
+
+  /** The optimizer settings that step scenario `name`: the controls', with a recorded run's lr_t (its
+   * schedule, scaled by η) in place of the schedule setting where it recorded one. */
+  stepSettings(name) {
+    const recorded = this.recordings.rateShare(name, this.params.iterations);
+    return recorded ? { ...this.params, rates: recorded.map((share) => this.params.lr * share) } : this.params;
+  }
+
   /** A closed-loop card (config.loops: the bowl from its own start, no noise) stepped by `optimizer`. */
   loopRun(name, optimizer) {
     const { problem, start } = this.config.loops[name];
@@ -245,7 +258,7 @@ class ExplorerState {
     // each trace also carries its step in units of η, what the lower panel draws
     const run = (name, other) => {
       if (isLoop(name)) return this.loopRun(name, other);
-      const trace = engine.optimize(this.streams[name], other, this.params);
+      const trace = engine.optimize(this.streams[name], other, this.stepSettings(name));
       return { ...trace, per_lr: trace.step.map((step) => step / this.params.lr) };
     };
     for (const name of this.active) {
@@ -300,7 +313,7 @@ class ExplorerState {
       known = this.loopRun(name, optimizer);
     }
     const g = known && known.g ? known.g : Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
-    const trace = known || engine.optimize(g, optimizer, this.params);
+    const trace = known || engine.optimize(g, optimizer, this.stepSettings(name));
     const out = { g: Array.from(g) };
     for (const key of TRACE_KEYS) out[key] = Array.from(trace[key]);
     return out;
@@ -386,8 +399,8 @@ class ExplorerState {
 
   /** Everything the cards draw from. */
   frame() {
-    const { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings, rateShare } = this;
-    return { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings, rateShare };
+    const { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings } = this;
+    return { params, iteration, x, streams, traces, compared, ghosts, active, phase, recordings, rateShareOf: (name) => this.rateShareOf(name) };
   }
 }
 

@@ -5,15 +5,19 @@
  * member holding Python objects (a pickle) is refused.
  *
  *   AdamViz.traceFiles.read(name, bytes, limits) -> Promise<run>   (rejects with Error(message))
- *   run = {source, meta, optimizer, groups: [{name, shape, steps, percentiles, coordinates:
- *          [{index, g, m_hat, sqrt_v_hat, step}]}]}   (arrays: Float64Array; percentiles R×3 flat)
+ *   run = {source, meta, optimizer, groups: [{name, shape, steps, percentiles, settings, lr, weight_decay,
+ *          coordinates: [{index, g, m_hat, sqrt_v_hat, step}]}]}   (arrays: Float64Array; percentiles R×3
+ *          flat; settings: the group's optimizer settings or the run's, null for a bare log; lr and
+ *          weight_decay: per record, or null where not recorded)
  *
  * `limits` is contract.js's TRACE_LIMITS, the Python module's constants.
  */
 
 import { checkMembers, fail, memberBytes, quoted, readJson, readNpy, thousands, zipMembers } from "./archive.js";
 
-const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles))$/;
+const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$/;
+const SCHEDULE_MEMBERS = ["lr", "weight_decay"]; // optional, per record: what the step used (a scheduler's)
+const SETTING_KEYS = ["lr", "betas", "eps", "weight_decay", "momentum"];
 const MOMENT_MEMBERS = ["exp_avg", "exp_avg_sq", "step"];
 const OPTIMIZERS = { Adam: "adam", AdamW: "adamw", SGD: "sgd" };
 
@@ -63,20 +67,29 @@ function readMeta(arrays, name, limits) {
   });
   const optimizer = meta.optimizer ?? null;
   if (optimizer !== null && !Object.hasOwn(OPTIMIZERS, optimizer)) fail(`${name}: optimizer must be one of Adam, AdamW, SGD or null; got ${JSON.stringify(optimizer)}`);
-  if (optimizer !== null) {
-    const number = (key, value, low, high, highOpen = false) => {
-      const ok = typeof value === "number" && Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
-      if (!ok) fail(`${name}: ${key} must be a number in [${low}, ${high === Infinity ? "inf" : high}${highOpen ? ")" : "]"}; got ${JSON.stringify(value ?? null)}`);
-    };
-    number("lr", meta.lr, 0, Infinity);
-    number("eps", meta.eps, 0, Infinity);
-    number("weight_decay", meta.weight_decay, 0, Infinity);
-    if (!Array.isArray(meta.betas) || meta.betas.length !== 2) fail(`${name}: betas must be [β₁, β₂]`);
-    for (const beta of meta.betas) number("betas", beta, 0, 1, true);
-    number("momentum", meta.momentum, 0, 1);
-  }
+  if (optimizer !== null) checkSettings(meta, `${name}:`);
+  groups.forEach((group, k) => {
+    if (!Object.hasOwn(group, "settings")) return;
+    const settings = group.settings;
+    if (optimizer === null || !settings || typeof settings !== "object" || Array.isArray(settings)) fail(`${name}: meta's group ${k}: settings must be an object, with an optimizer`);
+    checkSettings(settings, `${name}: meta's group ${k}:`);
+  });
   if (meta.amsgrad !== undefined && typeof meta.amsgrad !== "boolean") fail(`${name}: amsgrad must be true or false; got ${JSON.stringify(meta.amsgrad)}`);
   return meta;
+}
+
+/** lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)) and momentum ([0, 1]): the run's or a group's. */
+function checkSettings(settings, where) {
+  const number = (key, value, low, high, highOpen = false) => {
+    const ok = typeof value === "number" && Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
+    if (!ok) fail(`${where} ${key} must be a number in [${low}, ${high === Infinity ? "inf" : high}${highOpen ? ")" : "]"}; got ${JSON.stringify(value ?? null)}`);
+  };
+  number("lr", settings.lr, 0, Infinity);
+  number("eps", settings.eps, 0, Infinity);
+  number("weight_decay", settings.weight_decay, 0, Infinity);
+  if (!Array.isArray(settings.betas) || settings.betas.length !== 2) fail(`${where} betas must be [β₁, β₂]`);
+  for (const beta of settings.betas) number("betas", beta, 0, 1, true);
+  number("momentum", settings.momentum, 0, 1);
 }
 
 function readGroup(name, meta, arrays, k, spec, limits) {
@@ -110,11 +123,24 @@ function readGroup(name, meta, arrays, k, spec, limits) {
     percentiles = p.values;
   }
   const column = (values, j) => Float64Array.from({ length: records }, (_, i) => values[i * shape[1] + j]);
+  const hasOptimizer = meta.optimizer !== null && meta.optimizer !== undefined;
+  const source = spec.settings || meta;
+  const settings = hasOptimizer ? Object.fromEntries(SETTING_KEYS.map((key) => [key, source[key]])) : null;
+  const schedule = {};
+  for (const key of SCHEDULE_MEMBERS) {
+    if (!arrays[`g${k}_${key}`]) continue;
+    if (!hasOptimizer) fail(`${name}: g${k}_${key} is recorded but meta names no optimizer`);
+    const values = member(arrays, `g${k}_${key}`, name, "iuf", 1);
+    if (values.shape[0] !== records) fail(`${name}: g${k}_${key} has shape (${values.shape[0]},); g${k}_steps makes it (${records},)`);
+    finite(values.values, `g${k}_${key}`, name);
+    if (values.values.some((v) => v < 0)) fail(`${name}: g${k}_${key} must be >= 0`);
+    schedule[key] = Float64Array.from(values.values);
+  }
   let correction1 = null;
   let correction2Sqrt = null;
   if (present.length) {
     // 1 − β^t as adamviz.record.load forms it (the pow of the C library there, Math.pow here)
-    const [beta1, beta2] = meta.betas;
+    const [beta1, beta2] = settings.betas;
     correction1 = steps.map((t) => 1 - Math.pow(beta1, t));
     correction2Sqrt = steps.map((t) => Math.sqrt(1 - Math.pow(beta2, t)));
     if (moments.exp_avg_sq.values.some((v) => v < 0)) fail(`${name}: g${k}_exp_avg_sq must be >= 0`);
@@ -128,7 +154,7 @@ function readGroup(name, meta, arrays, k, spec, limits) {
     }
     return out;
   });
-  return { name: spec.name, shape: spec.shape.slice(), steps: Float64Array.from(steps), percentiles, coordinates };
+  return { name: spec.name, shape: spec.shape.slice(), steps: Float64Array.from(steps), percentiles, coordinates, settings, lr: schedule.lr || null, weight_decay: schedule.weight_decay || null };
 }
 
 function optimizerOf(meta) {
@@ -148,7 +174,7 @@ function bareRun(g, name) {
   const stem = name.replace(/\.[^.]*$/, "") || "gradients";
   const meta = { format: "adamviz-trace", version: 1, optimizer: null, groups: [{ name: stem, shape: [1] }] };
   const steps = Float64Array.from({ length: g.length }, (_, i) => i + 1);
-  const group = { name: stem, shape: [1], steps, percentiles: null, coordinates: [{ index: 0, g: Float64Array.from(g), m_hat: null, sqrt_v_hat: null, step: null }] };
+  const group = { name: stem, shape: [1], steps, percentiles: null, settings: null, lr: null, weight_decay: null, coordinates: [{ index: 0, g: Float64Array.from(g), m_hat: null, sqrt_v_hat: null, step: null }] };
   return { source: name, meta, optimizer: null, groups: [group] };
 }
 

@@ -232,7 +232,7 @@ def simulate(
     gradients: object,
     *,
     optimizer: str = "adam",
-    lr: float = 0.01,
+    lr: float | np.ndarray = 0.01,
     beta1: float = 0.9,
     beta2: float = 0.999,
     eps: float = 1e-8,
@@ -248,7 +248,8 @@ def simulate(
 
     Args:
         optimizer: one of :data:`OPTIMIZERS`.
-        lr: learning rate, finite and > 0.
+        lr: learning rate, finite and > 0 — or one rate per step (>= 0 each), e.g. a recorded run's
+            ``RecordedGroup.lr``, used as they are (then ``schedule`` stays constant).
         beta1, beta2: moving-average decay of the first and second moment, in [0, 1).
             rmsprop uses ``beta2`` as torch's ``alpha``.
         eps: added to ``sqrt_v_hat`` in the denominator, finite and > 0.
@@ -264,9 +265,11 @@ def simulate(
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
     """
+    g = checked_gradients(gradients)
+    given = _given_rates(lr, g.shape[0], schedule, warmup) if np.ndim(lr) else None
     settings = Settings(
         optimizer,
-        lr,
+        1.0 if given is not None else lr,  # (given: checked one by one; the steps take them)
         beta1,
         beta2,
         eps,
@@ -278,9 +281,29 @@ def simulate(
         warmup,
         min_lr,
     )
-    g = checked_gradients(gradients)
-    rates = settings.rates(g.shape[0])
+    rates = given if given is not None else settings.rates(g.shape[0])
     rates.flags.writeable = False
-    if settings.weight_decay > 0 and (settings.optimizer != "adamw" or settings.scheduled):
+    varying = settings.scheduled or given is not None
+    if settings.weight_decay > 0 and (settings.optimizer != "adamw" or varying):
         return _simulate_stepwise(g, settings, rates)
     return _simulate_whole(g, settings, rates)
+
+
+def _given_rates(lr: object, iterations: int, schedule: str, warmup: int) -> np.ndarray:
+    """``lr`` given as one rate per step (a recorded run's lr_t): a float64 copy, checked."""
+    try:
+        rates = np.array(lr, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(rejection("lr", lr, "a number > 0, or one number >= 0 per step")) from None
+    if rates.shape != (iterations,):
+        raise ValueError(f"lr must be one number or one per step ({iterations}); got shape {rates.shape}")
+    bad = np.flatnonzero(~(np.isfinite(rates) & (rates >= 0)))
+    if bad.size:
+        raise ValueError(
+            f"lr must be finite and >= 0 at every step; step t={bad[0] + 1} holds {rates[bad[0]]!r}"
+        )
+    if not is_constant(schedule, warmup):
+        raise ValueError(
+            "lr given per step is the schedule itself: leave schedule and warmup at their defaults"
+        )
+    return rates

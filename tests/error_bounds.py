@@ -52,6 +52,7 @@ def trajectory_bounds(
     *,
     power_ulps: float = 0.0,
     rate_rtol: float = 0.0,
+    rates: np.ndarray | None = None,
     **settings: object,
 ) -> dict[str, np.ndarray]:
     """Absolute bounds on how far two evaluations of ``simulate(g, ...)`` may differ, per element.
@@ -63,7 +64,8 @@ def trajectory_bounds(
     ``β^t`` is at most ``2U·β^t``, so ``1 − β^t`` moves by ``2U·β^t/(1 − β^t)`` relative per ulp. Returns arrays shaped like
     ``g`` for ``m, v, m_hat, sqrt_v_hat, scale, step, theta``. ``rate_rtol``: how far, relative,
     the two sides' learning rates ``lr_t`` may differ (0 when both take them from
-    ``adamviz.sim.schedules``, as torch's LambdaLR does through ``torch_lambda``). First order in U: products of two
+    ``adamviz.sim.schedules``, as torch's LambdaLR does through ``torch_lambda``); ``rates``: the
+    rates themselves where ``simulate`` was given them (a recorded run's), in place of the schedule's. First order in U: products of two
     error terms (≈ U², 1e-32 relative) are left out. ``settings`` are ``simulate``'s keywords, with its
     defaults (``adamviz.sim.Settings``).
     """
@@ -77,7 +79,7 @@ def trajectory_bounds(
     adam_family = optimizer in ("adam", "amsgrad", "adamw")
     corrected = adam_family and bias_correction
     coupled = weight_decay if optimizer != "adamw" else 0.0
-    rates = s.rates(iterations)
+    rates = s.rates(iterations) if rates is None else np.asarray(rates, dtype=np.float64)
 
     out = {key: np.zeros_like(g) for key in ("m", "v", "m_hat", "sqrt_v_hat", "scale", "step", "theta")}
     zeros = np.zeros(g.shape[1])

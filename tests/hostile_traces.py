@@ -74,6 +74,10 @@ def valid_arrays(records: int = 12, sample: int = 2, **meta_changes) -> dict[str
     }
 
 
+SETTINGS = {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0}
+"""A group's own optimizer settings, as the recorder writes them (the trace's own, unchanged)."""
+
+
 def trace_bytes(arrays: dict[str, np.ndarray], *, deflate: bool = False) -> bytes:
     return _npz({f"{key}.npy": _npy(value) for key, value in arrays.items()}, deflate=deflate)
 
@@ -279,5 +283,32 @@ def hostile_files() -> list[Hostile]:
             "too-long.npz",
             trace_bytes(valid_arrays(records=10_001, sample=1)),
             "the page shows at most 10,000",
+        ),
+        # a scheduler's learning rates and a group's own settings
+        Hostile(
+            "nan-lr.npz", _changed(g0_lr=np.array([0.01] * 11 + [np.nan])), "g0_lr is not finite at record 11"
+        ),
+        Hostile("negative-lr.npz", _changed(g0_lr=np.full(12, -0.01)), "g0_lr must be >= 0"),
+        Hostile(
+            "short-lr.npz",
+            _changed(g0_lr=np.full(11, 0.01)),
+            "g0_lr has shape (11,); g0_steps makes it (12,)",
+        ),
+        Hostile(
+            "text-decay.npz", _changed(g0_weight_decay=np.array(["a"] * 12)), "member 'g0_weight_decay.npy'"
+        ),
+        Hostile(
+            "group-betas.npz",
+            trace_bytes(
+                valid_arrays(
+                    groups=[{"name": "w", "shape": [3, 4], "settings": {**SETTINGS, "betas": [1.5, 0.9]}}]
+                )
+            ),
+            "meta's group 0: betas must be a number in [0, 1)",
+        ),
+        Hostile(
+            "group-settings.npz",
+            trace_bytes(valid_arrays(groups=[{"name": "w", "shape": [3, 4], "settings": [0.01]}])),
+            "meta's group 0: settings must be an object, with an optimizer",
         ),
     ]

@@ -353,3 +353,140 @@ def test_a_long_name_keeps_its_end_within_the_page_s_limit(tmp_path, character):
     shown = group.name
     assert shown.startswith("…") and shown.endswith(".weight") and name.endswith(shown[1:])
     assert len(shown.encode("utf-16-le")) // 2 in (199, 200)  # as much as fits
+
+
+def _scheduled_run(path, make_scheduler, steps=60):
+    """A 5 → 4 → 2 float64 model trained by AdamW with two param groups — weights (lr 0.01, decay 0.1)
+    and biases (lr 0.02, no decay, their own betas) — under ``make_scheduler(optimizer)``; returns
+    the trace and, per step, each group's lr as torch set it and each bias's θ before the step."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    x, y = torch.randn(32, 5, dtype=torch.float64), torch.randn(32, 2, dtype=torch.float64)
+    named = list(model.named_parameters())
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in named if n.endswith("weight")], "weight_decay": 0.1},
+            {
+                "params": [p for n, p in named if n.endswith("bias")],
+                "weight_decay": 0.0,
+                "lr": 0.02,
+                "betas": (0.8, 0.99),
+            },
+        ],
+        lr=0.01,
+    )
+    scheduler = make_scheduler(optimizer)
+    rates, thetas = [], []
+    with Recorder(optimizer, path, model=model):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            ((model(x) - y) ** 2).mean().backward()
+            rates.append([group["lr"] for group in optimizer.param_groups])
+            thetas.append({n: p.detach().clone().reshape(-1).numpy() for n, p in named})
+            optimizer.step()
+            scheduler.step()
+    return load(path), np.array(rates), thetas
+
+
+SCHEDULERS = {
+    "warmup then cosine (SequentialLR)": lambda o: torch.optim.lr_scheduler.SequentialLR(
+        o,
+        [
+            torch.optim.lr_scheduler.LinearLR(o, 0.1, 1.0, total_iters=9),
+            torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=49),
+        ],
+        milestones=[10],
+    ),
+    "OneCycleLR": lambda o: torch.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=[0.01, 0.02], total_steps=60, cycle_momentum=False
+    ),
+    "LambdaLR warmup": lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda k: min(1.0, (k + 1) / 15)),
+}
+
+
+@pytest.mark.parametrize("scheduler", list(SCHEDULERS))
+def test_schedules_and_groups_are_recorded_as_they_are(tmp_path, scheduler):
+    """Each group keeps its own settings (lr, betas, eps, weight decay) and every record the lr and
+    weight decay its step used; replayed with them, a group's step is the run's own — within the
+    float64 rounding of both sides: the replay's own bound (tests/error_bounds.py) plus the recorded
+    θ_{t−1} − θ_t, which rounds once at |θ|'s scale (U·|θ|) on top of torch's own ≤ 4 roundings."""
+    from error_bounds import U, trajectory_bounds
+
+    run, rates, thetas = _scheduled_run(tmp_path / "run.npz", SCHEDULERS[scheduler])
+    by_name = {group.name: group for group in run.groups}
+    assert (
+        by_name["0.weight"].settings
+        == {"lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.1, "momentum": 0.0}
+        or scheduler == "OneCycleLR"
+    )  # (OneCycleLR sets its own base lr: max_lr / 25)
+    assert by_name["0.bias"].settings["betas"] == [0.8, 0.99]
+    assert by_name["0.bias"].settings["weight_decay"] == 0.0
+    for group in run.groups:
+        column = 0 if group.name.endswith("weight") else 1
+        np.testing.assert_array_equal(group.lr, rates[:, column])
+        np.testing.assert_array_equal(group.weight_decay, 0.1 if column == 0 else 0.0)
+    assert np.ptp(rates[:, 1]) > 0, "the schedule moved the learning rate"
+    for name in ("0.bias", "2.bias"):
+        group = by_name[name]
+        settings = {"beta1": 0.8, "beta2": 0.99, "eps": 1e-8}
+        for c in group.coordinates:
+            replay = simulate(c.g, optimizer="adamw", lr=group.lr, **settings)
+            theta = np.array([before[name][c.index] for before in thetas])
+            bounds = trajectory_bounds(c.g, replay.theta, optimizer="adamw", rates=group.lr, **settings)
+            scale = bounds["step"][:, 0] + 8 * U * np.abs(theta) + 8 * U * np.abs(c.step)
+            assert np.all(np.abs(replay.step - c.step) <= scale), (name, c.index)
+
+
+def test_a_scheduler_that_gives_nan_stops_the_group_and_keeps_the_rest(tmp_path):
+    path = tmp_path / "nan.npz"
+    with pytest.warns(RuntimeWarning, match="not finite at step 6"):
+        run, _, _ = _scheduled_run(
+            path,
+            lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda k: float("nan") if k >= 5 else 1.0),
+            steps=10,
+        )
+    assert all(len(group.steps) == 5 for group in run.groups)
+
+
+def test_a_recorded_coordinate_replays_from_the_command_line_as_in_python(tmp_path, capsys):
+    """adamviz simulate --gradients RUN.npz --group NAME --coordinate K: the coordinate's gradients at
+    the run's own settings (its optimizer, the group's betas and eps, the recorded lr_t) — the same
+    numbers as adamviz.record.replay, and the run's own steps; flags override them; a wrong name
+    lists the groups."""
+    from adamviz.app.cli import main
+    from adamviz.record import replay
+
+    run, _, _ = _scheduled_run(tmp_path / "run.npz", SCHEDULERS["warmup then cosine (SequentialLR)"])
+    group = next(g for g in run.groups if g.name == "2.bias")
+    coordinate = group.coordinates[1]
+    assert (
+        main(
+            [
+                "simulate",
+                "--gradients",
+                str(tmp_path / "run.npz"),
+                "--group",
+                "2.bias",
+                "--coordinate",
+                str(coordinate.index),
+            ]
+        )
+        == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(",lr")
+    table = np.array([[float(x) for x in line.split(",")] for line in lines[1:]])
+    python = replay(run, "2.bias", coordinate.index)
+    np.testing.assert_array_equal(table[:, -1], group.lr)
+    np.testing.assert_array_equal(table[:, -3], python.step)
+    np.testing.assert_allclose(
+        python.step, coordinate.step, rtol=0, atol=1e-12 * np.abs(coordinate.step).max()
+    )
+    assert (
+        main(["simulate", "--gradients", str(tmp_path / "run.npz"), "--group", "2.bias", "--lr", "0.5"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines()[0].endswith(",theta")  # a constant lr given: no lr column
+    assert main(["simulate", "--gradients", str(tmp_path / "run.npz"), "--group", "nope"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "adamviz: error: run.npz has no group 'nope'; it has: 0.weight, 2.weight, 0.bias, 2.bias"
+    )

@@ -328,3 +328,37 @@ def test_the_many_parameters_view_draws_the_recorded_band(page, trace_url):
     readout = page.locator(".av-population-readout").inner_text()
     p50 = group.percentiles[600, 1]
     assert "0.weight (recorded)" in readout and f"p50 {p50:.3g}"[:8] in readout
+
+
+def test_a_recorded_schedule_is_replayed_with_its_own_learning_rates(page, tmp_path):
+    """A trace that recorded a scheduler's lr_t (and its group's own settings): the page replays each
+    coordinate with those rates — as adamviz.record.replay does, within the derived bounds — scaled by
+    η over the run's η when η moves; the cards draw lr_t/η and say lr_t."""
+    from adamviz.record import replay as replayed
+
+    from error_bounds import U, trajectory_bounds
+    from hostile_traces import SETTINGS
+
+    records = 40
+    arrays = valid_arrays(records=records, groups=[{"name": "w", "shape": [3, 4], "settings": SETTINGS}])
+    rates = 0.01 * np.minimum(1.0, np.arange(1, records + 1) / 10)  # a 10-step warmup
+    arrays.update(g0_lr=rates, g0_weight_decay=np.zeros(records))
+    path = tmp_path / "scheduled.npz"
+    path.write_bytes(trace_bytes(arrays))
+    run = load(path)
+    out = write_export(tmp_path / "scheduled.html", ExplorerSettings(trace=str(path)))
+    open_explorer(page, out.as_uri())
+    for lr in (0.01, 0.03):  # the run's own η, then three times it: every lr_t scaled with it
+        set_params(page, lr=lr)
+        for coordinate in run.groups[0].coordinates:
+            name = f"w[{coordinate.index}]"
+            got = page_trace(page, name)
+            want = replayed(run, "w", coordinate.index, lr=rates * (lr / 0.01))
+            # each side rounds η/η_run and its product with lr_t its own way: ≤ 2U each, 4U apart
+            scaled = rates * (lr / 0.01)
+            bounds = trajectory_bounds(coordinate.g, want.theta, power_ulps=1, rates=scaled, rate_rtol=4 * U)
+            for key in ("m_hat", "sqrt_v_hat", "scale", "step", "theta"):
+                assert_within(got[key], getattr(want, key), bounds[key][:, 0], what=f"{name} {key} at η {lr}")
+    set_params(page, iteration=5)
+    assert "lr_t = 0.0180" in page.locator(".av-readout").first.inner_text()  # 3 × 0.01 × 6/10
+    assert page.locator(".av-key-rate").count() == len(run.groups[0].coordinates)

@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hostile_traces import _npy, bomb, trace_bytes, valid_arrays
+from hostile_traces import SETTINGS, _npy, bomb, trace_bytes, valid_arrays
 
 METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
@@ -145,9 +145,14 @@ MUTATIONS = (
 def mutants(seed: int, count: int) -> list[tuple[str, str, bytes]]:
     """``count`` mutants, (file name, mutation, bytes), the same for the same ``seed``."""
     rng = random.Random(seed)
+    scheduled = valid_arrays(
+        records=20, groups=[{"name": "layer.weight", "shape": [3, 4], "settings": SETTINGS}]
+    )
+    scheduled.update(g0_lr=np.linspace(0.001, 0.01, 20), g0_weight_decay=np.full(20, 0.1))
     bases = [
         trace_bytes(valid_arrays(records=20)),
         trace_bytes(valid_arrays(records=20), deflate=True),
+        trace_bytes(scheduled, deflate=True),  # a scheduler's rates and the group's own settings
     ]
     npy = _npy(np.linspace(-1, 1, 30))
     out = []

@@ -144,7 +144,7 @@ class CardsView {
     // a head's stroke: 1e-4 of the x range each side (0.03–0.2 px on a 300–1920 px plot)
     const headHalf = 1e-4 * shownIterations;
     const markEvery = niceCeil(Math.max(1, shownIterations / THETA_MARKS));
-    const scheduled = !isConstant(params); // lr_t/η drawn beside step/η
+    const constant = isConstant(params);
     for (const card of this.models.cards) {
       if (card.shows === null) continue;
       const name = card.shows;
@@ -178,8 +178,10 @@ class CardsView {
           marks.colour.push(colour);
         }
       }
+      const rateShare = frame.rateShareOf(name);
+      const scheduled = !constant || rateShare !== frame.rateShare; // lr_t/η drawn beside step/η
       if (scheduled) {
-        const drawn = decimate(x, { rate: frame.rateShare }, lo, iteration);
+        const drawn = decimate(x, { rate: rateShare }, lo, iteration);
         steps.xs.push(drawn.x);
         steps.ys.push(shown(drawn.rate, onStep));
         steps.colour.push(PALETTE.schedule);
@@ -193,8 +195,9 @@ class CardsView {
       const recorded = frame.recordings.withMoments(name);
       if (settingsChanged || frame.ghosts || recorded) card.ghost.data = this.ghostData(frame, name, lo, onStep);
       if (settingsChanged) card.eps.location = params.eps;
-      if (settingsChanged || card.banded !== banded) writeSlot(card.legend, this.legend(params, Boolean(recorded), banded));
+      if (settingsChanged || card.banded !== banded || card.scheduled !== scheduled) writeSlot(card.legend, this.legend(params, Boolean(recorded), banded, scheduled));
       card.banded = banded;
+      card.scheduled = scheduled;
       for (const cursor of card.cursors) cursor.location = iteration;
       writeSlot(card.readout, this.readout(frame, name));
     }
@@ -296,10 +299,9 @@ class CardsView {
 
   /** The key to what is drawn: the shown panels' items (and the band, where the gradients are one), then the
    * compared optimizers' colours and dashes. */
-  legend(params, recorded = false, banded = false) {
+  legend(params, recorded = false, banded = false, scheduled = !isConstant(params)) {
     const { optimizer, compare, panels } = params;
     // under a schedule the step panel's items say so (step/η is lr_t/η × the scale) and key lr_t/η
-    const scheduled = !isConstant(params);
     const keyed = (panel) => (panel === "step@schedule" ? scheduled && panels.includes("step") : panels.includes(panel) && !(panel === "step" && scheduled));
     const items = this.config.legendItems.filter(([panel]) => keyed(panel)).map(([, html]) => html);
     if (banded && panels.includes("moments")) items.push(`<li class="av-legend-band">band: range of g per pixel</li>`);
@@ -318,7 +320,9 @@ class CardsView {
     return `<li class="av-compare-legend"><b>${escapeHtml(optimizer)}</b>: bold</li>${items}`;
   }
 
-  readout({ params, iteration: i, streams, traces, compared, recordings, rateShare }, name) {
+  readout({ params, iteration: i, streams, traces, compared, recordings, rateShareOf }, name) {
+    const rateShare = rateShareOf(name);
+    const scheduled = !isConstant(params) || recordings.rateShare(name, 1) !== null;
     const { eps, lr, optimizer, compare } = params;
     const t = traces[name];
     const others = compare.map((other) => {
@@ -328,8 +332,8 @@ class CardsView {
     const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-      `<div class="av-formula">${formula(optimizer, t, eps, i, !isConstant(params))}</div>${comparison}` +
-      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${isConstant(params) ? "" : ` · lr_t = ${fmt(lr * rateShare[i])}`} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
+      `<div class="av-formula">${formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
+      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
       recordings.facts(name, i) +
       `</div>`
     );

@@ -1,9 +1,11 @@
 """adamviz.record — a PyTorch run's optimizer state, recorded and read back.
 
 ``Recorder(optimizer, path, every=1, sample=8, seed=0)`` needs torch (``pip install adamviz[torch]``);
-``load(path)`` and ``summary(run)`` (every layer's r_t at a glance) need only NumPy. The file format is documented in :mod:`.trace_file`.
+``load(path)``, ``summary(run)`` (every layer's r_t at a glance) and ``replay(run, group, coordinate)``
+(a recorded coordinate stepped again, at the run's own settings or others) need only NumPy. The file format is documented in :mod:`.trace_file`.
 """
 
+from .replay import find, replay, replay_settings
 from .summary import FROZEN_P90, GroupSummary, summary
 from .trace_file import (
     FORMAT,
@@ -29,7 +31,10 @@ __all__ = [
     "RecordedRun",
     "Recorder",
     "TraceError",
+    "find",
     "load",
+    "replay",
+    "replay_settings",
     "summary",
 ]
 

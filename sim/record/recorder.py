@@ -78,16 +78,8 @@ class Recorder:
         self.warned: set[str] = set()
         self.flush_seconds = flush_seconds
         first = optimizer.param_groups[0]
-        for group in optimizer.param_groups[1:]:
-            for key in ("betas", "eps", "momentum"):
-                if key in first and group.get(key) != first.get(key):
-                    raise ValueError(
-                        f"param groups differ in {key} ({first[key]} and {group[key]}): record one at a time"
-                    )
         self.kind = kind
         self.shadow = kind == "SGD"
-        self.betas = SHADOW_BETAS if self.shadow else tuple(first["betas"])
-        self.eps = SHADOW_EPS if self.shadow else first["eps"]
         self.amsgrad = bool(first.get("amsgrad", False))
         names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
         self.groups: list[dict[str, Any]] = []
@@ -106,6 +98,8 @@ class Recorder:
                     {
                         "name": name,
                         "param": p,
+                        "param_group": group,
+                        "settings": self._settings(group),
                         "index": index,
                         "where": torch.as_tensor(index, device=p.device),
                         "records": [],
@@ -127,23 +121,34 @@ class Recorder:
             "format": FORMAT,
             "version": VERSION,
             "optimizer": kind,
-            "lr": float(first["lr"]),
-            "betas": [float(b) for b in self.betas],
-            "eps": float(self.eps),
-            "weight_decay": float(first.get("weight_decay", 0.0)),
-            "momentum": float(first.get("momentum", 0.0)),
+            **self._settings(first),
             "amsgrad": self.amsgrad,
             "moments": "recorder" if self.shadow else "optimizer",
             "every": every,
             "sample": sample,
             "seed": seed,
-            "groups": [{"name": g["name"], "shape": list(g["param"].shape) or [1]} for g in self.groups],
+            "groups": [
+                {"name": g["name"], "shape": list(g["param"].shape) or [1], "settings": g["settings"]}
+                for g in self.groups
+            ],
         }
         self.last_flush = time.monotonic()
         self.hooks = [
             optimizer.register_step_pre_hook(self._before_step),
             optimizer.register_step_post_hook(self._after_step),
         ]
+
+    def _settings(self, group: dict) -> dict[str, Any]:
+        """A param group's optimizer settings as a trace's meta holds them (its lr: the base rate a
+        scheduler scales, ``initial_lr``, where one is attached)."""
+        betas = SHADOW_BETAS if self.shadow else tuple(group["betas"])
+        return {
+            "lr": _as_float(group.get("initial_lr", group["lr"])),
+            "betas": [float(b) for b in betas],
+            "eps": float(SHADOW_EPS if self.shadow else group["eps"]),
+            "weight_decay": float(group.get("weight_decay", 0.0)),
+            "momentum": float(group.get("momentum", 0.0)),
+        }
 
     # ---- hooks ----------------------------------------------------------------------------
 
@@ -161,15 +166,21 @@ class Recorder:
             if self.shadow:
                 self._update_shadow(group, p.grad.detach())
             if (group["t"] - 1) % self.every == 0:
-                group["pending"] = (self._sampled(group, p.grad), self._sampled(group, p))
+                # the rates this step uses: a scheduler sets them between steps
+                rates = (
+                    _as_float(group["param_group"]["lr"]),
+                    float(group["param_group"].get("weight_decay", 0.0)),
+                )
+                group["pending"] = (self._sampled(group, p.grad), self._sampled(group, p), rates)
 
     def _update_shadow(self, group: dict, grad: torch.Tensor) -> None:
         g = grad.double()
         if group["shadow"] is None:
             group["shadow"] = (torch.zeros_like(g), torch.zeros_like(g))
         m, v = group["shadow"]
-        m.mul_(self.betas[0]).add_(g, alpha=1 - self.betas[0])
-        v.mul_(self.betas[1]).addcmul_(g, g, value=1 - self.betas[1])
+        beta1, beta2 = SHADOW_BETAS
+        m.mul_(beta1).add_(g, alpha=1 - beta1)
+        v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
 
     def _moments(self, group: dict) -> tuple[torch.Tensor, torch.Tensor, int]:
         """(m_t, v_t, t) of one tensor: torch's own state, or the recorder's shadow for SGD."""
@@ -185,16 +196,18 @@ class Recorder:
             pending = group.pop("pending", None)
             if pending is None or group.get("stopped"):
                 continue
-            g, before = pending
+            g, before, rates = pending
             m, v, t = self._moments(group)
             after = self._sampled(group, group["param"])
-            # r_t over the whole tensor, in float64: m̂ = m / (1 − β₁^t), √v̂ = √v / √(1 − β₂^t)
-            correction1 = 1.0 - self.betas[0] ** float(t)
-            correction2_sqrt = (1.0 - self.betas[1] ** float(t)) ** 0.5
+            # r_t over the whole tensor, in float64: m̂ = m / (1 − β₁^t), √v̂ = √v / √(1 − β₂^t), with
+            # the group's own betas and eps
+            (beta1, beta2), eps = group["settings"]["betas"], group["settings"]["eps"]
+            correction1 = 1.0 - beta1 ** float(t)
+            correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5
             r = (
                 m.detach().double().abs()
                 / correction1
-                / (v.detach().double().sqrt() / correction2_sqrt + self.eps)
+                / (v.detach().double().sqrt() / correction2_sqrt + eps)
             )
             percentiles = np.percentile(r.reshape(-1).cpu().numpy(), [10, 50, 90])
             # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
@@ -206,6 +219,7 @@ class Recorder:
                 self._sampled(group, v).astype(stored),
                 before - after,
                 percentiles,
+                np.array(rates),
             )
             if not all(np.isfinite(part).all() for part in record[1:]):
                 group["stopped"] = t
@@ -283,6 +297,8 @@ class Recorder:
             ):
                 out[f"g{k}_{key}"] = np.array(column, dtype=dtype).reshape(len(records), sample)
             out[f"g{k}_percentiles"] = np.array(columns[5], dtype=np.float64).reshape(len(records), 3)
+            rates = np.array(columns[6], dtype=np.float64).reshape(len(records), 2)
+            out[f"g{k}_lr"], out[f"g{k}_weight_decay"] = rates[:, 0].copy(), rates[:, 1].copy()
         return out
 
     def flush(self) -> Path:
@@ -312,6 +328,11 @@ class Recorder:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _as_float(value: float | torch.Tensor) -> float:
+    """A param group's lr as a float (a scheduler may hold it as a tensor)."""
+    return float(value.item() if isinstance(value, torch.Tensor) else value)
 
 
 def _within_a_name(name: str) -> str:

@@ -21,7 +21,13 @@ member              dtype, shape     meaning
                                      amsgrad: what the denominator used)
 ``g{k}_step``       float64 (R, S)   θ_{t-1} − θ_t, what the coordinate moved
 ``g{k}_percentiles`` float64 (R, 3)  p10, p50, p90 of r_t = |m̂| / (√v̂ + ε) over the whole tensor
+``g{k}_lr``         float64 (R,)     the learning rate step t used (a scheduler's lr_t; optional)
+``g{k}_weight_decay`` float64 (R,)   the weight decay step t used (optional)
 ==================  ===============  =========================================================
+
+A group may carry its own optimizer settings in meta (``groups[k].settings``: ``lr`` (its first),
+``betas``, ``eps``, ``weight_decay``, ``momentum`` — torch's param group it belongs to); where it
+does, they are the group's (its m̂ and √v̂ use its own betas), and the run's are the first group's.
 
 The moments are stored as torch holds them (in the parameter's dtype), so they equal ``exp_avg`` and
 ``exp_avg_sq`` exactly; the bias-corrected ones follow as torch forms them::
@@ -60,7 +66,11 @@ MOMENT_MEMBERS = ("exp_avg", "exp_avg_sq", "step")
 OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
 """torch.optim class → the adamviz optimizer that replays it (Adam with amsgrad → amsgrad, SGD with
 momentum → momentum)."""
-_MEMBER = re.compile(r"^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles))$")
+SCHEDULE_MEMBERS = ("lr", "weight_decay")
+"""Optional per-record members: the learning rate and weight decay the step used (a scheduler's)."""
+_MEMBER = re.compile(
+    r"^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$"
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,13 @@ class RecordedGroup:
     steps: np.ndarray
     percentiles: np.ndarray | None
     coordinates: tuple[RecordedCoordinate, ...]
+    settings: dict[str, Any] | None = None
+    """The optimizer settings of the group's param group (lr, betas, eps, weight_decay, momentum);
+    the run's own (meta's) where the trace does not give the group its own; None for a bare log."""
+    lr: np.ndarray | None = None
+    """The learning rate each recorded step used (float64, per record), if recorded."""
+    weight_decay: np.ndarray | None = None
+    """The weight decay each recorded step used, if recorded."""
 
     def scenario(self, coordinate: RecordedCoordinate) -> str:
         """The name the page gives this coordinate's card: ``"<group>[<index>]"``."""
@@ -274,21 +291,35 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
             f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}"
         )
     if optimizer is not None:
-        for key, low, high in (
-            ("lr", 0.0, math.inf),
-            ("eps", 0.0, math.inf),
-            ("weight_decay", 0.0, math.inf),
-        ):
-            _number(meta, key, low, high, name)
-        betas = meta.get("betas")
-        if not (isinstance(betas, list) and len(betas) == 2):
-            raise TraceError(f"{name}: betas must be [β₁, β₂]; got {betas!r}")
-        for beta in betas:
-            _number({"betas": beta}, "betas", 0.0, 1.0, name, high_open=True)
-        _number(meta, "momentum", 0.0, 1.0, name)
+        _optimizer_settings(meta, name)
+    for k, group in enumerate(groups):
+        if "settings" in group:
+            if optimizer is None or not isinstance(group["settings"], dict):
+                raise TraceError(f"{name}: meta's group {k}: settings must be an object, with an optimizer")
+            _optimizer_settings(group["settings"], f"{name}: meta's group {k}:")
     if not isinstance(meta.get("amsgrad", False), bool):
         raise TraceError(f"{name}: amsgrad must be true or false; got {meta['amsgrad']!r}")
     return meta
+
+
+SETTING_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum")
+"""An optimizer's settings in a trace's meta (the run's, and optionally each group's)."""
+
+
+def _optimizer_settings(settings: dict, where: str) -> None:
+    """Check lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)) and momentum ([0, 1])."""
+    for key, low, high in (
+        ("lr", 0.0, math.inf),
+        ("eps", 0.0, math.inf),
+        ("weight_decay", 0.0, math.inf),
+    ):
+        _number(settings, key, low, high, where)
+    betas = settings.get("betas")
+    if not (isinstance(betas, list) and len(betas) == 2):
+        raise TraceError(f"{_where(where)} betas must be [β₁, β₂]; got {betas!r}")
+    for beta in betas:
+        _number({"betas": beta}, "betas", 0.0, 1.0, where, high_open=True)
+    _number(settings, "momentum", 0.0, 1.0, where)
 
 
 def _whole(n: object) -> bool:
@@ -303,12 +334,17 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
+def _where(where: str) -> str:
+    """A message's start: the file's name and a colon (or a longer place that ends in one)."""
+    return where if where.endswith(":") else f"{where}:"
+
+
 def _number(meta: dict, key: str, low: float, high: float, name: str, *, high_open: bool = False) -> float:
     value = meta.get(key)
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < low or (value >= high if high_open else value > high):
         bound = f"[{low:g}, {high:g}{')' if high_open else ']'}"
-        raise TraceError(f"{name}: {key} must be a number in {bound}; got {value!r}")
+        raise TraceError(f"{_where(name)} {key} must be a number in {bound}; got {value!r}")
     return float(value)
 
 
@@ -376,9 +412,25 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
             )
         _finite(percentiles, f"g{k}_percentiles", name)
         percentiles = percentiles.astype(np.float64)
+    settings = None
+    if meta.get("optimizer") is not None:
+        settings = {key: spec.get("settings", meta)[key] for key in SETTING_KEYS}
+    schedule = {}
+    for key in SCHEDULE_MEMBERS:
+        if f"g{k}_{key}" not in arrays:
+            continue
+        if settings is None:
+            raise TraceError(f"{name}: g{k}_{key} is recorded but meta names no optimizer")
+        values = _member(arrays, f"g{k}_{key}", name, "iuf", 1)
+        if values.shape != (records,):
+            raise TraceError(f"{name}: g{k}_{key} has shape {values.shape}; g{k}_steps makes it {(records,)}")
+        _finite(values, f"g{k}_{key}", name)
+        if np.any(values < 0):
+            raise TraceError(f"{name}: g{k}_{key} must be >= 0")
+        schedule[key] = values.astype(np.float64)
     if moments:
         # 1 − β^t with Python floats, as torch forms it (numpy's vector pow may differ in the last bit)
-        beta1, beta2 = meta["betas"]
+        beta1, beta2 = settings["betas"]
         correction1 = np.array([1.0 - beta1 ** float(t) for t in steps.tolist()])
         correction2_sqrt = np.sqrt(np.array([1.0 - beta2 ** float(t) for t in steps.tolist()]))
         if np.any(moments["exp_avg_sq"] < 0):
@@ -392,7 +444,14 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
             step = moments["step"][:, j].astype(np.float64)
         coordinates.append(RecordedCoordinate(flat, g[:, j].astype(np.float64), m_hat, sqrt_v_hat, step))
     return RecordedGroup(
-        spec["name"], tuple(spec["shape"]), steps.astype(np.int64), percentiles, tuple(coordinates)
+        spec["name"],
+        tuple(spec["shape"]),
+        steps.astype(np.int64),
+        percentiles,
+        tuple(coordinates),
+        settings,
+        schedule.get("lr"),
+        schedule.get("weight_decay"),
     )
 
 
