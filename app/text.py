@@ -153,6 +153,13 @@ PRESETS = [
         "settings": ADAMW_VS_L2,
         "about": "With L2 the decay w·θ is divided by √v̂ (here ~100): barely any decay. AdamW decays θ alike.",
     },
+    {
+        "name": "warmup-cosine",
+        "label": "Warmup + cosine",
+        "key": "5",
+        "settings": {"schedule": "cosine", "warmup": 20, "min_lr": 0.1},
+        "about": "20 steps of warmup, then a cosine down to η/10: every step is lr_t × the same scale.",
+    },
 ]
 """One click (or key, in a focused explorer) each; in the URL as ``preset=NAME``. A preset resets the
 optimizer settings to their defaults, then applies its own; seed, speed and window stay."""
@@ -294,6 +301,28 @@ DECK = [
             "Both averages start at zero. Without correction √v̂ starts relatively smaller than m̂ "
             "(1 − β₂ᵗ ≪ 1 − β₁ᵗ), so the first steps come out up to three times too large.",
             "Press B to divide by 1 − βᵗ again: the scale is near 1 from the very first step.",
+        ],
+    },
+    {
+        "title": "Why warm up",
+        "scenario": "noisy",
+        "settings": {"warmup": 20, "iterations": 200},
+        "iteration": 9,
+        "text": [
+            "On noise Adam's first step is a full η (m̂ and √v̂ come from one gradient) and the first ten "
+            "average 0.2–0.8 η: more than the 0.1–0.3 η it settles to after step 100, when √v̂ knows more.",
+            "A 20-step warmup (dotted) multiplies step t by t/20: those ten shrink to 0.04–0.2 η. Slide "
+            "Warmup to 0 to compare.",
+        ],
+    },
+    {
+        "title": "Schedules multiply, Adam divides",
+        "scenario": "consistent",
+        "settings": {"schedule": "cosine", "warmup": 40, "min_lr": 0.1, "iterations": 400, "window": 0},
+        "iteration": 399,
+        "text": [
+            "lr_t (dotted): 40 steps of warmup, then a cosine from η down to η/10.",
+            "The scale m̂/(√v̂+ε) is the same as without it, near 1: each step is lr_t times it.",
         ],
     },
     {

@@ -16,6 +16,8 @@ DECK_TITLES = [
     "Pure noise",
     "A reversing trend",
     "Bias correction",
+    "Why warm up",
+    "Schedules multiply, Adam divides",
     "A long memory",
     "When ε takes over",
     "Adam vs SGD: the size of the gradient",

@@ -179,7 +179,7 @@ class CardsView {
         }
       }
       const rateShare = frame.rateShareOf(name);
-      const scheduled = !constant || rateShare !== frame.rateShare; // lr_t/η drawn beside step/η
+      const scheduled = !constant || frame.recordings.rateShare(name, 1) !== null; // lr_t/η drawn beside step/η
       if (scheduled) {
         const drawn = decimate(x, { rate: rateShare }, lo, iteration);
         steps.xs.push(drawn.x);
