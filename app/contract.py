@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, stream_shapes
+from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
 from adamviz.sim.population import LOG_GRID, population_shapes
 
@@ -69,6 +70,7 @@ def contract() -> dict[str, Any]:
         "OPTIMIZERS": list(OPTIMIZERS),
         "ADAM_FAMILY": [name for name in OPTIMIZERS if name in ADAM_FAMILY],
         "SECOND_MOMENT": [name for name in OPTIMIZERS if name in SECOND_MOMENT],
+        "ADAPTIVE": list(ADAPTIVE),
         "PERCENTILES": list(PERCENTILES),
         "COLUMNS": list(COLUMNS),
         "PALETTE": PLOT,

@@ -27,9 +27,14 @@ OPTIMIZER_STYLE = {
     "adam": ("#238B45", [6, 4, 2, 4]),  # green, dash-dot
     "amsgrad": ("#0072B2", [2, 4, 6, 4]),  # blue, dot-dash
     "adamw": ("#9467BD", [10, 3, 2, 3]),  # violet, long dash-dot
+    "radam": ("#C51B7D", [8, 3]),  # deep pink, long dashes
+    "nadam": ("#1B9E77", [1, 3]),  # teal, fine dots
+    "adamax": ("#999933", [12, 3, 2, 3, 2, 3]),  # olive, dash-dot-dot
+    "adagrad": ("#B15928", [4, 2, 4, 6]),  # rust, paired dashes
 }
 """How a *compared* optimizer is drawn: its colour and dash (Bokeh's line_dash, SVG's stroke-dasharray).
-Green and violet sit midway, over 4:1 against both the light card (#ffffff) and the dark (#161b22).
+Green and violet sit midway, over 4:1 against both the light card (#ffffff) and the dark (#161b22);
+every colour is at least 3:1 against both (what a line needs), and the dashes tell the near hues apart.
 The main optimizer is drawn in the scale's green and θ's purple, boldest."""
 
 LOSS_BANDS = (

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .adaptive import ADAPTIVE, adaptive_settings, step_adaptive
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
@@ -43,13 +44,17 @@ OPTIMIZERS: dict[str, str] = {
     "adam": "torch.optim.Adam(lr, (beta1, beta2), eps, weight_decay)",
     "amsgrad": "torch.optim.Adam(lr, (beta1, beta2), eps, weight_decay, amsgrad=True)",
     "adamw": "torch.optim.AdamW(lr, (beta1, beta2), eps, weight_decay)",
+    "radam": "torch.optim.RAdam(lr, (beta1, beta2), eps, weight_decay, decoupled_weight_decay)",
+    "nadam": "torch.optim.NAdam(lr, (beta1, beta2), eps, weight_decay, decoupled_weight_decay=...)",
+    "adamax": "torch.optim.Adamax(lr, (beta1, beta2), eps, weight_decay)",
+    "adagrad": "torch.optim.Adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps)",
 }
 """Optimizer names and the torch.optim call each one equals."""
 
 ADAM_FAMILY = frozenset({"adam", "amsgrad", "adamw"})
 """The optimizers with a bias-corrected first moment; ``bias_correction`` applies to these."""
 
-SECOND_MOMENT = frozenset({"rmsprop", *ADAM_FAMILY})
+SECOND_MOMENT = frozenset({"rmsprop", *ADAM_FAMILY, *ADAPTIVE})
 """The optimizers that keep v, a moving mean of g², and divide by √v (+ ε): the others have no √v̂."""
 
 
@@ -63,6 +68,8 @@ REQUIREMENTS = {
     "theta0": "a number in [-1e+300, 1e+300]",
     "warmup": "an integer in [0, 1000000]",
     "min_lr": "a number in [0, 1]",
+    "lr_decay": "a number >= 0",
+    "initial_accumulator_value": "a number >= 0",
 }
 """What each numeric setting of :class:`Settings` must be, in the words of the ValueError refusing it
 (the CLI's help reads them from here; tests/test_validation.py checks them against the checks)."""
@@ -84,6 +91,9 @@ class Settings:
     schedule: str = "constant"
     warmup: int = 0
     min_lr: float = 0.0
+    decoupled_weight_decay: bool = False
+    lr_decay: float = 0.0
+    initial_accumulator_value: float = 0.0
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -98,6 +108,12 @@ class Settings:
         if not isinstance(self.bias_correction, (bool, np.bool_)):
             raise ValueError(f"bias_correction must be True or False; got {self.bias_correction!r}")
         check_schedule(self.schedule, self.warmup, self.min_lr)
+        if not isinstance(self.decoupled_weight_decay, (bool, np.bool_)):
+            raise ValueError(
+                f"decoupled_weight_decay must be True or False; got {self.decoupled_weight_decay!r}"
+            )
+        check_non_negative("lr_decay", self.lr_decay)
+        check_non_negative("initial_accumulator_value", self.initial_accumulator_value)
 
     @property
     def scheduled(self) -> bool:
@@ -243,6 +259,9 @@ def simulate(
     schedule: str = "constant",
     warmup: int = 0,
     min_lr: float = 0.0,
+    decoupled_weight_decay: bool = False,
+    lr_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
 ) -> Trajectory:
     """Step ``optimizer`` over ``gradients`` (shape (T,) or (T, n_params)) from ``theta0``.
 
@@ -261,6 +280,8 @@ def simulate(
             (:data:`adamviz.sim.SCHEDULES`); step t uses ``lr_t = lr · f_t`` (``Trajectory.lr``).
         warmup: steps of linear warmup first (f_t = t/warmup), an integer >= 0.
         min_lr: where the decay ends, as a fraction of lr, in [0, 1].
+        decoupled_weight_decay: radam and nadam decay θ as adamw does (torch's keyword).
+        lr_decay, initial_accumulator_value: adagrad's (torch's keywords), each >= 0.
 
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
@@ -280,13 +301,25 @@ def simulate(
         schedule,
         warmup,
         min_lr,
+        decoupled_weight_decay,
+        lr_decay,
+        initial_accumulator_value,
     )
     rates = given if given is not None else settings.rates(g.shape[0])
     rates.flags.writeable = False
+    if settings.optimizer in ADAPTIVE:
+        return _simulate_adaptive(g, settings, rates)
     varying = settings.scheduled or given is not None
     if settings.weight_decay > 0 and (settings.optimizer != "adamw" or varying):
         return _simulate_stepwise(g, settings, rates)
     return _simulate_whole(g, settings, rates)
+
+
+def _simulate_adaptive(g: np.ndarray, s: Settings, rates: np.ndarray) -> Trajectory:
+    """radam, nadam, adamax and adagrad (see :mod:`.adaptive`), one step at a time."""
+    columns = g.reshape(g.shape[0], -1)
+    out = step_adaptive(columns, s.optimizer, rates, theta0=s.theta0, **adaptive_settings(s))
+    return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()}, lr=rates)
 
 
 def _given_rates(lr: object, iterations: int, schedule: str, warmup: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .adaptive import ADAPTIVE, AdaptiveStep, adaptive_settings
 from .optimizers import ADAM_FAMILY, Settings
 from .recurrence import bias_correction
 from .streams import ITERATIONS_MAX, rng_for
@@ -153,6 +154,9 @@ OPTIMIZER_SETTINGS = (
     "schedule",
     "warmup",
     "min_lr",
+    "decoupled_weight_decay",
+    "lr_decay",
+    "initial_accumulator_value",
 )
 """The keywords of :func:`descend` that go to the optimizer (as in :func:`adamviz.sim.simulate`)."""
 
@@ -254,6 +258,18 @@ def _loop(
     """The closed loop, one step at a time, in the arithmetic (and its order) of assets/engine/optimizers.js's stepper."""
     names = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
     out = {name: np.empty((iterations, p.dims)) for name in names}
+    if s.optimizer in ADAPTIVE:  # radam, nadam, adamax, adagrad: their own step (sim/adaptive.py)
+        state = AdaptiveStep(s.optimizer, rates, p.dims, **adaptive_settings(s))
+        theta = theta0.copy()
+        for i in range(iterations):
+            g = p.gradient(theta, **shape)
+            if noise is not None:
+                g = g + noise[i]
+            values = state.step(i, g, theta)
+            theta = values[-1]
+            for name, value in zip(names, (g, *values), strict=True):
+                out[name][i] = value
+        return out
     correct = s.optimizer in ADAM_FAMILY and s.bias_correction
     bc1 = bias_correction(s.beta1, iterations) if correct else None
     bc2 = bias_correction(s.beta2, iterations) if correct else None

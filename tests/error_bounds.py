@@ -28,6 +28,7 @@ import math
 import numpy as np
 
 from adamviz.sim import Settings
+from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.recurrence import NEGLIGIBLE_DECAY
 
 U = 2.0**-53
@@ -70,6 +71,17 @@ def trajectory_bounds(
     defaults (``adamviz.sim.Settings``).
     """
     s = Settings(**settings)
+    if s.optimizer in ADAPTIVE:
+        from adamviz.sim import simulate
+
+        traj = simulate(g, **{**settings, **({"lr": rates} if rates is not None else {})})
+        effective = traj.lr / (1 + np.arange(len(traj.lr)) * s.lr_decay)  # adagrad's lr_decay (0 elsewhere)
+        decoupled = s.decoupled_weight_decay and s.weight_decay > 0
+        shrink = 1 - traj.lr * s.weight_decay if decoupled else None
+        coupled = 0.0 if s.decoupled_weight_decay else s.weight_decay
+        return adaptive_bounds(
+            g, traj, s.optimizer, effective, s.beta1, s.beta2, power_ulps, rate_rtol, shrink, coupled, s.eps
+        )
     optimizer, beta1, beta2, eps = s.optimizer, s.beta1, s.beta2, s.eps
     weight_decay, momentum, bias_correction, theta0 = s.weight_decay, s.momentum, s.bias_correction, s.theta0
     g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
@@ -280,3 +292,92 @@ def assert_trace_matches(
         else:
             bound = bounds[key][:, 0]
         assert_within(got[key], getattr(expected, key), bound, what=f"{what} {key} {settings}")
+
+
+def adaptive_bounds(
+    g: np.ndarray,
+    traj,
+    optimizer: str,
+    rates: np.ndarray,
+    beta1: float,
+    beta2: float,
+    power_ulps: float = 0.0,
+    rate_rtol: float = 0.0,
+    shrink: np.ndarray | None = None,
+    coupled: float = 0.0,
+    eps: float = 0.0,
+) -> dict[str, np.ndarray]:
+    """How far two float64 evaluations of radam, nadam, adamax or adagrad (adamviz.sim.adaptive) may
+    differ per step, first order in U, from one side's trajectory ``traj`` (no coupled weight decay).
+
+    The moments are moving averages (a running max for adamax's u, a running sum for adagrad's s):
+    each within ``moving_average_rtol(t, T)`` of the exact value — relative to the average of |g| for
+    m (which may cancel), to itself for v, u and s (sums and maxima of positive terms). The direction
+    divides them: a relative error e of v (u, s) moves √v by e/2, and the direction — m̂ or g times
+    coefficients formed from floats on both sides (their ``β^t`` within ``power_ulps`` ulps: each moves
+    a coefficient by ≤ 2U·β^t/(1 − β^t), at most 2U·β/(1 − β) … taken as 4U·(1 + 1/(1 − β₁) +
+    1/(1 − β₂))·power_ulps) over that root — by m's error over the denominator plus (e/2 + 10U) of
+    each of its terms (the divisions, the root, ε's add, the coefficients' products and NAdam's sum).
+    θ adds lr_t·direction in order: its error is the directions' errors times lr_t, the rates' own
+    (``rate_rtol``), and the running sum's rounding, ``moving_average_rtol`` of the sum of |steps|;
+    a decoupled decay (``shrink``: 1 − lr_t·w per step) multiplies θ's error so far and rounds once; a
+    coupled one (``coupled`` = w) feeds θ's error back into the next gradient, w·Δθ (+ one rounding),
+    which the moments carry on as they carry the gradient: m's error by its average, v's (2|g|·Δg)
+    by its own, u's (a maximum: 1-Lipschitz) by its running maximum, s's by its sum."""
+    g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
+    iterations = g.shape[0]
+    shaped = {
+        k: np.abs(np.asarray(getattr(traj, k), dtype=np.float64).reshape(g.shape))
+        for k in ("m", "v", "m_hat", "sqrt_v_hat", "scale")
+    }
+    scale, m_hat, root = shaped["scale"], shaped["m_hat"], shaped["sqrt_v_hat"]
+    theta = np.abs(np.asarray(traj.theta, dtype=np.float64).reshape(g.shape))
+    tiny = np.finfo(float).tiny
+    powers = 4 * U * (1 + 1 / (1 - beta1) + 1 / max(1 - beta2, U)) * power_ulps
+    out = {k: np.zeros_like(g) for k in ("m", "v", "m_hat", "sqrt_v_hat", "scale", "step", "theta")}
+    avg_abs = np.zeros(g.shape[1])
+    theta_error = path = np.zeros(g.shape[1])
+    fed = fed_m = fed_v = np.zeros(g.shape[1])  # what θ's errors fed into g, m and v (coupled decay)
+    theta_before = np.zeros(g.shape[1])
+    for i in range(iterations):
+        t = i + 1
+        ma = moving_average_rtol(t, iterations) + powers
+        grad = np.abs(g[i]) + coupled * theta_before
+        avg_abs = beta1 * avg_abs + (1 - beta1) * grad
+        correction1 = 1 - beta1**t if optimizer != "adagrad" else 1.0
+        if coupled:
+            fed = coupled * theta_error + U * grad
+            if optimizer == "adagrad":
+                fed_v = fed_v + 2 * grad * fed
+            elif optimizer == "adamax":
+                fed_m, fed_v = beta1 * fed_m + (1 - beta1) * fed, np.maximum(beta2 * fed_v, fed)
+            else:
+                fed_m = beta1 * fed_m + (1 - beta1) * fed
+                fed_v = beta2 * fed_v + (1 - beta2) * 2 * grad * fed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ma = ma + np.where(shaped["v"][i] > 0, fed_v / np.maximum(shaped["v"][i], tiny), 0.0)
+        m_error = fed if optimizer == "adagrad" else ma * avg_abs + fed_m
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if (
+                optimizer == "nadam"
+            ):  # the m/d term's coefficient μ_{t+1}/(1 − Π_{t+1}) ≤ μ_{t+1}/(1 − β₁^(t+1))
+                mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004))
+                gain = mu_next / (1 - beta1 ** (t + 1)) / (root[i] + eps)
+                terms = grad / (root[i] + eps) + gain * (avg_abs + m_error)
+            else:  # the direction is m̂ (or g) times a factor: an error in m̂ moves it by that factor
+                gain = np.where(m_hat[i] > 0, scale[i] / np.maximum(m_hat[i], tiny), 0.0) / correction1
+                terms = scale[i]
+        direction_error = gain * m_error + terms * (ma / 2 + 10 * U)
+        out["m"][i] = m_error
+        out["v"][i] = ma * shaped["v"][i]
+        out["m_hat"][i] = m_error / correction1 + (2 * U + powers) * m_hat[i]
+        out["sqrt_v_hat"][i] = root[i] * (ma / 2 + 3 * U)
+        out["scale"][i] = direction_error
+        path = path + rates[i] * scale[i]
+        if shrink is not None:  # θ·(1 − lr_t·w) first: one more rounding of |θ|, and the old error shrinks
+            theta_error = shrink[i] * theta_error + 3 * U * theta[i]
+        theta_error = theta_error + rates[i] * (direction_error + (2 * U + rate_rtol) * scale[i])
+        out["theta"][i] = theta_error + moving_average_rtol(t, iterations) * path
+        theta_before = theta[i]
+        out["step"][i] = out["theta"][i] + (out["theta"][i - 1] if i else 0.0)
+    return out

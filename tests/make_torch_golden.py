@@ -79,6 +79,37 @@ CASES = [
     ("rmsprop_cosine", "rmsprop", {"lr": 0.01, "beta2": 0.99, "schedule": "cosine"}, ["noisy"], 100),
     ("amsgrad_linear", "amsgrad", {"schedule": "linear", "min_lr": 0.5, "warmup": 3}, ["reversal"], 100),
     ("sgd_step", "sgd", {"lr": 0.05, "schedule": "step", "min_lr": 0.2}, ["consistent"], 100),
+    # torch.optim's other adaptive optimizers (adamviz.sim.adaptive)
+    ("radam_default", "radam", {}, ["consistent", "noisy", "reversal"], 200),
+    ("radam_sharp", "radam", {"lr": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3}, ["reversal"], 120),
+    (
+        "radam_decoupled",
+        "radam",
+        {"weight_decay": 0.1, "decoupled_weight_decay": True, "theta0": 1.0},
+        ["noisy"],
+        150,
+    ),
+    ("radam_cosine", "radam", {"schedule": "cosine", "warmup": 10, "lr": 0.05}, ["noisy"], 100),
+    ("nadam_default", "nadam", {}, ["consistent", "noisy", "reversal"], 200),
+    ("nadam_slow", "nadam", {"beta1": 0.99, "beta2": 0.9999, "lr": 0.002}, ["noisy"], 300),
+    (
+        "nadam_decoupled",
+        "nadam",
+        {"weight_decay": 0.2, "decoupled_weight_decay": True, "theta0": -1.0},
+        ["consistent"],
+        150,
+    ),
+    ("adamax_default", "adamax", {}, ["consistent", "noisy", "reversal"], 200),
+    ("adamax_sharp", "adamax", {"lr": 0.1, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3}, ["reversal"], 120),
+    ("adagrad_default", "adagrad", {}, ["consistent", "noisy", "reversal"], 200),
+    (
+        "adagrad_decay",
+        "adagrad",
+        {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.5},
+        ["noisy"],
+        150,
+    ),
+    ("adagrad_linear", "adagrad", {"schedule": "linear", "warmup": 20, "eps": 1e-6}, ["reversal"], 100),
 ]
 
 DEFAULTS = {
@@ -101,6 +132,41 @@ def make_optimizer(name: str, param: torch.Tensor, s: dict) -> torch.optim.Optim
     if name == "rmsprop":
         return torch.optim.RMSprop(
             [param], lr=s["lr"], alpha=s["beta2"], eps=s["eps"], weight_decay=s["weight_decay"]
+        )
+    extra = {key: s[key] for key in ("decoupled_weight_decay",) if key in s}
+    if name == "radam":
+        return torch.optim.RAdam(
+            [param],
+            lr=s["lr"],
+            betas=betas,
+            eps=s["eps"],
+            weight_decay=s["weight_decay"],
+            foreach=False,
+            **extra,
+        )
+    if name == "nadam":
+        return torch.optim.NAdam(
+            [param],
+            lr=s["lr"],
+            betas=betas,
+            eps=s["eps"],
+            weight_decay=s["weight_decay"],
+            foreach=False,
+            **extra,
+        )
+    if name == "adamax":
+        return torch.optim.Adamax(
+            [param], lr=s["lr"], betas=betas, eps=s["eps"], weight_decay=s["weight_decay"], foreach=False
+        )
+    if name == "adagrad":
+        options = {key: s[key] for key in ("lr_decay", "initial_accumulator_value") if key in s}
+        return torch.optim.Adagrad(
+            [param],
+            lr=s["lr"],
+            eps=s.get("eps", 1e-10),
+            weight_decay=s["weight_decay"],
+            foreach=False,
+            **options,
         )
     if name in ("adam", "amsgrad"):
         return torch.optim.Adam(
@@ -134,8 +200,9 @@ def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str,
         state = opt.state[param]
         if "exp_avg" in state:
             m.append(state["exp_avg"].clone().numpy())
-        if "exp_avg_sq" in state or "square_avg" in state:
-            v.append(state.get("exp_avg_sq", state.get("square_avg")).clone().numpy())
+        second = next((state[k] for k in ("exp_avg_sq", "square_avg", "exp_inf", "sum") if k in state), None)
+        if second is not None:
+            v.append(second.clone().numpy())
     out = {"theta": np.array(theta), "lr": np.array(lr)}
     if m:
         out["m"] = np.array(m)

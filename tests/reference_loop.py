@@ -7,6 +7,7 @@ The fast whole-array path in ``adamviz.sim`` is tested against this; it is delib
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Sequence
 
 
@@ -24,7 +25,10 @@ def reference_trajectory(
     theta0: float = 0.0,
 ) -> dict[str, list[float]]:
     """Return lists ``m_hat, sqrt_v_hat, scale, theta`` for one parameter (``lr``: one rate, or one
-    per step under a schedule)."""
+    per step under a schedule); radam, nadam, adamax and adagrad as torch.optim's documentation writes
+    them (:func:`adaptive_reference`)."""
+    if optimizer in ("radam", "nadam", "adamax", "adagrad"):
+        return adaptive_reference(gradients, optimizer, lr, beta1, beta2, eps, weight_decay, theta0)
     theta, m, v, v_max, buf = theta0, 0.0, 0.0, 0.0, 0.0
     out: dict[str, list[float]] = {"m_hat": [], "sqrt_v_hat": [], "scale": [], "theta": []}
     rates = [lr] * len(gradients) if isinstance(lr, (int, float)) else list(lr)
@@ -56,3 +60,56 @@ def reference_trajectory(
         for key, value in zip(out, (m_hat, sqrt_v_hat, scale, theta), strict=True):
             out[key].append(value)
     return out
+
+
+def adaptive_reference(gradients, optimizer, lr, beta1, beta2, eps, weight_decay, theta0):
+    """The four from torch.optim's documented algorithms (torch's defaults for the rest: no decoupled
+    decay, lr_decay 0, accumulator 0, NAdam's ψ = 0.004, and its μ-product held in float32 as torch holds
+    it: a float64 one would move NAdam's first steps by ~1e-8)."""
+    theta, m, v, product = theta0, 0.0, 0.0, 1.0
+    rates = [lr] * len(gradients) if isinstance(lr, (int, float)) else list(lr)
+    rho_inf = 2 / (1 - beta2) - 1
+    out: dict[str, list[float]] = {"m_hat": [], "sqrt_v_hat": [], "scale": [], "theta": []}
+    for t, g in enumerate(gradients, start=1):
+        g = g + weight_decay * theta
+        if optimizer == "adagrad":
+            v += g * g
+            m_hat, sqrt_v_hat = g, math.sqrt(v)
+            scale = g / (sqrt_v_hat + eps)
+        else:
+            m = beta1 * m + (1 - beta1) * g
+            m_hat = m / (1 - beta1**t)
+            if optimizer == "adamax":
+                v = max(beta2 * v, abs(g) + eps)
+                sqrt_v_hat, scale = v, m_hat / v
+            else:
+                v = beta2 * v + (1 - beta2) * g * g
+                v_hat = v / (1 - beta2**t)
+                sqrt_v_hat = math.sqrt(v_hat)
+                if optimizer == "radam":
+                    rho = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+                    if rho > 5:
+                        r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+                        scale = (
+                            m_hat
+                            * r
+                            / (math.sqrt(v) / math.sqrt(1 - beta2**t) + eps / math.sqrt(1 - beta2**t))
+                        )
+                    else:
+                        scale = m_hat
+                else:
+                    mu = beta1 * (1 - 0.5 * 0.96 ** (t * 0.004))
+                    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004))
+                    product = _float32(product * _float32(mu))  # exact in float64, then rounded
+                    scale = ((1 - mu) * g / (1 - product) + mu_next * m / (1 - product * mu_next)) / (
+                        sqrt_v_hat + eps
+                    )
+        theta = theta - rates[t - 1] * scale
+        for key, value in zip(out, (m_hat, sqrt_v_hat, scale, theta), strict=True):
+            out[key].append(value)
+    return out
+
+
+def _float32(x: float) -> float:
+    """``x`` rounded to the nearest float32 (ties to even), as a Python float."""
+    return struct.unpack("<f", struct.pack("<f", x))[0]

@@ -64,7 +64,10 @@ def test_new_settings_from_the_url(page, explorer_url):
     current = state(page)["params"]
     assert current["optimizer"] == "adam" and current["compare"] == [] and current["grad_scale"] == 0
     message = page.locator(".av-error").inner_text()
-    assert 'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw; got "lion"' in message
+    assert (
+        'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad; got "lion"'
+        in message
+    )
     assert "compare must be a list of distinct names among" in message and 'got "sgd,sgd"' in message
     assert 'grad_scale must be an integer in [-6, 6]; got "7"' in message
     assert 'weight_decay must be a number in [0, 1]; got "-1"' in message
@@ -107,7 +110,7 @@ def test_set_checks_the_new_settings_and_keeps_state(page, static_url):
     cases = [
         (
             {"optimizer": "lion"},
-            'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw; got "lion"',
+            'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad; got "lion"',
         ),
         ({"compare": ["sgd", "sgd"]}, "compare must be a list of distinct names among"),
         ({"compare": ["sgd", 3]}, "compare must be a list of distinct names among"),
@@ -167,9 +170,8 @@ def test_presets_by_button_key_and_url(page, static_url):
         for key, value in preset["settings"].items():
             assert current[key] == value, (preset["name"], key)
     open_explorer(page, static_url, "?preset=turbo")
-    assert 'preset must be one of sign-descent, equal-betas, adam-vs-sgd, adamw-vs-l2; got "turbo"' in (
-        page.locator(".av-error").inner_text()
-    )
+    names = ", ".join(preset["name"] for preset in text.PRESETS)
+    assert f'preset must be one of {names}; got "turbo"' in page.locator(".av-error").inner_text()
     error = page.evaluate("window.adamviz.preset('turbo').then(() => null, (e) => e.message)")
     assert error.startswith("preset must be one of")
 

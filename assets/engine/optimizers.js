@@ -4,7 +4,8 @@
  * within derived rounding-error bounds (tests/error_bounds.py), far below 1e-12. The names and the
  * Adam family come from Python's table (contract.js).
  */
-import { ADAM_FAMILY, OPTIMIZERS } from "../contract.js";
+import { ADAM_FAMILY, ADAPTIVE, OPTIMIZERS } from "../contract.js";
+import { adaptiveStepper } from "./adaptive.js";
 import { learningRates } from "./schedules.js";
 
 const SPLITTER = 134217729; // 2**27 + 1
@@ -86,6 +87,7 @@ export function stepper(optimizer, settings, width, iterations) {
   if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
   const { beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
   const rates = settings.rates || learningRates(settings, iterations);
+  if (ADAPTIVE.includes(optimizer)) return adaptiveStepper(optimizer, settings, width, iterations, rates, powers);
   const adamFamily = ADAM_FAMILY.includes(optimizer);
   const correct = adamFamily && correctOn;
   const power1 = correct ? powers(beta1, iterations) : null;

@@ -30,6 +30,9 @@ function formula(optimizer, t, eps, i, scheduled) {
   if (optimizer === "momentum") return `${per} = b = μ·b + g = ${scale}`;
   const epsDominates = eps >= 0.1 * t.sqrt_v_hat[i];
   const epsSpan = `<span class="${epsDominates ? "av-eps av-eps-hot" : "av-eps"}">${fmt(eps, 2)}</span>`;
+  if (optimizer === "adagrad") return `g / (<span class="av-v">√s</span> + ε) = ${fmt(t.m_hat[i])} / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`;
+  if (optimizer === "adamax") return `<span class="av-m">m̂</span> / <span class="av-v">u</span> = <span class="av-m">${fmt(t.m_hat[i])}</span> / <span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> = ${scale}`;
+  if (optimizer === "radam" || optimizer === "nadam") return `${per} = ${scale}, from <span class="av-m">m̂</span> ${fmt(t.m_hat[i])} and <span class="av-v">√v̂</span> ${fmt(t.sqrt_v_hat[i])} (+ ${epsSpan})`;
   if (optimizer === "rmsprop") return `g / (<span class="av-v">√v</span> + ε) = ${fmt(t.m_hat[i])} / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`;
   return (
     `<span class="av-m">m̂</span> / (<span class="av-v">√v̂</span> + ε) = ` +
