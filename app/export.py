@@ -25,7 +25,7 @@ from adamviz.record.files import write_atomically
 from . import text
 from .figures import build_explorer, settings_config
 from .palette import TEXT
-from .settings import ExplorerSettings
+from .settings import ExplorerSettings, browser_spec
 
 Resources = Literal["inline", "cdn", "server"]
 """Where BokehJS comes from: inline (offline), the Bokeh CDN, or ``adamviz serve``'s own
@@ -202,6 +202,11 @@ def lite_snippet(settings: ExplorerSettings | None = None) -> str:
     """
     settings = settings or ExplorerSettings()
     config = settings_config(settings, f"adamviz-{uuid.uuid4().hex[:10]}")
+    # only what differs from the settings table (the page fills in the rest from it), and no ink: the
+    # first explorer's is the same table
+    spec = browser_spec()
+    config["defaults"] = {k: v for k, v in config["defaults"].items() if v != spec[k]["default"]}
+    del config["ink"]
     # as JSON inside a script element: "</" must not close it
     return _LITE % {"config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/")}
 

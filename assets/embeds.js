@@ -6,7 +6,10 @@
  * most as many cards as the first explorer has.
  */
 import { documentWithConfig } from "./bokeh_internals.js";
+import { SETTINGS } from "./contract.js";
 import { instances } from "./registry.js";
+
+const TABLE_DEFAULTS = Object.fromEntries(Object.entries(SETTINGS).map(([name, spec]) => [name, spec.default]));
 
 /** Build every queued lite snippet from the page's first explorer. */
 export function embedLite() {
@@ -17,7 +20,9 @@ export function embedLite() {
     const { holder, config } = queue.shift();
     const cards = first.models.cards.length;
     const scenarios = config.scenarios.slice(0, cards);
-    const merged = { ...first.config, ...config, scenarios, defaults: { ...first.config.defaults, ...config.defaults } };
+    // a lite snippet carries only the settings that differ from the table's defaults
+    const defaults = { ...TABLE_DEFAULTS, ...config.defaults };
+    const merged = { ...first.config, ...config, scenarios, defaults };
     const json = documentWithConfig(first.models.root, merged);
     holder.id = `${config.id}-lite-${Math.random().toString(36).slice(2, 10)}`;
     const docid = `${holder.id}-doc`;
