@@ -92,6 +92,18 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
         help=f"steps of linear warmup first, {REQUIREMENTS['warmup']} (default 0)",
     )
     parser.add_argument(
+        "--switch-at",
+        type=int,
+        default=0,
+        help=f"from this step on SGD with momentum (a fresh buffer) takes over, {REQUIREMENTS['switch_at']} (default 0: never)",
+    )
+    parser.add_argument(
+        "--switch-lr",
+        type=float,
+        default=0.0,
+        help=f"SGD's learning rate after the switch, {REQUIREMENTS['switch_lr']} (default 0: match the mean |step| before it)",
+    )
+    parser.add_argument(
         "--min-lr",
         type=float,
         default=0.0,
@@ -307,6 +319,8 @@ def _run_simulate(args: argparse.Namespace) -> None:
         schedule=args.schedule,
         warmup=args.warmup,
         min_lr=args.min_lr,
+        switch_at=args.switch_at,
+        switch_lr=args.switch_lr,
     )
     scheduled = not is_constant(args.schedule, args.warmup) or bool(np.ptp(trajectory.lr))
     if args.out:

@@ -324,15 +324,15 @@ def _symlog_axis() -> dict[str, Any]:
 
 def _slider_formatter(name: str) -> CustomJSTickFormatter:
     """How slider ``name`` shows its value (through its transform; values ≥ 1 as plain numbers)."""
-    transform, zero_at = SLIDERS[name].transform, SLIDERS[name].zero_at
+    transform, zero_at, zero_means = SLIDERS[name].transform, SLIDERS[name].zero_at, SLIDERS[name].zero_means
     exponential = (
         "const v = Number((10 ** tick).toPrecision(2));"
         "return v >= 1 ? String(v) : v.toExponential(0).replace('e+0', '')"
     )
     code = {
         "log10": exponential,
-        "log10zero": f"if (tick <= {zero_at} + 1e-9) return '0 (off)';"
-        + ("return String(Math.round(10 ** tick))" if name == "warmup" else exponential),
+        "log10zero": f"if (tick <= {zero_at} + 1e-9) return '0 ({zero_means})';"
+        + ("return String(Math.round(10 ** tick))" if name in ("warmup", "switch_at") else exponential),
         "linear": "return tick === 0 ? '×1' : `×1e${tick}`"
         if name == "grad_scale"
         else "return String(Number(tick.toFixed(2)))",
@@ -406,7 +406,16 @@ def _controls(
             css_classes=["av-speed"],
         ),
     }
-    for name in (*SLIDER_SETTINGS, "warmup", "min_lr", "n_params", "condition", "noise"):
+    for name in (
+        *SLIDER_SETTINGS,
+        "warmup",
+        "min_lr",
+        "switch_at",
+        "switch_lr",
+        "n_params",
+        "condition",
+        "noise",
+    ):
         low, high = spec[name]["min"], spec[name]["max"]
         widgets[name] = Slider(
             start=_slider_position(name, low),
@@ -488,6 +497,8 @@ def _controls(
         "schedule",
         "warmup",
         "min_lr",
+        "switch_at",
+        "switch_lr",
         "n_params",
         "condition",
         "noise",
@@ -596,7 +607,7 @@ def _controls(
     )
     # the learning rate over the run: its schedule, warmup and where it ends
     schedule = Row(
-        *(widgets[name] for name in ("schedule", "warmup", "min_lr")),
+        *(widgets[name] for name in ("schedule", "warmup", "min_lr", "switch_at", "switch_lr")),
         css_classes=["av-schedule"],
         sizing_mode="stretch_width",
         styles=WRAP,

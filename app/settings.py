@@ -68,6 +68,8 @@ ROLES = {
     "schedule": Role("optimizer", cli="--schedule"),
     "warmup": Role("optimizer", cli="--warmup"),
     "min_lr": Role("optimizer", cli="--min-lr"),
+    "switch_at": Role("optimizer", cli="--switch-at"),
+    "switch_lr": Role("optimizer", cli="--switch-lr"),
     "grad_scale": Role("gradients", cli="--grad-scale"),
     "iterations": Role("gradients", cli="--iterations"),
     "seed": Role("gradients", "keep", "--seed"),
@@ -110,6 +112,8 @@ CONTROLS = (
     "schedule",
     "warmup",
     "min_lr",
+    "switch_at",
+    "switch_lr",
     "grad_scale",
     "iterations",
     "seed",
@@ -193,6 +197,20 @@ class ExplorerSettings(param.Parameterized):
         bounds=(0.0, 1.0),
         label="Final lr (× η)",
         doc="Where a decaying schedule ends, as a fraction of η (the step schedule's floor).",
+    )
+    switch_at = param.Integer(
+        0,
+        bounds=(0, 10_000),
+        label="Switch to SGD at",
+        doc="From this iteration on, SGD with momentum μ (a fresh buffer) takes over from the optimizer "
+        "(adamviz.sim.switch); 0: never.",
+    )
+    switch_lr = param.Number(
+        0.0,
+        bounds=(0.0, 1.0),
+        label="SGD lr after the switch",
+        doc="SGD's learning rate from the switch on; 0: the rule that matches the optimizer's mean |step| "
+        "over the 50 steps before it, (1 − μ)·mean|step| / mean|g| (on steady gradients).",
     )
     grad_scale = param.Integer(
         0,
@@ -339,6 +357,7 @@ class Slider(NamedTuple):
     transform: str
     step: float
     zero_at: float | None = None
+    zero_means: str = "off"
 
 
 SLIDERS = {
@@ -350,6 +369,8 @@ SLIDERS = {
     "momentum": Slider("window", 0.01),
     "warmup": Slider("log10zero", 0.02, zero_at=0.0),
     "min_lr": Slider("linear", 0.01),
+    "switch_at": Slider("log10zero", 0.02, zero_at=0.0),
+    "switch_lr": Slider("log10zero", 0.05, zero_at=-5.0, zero_means="matched"),
     "grad_scale": Slider("linear", 1.0),
     "iterations": Slider("log10int", 0.01),
     "n_params": Slider("log10int", 0.05),
@@ -416,6 +437,8 @@ BROWSER_SETTINGS = (
     "schedule",
     "warmup",
     "min_lr",
+    "switch_at",
+    "switch_lr",
     "grad_scale",
     "iterations",
     "seed",
@@ -458,7 +481,7 @@ def browser_spec() -> dict[str, dict[str, Any]]:
         if name in SLIDERS:
             entry.update(transform=SLIDERS[name].transform, step=SLIDERS[name].step)
             if SLIDERS[name].zero_at is not None:
-                entry["zero_at"] = SLIDERS[name].zero_at
+                entry.update(zero_at=SLIDERS[name].zero_at, zero_means=SLIDERS[name].zero_means)
         spec[name] = entry
     spec["n_params"]["budget"] = POPULATION_BUDGET
     return spec

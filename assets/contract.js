@@ -2,7 +2,7 @@
  *
  * @typedef {{kind: "number" | "choice" | "choices" | "bool", default: any, label: string,
  *   min?: number, max?: number, integer?: boolean, options?: string[], transform?: string,
- *   step?: number, zero_at?: number, budget?: number, recomputes: string, preset: "keep" | "reset",
+ *   step?: number, zero_at?: number, zero_means?: string, budget?: number, recomputes: string, preset: "keep" | "reset",
  *   cli: string | null}} SettingSpec
  */
 
@@ -41,11 +41,13 @@ export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "beta1": {"label": "β₁ (memory of m̂)", "default": 0.9, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta1", "transform": "window", "step": 0.01},
   "beta2": {"label": "β₂ (memory of √v̂)", "default": 0.999, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta2", "transform": "window", "step": 0.01},
   "eps": {"label": "ε", "default": 1e-08, "kind": "number", "min": 1e-12, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--eps", "transform": "log10", "step": 0.25},
-  "weight_decay": {"label": "Weight decay w", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--weight-decay", "transform": "log10zero", "step": 0.05, "zero_at": -5.0},
+  "weight_decay": {"label": "Weight decay w", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--weight-decay", "transform": "log10zero", "step": 0.05, "zero_at": -5.0, "zero_means": "off"},
   "momentum": {"label": "Momentum μ", "default": 0.9, "kind": "number", "min": 0.0, "max": 0.999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--momentum", "transform": "window", "step": 0.01},
   "schedule": {"label": "Schedule", "default": "constant", "kind": "choice", "options": ["constant", "cosine", "linear", "step"], "recomputes": "optimizer", "preset": "reset", "cli": "--schedule"},
-  "warmup": {"label": "Warmup (steps)", "default": 0, "kind": "number", "min": 0, "max": 10000, "integer": true, "recomputes": "optimizer", "preset": "reset", "cli": "--warmup", "transform": "log10zero", "step": 0.02, "zero_at": 0.0},
+  "warmup": {"label": "Warmup (steps)", "default": 0, "kind": "number", "min": 0, "max": 10000, "integer": true, "recomputes": "optimizer", "preset": "reset", "cli": "--warmup", "transform": "log10zero", "step": 0.02, "zero_at": 0.0, "zero_means": "off"},
   "min_lr": {"label": "Final lr (× η)", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--min-lr", "transform": "linear", "step": 0.01},
+  "switch_at": {"label": "Switch to SGD at", "default": 0, "kind": "number", "min": 0, "max": 10000, "integer": true, "recomputes": "optimizer", "preset": "reset", "cli": "--switch-at", "transform": "log10zero", "step": 0.02, "zero_at": 0.0, "zero_means": "off"},
+  "switch_lr": {"label": "SGD lr after the switch", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--switch-lr", "transform": "log10zero", "step": 0.05, "zero_at": -5.0, "zero_means": "matched"},
   "grad_scale": {"label": "Gradient scale 10^k", "default": 0, "kind": "number", "min": -6, "max": 6, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--grad-scale", "transform": "linear", "step": 1.0},
   "iterations": {"label": "Iterations", "default": 200, "kind": "number", "min": 10, "max": 10000, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--iterations", "transform": "log10int", "step": 0.01},
   "seed": {"label": "Seed", "default": 0, "kind": "number", "min": 0, "max": 4294967295, "integer": true, "recomputes": "gradients", "preset": "keep", "cli": "--seed"},
@@ -58,11 +60,11 @@ export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "problem": {"label": "Problem", "default": "valley", "kind": "choice", "options": ["bowl", "valley", "rosenbrock"], "recomputes": "loop", "preset": "keep", "cli": "--problem"},
   "condition": {"label": "Condition number κ", "default": 100.0, "kind": "number", "min": 1.0, "max": 1000.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--condition", "transform": "log10", "step": 0.05},
   "rotated": {"label": "Rotated 45°", "default": false, "kind": "bool", "recomputes": "loop", "preset": "keep", "cli": "--rotated"},
-  "noise": {"label": "Gradient noise", "default": 0.0, "kind": "number", "min": 0.0, "max": 100.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--noise", "transform": "log10zero", "step": 0.05, "zero_at": -3.0},
+  "noise": {"label": "Gradient noise", "default": 0.0, "kind": "number", "min": 0.0, "max": 100.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--noise", "transform": "log10zero", "step": 0.05, "zero_at": -3.0, "zero_means": "off"},
   "start_x": {"label": "Start x", "default": -2.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
   "start_y": {"label": "Start y", "default": 1.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
   "panels": {"label": "Panels", "default": ["moments", "step", "theta"], "kind": "choices", "options": ["moments", "step", "theta"], "recomputes": "layout", "preset": "keep", "cli": "--panels"},
-  "controls": {"label": "Controls", "default": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "kind": "choices", "options": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "recomputes": "layout", "preset": "keep", "cli": "--controls"},
+  "controls": {"label": "Controls", "default": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "kind": "choices", "options": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "recomputes": "layout", "preset": "keep", "cli": "--controls"},
   "header": {"label": "Header", "default": true, "kind": "bool", "recomputes": "layout", "preset": "keep", "cli": "--header"},
   "height": {"label": "Plot height (px)", "default": 380, "kind": "number", "min": 120, "max": 1200, "integer": true, "recomputes": "layout", "preset": "keep", "cli": "--height"},
 });

@@ -131,7 +131,7 @@ const sliderPosition = (spec, value) => TRANSFORMS[spec.transform].position(valu
  */
 function spokenValue(spec, value) {
   const plain = (v) => String(Number(Number(v).toPrecision(6)));
-  if (spec.transform === "log10zero" && value <= 0) return "0 (off)";
+  if (spec.transform === "log10zero" && value <= 0) return `0 (${spec.zero_means || "off"})`;
   if (spec.transform === "window") return value <= 0 ? "0 (no averaging)" : `${plain(value)} (≈${Math.round(1 / (1 - value))} steps)`;
   if (spec.transform === "linear" && spec.integer && spec.min < 0) return value === 0 ? "×1" : `×1e${value}`;
   return plain(value);

@@ -33,8 +33,9 @@ from .adaptive import ADAPTIVE, adaptive_settings, step_adaptive
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
+from .switch import SWITCH_WINDOW, sgd_tail, switch_lr_rule
 from .trajectory import Trajectory
-from .validation import check_non_negative, check_positive, check_range, rejection
+from .validation import check_int, check_non_negative, check_positive, check_range, rejection
 from .wide import WIDE, simulate_wide
 
 OPTIMIZERS: dict[str, str] = {
@@ -70,6 +71,8 @@ REQUIREMENTS = {
     "min_lr": "a number in [0, 1]",
     "lr_decay": "a number >= 0",
     "initial_accumulator_value": "a number >= 0",
+    "switch_at": "an integer in [0, 1000000]",
+    "switch_lr": "a number >= 0",
 }
 """What each numeric setting of :class:`Settings` must be, in the words of the ValueError refusing it
 (the CLI's help reads them from here; tests/test_validation.py checks them against the checks)."""
@@ -262,6 +265,8 @@ def simulate(
     decoupled_weight_decay: bool = False,
     lr_decay: float = 0.0,
     initial_accumulator_value: float = 0.0,
+    switch_at: int = 0,
+    switch_lr: float = 0.0,
 ) -> Trajectory:
     """Step ``optimizer`` over ``gradients`` (shape (T,) or (T, n_params)) from ``theta0``.
 
@@ -282,11 +287,38 @@ def simulate(
         min_lr: where the decay ends, as a fraction of lr, in [0, 1].
         decoupled_weight_decay: radam and nadam decay θ as adamw does (torch's keyword).
         lr_decay, initial_accumulator_value: adagrad's (torch's keywords), each >= 0.
+        switch_at: from step switch_at + 1 on, SGD with momentum (a fresh buffer) takes over from
+            the optimizer (:mod:`.switch`); 0, the default, never switches.
+        switch_lr: SGD's learning rate after the switch (> 0), or 0 for the rule that matches the
+            optimizer's mean |step| over the last steps before it.
 
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
     """
     g = checked_gradients(gradients)
+    check_int("switch_at", switch_at, 0, ITERATIONS_MAX)
+    check_non_negative("switch_lr", switch_lr)
+    if 0 < switch_at < g.shape[0]:
+        return _switched(
+            g,
+            switch_at,
+            switch_lr,
+            optimizer=optimizer,
+            lr=lr,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            bias_correction=bias_correction,
+            theta0=theta0,
+            schedule=schedule,
+            warmup=warmup,
+            min_lr=min_lr,
+            decoupled_weight_decay=decoupled_weight_decay,
+            lr_decay=lr_decay,
+            initial_accumulator_value=initial_accumulator_value,
+        )
     given = _given_rates(lr, g.shape[0], schedule, warmup) if np.ndim(lr) else None
     settings = Settings(
         optimizer,
@@ -313,6 +345,42 @@ def simulate(
     if settings.weight_decay > 0 and (settings.optimizer != "adamw" or varying):
         return _simulate_stepwise(g, settings, rates)
     return _simulate_whole(g, settings, rates)
+
+
+def _switched(g: np.ndarray, switch_at: int, switch_lr: float, **settings) -> Trajectory:
+    """The optimizer for ``switch_at`` steps, then SGD with momentum (see :mod:`.switch`)."""
+    iterations = g.shape[0]
+    lr = settings["lr"]
+    if np.ndim(lr):  # one rate per step: the first part takes its share, the factor is lr_t / lr_1
+        rates = _given_rates(lr, iterations, settings["schedule"], settings["warmup"])
+        factors = rates / rates[0] if rates[0] > 0 else np.ones(iterations)
+        base = float(rates[0])
+    else:
+        base = float(lr)
+        rates = learning_rates(base, iterations, settings["schedule"], settings["warmup"], settings["min_lr"])
+        factors = learning_rates(
+            1.0, iterations, settings["schedule"], settings["warmup"], settings["min_lr"]
+        )
+    first = simulate(
+        g[:switch_at], **{**settings, "lr": rates[:switch_at], "schedule": "constant", "warmup": 0}
+    )
+    window = slice(max(0, switch_at - SWITCH_WINDOW), switch_at)
+    momentum = settings["momentum"]
+    if switch_lr == 0:
+        switch_lr = switch_lr_rule(first.step[window], g[window], float(factors[switch_at]), base, momentum)
+    tail_rates = switch_lr * factors[switch_at:]
+    columns = g.reshape(iterations, -1)
+    theta = np.asarray(first.theta).reshape(switch_at, -1)[-1]
+    decay = settings["weight_decay"]
+    tail = sgd_tail(columns[switch_at:], tail_rates, theta.copy(), momentum, decay)
+    head = first.as_dict()
+    joined = {
+        key: np.concatenate([np.asarray(head[key]).reshape(switch_at, -1), tail[key]]).reshape(g.shape)
+        for key in tail
+    }
+    all_rates = np.concatenate([rates[:switch_at], tail_rates])
+    all_rates.flags.writeable = False
+    return Trajectory(g=g, **joined, lr=all_rates)
 
 
 def _simulate_adaptive(g: np.ndarray, s: Settings, rates: np.ndarray) -> Trajectory:

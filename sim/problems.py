@@ -30,7 +30,9 @@ import numpy as np
 from .adaptive import ADAPTIVE, AdaptiveStep, adaptive_settings
 from .optimizers import ADAM_FAMILY, Settings
 from .recurrence import bias_correction
+from .schedules import learning_rates
 from .streams import ITERATIONS_MAX, rng_for
+from .switch import SWITCH_WINDOW, switch_lr_rule
 from .trajectory import Trajectory
 from .validation import check_int, check_range, rejection
 
@@ -157,6 +159,8 @@ OPTIMIZER_SETTINGS = (
     "decoupled_weight_decay",
     "lr_decay",
     "initial_accumulator_value",
+    "switch_at",
+    "switch_lr",
 )
 """The keywords of :func:`descend` that go to the optimizer (as in :func:`adamviz.sim.simulate`)."""
 
@@ -224,6 +228,9 @@ def descend(
     check_int("iterations", iterations, 1, ITERATIONS_MAX)
     check_range("noise", noise, 0.0, NOISE_MAX)
     options = {k: v for k, v in settings.items() if k in OPTIMIZER_SETTINGS}
+    switch_at, switch_lr = int(options.pop("switch_at", 0)), float(options.pop("switch_lr", 0.0))
+    check_int("switch_at", switch_at, 0, ITERATIONS_MAX)
+    check_range("switch_lr", switch_lr, 0.0, math.inf)
     s = Settings(optimizer, **options)
     given = p.start if start is None else start
     try:
@@ -238,8 +245,11 @@ def descend(
     noise_draws = rng.uniform(-noise, noise, (iterations, p.dims)) if noise > 0 else None
     rates = s.rates(iterations)
     rates.flags.writeable = False
+    switch = (switch_at, switch_lr) if 0 < switch_at < iterations else None
     with np.errstate(over="ignore", invalid="ignore"):
-        rows = _loop(p, shape_values, s, rates, theta0, iterations, noise_draws)
+        rows = _loop(p, shape_values, s, rates, theta0, iterations, noise_draws, switch)
+    rates = rows.pop("lr", rates)  # (after a switch to SGD: its rates from there on)
+    rates.flags.writeable = False
     return tuple(
         Trajectory(**{name: array[:, k].copy() for name, array in rows.items()}, lr=rates)
         for k in range(p.dims)
@@ -254,10 +264,24 @@ def _loop(
     theta0: np.ndarray,
     iterations: int,
     noise: np.ndarray | None,
+    switch: tuple[int, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """The closed loop, one step at a time, in the arithmetic (and its order) of assets/engine/optimizers.js's stepper."""
     names = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
     out = {name: np.empty((iterations, p.dims)) for name in names}
+    if switch is not None:  # the optimizer up to the switch, then SGD with momentum (sim/switch.py)
+        at, given = switch
+        head = _loop(p, shape, s, rates[:at], theta0, at, noise, None)
+        factors = learning_rates(1.0, iterations, s.schedule, s.warmup, s.min_lr)
+        window = slice(max(0, at - SWITCH_WINDOW), at)
+        rate = given or switch_lr_rule(
+            head["step"][window], head["g"][window], float(factors[at]), s.lr, s.momentum
+        )
+        tail = sgd_loop(
+            p, shape, head["theta"][-1], rate * factors[at:], s, noise[at:] if noise is not None else None
+        )
+        joined = {name: np.concatenate([head[name], tail[name]]) for name in names}
+        return {**joined, "lr": np.concatenate([rates[:at], rate * factors[at:]])}
     if s.optimizer in ADAPTIVE:  # radam, nadam, adamax, adagrad: their own step (sim/adaptive.py)
         state = AdaptiveStep(s.optimizer, rates, p.dims, **adaptive_settings(s))
         theta = theta0.copy()
@@ -311,5 +335,43 @@ def _loop(
             moved = moved + step
             theta = theta0 - moved
         for name, value in zip(names, (g, m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta), strict=True):
+            out[name][i] = value
+    return out
+
+
+def sgd_loop(
+    p: Problem,
+    shape: dict[str, float | bool],
+    theta0: np.ndarray,
+    rates: np.ndarray,
+    s: Settings,
+    noise: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """SGD with momentum μ from ``theta0`` with a fresh buffer, each gradient from the path itself: the
+    closed loop after the switch (the arithmetic of assets/engine/switch.js)."""
+    steps = len(rates)
+    names = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
+    out = {name: np.zeros((steps, p.dims)) for name in names}
+    theta, moved, buffer = theta0.copy(), np.zeros(p.dims), np.zeros(p.dims)
+    for i in range(steps):
+        g = p.gradient(theta, **shape)
+        if noise is not None:
+            g = g + noise[i]
+        grad = g + s.weight_decay * theta if s.weight_decay else g
+        buffer = s.momentum * buffer + grad
+        step = rates[i] * buffer
+        if s.weight_decay:
+            theta = theta - step
+        else:
+            moved = moved + step
+            theta = theta0 - moved
+        for name, value in (
+            ("g", g),
+            ("m", buffer),
+            ("m_hat", buffer),
+            ("scale", buffer),
+            ("step", step),
+            ("theta", theta),
+        ):
             out[name][i] = value
     return out

@@ -70,6 +70,10 @@ def trajectory_bounds(
     error terms (≈ U², 1e-32 relative) are left out. ``settings`` are ``simulate``'s keywords, with its
     defaults (``adamviz.sim.Settings``).
     """
+    switch_at, switch_lr = int(settings.pop("switch_at", 0)), settings.pop("switch_lr", 0.0)
+    g = np.asarray(g, dtype=np.float64)
+    if 0 < switch_at < len(g):
+        return _switched_bounds(g, theta, switch_at, switch_lr, power_ulps, rate_rtol, rates, settings)
     s = Settings(**settings)
     if s.optimizer in ADAPTIVE:
         from adamviz.sim import simulate
@@ -170,6 +174,52 @@ def trajectory_bounds(
         ):
             out[key][i] = value
     return out
+
+
+def _switched_bounds(g, theta, switch_at, switch_lr, power_ulps, rate_rtol, rates, settings) -> dict:
+    """Adam, then SGD (adamviz.sim.switch): the optimizer's bounds up to the switch, then momentum
+    SGD's from θ at the switch, whose error carries on (first order: a coupled decay only shrinks it);
+    where the SGD rate comes from the rule, each side forms it from its own steps, so the rates may
+    differ by the window's relative step error (+ 4U for the rule's own roundings)."""
+    from adamviz.sim import simulate
+    from adamviz.sim.switch import SWITCH_WINDOW
+
+    lr = settings.get("lr", 0.01) if rates is None else rates
+    traj = simulate(g, **{**settings, "lr": lr, "switch_at": switch_at, "switch_lr": switch_lr})
+    theta = np.asarray(theta, dtype=np.float64).reshape(len(g), -1)
+    head_settings = {k: v for k, v in settings.items() if k not in ("schedule", "warmup", "min_lr", "lr")}
+    head = trajectory_bounds(
+        g[:switch_at],
+        theta[:switch_at],
+        power_ulps=power_ulps,
+        rate_rtol=rate_rtol,
+        rates=traj.lr[:switch_at],
+        **head_settings,
+    )
+    tail_rtol = rate_rtol
+    if not switch_lr:
+        window = slice(max(0, switch_at - SWITCH_WINDOW), switch_at)
+        steps = np.abs(np.asarray(traj.step).reshape(len(g), -1)[window])
+        tail_rtol += float(head["step"][window].sum() / max(steps.sum(), np.finfo(float).tiny)) + 4 * U
+    tail_settings = {
+        "optimizer": "momentum",
+        "momentum": settings.get("momentum", 0.9),
+        "weight_decay": settings.get("weight_decay", 0.0),
+    }
+    carried = head["theta"][-1]
+    out = {}
+    for column in range(theta.shape[1]):
+        tail = trajectory_bounds(
+            g.reshape(len(g), -1)[switch_at:, column],
+            theta[switch_at:, column],
+            rate_rtol=tail_rtol,
+            rates=traj.lr[switch_at:],
+            theta0=float(theta[switch_at - 1, column]),
+            **tail_settings,
+        )
+        for key, value in tail.items():
+            out.setdefault(key, []).append(value[:, 0] + (carried[column] if key == "theta" else 0.0))
+    return {key: np.concatenate([head[key], np.stack(values, axis=1)]) for key, values in out.items()}
 
 
 U32 = 2.0**-24
@@ -273,7 +323,7 @@ def assert_trace_matches(
     from adamviz.sim import simulate
 
     expected = simulate(g, **settings)
-    s = Settings(**settings)
+    s = Settings(**{k: v for k, v in settings.items() if k not in ("switch_at", "switch_lr")})
     coupled = s.weight_decay > 0 and s.optimizer != "adamw"
     if not coupled:
         bounds = trajectory_bounds(g, expected.theta, power_ulps=1, rate_rtol=rate_rtol(settings), **settings)

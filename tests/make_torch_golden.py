@@ -110,6 +110,21 @@ CASES = [
         150,
     ),
     ("adagrad_linear", "adagrad", {"schedule": "linear", "warmup": 20, "eps": 1e-6}, ["reversal"], 100),
+    # Adam, then SGD with momentum from a fresh buffer (a new torch.optim.SGD at the switch)
+    (
+        "adam_then_sgd",
+        "adam",
+        {"switch_at": 80, "switch_lr": 0.002, "momentum": 0.9},
+        ["consistent", "reversal"],
+        200,
+    ),
+    (
+        "adamw_then_sgd_decay",
+        "adamw",
+        {"switch_at": 50, "switch_lr": 0.01, "weight_decay": 0.05, "theta0": 1.0, "momentum": 0.5},
+        ["noisy"],
+        120,
+    ),
 ]
 
 DEFAULTS = {
@@ -190,7 +205,11 @@ def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str,
     schedule = {key: settings[key] for key in ("schedule", "warmup", "min_lr") if key in settings}
     scheduler = LambdaLR(opt, torch_lambda(len(gradients), **schedule)) if schedule else None
     theta, m, v, lr = [], [], [], []
-    for row in gradients:
+    for t, row in enumerate(gradients):
+        if t == s.get("switch_at", 0) > 0:  # Adam, then SGD: a new optimizer, a fresh momentum buffer
+            opt = torch.optim.SGD(
+                [param], lr=s["switch_lr"], momentum=s["momentum"], weight_decay=s["weight_decay"]
+            )
         param.grad = torch.tensor(row, dtype=torch.float64)
         lr.append(opt.param_groups[0]["lr"])
         opt.step()
@@ -198,6 +217,10 @@ def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str,
             scheduler.step()
         theta.append(param.detach().clone().numpy())
         state = opt.state[param]
+        if t >= s.get("switch_at", 0) > 0:  # the buffer, as adamviz.sim's m after the switch
+            m.append(state["momentum_buffer"].clone().numpy())
+            v.append(np.zeros_like(m[-1]))
+            continue
         if "exp_avg" in state:
             m.append(state["exp_avg"].clone().numpy())
         second = next((state[k] for k in ("exp_avg_sq", "square_avg", "exp_inf", "sum") if k in state), None)

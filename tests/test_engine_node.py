@@ -98,6 +98,14 @@ def random_settings(rng: random.Random) -> dict:
     }
 
 
+def random_switch(rng: random.Random, settings: dict) -> dict:
+    """Adam, then SGD, a quarter of the time (without weight decay: SGD at the rule's rate with a decay
+    of up to 1 diverges, and torch's golden covers the decay): at any step, at a given rate or the rule's."""
+    if rng.random() < 0.75 or settings["weight_decay"] > 0:
+        return {}
+    return {"switch_at": rng.randint(1, 300), "switch_lr": rng.choice([0.0, 10 ** rng.uniform(-4, -1)])}
+
+
 def random_schedule(rng: random.Random) -> dict:
     """A schedule the page allows: constant half the time, else any, with or without a warmup."""
     if rng.random() < 0.5:
@@ -132,7 +140,8 @@ def test_optimizers_match_numpy_within_rounding_bounds(optimizer, tmp_path):
     for _ in range(20):
         name, n, seed = rng.choice(list(STREAMS)), rng.randint(10, 2000), rng.randint(0, 2**32 - 1)
         g = stream(name, n, seed) * 10.0 ** rng.randint(-6, 6)  # grad_scale
-        cases.append((name, g, random_settings(rng)))
+        settings = random_settings(rng)
+        cases.append((name, g, {**settings, **random_switch(random.Random(f"switch {seed}"), settings)}))
     requests = [
         {"kind": "optimize", "optimizer": optimizer, "g": g.tolist(), "settings": s} for _, g, s in cases
     ]
@@ -211,6 +220,8 @@ def test_descend_matches_numpy(tmp_path):
         ("bowl", "rmsprop", {"settings": {"schedule": "step", "warmup": 10}}),
         ("rosenbrock", "adamw", {"settings": {"schedule": "cosine", "warmup": 50, "weight_decay": 0.1}}),
         ("valley", "sgd", {"settings": {"schedule": "cosine", "lr": 0.002}}),
+        ("valley", "adam", {"settings": {"switch_at": 300}}),
+        ("rosenbrock", "adagrad", {"settings": {"switch_at": 700, "switch_lr": 0.001, "schedule": "linear"}}),
     ]
     requests = [
         descend_request(problem, 1500, optimizer, **dict(options)) for problem, optimizer, options in cases

@@ -46,6 +46,8 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
         "schedule": "constant",
         "warmup": 0,
         "min_lr": 0,
+        "switch_at": 0,
+        "switch_lr": 0,
         "grad_scale": 0,
         "iterations": 200,
         "seed": 0,

@@ -213,3 +213,25 @@ def test_a_schedule_in_the_page(page, static_url):
     set_params(page, warmup=0)
     assert "lr_t = " not in page.locator(".av-facts").first.inner_text()
     assert page.locator(".av-key-rate").count() == 0
+
+
+def test_adam_then_sgd_in_the_page(page, static_url):
+    """switch_at hands the optimizer over to SGD with momentum: the page's trace is adamviz.sim's
+    (the rule's rate and a given one), the step panel marks the switch, the readout shows SGD's formula
+    after it, and the legend names it."""
+    open_explorer(page, static_url)
+    for switch_lr in (0.0, 0.002):
+        params = set_params(
+            page, switch_at=60, switch_lr=switch_lr, momentum=0.5, compare=["adamw"], iteration=80
+        )["params"]
+        for name in SCENARIOS:
+            assert_page_trace(page, name, params)
+            assert_page_trace(page, name, params, "adamw")
+    assert "switch to SGD (μ 0.5)" in page.locator(".av-legend").first.inner_text()
+    assert "b = μ·b + g" in page.locator(".av-formula").first.inner_text()
+    marks = page.evaluate(
+        "() => window.AdamViz.instances[0].models.cards[0].others.data.xs.filter((xs) => xs.length === 2 && xs[0] === xs[1])"
+    )
+    assert marks == [[59.5, 59.5]]
+    set_params(page, iteration=30)
+    assert "b = μ·b + g" not in page.locator(".av-formula").first.inner_text()

@@ -6,6 +6,7 @@
  */
 import { ADAM_FAMILY, ADAPTIVE, OPTIMIZERS } from "../contract.js";
 import { adaptiveStepper } from "./adaptive.js";
+import { switchedStepper } from "./switch.js";
 import { learningRates } from "./schedules.js";
 
 const SPLITTER = 134217729; // 2**27 + 1
@@ -87,6 +88,13 @@ export function stepper(optimizer, settings, width, iterations) {
   if (!OPTIMIZERS.includes(optimizer)) throw new Error(`unknown optimizer ${JSON.stringify(optimizer)}`);
   const { beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
   const rates = settings.rates || learningRates(settings, iterations);
+  const switchAt = settings.switch_at || 0;
+  if (switchAt > 0 && switchAt < iterations) {
+    // the optimizer for switch_at steps, then SGD with momentum (engine/switch.js)
+    const factors = settings.rates ? rates.map((r) => (rates[0] > 0 ? r / rates[0] : 1)) : learningRates({ ...settings, lr: 1 }, iterations);
+    const main = stepper(optimizer, { ...settings, rates, switch_at: 0 }, width, switchAt);
+    return switchedStepper(main, settings, width, switchAt, factors, settings.rates ? rates[0] : settings.lr);
+  }
   if (ADAPTIVE.includes(optimizer)) return adaptiveStepper(optimizer, settings, width, iterations, rates, powers);
   const adamFamily = ADAM_FAMILY.includes(optimizer);
   const correct = adamFamily && correctOn;

@@ -21,6 +21,7 @@ const THETA_MARKS = 8; // a compared optimizer's θ line: about this many circle
 const NO_BAND = { x: [], lower: [], upper: [] };
 const NO_MARKS = { x: [], y: [], colour: [] };
 const SCHEDULE_DASH = [2, 3]; // lr_t/η: dotted, in PALETTE.schedule
+const SWITCH_DASH = [8, 4]; // where the optimizer hands over to SGD: dashed, the same grey
 
 /** The readout's formula for one optimizer at step i (its own terms: sgd has no √v̂, ...). */
 function formula(optimizer, t, eps, i, scheduled) {
@@ -39,6 +40,9 @@ function formula(optimizer, t, eps, i, scheduled) {
     `<span class="av-m">${fmt(t.m_hat[i])}</span> / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`
   );
 }
+
+/** Whether iteration i's step was SGD's, after the switch (switch_at). */
+const switched = ({ switch_at: at, iterations }, i) => at > 0 && at < iterations && i >= at;
 
 class CardsView {
   constructor(models, config, state) {
@@ -190,6 +194,14 @@ class CardsView {
         steps.colour.push(PALETTE.schedule);
         steps.dash.push(SCHEDULE_DASH);
       }
+      const switchAt = params.switch_at;
+      if (switchAt > 0 && switchAt < params.iterations && switchAt >= lo && switchAt <= iteration) {
+        // the switch to SGD: a dashed rule across the step panel, between the last step and the first
+        steps.xs.push([switchAt - 0.5, switchAt - 0.5]);
+        steps.ys.push([this.models.y_step.start, this.models.y_step.end]);
+        steps.colour.push(PALETTE.schedule);
+        steps.dash.push(SWITCH_DASH);
+      }
       if (steps.xs.length || card.others.data.xs.length) {
         card.others.data = steps;
         card.others_theta.data = thetas;
@@ -307,6 +319,7 @@ class CardsView {
     // under a schedule the step panel's items say so (step/η is lr_t/η × the scale) and key lr_t/η
     const keyed = (panel) => (panel === "step@schedule" ? scheduled && panels.includes("step") : panels.includes(panel) && !(panel === "step" && scheduled));
     const items = this.config.legendItems.filter(([panel]) => keyed(panel)).map(([, html]) => html);
+    if (params.switch_at > 0 && params.switch_at < params.iterations && panels.includes("step")) items.push(`<li><span class="av-key av-key-switch"></span>switch to SGD (μ ${params.momentum}): then step/η = lr′/η × b</li>`);
     if (banded && panels.includes("moments")) items.push(`<li class="av-legend-band">band: range of g per pixel</li>`);
     if (recorded) items.push(`<li class="av-legend-recorded">faded: as the run recorded them</li>`);
     // one list: the compared optimizers' keys follow the panels' on the same lines (a slide has no room to spare)
@@ -335,7 +348,7 @@ class CardsView {
     const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-      `<div class="av-formula">${formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
+      `<div class="av-formula">${formula(switched(params, i) ? "momentum" : optimizer, t, eps, i, scheduled)}</div>${comparison}` +
       `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
       recordings.facts(name, i) +
       `</div>`
