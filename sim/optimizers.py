@@ -33,7 +33,7 @@ from .adaptive import ADAPTIVE, adaptive_settings, step_adaptive
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
-from .switch import SWITCH_WINDOW, sgd_tail, switch_lr_rule
+from .switch import SWITCH_WINDOW, sgd_steps, switch_lr_rule
 from .trajectory import Trajectory
 from .validation import check_int, check_non_negative, check_positive, check_range, rejection
 from .wide import WIDE, simulate_wide
@@ -372,11 +372,13 @@ def _switched(g: np.ndarray, switch_at: int, switch_lr: float, **settings) -> Tr
     columns = g.reshape(iterations, -1)
     theta = np.asarray(first.theta).reshape(switch_at, -1)[-1]
     decay = settings["weight_decay"]
-    tail = sgd_tail(columns[switch_at:], tail_rates, theta.copy(), momentum, decay)
+    later = columns[switch_at:]
+    tail = sgd_steps(lambda i, _: later[i], tail_rates, theta.copy(), momentum, decay)
     head = first.as_dict()
     joined = {
         key: np.concatenate([np.asarray(head[key]).reshape(switch_at, -1), tail[key]]).reshape(g.shape)
         for key in tail
+        if key != "g"
     }
     all_rates = np.concatenate([rates[:switch_at], tail_rates])
     all_rates.flags.writeable = False

@@ -32,7 +32,7 @@ from .optimizers import ADAM_FAMILY, Settings
 from .recurrence import bias_correction
 from .schedules import learning_rates
 from .streams import ITERATIONS_MAX, rng_for
-from .switch import SWITCH_WINDOW, switch_lr_rule
+from .switch import SWITCH_WINDOW, sgd_steps, switch_lr_rule
 from .trajectory import Trajectory
 from .validation import check_int, check_range, rejection
 
@@ -277,9 +277,12 @@ def _loop(
         rate = given or switch_lr_rule(
             head["step"][window], head["g"][window], float(factors[at]), s.lr, s.momentum
         )
-        tail = sgd_loop(
-            p, shape, head["theta"][-1], rate * factors[at:], s, noise[at:] if noise is not None else None
-        )
+
+        def slope(i: int, theta: np.ndarray) -> np.ndarray:  # the closed loop: the gradient at θ
+            g = p.gradient(theta, **shape)
+            return g + noise[at + i] if noise is not None else g
+
+        tail = sgd_steps(slope, rate * factors[at:], head["theta"][-1], s.momentum, s.weight_decay)
         joined = {name: np.concatenate([head[name], tail[name]]) for name in names}
         return {**joined, "lr": np.concatenate([rates[:at], rate * factors[at:]])}
     if s.optimizer in ADAPTIVE:  # radam, nadam, adamax, adagrad: their own step (sim/adaptive.py)
@@ -335,43 +338,5 @@ def _loop(
             moved = moved + step
             theta = theta0 - moved
         for name, value in zip(names, (g, m, v, m_hat, v_hat, sqrt_v_hat, scale, step, theta), strict=True):
-            out[name][i] = value
-    return out
-
-
-def sgd_loop(
-    p: Problem,
-    shape: dict[str, float | bool],
-    theta0: np.ndarray,
-    rates: np.ndarray,
-    s: Settings,
-    noise: np.ndarray | None,
-) -> dict[str, np.ndarray]:
-    """SGD with momentum μ from ``theta0`` with a fresh buffer, each gradient from the path itself: the
-    closed loop after the switch (the arithmetic of assets/engine/switch.js)."""
-    steps = len(rates)
-    names = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
-    out = {name: np.zeros((steps, p.dims)) for name in names}
-    theta, moved, buffer = theta0.copy(), np.zeros(p.dims), np.zeros(p.dims)
-    for i in range(steps):
-        g = p.gradient(theta, **shape)
-        if noise is not None:
-            g = g + noise[i]
-        grad = g + s.weight_decay * theta if s.weight_decay else g
-        buffer = s.momentum * buffer + grad
-        step = rates[i] * buffer
-        if s.weight_decay:
-            theta = theta - step
-        else:
-            moved = moved + step
-            theta = theta0 - moved
-        for name, value in (
-            ("g", g),
-            ("m", buffer),
-            ("m_hat", buffer),
-            ("scale", buffer),
-            ("step", step),
-            ("theta", theta),
-        ):
             out[name][i] = value
     return out

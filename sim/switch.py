@@ -21,6 +21,8 @@ and ``m`` = ``m_hat`` = ``scale`` the buffer there (v and √v̂ are 0).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 SWITCH_WINDOW = 50
@@ -35,18 +37,24 @@ def switch_lr_rule(steps: np.ndarray, g: np.ndarray, factor: float, lr: float, m
     return (1.0 - momentum) * float(np.mean(np.abs(steps))) / (size * factor)
 
 
-def sgd_tail(
-    g: np.ndarray, rates: np.ndarray, theta: np.ndarray, momentum: float, weight_decay: float
+def sgd_steps(
+    gradient: Callable[[int, np.ndarray], np.ndarray],
+    rates: np.ndarray,
+    theta: np.ndarray,
+    momentum: float,
+    weight_decay: float,
 ) -> dict[str, np.ndarray]:
-    """SGD with momentum from ``theta`` (one per column) over ``g`` (steps × columns) at ``rates``: the
-    arrays of the Trajectory after the switch, in the engine's order (a running sum of steps without
-    decay, θ stepped in turn with it)."""
-    steps, n = g.shape
-    keys = ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
+    """SGD with momentum from ``theta`` (one value per column) at ``rates``, step i's gradient
+    ``gradient(i, θ_{i−1})`` (a stream's row, or a closed loop's slope at θ): the Trajectory's arrays
+    after the switch (``g`` too), in the engine's order — a running sum of steps without decay, θ
+    stepped in turn with it."""
+    steps, n = len(rates), len(theta)
+    keys = ("g", "m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
     out = {k: np.zeros((steps, n)) for k in keys}
     start, moved, buffer = theta.copy(), np.zeros(n), np.zeros(n)
     for i in range(steps):
-        grad = g[i] + weight_decay * theta if weight_decay else g[i]
+        g = gradient(i, theta)
+        grad = g + weight_decay * theta if weight_decay else g
         buffer = momentum * buffer + grad
         step = rates[i] * buffer
         if weight_decay:
@@ -55,6 +63,7 @@ def sgd_tail(
             moved = moved + step
             theta = start - moved
         for key, value in (
+            ("g", g),
             ("m", buffer),
             ("m_hat", buffer),
             ("scale", buffer),
