@@ -154,6 +154,13 @@ PRESETS = [
         "about": "With L2 the decay w·θ is divided by √v̂ (here ~100): barely any decay. AdamW decays θ alike.",
     },
     {
+        "name": "adam-then-sgd",
+        "label": "Adam, then SGD",
+        "key": "6",
+        "settings": {"switch_at": 100},
+        "about": "Adam for 100 steps, then SGD with momentum from a fresh buffer, at a rate matching Adam's steps.",
+    },
+    {
         "name": "warmup-cosine",
         "label": "Warmup + cosine",
         "key": "5",
@@ -323,6 +330,16 @@ DECK = [
         "text": [
             "lr_t (dotted): 40 steps of warmup, then a cosine from η down to η/10.",
             "The scale m̂/(√v̂+ε) is the same as without it, near 1: each step is lr_t times it.",
+        ],
+    },
+    {
+        "title": "Adam, then SGD",
+        "scenario": "consistent",
+        "settings": {"switch_at": 100, "iterations": 200, "window": 0},
+        "iteration": 199,
+        "text": [
+            "Adam for 100 steps, then SGD with momentum μ = 0.9 from a fresh buffer b (dashed rule; then blue).",
+            "Its rate lr′ ≈ η/10 matches Adam's steps once b has grown to g/(1 − μ) ≈ 10 g: within 12%.",
         ],
     },
     {

@@ -93,7 +93,7 @@ def test_a_lecture_slide_is_filmed(tmp_path):
         ),
         (["clip.gif", "--fps", "0"], "--fps must be an integer in [1, 60]; got 0"),
         (["clip.gif", "--slide", "2"], "--slide goes with --lecture"),
-        (["clip.gif", "--lecture", "--slide", "99"], "--slide must be in [1, 18]; got 99"),
+        (["clip.gif", "--lecture", "--slide", "99"], "--slide must be in [1, 19]; got 99"),
         (["page.html", "--fps", "10"], "--fps go with a clip (OUT.mp4, OUT.webm or OUT.gif)"),
         (["clip.gif", "--snippet"], "--snippet goes with a page (OUT.html), not a clip"),
     ],

@@ -18,6 +18,7 @@ DECK_TITLES = [
     "Bias correction",
     "Why warm up",
     "Schedules multiply, Adam divides",
+    "Adam, then SGD",
     "A long memory",
     "When ε takes over",
     "Adam vs SGD: the size of the gradient",

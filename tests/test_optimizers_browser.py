@@ -228,7 +228,7 @@ def test_adam_then_sgd_in_the_page(page, static_url):
             assert_page_trace(page, name, params)
             assert_page_trace(page, name, params, "adamw")
     assert "switch to SGD (μ 0.5)" in page.locator(".av-legend").first.inner_text()
-    assert "b = μ·b + g" in page.locator(".av-formula").first.inner_text()
+    assert "step/lr′ = b = μ·b + g" in page.locator(".av-formula").first.inner_text()
     marks = page.evaluate(
         "() => window.AdamViz.instances[0].models.cards[0].others.data.xs.filter((xs) => xs.length === 2 && xs[0] === xs[1])"
     )

@@ -264,3 +264,15 @@ def test_claim_why_warm_up():
         assert 0.03 <= warmed <= 0.21 and abs(warm.step[0]) / 0.01 == pytest.approx(1 / 20, rel=1e-5), seed
         np.testing.assert_array_equal(warm.scale, plain.scale)
     assert 1.8 <= np.median(ratios) <= 2.4
+
+
+def test_claim_adam_then_sgd_goes_on_at_adams_step():
+    """Slide "Adam, then SGD": switch at 100 on the steady stream, μ = 0.9."""
+    for seed in SEEDS:
+        g = stream("consistent", 200, seed)
+        traj = simulate(g, switch_at=100)
+        assert 0.09 <= traj.lr[100] / 0.01 <= 0.105, seed  # lr′ ≈ η/10
+        adam, sgd = np.abs(traj.step[50:100]).mean(), np.abs(traj.step[150:]).mean()
+        assert 1 / 1.12 <= sgd / adam <= 1.12, (seed, sgd / adam)
+        assert abs(traj.step[100]) < abs(traj.step[99])  # no jump: the fresh buffer starts at g
+        assert 9 <= traj.m_hat[150:].mean() / g[150:].mean() <= 11  # b ≈ g/(1 − μ) = 10 g

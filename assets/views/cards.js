@@ -348,7 +348,7 @@ class CardsView {
     const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-      `<div class="av-formula">${formula(switched(params, i) ? "momentum" : optimizer, t, eps, i, scheduled)}</div>${comparison}` +
+      `<div class="av-formula">${switched(params, i) ? `step/lr′ = b = μ·b + g = <b class="av-scale">${fmt(t.scale[i])}</b>` : formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
       `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
       recordings.facts(name, i) +
       `</div>`

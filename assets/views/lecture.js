@@ -15,7 +15,7 @@ import { replaceAddress } from "./address.js";
 const SLIDE_KEYS = ["PageDown", "PageUp", "n", "N", "p", "P", "c", "C"];
 // the settings a slide shows a control for when it names them: what the hall may want to move (the
 // optimizers, view, problem and run length a slide sets are its scene, not a control)
-const SLIDE_CONTROLS = ["lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "grad_scale", "bias_correction"];
+const SLIDE_CONTROLS = ["lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "grad_scale", "bias_correction"];
 const LECTURE_TEXT = "22px"; // the least a projector's back row reads: every text on a slide
 const RESIZE_QUIET_MS = 150;
 
