@@ -21,6 +21,9 @@ NUMERIC_TESTS = [
     "test_closed_forms.py",
     "test_population.py",  # bit-identical to the page on either path (its slow claims: statistics, skipped)
     "test_descend.py",  # the closed loops: torch goldens and the page's arithmetic, on either path
+    "test_schedules.py",  # lr_t by math.cos, never numpy's: the same rates on either path
+    "test_switch.py",  # Adam, then SGD: the hand-over and the rule
+    "test_engine_node.py",  # the page's engine against NumPy: bit-identical where it promises it
     # the recorder's stored moments, r_t percentiles and SGD shadow moments, and load's m̂, √v̂
     "test_record.py::test_moments_equal_torch_state",
     "test_record.py::test_percentiles_are_of_r_over_the_whole_tensor",
