@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -146,19 +146,7 @@ NOISE_MAX = 1e6
 """Gradient noise half-widths lie in [0, NOISE_MAX]."""
 
 OPTIMIZER_SETTINGS = (
-    "lr",
-    "beta1",
-    "beta2",
-    "eps",
-    "weight_decay",
-    "momentum",
-    "bias_correction",
-    "schedule",
-    "warmup",
-    "min_lr",
-    "decoupled_weight_decay",
-    "lr_decay",
-    "initial_accumulator_value",
+    *(field.name for field in fields(Settings) if field.name not in ("optimizer", "theta0")),
     "switch_at",
     "switch_lr",
 )

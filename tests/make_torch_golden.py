@@ -149,18 +149,9 @@ def make_optimizer(name: str, param: torch.Tensor, s: dict) -> torch.optim.Optim
             [param], lr=s["lr"], alpha=s["beta2"], eps=s["eps"], weight_decay=s["weight_decay"]
         )
     extra = {key: s[key] for key in ("decoupled_weight_decay",) if key in s}
-    if name == "radam":
-        return torch.optim.RAdam(
-            [param],
-            lr=s["lr"],
-            betas=betas,
-            eps=s["eps"],
-            weight_decay=s["weight_decay"],
-            foreach=False,
-            **extra,
-        )
-    if name == "nadam":
-        return torch.optim.NAdam(
+    if name in ("radam", "nadam"):
+        kind = torch.optim.RAdam if name == "radam" else torch.optim.NAdam
+        return kind(
             [param],
             lr=s["lr"],
             betas=betas,
