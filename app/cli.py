@@ -57,6 +57,15 @@ SIMULATE_MEANINGS = {
 """What ``simulate``'s numeric flags mean; their defaults are ``adamviz.sim.Settings``' and their ranges
 ``adamviz.sim.optimizers.REQUIREMENTS``."""
 
+SIMULATE_RUN_FLAGS = {
+    "warmup": (int, "steps of linear warmup first", "0"),
+    "switch_at": (int, "from this step on SGD with momentum (a fresh buffer) takes over", "0: never"),
+    "switch_lr": (float, "SGD's learning rate after the switch", "0: match the mean |step| before it"),
+    "min_lr": (float, "where the decay ends, as a fraction of lr", "0"),
+}
+"""``simulate``'s flags for the learning rate over the run (besides ``--schedule``): their type, meaning
+and what their default, 0, means; ranges from ``REQUIREMENTS``."""
+
 
 def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
     """``simulate``'s hyperparameter flags, from adamviz.sim's tables."""
@@ -85,30 +94,13 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
         default=defaults["schedule"],
         help="how lr changes over the run: " + "; ".join(f"{k}: {v}" for k, v in SCHEDULES.items()),
     )
-    parser.add_argument(
-        "--warmup",
-        type=int,
-        default=0,
-        help=f"steps of linear warmup first, {REQUIREMENTS['warmup']} (default 0)",
-    )
-    parser.add_argument(
-        "--switch-at",
-        type=int,
-        default=0,
-        help=f"from this step on SGD with momentum (a fresh buffer) takes over, {REQUIREMENTS['switch_at']} (default 0: never)",
-    )
-    parser.add_argument(
-        "--switch-lr",
-        type=float,
-        default=0.0,
-        help=f"SGD's learning rate after the switch, {REQUIREMENTS['switch_lr']} (default 0: match the mean |step| before it)",
-    )
-    parser.add_argument(
-        "--min-lr",
-        type=float,
-        default=0.0,
-        help=f"where the decay ends, as a fraction of lr, {REQUIREMENTS['min_lr']} (default 0)",
-    )
+    for name, (kind, meaning, default) in SIMULATE_RUN_FLAGS.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=kind,
+            default=0,
+            help=f"{meaning}, {REQUIREMENTS[name]} (default {default})",
+        )
 
 
 def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
@@ -317,10 +309,7 @@ def _run_simulate(args: argparse.Namespace) -> None:
         **chosen,
         bias_correction=not args.no_bias_correction,
         schedule=args.schedule,
-        warmup=args.warmup,
-        min_lr=args.min_lr,
-        switch_at=args.switch_at,
-        switch_lr=args.switch_lr,
+        **{name: getattr(args, name) for name in SIMULATE_RUN_FLAGS},
     )
     scheduled = not is_constant(args.schedule, args.warmup) or bool(np.ptp(trajectory.lr))
     if args.out:

@@ -33,7 +33,7 @@ from .adaptive import ADAPTIVE, adaptive_settings, step_adaptive
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
-from .switch import SWITCH_WINDOW, sgd_steps, switch_lr_rule
+from .switch import sgd_rate, sgd_steps
 from .trajectory import Trajectory
 from .validation import check_int, check_non_negative, check_positive, check_range, rejection
 from .wide import WIDE, simulate_wide
@@ -364,11 +364,9 @@ def _switched(g: np.ndarray, switch_at: int, switch_lr: float, **settings) -> Tr
     first = simulate(
         g[:switch_at], **{**settings, "lr": rates[:switch_at], "schedule": "constant", "warmup": 0}
     )
-    window = slice(max(0, switch_at - SWITCH_WINDOW), switch_at)
     momentum = settings["momentum"]
-    if switch_lr == 0:
-        switch_lr = switch_lr_rule(first.step[window], g[window], float(factors[switch_at]), base, momentum)
-    tail_rates = switch_lr * factors[switch_at:]
+    rate = sgd_rate(first.step, g[:switch_at], float(factors[switch_at]), switch_lr, base, momentum)
+    tail_rates = rate * factors[switch_at:]
     columns = g.reshape(iterations, -1)
     theta = np.asarray(first.theta).reshape(switch_at, -1)[-1]
     decay = settings["weight_decay"]

@@ -32,7 +32,7 @@ from .optimizers import ADAM_FAMILY, Settings
 from .recurrence import bias_correction
 from .schedules import learning_rates
 from .streams import ITERATIONS_MAX, rng_for
-from .switch import SWITCH_WINDOW, sgd_steps, switch_lr_rule
+from .switch import sgd_rate, sgd_steps
 from .trajectory import Trajectory
 from .validation import check_int, check_range, rejection
 
@@ -261,10 +261,7 @@ def _loop(
         at, given = switch
         head = _loop(p, shape, s, rates[:at], theta0, at, noise, None)
         factors = learning_rates(1.0, iterations, s.schedule, s.warmup, s.min_lr)
-        window = slice(max(0, at - SWITCH_WINDOW), at)
-        rate = given or switch_lr_rule(
-            head["step"][window], head["g"][window], float(factors[at]), s.lr, s.momentum
-        )
+        rate = sgd_rate(head["step"], head["g"], float(factors[at]), given, s.lr, s.momentum)
 
         def slope(i: int, theta: np.ndarray) -> np.ndarray:  # the closed loop: the gradient at θ
             g = p.gradient(theta, **shape)

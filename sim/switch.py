@@ -29,12 +29,19 @@ SWITCH_WINDOW = 50
 """Steps before the switch whose mean |step| the default SGD learning rate matches."""
 
 
-def switch_lr_rule(steps: np.ndarray, g: np.ndarray, factor: float, lr: float, momentum: float) -> float:
-    """lr′ from the main optimizer's last steps and gradients (arrays of the window, any shape)."""
-    size = float(np.mean(np.abs(g)))
+def sgd_rate(
+    steps: np.ndarray, g: np.ndarray, factor: float, given: float, lr: float, momentum: float
+) -> float:
+    """lr′: ``given`` if > 0, else the rule over the last :data:`SWITCH_WINDOW` of the main optimizer's
+    ``steps`` and gradients ``g`` (every step up to the switch, any columns), ``factor`` the schedule's
+    f at the switch's first step and ``lr`` the fallback."""
+    if given > 0:
+        return float(given)
+    window = slice(max(0, len(steps) - SWITCH_WINDOW), len(steps))
+    size = float(np.mean(np.abs(g[window])))
     if size == 0.0 or factor == 0.0:
         return float(lr)
-    return (1.0 - momentum) * float(np.mean(np.abs(steps))) / (size * factor)
+    return (1.0 - momentum) * float(np.mean(np.abs(steps[window]))) / (size * factor)
 
 
 def sgd_steps(
