@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from adamviz.record.summary import FROZEN_P90, RECENT_FRACTION
 from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, stream_shapes
 from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
@@ -37,6 +38,7 @@ CONFIG = {
     "ink": "Record<string, Record<string, [string, string]>>",
     "loops": "Record<string, {problem: string, start: number[]}>",
     "population": "{text: Record<string, any>}",
+    "layers": "{text: Record<string, any>}",
     "valley": "{text: Record<string, any>, markers: string[], bands: number}",
     "cardHeaders": "Record<string, string>",
     "presets": "{name: string, label: string, key: string, settings: Record<string, any>, about: string}[]",
@@ -45,7 +47,7 @@ CONFIG = {
     "deck": "{title: string, scenario: string, settings: Record<string, any>, iteration?: number, text: string[]}[]",
     "iterationLabel": "string",
     "exportUrl": "string | null",
-    "traces": "{name: string, data: string, alias: string | null}[]",
+    "traces": "{name: string, data: string, alias: string | null, aliasOf: string | null}[]",
     "traceFirst": "boolean",
     "notes": "{legend: string, recorded: string}",
 }
@@ -84,6 +86,7 @@ def contract() -> dict[str, Any]:
             for name, p in PROBLEMS.items()
         },
         "TRACE_LIMITS": trace_limits(),
+        "LAYER_RULES": {"frozenP90": FROZEN_P90, "recentFraction": RECENT_FRACTION},
     }
 
 

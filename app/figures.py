@@ -42,6 +42,7 @@ from bokeh.models import (
     Slider,
     Span,
     TextInput,
+    Title,
     Toggle,
     UnionRenderers,
 )
@@ -52,6 +53,7 @@ from adamviz.sim import OPTIMIZERS, PROBLEMS, SCHEDULES
 
 from . import text
 from .browser_code import explorer_script, stylesheet
+from .layers_figures import layers_view
 from .palette import PLOT
 from .plots import SLOT, WRAP, canvas_figure, canvas_texts, share_axis_rules
 from .population_figures import population_view
@@ -665,6 +667,7 @@ THEME_INK = {
     "grids": {"grid_line_color": ("#e5e5e5", PLOT["grid_on_dark"])},
     "lines": {"line_color": (INK, INK_ON_DARK)},  # zero lines, ε, cursors; glyphs drawn in ink
     "labels": {"text_color": (INK, INK_ON_DARK)},
+    "titles": {"text_color": ("#444444", INK_ON_DARK)},  # a plot's own title (the Layers view's band)
 }
 """The ink of the canvases' furniture, by kind: each property's (light, dark) colour. views/theme.js
 switches them live (as a host page's own switch flips); the Divs and widgets follow through CSS."""
@@ -685,6 +688,8 @@ def ink_models(*layouts: LayoutDOM) -> dict[str, list[Any]]:
             kind = "labels"
         elif isinstance(model, Span) and model.line_color == INK:
             kind = "lines"
+        elif isinstance(model, Title) and model.text:
+            kind = "titles"
         elif isinstance(model, GlyphRenderer) and getattr(model.glyph, "line_color", None) == INK:
             kind, model = "lines", model.glyph
         else:
@@ -766,6 +771,13 @@ def build_explorer(
     valley.map_figure.js_on_event("tap", _call("valley.moveStart(cb_obj.x, cb_obj.y)"))
     valley.map_figure.js_on_change("inner_width", _call("valley.resized()"))  # contours: one per pixel
     control_models["containers"].insert(0, valley.controls)
+    layers = layers_view(settings.height, settings.view == "layers")
+    for event, call in (
+        ("mousemove", "layers.hover(cb_obj.x, cb_obj.y)"),
+        ("mouseleave", "layers.hover(null, null)"),
+        ("tap", "layers.open(cb_obj.y)"),
+    ):
+        layers.heat_plot.js_on_event(event, _call(call))
     message = Div(text="", visible=False, sizing_mode="stretch_width", css_classes=["av-message"])
     live = Div(text=LIVE_SLOT, sizing_mode="stretch_width", css_classes=["av-live-region"])
     # The one model the page reports to a server: the settings (never the frames), so that a served
@@ -813,19 +825,26 @@ def build_explorer(
         *([valley.layout] if settings.view == "valley" else []),
         grid,
         *([population.layout] if settings.view == "population" else []),
+        *([layers.layout] if settings.view == "layers" else []),
         live,
         help_overlay,
         css_classes=["adamviz", f"av-theme-{settings.theme}"],
         sizing_mode="stretch_width",
         name=instance_id,
     )
-    figures = [*(plot for card in cards for plot in card.figures), *population.figures, *valley.figures]
+    figures = [
+        *(plot for card in cards for plot in card.figures),
+        *population.figures,
+        *valley.figures,
+        *layers.figures,
+    ]
     share_axis_rules(figures)
     browser_models = {
         "cards": [card.browser_models() for card in cards],
         "grid": grid,
         "population": population.browser_models(),
         "valley": valley.browser_models(),
+        "layers": layers.browser_models(),
         "figures": figures,
         "x_range": x_range,
         "y_step": y_step,
@@ -844,7 +863,7 @@ def build_explorer(
         "data_row": control_models.pop("data_row"),
         "controls": control_models,
         "header": header,
-        "ink": ink_models(layout, population.layout, valley.layout),
+        "ink": ink_models(layout, population.layout, valley.layout, layers.layout),
         "canvas_texts": canvas_texts(figures),
     }
     config = {
@@ -853,6 +872,7 @@ def build_explorer(
         "population": {
             "text": text.POPULATION,
         },
+        "layers": {"text": text.LAYERS},
         "valley": {
             "text": text.VALLEY,
             "markers": MARKERS,
@@ -879,7 +899,9 @@ def build_explorer(
         tags=["adamviz-mount"],  # a lite embed finds the callback by it (bokeh_internals.js)
     )
     # fires once the first figure on screen is laid out
-    first = population.figures[0] if settings.view == "population" else cards[0].figures[0]
+    first = {"population": population.figures[0], "layers": layers.figures[0]}.get(
+        settings.view, cards[0].figures[0]
+    )
     first.js_on_change("inner_width", boot)
     if settings.theme == "dark":  # drawn dark from the start (views/theme.js follows `auto` live)
         for kind, models in browser_models["ink"].items():
@@ -889,7 +911,9 @@ def build_explorer(
     layout.stylesheets = [sheet]
     # stateless helpers every source and view would serialize a copy of: one each for the page
     every_index, union = AllIndices(), UnionRenderers()
-    everything = layout.references() | population.layout.references() | valley.layout.references()
+    everything = set().union(
+        *(part.references() for part in (layout, population.layout, valley.layout, layers.layout))
+    )
     for model in everything:
         if isinstance(model, GlyphRenderer) and isinstance(model.view.filter, AllIndices):
             model.view.filter = every_index

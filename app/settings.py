@@ -19,18 +19,21 @@ DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
 PANELS = ("moments", "step", "theta")
 """What a card can draw: g, m̂, √v̂ and ε (``moments``); step/η (``step``); θ on its right axis (``theta``)."""
 
-VIEWS = ("cards", "population", "valley")
-"""What the explorer draws: one card per scenario, many parameters at once, or a closed loop (a loss
-surface with each optimizer's path, and one card per coordinate)."""
+VIEWS = ("cards", "population", "valley", "layers")
+"""What the explorer draws: one card per scenario, many parameters at once, a closed loop (a loss
+surface with each optimizer's path, and one card per coordinate), or every layer of a loaded training
+run (its r_t p50 per group and step)."""
 
-SCENARIOS = (*STREAMS, "bowl", "mlp")
+ON_BOARD_TRACES = {"mlp": "mlp_trace.npz", "transformer": "transformer_trace.npz"}
+"""The traces that ship with adamviz (in assets/, each made by ``tests/make_<name>_trace.py``): a small
+MLP's first-layer weight learning digits, and every layer of a character-level transformer.
+``trace="<name>"`` or the scenario of the same name brings one into a page."""
+
+SCENARIOS = (*STREAMS, "bowl", *ON_BOARD_TRACES)
 """What a card can show: a stream, the closed-loop bowl (adamviz.sim.PROBLEMS["bowl"] from its own
-start, no noise), stepped by each optimizer on the gradients its own path meets, or ``mlp``: a real
-network's first-layer weight, recorded while it trained (:data:`ON_BOARD_TRACE`)."""
-
-ON_BOARD_TRACE = "mlp"
-"""The trace that ships with adamviz (assets/mlp_trace.npz, made by tests/make_mlp_trace.py): ``trace="mlp"``
-or the ``mlp`` scenario brings it into a page."""
+start, no noise), stepped by each optimizer on the gradients its own path meets, or a coordinate of an
+on-board training run (:data:`ON_BOARD_TRACES`): ``mlp``, a first-layer weight; ``transformer``, the
+token-embedding entry of a rare character."""
 
 START_RANGE = (-10.0, 10.0)
 """Where a closed-loop view's start point may lie (each coordinate)."""
@@ -147,7 +150,8 @@ class ExplorerSettings(param.Parameterized):
         label="View",
         doc="cards: one card per scenario; population: many parameters at once (the r_t percentiles "
         "and the spread scatter); valley: a closed loop — the loss surface with each optimizer's path and "
-        "a card per coordinate.",
+        "a card per coordinate; layers: every recorded group of the loaded training run (trace) — r_t's "
+        "p50 per group and step, its p10–p90, the run's lr_t, groups frozen by the denominator.",
     )
     optimizer = param.Selector(
         default="adam", objects=list(OPTIMIZERS), label="Optimizer", doc="The optimizer the cards show."
@@ -323,7 +327,8 @@ class ExplorerSettings(param.Parameterized):
     trace = param.String(
         "",
         doc="A training run to show: a trace .npz (adamviz.record), a 1-D .npy or a one-column .csv of "
-        "gradients, or 'mlp' (the on-board trace). Its coordinates become the cards; the page carries it.",
+        "gradients, or 'mlp' or 'transformer' (the on-board traces). Its coordinates become the cards; the page "
+        "carries it.",
     )
 
     @param.depends("iteration", "iterations", watch=True, on_init=True)

@@ -76,6 +76,15 @@ CARD_TEXT = {
         "the steps, so m̂ stays far below √v̂: over the last 500 steps Adam moves it by less than a fifth "
         "of η on average. Faded: what the run itself had.",
     ),
+    "transformer": (
+        "A rare character's embedding entry",
+        "One entry of the row for ‘ (a curly quote: 32 of the 465,000 characters) in the token embedding of a "
+        "small character-level transformer, recorded every 20th step of its AdamW run (warmup, then cosine). "
+        "Most batches hold no ‘, so on most steps its gradient is 0 and m̂ fades until the next one. Its "
+        "gradients are 8 to 16 times smaller than those of the rows of space, e, t and a, yet when it does "
+        "appear its median step, 0.28 of that step's learning rate, is larger than theirs (0.11–0.15): "
+        "Adam divides each entry by its own history, so a rare row is not drowned out by the frequent ones.",
+    ),
     "x": (
         "Coordinate x",
         "The path's x: the gradient the loop met at each step (lollipops), m̂, √v̂ and the step it took.",
@@ -189,9 +198,40 @@ POPULATION = {
     "noise_label": "pure noise",  # the legend and the readout say what it is: its RMS, √((1−β₁)/(1+β₁))
     "equal_betas": "β₁ = β₂ ⇄ (E)",
     "spread_options": ["true γ", "Adam's γ̂"],
-    "view_options": ["Cards", "Many parameters", "Closed loop"],
+    "view_options": ["Cards", "Many parameters", "Closed loop", "Layers"],
 }
 """The many-parameters view's words (assets/views/population.js writes the readout from these and numbers)."""
+
+LAYERS = {
+    "title": "Every layer at a glance",
+    "text": (
+        "One row per recorded tensor of the loaded run, in the model's order; one column per recorded step. "
+        "The colour is the median over the tensor's entries of r = |m̂|/(√v̂+ε), each entry's step in units "
+        "of the learning rate: dark rows barely move. Above, the learning rate each group stepped with; "
+        "below, the p10–p90 band of r for the row under the pointer. Click a row to open its coordinates' cards."
+    ),
+    "rate_axis": "lr_t",
+    "step_axis": "training step",
+    "colour_bar": "r_t p50",
+    "band_axis": "r_t p10–p90",
+    "empty": (
+        "No training run is loaded. Load a trace recorded with adamviz.record (the button below the "
+        "transport, or drop the file here), or open the page with ?trace=transformer."
+    ),
+    "no_percentiles": "{source} is a gradient log: it records no r_t, so there is nothing to map.",
+    "frozen_some": (
+        "Frozen by the denominator — nine entries in ten stepping under {threshold} of the learning rate "
+        "over the last 10% of the records (p90 of r_t), outlined: {count} group(s):"
+    ),
+    "frozen_none": (
+        "No group is frozen by the denominator: in every one, at least one entry in ten still steps "
+        "{threshold} of the learning rate or more over the last 10% of the records (p90 of r_t)."
+    ),
+    "frozen_word": "frozen by the denominator",
+    "hint": "point at a row for its numbers; click it to open its coordinates' cards",
+    "click": "click to open its coordinates' cards",
+}
+"""The Layers view's words (assets/views/layers.js writes its findings and readout from these and the run)."""
 
 VALLEY = {
     "title": "A closed loop: the gradient answers to θ",

@@ -19,6 +19,7 @@
  *   ink: Record<string, Record<string, [string, string]>>,
  *   loops: Record<string, {problem: string, start: number[]}>,
  *   population: {text: Record<string, any>},
+ *   layers: {text: Record<string, any>},
  *   valley: {text: Record<string, any>, markers: string[], bands: number},
  *   cardHeaders: Record<string, string>,
  *   presets: {name: string, label: string, key: string, settings: Record<string, any>, about: string}[],
@@ -27,14 +28,14 @@
  *   deck: {title: string, scenario: string, settings: Record<string, any>, iteration?: number, text: string[]}[],
  *   iterationLabel: string,
  *   exportUrl: string | null,
- *   traces: {name: string, data: string, alias: string | null}[],
+ *   traces: {name: string, data: string, alias: string | null, aliasOf: string | null}[],
  *   traceFirst: boolean,
  *   notes: {legend: string, recorded: string}
  * }} Config
  */
 
 export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
-  "view": {"label": "View", "default": "cards", "kind": "choice", "options": ["cards", "population", "valley"], "recomputes": "nothing", "preset": "keep", "cli": "--view"},
+  "view": {"label": "View", "default": "cards", "kind": "choice", "options": ["cards", "population", "valley", "layers"], "recomputes": "nothing", "preset": "keep", "cli": "--view"},
   "optimizer": {"label": "Optimizer", "default": "adam", "kind": "choice", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"], "recomputes": "optimizer", "preset": "reset", "cli": "--optimizer"},
   "compare": {"label": "Compare with", "default": [], "kind": "choices", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"], "recomputes": "optimizer", "preset": "reset", "cli": "--compare"},
   "lr": {"label": "Learning rate η", "default": 0.01, "kind": "number", "min": 0.0001, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--lr", "transform": "log10", "step": 0.05},
@@ -143,4 +144,9 @@ export const TRACE_LIMITS = {
   "methods": {"0": "stored", "8": "deflate"},
   "methodNames": {"1": "shrink", "6": "implode", "9": "deflate64", "12": "bzip2", "14": "lzma", "93": "zstandard", "95": "xz", "98": "ppmd", "99": "AES encryption"},
   "dtypes": {"f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8]},
+};
+
+export const LAYER_RULES = {
+  "frozenP90": 0.01,
+  "recentFraction": 0.1,
 };

@@ -3,11 +3,11 @@
  *
  * Who may call whom (a call goes down this list, never up; news goes up as the state's events):
  *   explorer.js   wiring: makes the parts below and subscribes the views to the state
- *   views/        cards · population · valley · controls · lecture · prose · loading · downloads ·
+ *   views/        cards · population · valley · layers · controls · lecture · prose · loading · downloads ·
  *                 clip · address · theme: read the state, draw, ask it for changes through its public methods
  *   transport.js  the clock and the paint tracker
  *   state.js      settings, validation, apply, recompute; events (no DOM, no Bokeh)
- *   opening.js · closed_loops.js · many_parameters.js · recordings.js · trace_files.js · settings.js
+ *   opening.js · closed_loops.js · many_parameters.js · recordings.js · layer_table.js · trace_files.js · settings.js
  *   engine/       the numbers, bit for bit with adamviz.sim (no DOM)
  *   contract.js (Python's tables, generated) · format.js · registry.js · bokeh_internals.js (every BokehJS private name, listed and tested)
  *
@@ -26,6 +26,7 @@ import { ClipRecorder } from "./views/clip.js";
 import { CardsView } from "./views/cards.js";
 import { Controls } from "./views/controls.js";
 import { exportPage, save } from "./views/downloads.js";
+import { LayersView } from "./views/layers.js";
 import { Lecture, listenToKeys } from "./views/lecture.js";
 import { PageLayout } from "./views/layout.js";
 import { Loading } from "./views/loading.js";
@@ -56,13 +57,14 @@ class Explorer {
     this.cards = new CardsView(models, config, state);
     this.population = new PopulationView(models, config, state);
     this.valley = new ValleyView(models, config, state);
+    this.layers = new LayersView(models, config, state, (k, changes) => this.showCards(k, changes));
     this.lecture = new Lecture(models, config, state, () => quietly(() => this.population.toggleEqualBetas()));
     this.loading = new Loading(models, config, state, (k, changes) => this.showCards(k, changes));
     this.layout = new PageLayout(models, state, this);
-    this.theme = new Theme(models, config.theme, config.ink, () => this.population.redraw() && this.paints.changed());
+    this.theme = new Theme(models, config.theme, config.ink, () => [this.population.redraw(), this.layers.redraw()].some(Boolean) && this.paints.changed());
     this.address = new Address(models, config, state, { lecture: this.lecture, loading: this.loading });
     this.clip = new ClipRecorder(this); // the ⏺ Record toggle and record()
-    const parts = [this, this.controls, this.cards, this.population, this.valley, this.lecture, this.address];
+    const parts = [this, this.controls, this.cards, this.population, this.valley, this.layers, this.lecture, this.address];
     state.on((event) => bokeh.batchLayout(models.root, () => parts.forEach((part) => part.listen(event)))); // one layout an event
   }
 
@@ -100,11 +102,9 @@ class Explorer {
   set(changes) {
     return this.shown(() => this.state.update(changes));
   }
-
   preset(name) {
     return this.shown(() => this.state.preset(name));
   }
-
   showCards(k, changes = {}) {
     return this.shown(() => this.state.showCards(k, changes));
   }

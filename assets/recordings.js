@@ -30,7 +30,7 @@ class Recordings {
     this.slots = slots;
     this.run = null; // the loaded run (the last file), whose coordinates the cards can show
     this.byName = {}; // scenario name -> {g, m_hat, sqrt_v_hat, step, per_lr, group, index, source}
-    this.pages = []; // [{label, names}]: the loaded run's coordinates, as many as there are cards
+    this.pages = []; // [{label, names, group}]: the loaded run's coordinates, as many as there are cards
   }
 
   has(name) {
@@ -39,8 +39,8 @@ class Recordings {
 
   /**
    * The page's own traces (config.traces: files' bytes, base64), read before the first frame: the
-   * first one's coordinates are what "Cards show" offers; one with an alias (the on-board run of the
-   * `mlp` scenario) also lends its first coordinate to that scenario. Returns the first run, or null.
+   * first one's coordinates are what "Cards show" offers; one with an alias (an on-board run and the
+   * scenario of its name) also lends that scenario its coordinate `aliasOf` ("<group>[<index>]"). Returns the first run, or null.
    */
   embedded() {
     let first = null;
@@ -50,7 +50,7 @@ class Recordings {
         first = run;
         this.adopt(run);
       } else this.addNames(run);
-      if (embedded.alias) this.byName[embedded.alias] = this.byName[scenarioName(run.groups[0], run.groups[0].coordinates[0])];
+      if (embedded.alias) this.byName[embedded.alias] = this.byName[embedded.aliasOf];
     }
     return first;
   }
@@ -63,7 +63,9 @@ class Recordings {
         const per_lr = c.step && lr ? c.step.map((s) => s / lr) : null;
         // the run's own lr_t, as a share of the run's η (null where not recorded, or constant)
         const rateShare = group.lr && lr && group.lr.some((x) => x !== lr) ? group.lr.map((x) => x / lr) : null;
-        this.byName[scenarioName(group, c)] = { ...c, per_lr, rateShare, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
+        const every = run.meta.every || 1; // records' spacing in steps (thinning included)
+        const own = { every, settings: group.settings, lr: group.lr || null, runLr: lr };
+        this.byName[scenarioName(group, c)] = { ...c, ...own, per_lr, rateShare, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
       }
     }
   }
@@ -78,9 +80,14 @@ class Recordings {
       for (let first = 0; first < names.length; first += this.slots) {
         const shown = names.slice(first, first + this.slots);
         const of = names.length > this.slots ? ` (${first + 1}–${first + shown.length} of ${names.length})` : "";
-        this.pages.push({ label: `${group.name}${of}`, names: shown });
+        this.pages.push({ label: `${group.name}${of}`, names: shown, group: group.name });
       }
     }
+  }
+
+  /** The page (1, 2, ...) of group `name`'s first coordinates, or 0 when the run has none. */
+  pageOf(name) {
+    return this.pages.findIndex((page) => page.group === name) + 1;
   }
 
   /** The "Cards show" choices: the page's scenarios, then each page of the run's coordinates. */
@@ -124,6 +131,31 @@ class Recordings {
     return r ? r.subarray(0, n) : null;
   }
 
+  /** Whether scenario `name` was recorded every k-th step (k > 1) with its moments: its gradients skip
+   * the steps between, so no replay of them is the run — its cards show what the run recorded. */
+  sparse(name) {
+    return this.has(name) && this.byName[name].every > 1 && Boolean(this.byName[name].m_hat);
+  }
+
+  /**
+   * A sparse scenario's first `n` records as a trace (what optimize() returns, full): the recorded m̂,
+   * √v̂ and step; m and v un-corrected with the group's betas at each record's step; the scale
+   * m̂/(√v̂ + ε); step/η with the run's η. θ is NaN (not drawn): the steps between records are unknown.
+   */
+  asTrace(name, n) {
+    const r = this.byName[name];
+    const [beta1, beta2] = r.settings.betas;
+    const eps = r.settings.eps;
+    const out = { g: r.g.slice(0, n), m_hat: r.m_hat.slice(0, n), sqrt_v_hat: r.sqrt_v_hat.slice(0, n), step: r.step.slice(0, n) };
+    out.v_hat = out.sqrt_v_hat.map((s) => s * s);
+    out.m = out.m_hat.map((x, i) => x * (1 - beta1 ** r.steps[i]));
+    out.v = out.v_hat.map((x, i) => x * (1 - beta2 ** r.steps[i]));
+    out.scale = out.m_hat.map((x, i) => x / (out.sqrt_v_hat[i] + eps));
+    out.per_lr = out.step.map((x) => x / r.runLr); // step/η, η the run's: lr_t/η × the scale
+    out.theta = new Float64Array(out.step.length).fill(NaN);
+    return out;
+  }
+
   /** The recorded r_t percentiles of the group whose coordinates `scenarios` (the cards') show: {group, source, percentiles} or null. */
   shownGroup(scenarios) {
     const name = scenarios.find((n) => this.has(n) && this.byName[n].percentiles);
@@ -157,6 +189,10 @@ class Recordings {
     const title = `<h2 class='av-card-title'>${escapeHtml(r.group)}, element ${r.index}</h2>`;
     const where = `Element ${r.index} of ${escapeHtml(r.group)} (counted along the flattened tensor)`;
     if (!first) return `${title}<p class='av-card-text'>${where}.</p>`;
+    if (this.sparse(name)) {
+      const spacing = `every ${r.every}th step`;
+      return `${title}<p class='av-card-text'>${where}, from ${escapeHtml(r.source)}, ${what} at ${spacing}: the run's own m̂, √v̂ and steps. A replay would need every step's gradient, so the controls do not move these.</p>`;
+    }
     return `${title}<p class='av-card-text'>${where}, from ${escapeHtml(r.source)}, ${what}. Bold: these gradients replayed under the controls; faded: what the run had.</p>`;
   }
 

@@ -139,7 +139,8 @@ class ExplorerState {
     try {
       // paging keeps the iteration (within the new cards' length): the plots never fall back to empty
       const last = (changes.iterations ?? fit.iterations ?? this.params.iterations) - 1;
-      const view = this.params.view === "valley" ? "cards" : this.params.view;
+      // the many-parameters view draws the shown group's band; the others give way to the cards
+      const view = changes.view ?? (this.params.view === "population" ? "population" : "cards");
       const changed = this.update({ ...fit, ...changes, view, iteration: Math.min(this.iteration, last) });
       if (changed || this.params.view !== "population") return changed;
       this.emit("computed"); // the many-parameters view draws the shown group's recorded band
@@ -258,12 +259,13 @@ class ExplorerState {
     // each trace also carries its step in units of η, what the lower panel draws
     const run = (name, other) => {
       if (isLoop(name)) return this.loopRun(name, other);
+      if (this.recordings.sparse(name)) return this.recordings.asTrace(name, this.params.iterations); // not replayable
       const trace = engine.optimize(this.streams[name], other, this.stepSettings(name));
       return { ...trace, per_lr: trace.step.map((step) => step / this.params.lr) };
     };
     for (const name of this.active) {
       this.traces[name] = run(name, optimizer);
-      this.compared[name] = Object.fromEntries(compare.map((other) => [other, run(name, other)]));
+      this.compared[name] = this.recordings.sparse(name) ? {} : Object.fromEntries(compare.map((other) => [other, run(name, other)]));
       if (isLoop(name)) this.streams[name] = this.traces[name].g; // the gradients the main loop met
     }
     this.emit("computed");
@@ -313,7 +315,8 @@ class ExplorerState {
       known = this.loopRun(name, optimizer);
     }
     const g = known && known.g ? known.g : Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
-    const trace = known || engine.optimize(g, optimizer, this.stepSettings(name));
+    const recorded = this.recordings.sparse(name) ? this.recordings.asTrace(name, this.params.iterations) : null; // not replayable
+    const trace = known || recorded || engine.optimize(g, optimizer, this.stepSettings(name));
     const out = { g: Array.from(g) };
     for (const key of TRACE_KEYS) out[key] = Array.from(trace[key]);
     return out;

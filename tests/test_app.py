@@ -117,7 +117,7 @@ def test_browser_spec_matches_the_settings_bounds():
         ({"iterations": 20, "iteration": 20}, "iteration must be an integer in [0, 19]; got 20"),
         (
             {"scenarios": ["wavy"]},
-            "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl, mlp; got wavy",
+            "scenarios must be among consistent, noisy, reversal, sparse, shrinking, bowl, mlp, transformer; got wavy",
         ),
     ],
 )

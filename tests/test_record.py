@@ -488,5 +488,54 @@ def test_a_recorded_coordinate_replays_from_the_command_line_as_in_python(tmp_pa
     assert capsys.readouterr().out.splitlines()[0].endswith(",theta")  # a constant lr given: no lr column
     assert main(["simulate", "--gradients", str(tmp_path / "run.npz"), "--group", "nope"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "adamviz: error: run.npz has no group 'nope'; it has: 0.weight, 2.weight, 0.bias, 2.bias"
+        "adamviz: error: run.npz has no group 'nope'; it has: 0.weight, 0.bias, 2.weight, 2.bias"
     )
+
+
+def test_chosen_coordinates_replace_the_draw_and_bad_ones_are_named(tmp_path):
+    chosen = {"0.weight": [19, 0, 7]}
+    model, _, seen = _train(OPTIMIZERS["adam"], tmp_path / "run.npz", sample=2, coordinates=chosen)
+    run = load(tmp_path / "run.npz")
+    first = run.groups[0]
+    assert first.name == "0.weight" and [c.index for c in first.coordinates] == [0, 7, 19]
+    for c in first.coordinates:  # the chosen entries' own gradients, as torch had them
+        np.testing.assert_array_equal(c.g, [float(np.float32(s[0]["g"].reshape(-1)[c.index])) for s in seen])
+    assert [len(g.coordinates) for g in run.groups[1:]] == [2, 2, 2]  # the rest drawn as before
+    adam = OPTIMIZERS["adam"](model)
+    for bad, message in (
+        (
+            {"0.weight": [20]},
+            r"coordinates\['0.weight'\] holds 20; a flat index of 0.weight lies in \[0, 20\)",
+        ),
+        ({"0.weight": [3, 3]}, r"repeats an index: \[3, 3\]"),
+        ({"0.weight": []}, r"is empty"),
+        ({"nope": [0]}, r"coordinates names tensors the recorder does not hold: \['nope'\]"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            Recorder(adam, tmp_path / "bad.npz", coordinates=bad)
+
+
+def test_groups_come_in_the_models_order_when_the_model_is_given(tmp_path):
+    # the optimizer holds the biases first (a no-decay group), the model has weight, bias, weight, bias
+    def grouped(model):
+        named = list(model.named_parameters())
+        biases = [(n, p) for n, p in named if n.endswith("bias")]
+        weights = [(n, p) for n, p in named if n.endswith("weight")]
+        return torch.optim.AdamW([{"params": biases, "weight_decay": 0.0}, {"params": weights}], lr=0.05)
+
+    _train(grouped, tmp_path / "optimizer.npz")
+    assert [g.name for g in load(tmp_path / "optimizer.npz").groups] == [
+        "0.bias",
+        "2.bias",
+        "0.weight",
+        "2.weight",
+    ]
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    optimizer = grouped(model)
+    with Recorder(optimizer, tmp_path / "model.npz", model=model):
+        ((model(torch.randn(8, 5)) ** 2).mean()).backward()
+        optimizer.step()
+    run = load(tmp_path / "model.npz")
+    assert [g.name for g in run.groups] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [g.settings["weight_decay"] for g in run.groups] == [0.01, 0.0, 0.01, 0.0]  # each its own group's

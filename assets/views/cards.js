@@ -168,6 +168,7 @@ class CardsView {
       const marks = { x: [], y: [], colour: [] };
       for (const optimizer of params.compare) {
         const other = compared[name][optimizer];
+        if (!other) continue; // a run recorded every k-th step replays nothing, compared or not
         const drawn = decimate(x, { step: other.per_lr, theta: other.theta }, lo, iteration);
         const { colour, dash } = OPTIMIZER_STYLE[optimizer];
         for (const [out, values] of [
@@ -341,15 +342,15 @@ class CardsView {
     const scheduled = !isConstant(params) || recordings.rateShare(name, 1) !== null;
     const { eps, lr, optimizer, compare } = params;
     const t = traces[name];
-    const others = compare.map((other) => {
+    const others = compare.filter((other) => compared[name][other]).map((other) => {
       const colour = OPTIMIZER_STYLE[other].colour;
       return ` · ${swatch(colour)}${escapeHtml(other)} ${fmt(compared[name][other].per_lr[i])}`;
     });
-    const comparison = compare.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
+    const comparison = others.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
       `<div class="av-formula">${switched(params, i) ? `step/lr′ = b = μ·b + g = <b class="av-scale">${fmt(t.scale[i])}</b>` : formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
-      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])} · θ = ${fmt(t.theta[i])}</div>` +
+      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])}${Number.isNaN(t.theta[i]) ? "" : ` · θ = ${fmt(t.theta[i])}`}</div>` +
       recordings.facts(name, i) +
       `</div>`
     );

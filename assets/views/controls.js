@@ -135,7 +135,7 @@ class Controls {
     // what a control acts on: momentum μ only steps `momentum`; the window only the cards; κ and the
     // rotation only the valley; a start's y only a 2-D problem
     const valley = params.problem === "valley";
-    const acts = { momentum: drawn.includes("momentum"), window: params.view !== "population", condition: valley, rotated: valley, start_y: PROBLEMS[params.problem].coordinates.length === 2 };
+    const acts = { momentum: drawn.includes("momentum"), window: !["population", "layers"].includes(params.view), condition: valley, rotated: valley, start_y: PROBLEMS[params.problem].coordinates.length === 2 };
     // a slide shows only the controls it names (and the transport); the rest are one key (C) away
     const picked = this.actions.slidePicks();
     const onSlide = (name) => picked === null || ["transport", "iteration"].includes(name) || picked.includes(name);

@@ -1,5 +1,5 @@
 /* adamviz page layout: which view is on the page — the cards, the many-parameters view or the closed
- * loop over its coordinates' cards — and which figures a paint must reach before a change shows.
+ * loop over its coordinates' cards, or a run's layers — and which figures a paint must reach before a change shows.
  */
 
 class PageLayout {
@@ -12,7 +12,7 @@ class PageLayout {
   /** Show the cards, the many-parameters view or the closed-loop view; the last two join the page
    * when first shown (their views would cost every page load). */
   show(view) {
-    const { root, grid, population, valley } = this.models;
+    const { root, grid, population, valley, layers } = this.models;
     const show = (model, visible) => {
       if (model.visible !== visible) model.visible = visible;
     };
@@ -27,8 +27,10 @@ class PageLayout {
     };
     if (view === "population") join(population, population.figures, 1);
     if (view === "valley") join(valley, this.parts.valley.figures(), 0);
+    if (view === "layers") join(layers, layers.figures, 1);
     show(population.layout, view === "population");
     show(valley.layout, view === "valley");
+    show(layers.layout, view === "layers");
   }
 
   /** The cards show in their own view, and under the closed loop's (not in a lecture: the slide needs the room). */
@@ -39,7 +41,7 @@ class PageLayout {
   /** The figures on screen (what a paint must reach before set() resolves). */
   activeFigures() {
     const view = this.state.params.view;
-    if (view === "population") return this.models.population.figures;
+    if (view === "population" || view === "layers") return this.models[view].figures;
     return [...(this.cardsShown(view) ? this.parts.cards.activeFigures() : []), ...(view === "valley" ? this.parts.valley.figures() : [])];
   }
 

@@ -24,7 +24,8 @@ class Loading {
     this.loadedFile = run.source; // a link cannot carry it (views/address.js says so)
     this.adopt(run);
     const { settings, notes } = this.recordings.settingsOf(run);
-    await this.showCards(1, settings);
+    const stay = ["population", "layers"].includes(this.state.params.view); // these show the new run as well
+    await this.showCards(1, stay ? { ...settings, view: this.state.params.view } : settings);
     if (notes.length) this.state.tell(notes); // replayed, but not quite as it ran
     return this.state.snapshot();
   }

@@ -130,6 +130,18 @@ export function symlogTicks(lo, hi, most = 9) {
   return ticks;
 }
 
+/** Ticks for a log axis over [lo, hi]: 1, 2, 5 per decade over a short range, decades over a long one. */
+export function logTicks(lo, hi) {
+  const first = Math.floor(Math.log10(lo));
+  const last = Math.ceil(Math.log10(hi));
+  const decades = last - first;
+  const mantissas = decades <= 3 ? [1, 2, 5] : [1];
+  const every = decades > 8 ? 2 : 1;
+  const ticks = [];
+  for (let d = first; d <= last; d += every) for (const m of mantissas) ticks.push(Number(`${m}e${d}`));
+  return ticks.filter((t) => t >= lo && t <= hi);
+}
+
 /** Largest finite |value| over arrays. */
 export function largest(arrays) {
   let top = 0;

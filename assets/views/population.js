@@ -8,7 +8,7 @@ import { percentilesInto } from "../engine/population.js";
 import { factor, isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
-import { lawCurve } from "./plot_data.js";
+import { lawCurve, logTicks } from "./plot_data.js";
 
 const MAX_POINTS = 600; // per band: about one point per pixel
 const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (each dot costs every paint)
@@ -24,18 +24,6 @@ function positiveExtent(values) {
     if (value > hi) hi = value;
   }
   return [lo, hi];
-}
-
-/** Ticks for a log axis over [lo, hi]: 1, 2, 5 per decade over a short range, decades over a long one. */
-function logTicks(lo, hi) {
-  const first = Math.floor(Math.log10(lo));
-  const last = Math.ceil(Math.log10(hi));
-  const decades = last - first;
-  const mantissas = decades <= 3 ? [1, 2, 5] : [1];
-  const every = decades > 8 ? 2 : 1;
-  const ticks = [];
-  for (let d = first; d <= last; d += every) for (const m of mantissas) ticks.push(Number(`${m}e${d}`));
-  return ticks.filter((t) => t >= lo && t <= hi);
 }
 
 /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */

@@ -33,8 +33,10 @@ class Recorder:
     from ``seed`` (without replacement) their gradient, m_t, v_t and step θ_{t−1} − θ_t.
 
     Groups are named by module path when the optimizer was built from ``model.named_parameters()``
-    (torch ≥ 2.6) or when ``model`` is given; otherwise ``group{i}.param{j}``. ``only`` (names) keeps
-    just those tensors. The file is rewritten whole (to a temporary file, then renamed into place) at
+    (torch ≥ 2.6) or when ``model`` is given; otherwise ``group{i}.param{j}``. They come in the
+    model's order when ``model`` is given (its ``named_parameters()``), else in the optimizer's. ``only`` (names) keeps
+    just those tensors. ``coordinates`` (name → flat indices) chooses a tensor's coordinates instead of
+    the seeded draw — an embedding's rows of frequent and of rare tokens, say. The file is rewritten whole (to a temporary file, then renamed into place) at
     most every ``flush_seconds`` and by :meth:`close`: a crash loses only what came after the last
     flush, and the file on disk is always a complete trace. Use as a context manager, or call
     :meth:`close` at the end.
@@ -63,6 +65,7 @@ class Recorder:
         *,
         model: torch.nn.Module | None = None,
         only: list[str] | None = None,
+        coordinates: dict[str, list[int]] | None = None,
         flush_seconds: float = 10.0,
     ) -> None:
         kind = type(optimizer).__name__
@@ -92,8 +95,11 @@ class Recorder:
                 if p.numel() == 0:
                     continue  # nothing to record (and a trace's shapes are at least 1)
                 k = len(self.groups)
-                rng = np.random.Generator(np.random.Philox([seed, k]))
-                index = np.sort(rng.choice(p.numel(), size=min(sample, p.numel()), replace=False))
+                if coordinates and name in coordinates:
+                    index = _chosen(name, coordinates[name], p.numel())
+                else:
+                    rng = np.random.Generator(np.random.Philox([seed, k]))
+                    index = np.sort(rng.choice(p.numel(), size=min(sample, p.numel()), replace=False))
                 self.groups.append(
                     {
                         "name": name,
@@ -107,6 +113,12 @@ class Recorder:
                         "t": 0,
                     }
                 )
+        if model is not None:  # the model's order (the optimizer's groups may interleave its layers)
+            order = {name: k for k, (name, _) in enumerate(model.named_parameters())}
+            self.groups.sort(key=lambda g: order.get(g["name"], len(order)))
+        unknown = set(coordinates or {}) - {g["name"] for g in self.groups}
+        if unknown:
+            raise ValueError(f"coordinates names tensors the recorder does not hold: {sorted(unknown)}")
         if only is not None and len(self.groups) != len(set(only)):
             missing = set(only) - {g["name"] for g in self.groups}
             raise ValueError(f"only names tensors the optimizer does not hold: {sorted(missing)}")
@@ -333,6 +345,20 @@ class Recorder:
 def _as_float(value: float | torch.Tensor) -> float:
     """A param group's lr as a float (a scheduler may hold it as a tensor)."""
     return float(value.item() if isinstance(value, torch.Tensor) else value)
+
+
+def _chosen(name: str, indices: list[int], size: int) -> np.ndarray:
+    """The coordinates chosen for tensor ``name`` (``size`` entries), sorted; a ValueError naming the
+    first one outside [0, size) or repeated."""
+    chosen = [int(i) for i in indices]
+    if not chosen:
+        raise ValueError(f"coordinates[{name!r}] is empty; give at least one flat index in [0, {size})")
+    for i in chosen:
+        if not 0 <= i < size:
+            raise ValueError(f"coordinates[{name!r}] holds {i}; a flat index of {name} lies in [0, {size})")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"coordinates[{name!r}] repeats an index: {chosen}")
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def _within_a_name(name: str) -> str:
