@@ -159,7 +159,7 @@ def _names(flag: str) -> list[str]:
 
 TRACE_HELP = (
     "a training run to open on: a trace .npz from adamviz.record, a 1-D .npy or a one-column .csv of "
-    "gradients, or 'mlp' (the on-board run); the page carries it (4/3 of the file's size)"
+    "gradients, or 'mlp' or 'transformer' (the on-board runs); the page carries it (4/3 of the file's size)"
 )
 
 
@@ -231,7 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     summarize = commands.add_parser(
         "summary", help="every recorded layer at a glance: r_t's percentiles per group, frozen ones flagged"
     )
-    summarize.add_argument("trace", metavar="FILE", help="a trace .npz (adamviz.record), or a gradient log")
+    summarize.add_argument(
+        "trace",
+        metavar="FILE",
+        help="a trace .npz (adamviz.record), a gradient log, or 'mlp' or 'transformer' (the on-board traces)",
+    )
 
     serve = commands.add_parser("serve", help="run the explorer at http://localhost:PORT/")
     serve.add_argument("--port", type=int, default=5006)
@@ -389,7 +393,10 @@ def _run_summary(args: argparse.Namespace) -> None:
     from adamviz.record import load
     from adamviz.record.summary import summary_text
 
-    print(summary_text(load(args.trace)))
+    from .settings import ON_BOARD_TRACES
+    from .traces import on_board_path
+
+    print(summary_text(load(on_board_path(args.trace) if args.trace in ON_BOARD_TRACES else args.trace)))
 
 
 def _run_serve(args: argparse.Namespace) -> None:

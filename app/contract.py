@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from adamviz.record.summary import FROZEN_P90, RECENT_FRACTION
+from adamviz.record.trace_file import EXTRA_SETTINGS, RECORDED_OPTIMIZERS
 from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, stream_shapes
 from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
@@ -86,6 +87,8 @@ def contract() -> dict[str, Any]:
             for name, p in PROBLEMS.items()
         },
         "TRACE_LIMITS": trace_limits(),
+        "RECORDED_OPTIMIZERS": RECORDED_OPTIMIZERS,
+        "EXTRA_SETTINGS": EXTRA_SETTINGS,
         "LAYER_RULES": {"frozenP90": FROZEN_P90, "recentFraction": RECENT_FRACTION},
     }
 

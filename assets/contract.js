@@ -146,6 +146,24 @@ export const TRACE_LIMITS = {
   "dtypes": {"f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8]},
 };
 
+export const RECORDED_OPTIMIZERS = {
+  "Adam": {"replays": "adam", "numerator": "exp_avg", "denominator": "exp_avg_sq", "corrected": [true, true], "root": true, "extra": []},
+  "AdamW": {"replays": "adamw", "numerator": "exp_avg", "denominator": "exp_avg_sq", "corrected": [true, true], "root": true, "extra": []},
+  "SGD": {"replays": "sgd", "numerator": "exp_avg", "denominator": "exp_avg_sq", "corrected": [true, true], "root": true, "extra": []},
+  "RMSprop": {"replays": "rmsprop", "numerator": "grad", "denominator": "square_avg", "corrected": [false, false], "root": true, "extra": []},
+  "RAdam": {"replays": "radam", "numerator": "exp_avg", "denominator": "exp_avg_sq", "corrected": [true, true], "root": true, "extra": ["decoupled_weight_decay"]},
+  "NAdam": {"replays": "nadam", "numerator": "exp_avg", "denominator": "exp_avg_sq", "corrected": [true, true], "root": true, "extra": ["momentum_decay", "decoupled_weight_decay"]},
+  "Adamax": {"replays": "adamax", "numerator": "exp_avg", "denominator": "exp_inf", "corrected": [true, false], "root": false, "extra": []},
+  "Adagrad": {"replays": "adagrad", "numerator": "grad", "denominator": "sum", "corrected": [false, false], "root": true, "extra": ["lr_decay", "initial_accumulator_value"]},
+};
+
+export const EXTRA_SETTINGS = {
+  "lr_decay": {"kind": "number", "default": 0.0},
+  "initial_accumulator_value": {"kind": "number", "default": 0.0},
+  "momentum_decay": {"kind": "number", "default": 0.004},
+  "decoupled_weight_decay": {"kind": "bool", "default": false},
+};
+
 export const LAYER_RULES = {
   "frozenP90": 0.01,
   "recentFraction": 0.1,

@@ -6,7 +6,7 @@
  * η over the run's η) make the two agree until a control moves. A
  * model only, no DOM: views/loading.js brings files in (the Load button, drops, the API's load()).
  */
-import { SETTINGS, TRACE_LIMITS } from "./contract.js";
+import { EXTRA_SETTINGS, SETTINGS, TRACE_LIMITS } from "./contract.js";
 import { escapeHtml, fmt } from "./format.js";
 import { rejection } from "./settings.js";
 import { read, readStored } from "./trace_files.js";
@@ -121,6 +121,10 @@ class Recordings {
       ...(run.optimizer === "momentum" ? { momentum: clamp("momentum", momentum) } : {}),
       compare: [],
     };
+    // settings only some optimizers have, which the page does not set: replayed at torch's defaults
+    for (const [key, { default: page }] of Object.entries(EXTRA_SETTINGS)) {
+      if (Object.hasOwn(run.meta, key) && run.meta[key] !== page) notes.push(`${run.source}: the run's ${key} ${run.meta[key]} is not a page setting; replayed with ${page}`);
+    }
     return { settings, notes };
   }
 

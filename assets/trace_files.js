@@ -14,12 +14,13 @@
  */
 
 import { checkMembers, fail, memberBytes, quoted, readJson, readNpy, thousands, zipMembers } from "./archive.js";
+import { EXTRA_SETTINGS, RECORDED_OPTIMIZERS } from "./contract.js";
 
 const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$/;
 const SCHEDULE_MEMBERS = ["lr", "weight_decay"]; // optional, per record: what the step used (a scheduler's)
 const SETTING_KEYS = ["lr", "betas", "eps", "weight_decay", "momentum"];
+const OPTIMIZER_NAMES = Object.keys(RECORDED_OPTIMIZERS); // what each holds: contract.js (Python's table)
 const MOMENT_MEMBERS = ["exp_avg", "exp_avg_sq", "step"];
-const OPTIMIZERS = { Adam: "adam", AdamW: "adamw", SGD: "sgd" };
 
 const dtypeName = (array) => ({ "<f8": "float64", "<f4": "float32", "<i8": "int64", "|u1": "uint8" })[array.descr] || array.descr;
 
@@ -66,7 +67,7 @@ function readMeta(arrays, name, limits) {
     if (!ok) fail(`${name}: meta's group ${k} needs a name (1–200 characters) and a shape`);
   });
   const optimizer = meta.optimizer ?? null;
-  if (optimizer !== null && !Object.hasOwn(OPTIMIZERS, optimizer)) fail(`${name}: optimizer must be one of Adam, AdamW, SGD or null; got ${JSON.stringify(optimizer)}`);
+  if (optimizer !== null && !Object.hasOwn(RECORDED_OPTIMIZERS, optimizer)) fail(`${name}: optimizer must be one of ${OPTIMIZER_NAMES.join(", ")} or null; got ${JSON.stringify(optimizer)}`);
   if (optimizer !== null) checkSettings(meta, `${name}:`);
   groups.forEach((group, k) => {
     if (!Object.hasOwn(group, "settings")) return;
@@ -78,7 +79,8 @@ function readMeta(arrays, name, limits) {
   return meta;
 }
 
-/** lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)) and momentum ([0, 1]): the run's or a group's. */
+/** lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)), momentum ([0, 1]) and, where present,
+ * the settings only some optimizers have (EXTRA_SETTINGS): the run's or a group's. */
 function checkSettings(settings, where) {
   const number = (key, value, low, high, highOpen = false) => {
     const ok = typeof value === "number" && Number.isFinite(value) && value >= low && (highOpen ? value < high : value <= high);
@@ -90,6 +92,11 @@ function checkSettings(settings, where) {
   if (!Array.isArray(settings.betas) || settings.betas.length !== 2) fail(`${where} betas must be [β₁, β₂]`);
   for (const beta of settings.betas) number("betas", beta, 0, 1, true);
   number("momentum", settings.momentum, 0, 1);
+  for (const [key, { kind }] of Object.entries(EXTRA_SETTINGS)) {
+    if (!Object.hasOwn(settings, key)) continue;
+    if (kind === "bool" && typeof settings[key] !== "boolean") fail(`${where} ${key} must be true or false; got ${JSON.stringify(settings[key])}`);
+    if (kind === "number") number(key, settings[key], 0, Infinity);
+  }
 }
 
 function readGroup(name, meta, arrays, k, spec, limits) {
@@ -125,7 +132,8 @@ function readGroup(name, meta, arrays, k, spec, limits) {
   const column = (values, j) => Float64Array.from({ length: records }, (_, i) => values[i * shape[1] + j]);
   const hasOptimizer = meta.optimizer !== null && meta.optimizer !== undefined;
   const source = spec.settings || meta;
-  const settings = hasOptimizer ? Object.fromEntries(SETTING_KEYS.map((key) => [key, source[key]])) : null;
+  const keys = [...SETTING_KEYS, ...Object.keys(EXTRA_SETTINGS).filter((key) => Object.hasOwn(source, key))];
+  const settings = hasOptimizer ? Object.fromEntries(keys.map((key) => [key, source[key]])) : null;
   const schedule = {};
   for (const key of SCHEDULE_MEMBERS) {
     if (!arrays[`g${k}_${key}`]) continue;
@@ -140,16 +148,19 @@ function readGroup(name, meta, arrays, k, spec, limits) {
   let correction2Sqrt = null;
   if (present.length) {
     // 1 − β^t as adamviz.record.load forms it (the pow of the C library there, Math.pow here)
+    // (as RECORDED_OPTIMIZERS says: some correct neither moment; Adamax's u is its own root)
     const [beta1, beta2] = settings.betas;
-    correction1 = steps.map((t) => 1 - Math.pow(beta1, t));
-    correction2Sqrt = steps.map((t) => Math.sqrt(1 - Math.pow(beta2, t)));
+    const { corrected } = RECORDED_OPTIMIZERS[meta.optimizer];
+    correction1 = steps.map((t) => (corrected[0] ? 1 - Math.pow(beta1, t) : 1));
+    correction2Sqrt = steps.map((t) => (corrected[1] ? Math.sqrt(1 - Math.pow(beta2, t)) : 1));
     if (moments.exp_avg_sq.values.some((v) => v < 0)) fail(`${name}: g${k}_exp_avg_sq must be >= 0`);
   }
   const coordinates = Array.from(index, (flat, j) => {
     const out = { index: flat, g: column(g.values, j), m_hat: null, sqrt_v_hat: null, step: null };
     if (present.length) {
       out.m_hat = column(moments.exp_avg.values, j).map((m, i) => m / correction1[i]);
-      out.sqrt_v_hat = column(moments.exp_avg_sq.values, j).map((v, i) => Math.sqrt(v) / correction2Sqrt[i]);
+      const root = RECORDED_OPTIMIZERS[meta.optimizer].root;
+      out.sqrt_v_hat = column(moments.exp_avg_sq.values, j).map((v, i) => (root ? Math.sqrt(v) : v) / correction2Sqrt[i]);
       out.step = column(moments.step.values, j);
     }
     return out;
@@ -160,7 +171,7 @@ function readGroup(name, meta, arrays, k, spec, limits) {
 function optimizerOf(meta) {
   if (meta.optimizer === null || meta.optimizer === undefined) return null;
   if (meta.optimizer === "SGD") return meta.momentum ? "momentum" : "sgd";
-  return meta.optimizer === "Adam" && meta.amsgrad ? "amsgrad" : OPTIMIZERS[meta.optimizer];
+  return meta.optimizer === "Adam" && meta.amsgrad ? "amsgrad" : RECORDED_OPTIMIZERS[meta.optimizer].replays;
 }
 
 function build(name, meta, arrays, limits) {

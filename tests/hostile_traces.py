@@ -231,6 +231,16 @@ def hostile_files() -> list[Hostile]:
             "optimizer.npz", trace_bytes(valid_arrays(optimizer="Lion")), "optimizer must be one of Adam"
         ),
         Hostile(
+            "decoupled.npz",
+            trace_bytes(valid_arrays(optimizer="NAdam", decoupled_weight_decay="yes")),
+            "decoupled_weight_decay must be true or false",
+        ),
+        Hostile(
+            "lr-decay.npz",
+            trace_bytes(valid_arrays(optimizer="Adagrad", lr_decay=-1)),
+            "lr_decay must be a number in [0, inf]",
+        ),
+        Hostile(
             "control-name.npz",
             _npz({"meta.npy": _npy(meta), "g0_g\n\x01" + "x" * 200 + ".npy": member_g}),
             "member 'g0_g\\x0a\\x01" + "x" * 74 + "…' is not an array of an adamviz trace",

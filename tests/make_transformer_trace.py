@@ -49,40 +49,46 @@ def corpus() -> str:
 
 
 class Block(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, width: int, heads: int) -> None:
         super().__init__()
-        self.ln1 = nn.LayerNorm(WIDTH)
-        self.qkv = nn.Linear(WIDTH, 3 * WIDTH, bias=False)
-        self.proj = nn.Linear(WIDTH, WIDTH, bias=False)
-        self.ln2 = nn.LayerNorm(WIDTH)
-        self.fc = nn.Linear(WIDTH, 4 * WIDTH, bias=False)
-        self.out = nn.Linear(4 * WIDTH, WIDTH, bias=False)
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(width)
+        self.qkv = nn.Linear(width, 3 * width, bias=False)
+        self.proj = nn.Linear(width, width, bias=False)
+        self.ln2 = nn.LayerNorm(width)
+        self.fc = nn.Linear(width, 4 * width, bias=False)
+        self.out = nn.Linear(4 * width, width, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, t, c = x.shape
-        q, k, v = self.qkv(self.ln1(x)).split(WIDTH, dim=2)
-        q, k, v = (z.view(b, t, HEADS, c // HEADS).transpose(1, 2) for z in (q, k, v))
+        q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
         attended = functional.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.proj(attended.transpose(1, 2).reshape(b, t, c))
         return x + self.out(functional.gelu(self.fc(self.ln2(x))))
 
 
 class CharTransformer(nn.Module):
-    def __init__(self, vocabulary: int) -> None:
+    """A GPT-style decoder: token and position embeddings, ``blocks`` pre-LayerNorm blocks, a head."""
+
+    def __init__(
+        self,
+        vocabulary: int,
+        width: int = WIDTH,
+        heads: int = HEADS,
+        blocks: int = BLOCKS,
+        context: int = CONTEXT,
+    ) -> None:
         super().__init__()
-        self.tok_emb = nn.Embedding(vocabulary, WIDTH)
-        self.pos_emb = nn.Embedding(CONTEXT, WIDTH)
-        self.blocks = nn.Sequential(*(Block() for _ in range(BLOCKS)))
-        self.ln_f = nn.LayerNorm(WIDTH)
-        self.head = nn.Linear(WIDTH, vocabulary, bias=False)
+        self.tok_emb = nn.Embedding(vocabulary, width)
+        self.pos_emb = nn.Embedding(context, width)
+        self.blocks = nn.Sequential(*(Block(width, heads) for _ in range(blocks)))
+        self.ln_f = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocabulary, bias=False)
         for name, p in self.named_parameters():
             if p.dim() == 2:
-                nn.init.normal_(
-                    p,
-                    std=0.02 / math.sqrt(2 * BLOCKS)
-                    if name.endswith(("proj.weight", "out.weight"))
-                    else 0.02,
-                )
+                residual = name.endswith(("proj.weight", "out.weight"))
+                nn.init.normal_(p, std=0.02 / math.sqrt(2 * blocks) if residual else 0.02)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         positions = torch.arange(tokens.shape[1])

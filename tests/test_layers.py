@@ -127,3 +127,25 @@ def test_the_transformer_cards_claims_hold_on_its_data():
     assert f"{rare_step:.2f}" == "0.28" and "median step, 0.28" in words
     assert "(0.11–0.15)" in words
     assert rare_step > max(steps) and min(steps) >= 0.105 and max(steps) < 0.155  # "(0.11–0.15)"
+
+
+def test_what_the_docs_say_a_practitioner_sees_on_the_transformer_run(capsys):
+    """docs/training-runs.md's reading of the on-board transformer run, and `adamviz summary transformer`."""
+    from adamviz.app.cli import main
+
+    run = load(on_board_path("transformer"))
+    rows = summary(run)
+    assert not any(row.frozen for row in rows)
+    recent = [row.recent[1] for row in rows]
+    assert round(min(recent), 2) == 0.13 and round(max(recent), 2) == 0.19
+    p10 = {row.name: row.end[0] for row in rows}
+    others = [v for name, v in p10.items() if name != "tok_emb.weight"]
+    assert min(p10, key=p10.get) == "tok_emb.weight" and round(p10["tok_emb.weight"], 3) == 0.015
+    assert round(min(others), 2) == 0.02 and round(max(others), 2) == 0.04
+    matrices = [g for g in run.groups if g.name.startswith("blocks.") and len(g.shape) == 2]
+    for group in matrices:  # darker through the warmup's peak than at the end
+        peak = (group.steps >= 100) & (group.steps <= 700)
+        assert group.percentiles[peak, 1].mean() < group.percentiles[-10:, 1].mean(), group.name
+    assert main(["summary", "transformer"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("transformer_trace.npz: 37 groups") and "tok_emb.weight" in out

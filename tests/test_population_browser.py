@@ -128,7 +128,7 @@ def test_budget_and_bad_values_are_refused_and_keep_the_view(page, static_url):
     assert message == "n_params × iterations must be at most 10000000; got 10000 × 5000 = 50000000"
     for bad, text in (
         ({"n_params": 5}, "n_params must be an integer in [10, 10000]; got 5"),
-        ({"view": "valleys"}, 'view must be one of cards, population, valley; got "valleys"'),
+        ({"view": "valleys"}, 'view must be one of cards, population, valley, layers; got "valleys"'),
         ({"spread_axis": 1}, "spread_axis must be one of true, estimated; got 1"),
     ):
         got = page.evaluate("(c) => window.adamviz.set(c).then(() => null, (e) => e.message)", bad)

@@ -12,9 +12,11 @@ import { logTicks } from "./plot_data.js";
 const ROW_PIXELS = 18; // each group's row (its name is 11 px type)
 const MAX_NAMED_ROWS = 48; // beyond this, every k-th row is named (the rest still hover)
 const NAME_CHARACTERS = 24; // a name longer than this keeps its end: "…1.attn.qkv.weight"
+const NARROW = 640; // a window narrower than this (a phone) gets shorter names and margins
 const FROZEN_DASH = [5, 3];
 
-const shortName = (name) => (name.length > NAME_CHARACTERS ? `…${name.slice(-(NAME_CHARACTERS - 1))}` : name);
+const narrow = () => (globalThis.innerWidth || NARROW) < NARROW;
+const shortName = (name, most = narrow() ? 14 : NAME_CHARACTERS) => (name.length > most ? `…${name.slice(-(most - 1))}` : name);
 const shapeOf = (shape) => shape.join("×");
 const listed = (rows) => rows.map((row) => `${escapeHtml(row.name)} (${fmt(row.recent[1], 2)})`).join(", ");
 
@@ -97,6 +99,8 @@ class LayersView {
     m.group_axis.major_label_overrides = new Map(this.rows.map((row, k) => [k, `${shortName(row.name)}${row.frozen ? " ·frozen" : ""}`]));
     const height = Math.min(900, Math.max(160, groups * ROW_PIXELS + 60));
     if (m.heat_plot.height !== height) m.heat_plot.height = height;
+    const [left, right] = narrow() ? [96, 64] : [170, 90]; // the names' and the colour bar's room, on all three plots
+    for (const plot of m.figures) if (plot.min_border_left !== left) [plot.min_border_left, plot.min_border_right] = [left, right];
     const lines = rateLines(run);
     let top = 0;
     for (const line of lines) for (const x of line.lr) top = Math.max(top, x);
@@ -141,7 +145,7 @@ class LayersView {
     const m = this.models;
     const group = this.run.groups[k];
     this.banded = k;
-    m.band_label.text = `${group.name}: r_t p10–p90 (band) and p50 (line)`;
+    m.band_label.text = `${shortName(group.name)}: r_t p10–p90 (band), p50 (line)`;
     if (!group.percentiles) {
       m.band.data = m.band_median.data = { x: [], y: [] };
       return;

@@ -14,8 +14,20 @@ import numpy as np
 import torch
 
 from .archive import MAX_FILE_BYTES
+from .device_percentiles import histogram_percentiles, r_histogram
 from .files import temporary_beside, write_atomically
-from .trace_file import FORMAT, MAX_GROUPS, MAX_NAME, MAX_RECORDS, VERSION, meta_array, utf16_length
+from .shards import add_histograms, gather_sampled, is_sharded, local, shard_range, world
+from .trace_file import (
+    EXTRA_SETTINGS,
+    FORMAT,
+    MAX_GROUPS,
+    MAX_NAME,
+    MAX_RECORDS,
+    RECORDED_OPTIMIZERS,
+    VERSION,
+    meta_array,
+    utf16_length,
+)
 
 SHADOW_BETAS = (0.9, 0.999)
 SHADOW_EPS = 1e-8
@@ -27,9 +39,12 @@ class Recorder:
     """Record ``optimizer``'s state into the trace file ``path`` (format: :mod:`.trace_file`).
 
     Attaches through the optimizer's public step hooks (``register_step_pre_hook`` and
-    ``register_step_post_hook``), for ``torch.optim.Adam``, ``AdamW`` and ``SGD``. Every ``every``-th
+    ``register_step_post_hook``), for ``torch.optim.Adam``, ``AdamW``, ``SGD``, ``RMSprop`` (without
+    momentum, not centered), ``RAdam``, ``NAdam``, ``Adamax`` and ``Adagrad``, each from its own state
+    (:data:`~.trace_file.RECORDED_OPTIMIZERS`). Every ``every``-th
     step of each parameter tensor (t = 1, 1 + every, ...), for each tensor (a *group*): the p10, p50
-    and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries, and for ``sample`` coordinates drawn once
+    and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries (on the tensor's own device, within 0.23%:
+    :mod:`.device_percentiles`), and for ``sample`` coordinates drawn once
     from ``seed`` (without replacement) their gradient, m_t, v_t and step θ_{t−1} − θ_t.
 
     Groups are named by module path when the optimizer was built from ``model.named_parameters()``
@@ -69,13 +84,26 @@ class Recorder:
         flush_seconds: float = 10.0,
     ) -> None:
         kind = type(optimizer).__name__
-        if kind not in ("Adam", "AdamW", "SGD"):
-            raise TypeError(f"Recorder records torch.optim.Adam, AdamW or SGD; got {kind}")
+        if kind not in RECORDED_OPTIMIZERS:
+            raise TypeError(f"Recorder records torch.optim.{', '.join(RECORDED_OPTIMIZERS)}; got {kind}")
+        for group in optimizer.param_groups:
+            if kind == "RMSprop" and (group.get("momentum") or group.get("centered")):
+                raise TypeError(
+                    "Recorder records RMSprop without momentum and not centered (a step of the form "
+                    "lr · g / (√v + ε)); got momentum "
+                    f"{group.get('momentum')}, centered {group.get('centered')}"
+                )
         for name, value, low in (("every", every, 1), ("sample", sample, 1), ("seed", seed, 0)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low or value >= 2**64:
                 raise ValueError(f"{name} must be an integer in [{low}, 2**64); got {value!r}")
         self.optimizer = optimizer
-        self.path = _writable(Path(path))
+        self.rank, self.processes = world()
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        self.sharded = any(is_sharded(p) for p in params)
+        # under DDP every process holds the same: rank 0 records; under FSDP2 all take part, rank 0 writes
+        self.writes = self.rank == 0
+        self.inert = self.processes > 1 and not self.sharded and not self.writes
+        self.path = _writable(Path(path)) if self.writes else Path(path)
         self.every = every
         self.requested_every = every
         self.warned: set[str] = set()
@@ -84,12 +112,15 @@ class Recorder:
         self.kind = kind
         self.shadow = kind == "SGD"
         self.amsgrad = bool(first.get("amsgrad", False))
+        if type(model).__name__ == "DistributedDataParallel":
+            model = model.module  # its parameters' names without DDP's "module." prefix
         names = {id(p): n for n, p in model.named_parameters()} if model is not None else {}
         self.groups: list[dict[str, Any]] = []
         for i, group in enumerate(optimizer.param_groups):
             given = group.get("param_names") or []
             for j, p in enumerate(group["params"]):
-                name = given[j] if j < len(given) else names.get(id(p), f"group{i}.param{j}")
+                # the model's own names first (a DDP-wrapped optimizer's say "module.0.weight")
+                name = names.get(id(p)) or (given[j] if j < len(given) else f"group{i}.param{j}")
                 if only is not None and name not in only:
                     continue
                 if p.numel() == 0:
@@ -107,7 +138,8 @@ class Recorder:
                         "param_group": group,
                         "settings": self._settings(group),
                         "index": index,
-                        "where": torch.as_tensor(index, device=p.device),
+                        "where": torch.as_tensor(index, device=local(p).device),
+                        "span": shard_range(name, p) if is_sharded(p) else None,
                         "records": [],
                         "shadow": None,
                         "t": 0,
@@ -145,28 +177,48 @@ class Recorder:
             ],
         }
         self.last_flush = time.monotonic()
-        self.hooks = [
-            optimizer.register_step_pre_hook(self._before_step),
-            optimizer.register_step_post_hook(self._after_step),
-        ]
+        self.hooks = (
+            []
+            if self.inert
+            else [
+                optimizer.register_step_pre_hook(self._before_step),
+                optimizer.register_step_post_hook(self._after_step),
+            ]
+        )
 
     def _settings(self, group: dict) -> dict[str, Any]:
         """A param group's optimizer settings as a trace's meta holds them (its lr: the base rate a
-        scheduler scales, ``initial_lr``, where one is attached)."""
-        betas = SHADOW_BETAS if self.shadow else tuple(group["betas"])
-        return {
+        scheduler scales, ``initial_lr``, where one is attached; RMSprop's alpha as β₂; the settings
+        only some optimizers have where this one has them)."""
+        if self.shadow:
+            betas = SHADOW_BETAS
+        elif self.kind == "RMSprop":
+            betas = (0.0, group["alpha"])
+        elif self.kind == "Adagrad":
+            betas = (0.0, 0.0)
+        else:
+            betas = tuple(group["betas"])
+        out = {
             "lr": _as_float(group.get("initial_lr", group["lr"])),
             "betas": [float(b) for b in betas],
             "eps": float(SHADOW_EPS if self.shadow else group["eps"]),
             "weight_decay": float(group.get("weight_decay", 0.0)),
-            "momentum": float(group.get("momentum", 0.0)),
+            "momentum": float(group.get("momentum", 0.0)) if self.kind == "SGD" else 0.0,
         }
+        for key in RECORDED_OPTIMIZERS[self.kind]["extra"]:
+            out[key] = bool(group[key]) if EXTRA_SETTINGS[key]["kind"] == "bool" else float(group[key])
+        return out
 
     # ---- hooks ----------------------------------------------------------------------------
 
-    def _sampled(self, group: dict, tensor: torch.Tensor) -> np.ndarray:
-        values = tensor.detach().reshape(-1).index_select(0, group["where"])
-        return values.double().cpu().numpy()
+    def _sampled(self, group: dict, *tensors: torch.Tensor) -> list[np.ndarray]:
+        """``tensors`` (the parameter's size) at the group's sampled coordinates, in float64 — from
+        whichever process holds each under FSDP2."""
+        if group["span"] is not None:
+            return gather_sampled(group["index"], group["span"], list(tensors))
+        return [
+            t.detach().reshape(-1).index_select(0, group["where"]).double().cpu().numpy() for t in tensors
+        ]
 
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         for group in self.groups:
@@ -183,7 +235,7 @@ class Recorder:
                     _as_float(group["param_group"]["lr"]),
                     float(group["param_group"].get("weight_decay", 0.0)),
                 )
-                group["pending"] = (self._sampled(group, p.grad), self._sampled(group, p), rates)
+                group["pending"] = (*self._sampled(group, p.grad, p), rates)
 
     def _update_shadow(self, group: dict, grad: torch.Tensor) -> None:
         g = grad.double()
@@ -195,13 +247,16 @@ class Recorder:
         v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
 
     def _moments(self, group: dict) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """(m_t, v_t, t) of one tensor: torch's own state, or the recorder's shadow for SGD."""
+        """(numerator, denominator state, t) of one tensor as RECORDED_OPTIMIZERS names them: torch's
+        own state (the gradient itself where it keeps no numerator), or the recorder's shadow for SGD."""
         if self.shadow:
             m, v = group["shadow"]
             return m, v, group["t"]
         state = self.optimizer.state[group["param"]]
-        v = state["max_exp_avg_sq"] if self.amsgrad else state["exp_avg_sq"]
-        return state["exp_avg"], v, int(state["step"])
+        form = RECORDED_OPTIMIZERS[self.kind]
+        m = group["param"].grad if form["numerator"] == "grad" else state[form["numerator"]]
+        v = state["max_exp_avg_sq"] if self.amsgrad else state[form["denominator"]]
+        return m, v, int(state["step"])
 
     def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         for group in self.groups:
@@ -210,25 +265,30 @@ class Recorder:
                 continue
             g, before, rates = pending
             m, v, t = self._moments(group)
-            after = self._sampled(group, group["param"])
-            # r_t over the whole tensor, in float64: m̂ = m / (1 − β₁^t), √v̂ = √v / √(1 − β₂^t), with
-            # the group's own betas and eps
+            m_sampled, v_sampled, after = self._sampled(group, m, v, group["param"])
+            # r_t over the whole tensor, on its own device (device_percentiles): m̂ = m / (1 − β₁^t),
+            # √v̂ = √v / √(1 − β₂^t), with the group's own betas and eps (as RECORDED_OPTIMIZERS says:
+            # some optimizers correct neither; Adamax's u is its own root, ε inside)
             (beta1, beta2), eps = group["settings"]["betas"], group["settings"]["eps"]
-            correction1 = 1.0 - beta1 ** float(t)
-            correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5
-            r = (
-                m.detach().double().abs()
-                / correction1
-                / (v.detach().double().sqrt() / correction2_sqrt + eps)
+            form = RECORDED_OPTIMIZERS[self.kind]
+            correction1 = 1.0 - beta1 ** float(t) if form["corrected"][0] else 1.0
+            correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5 if form["corrected"][1] else 1.0
+            counts = r_histogram(
+                local(m),
+                local(v),
+                correction1,
+                correction2_sqrt,
+                eps if form["root"] else 0.0,
+                root=form["root"],
             )
-            percentiles = np.percentile(r.reshape(-1).cpu().numpy(), [10, 50, 90])
+            percentiles = histogram_percentiles(add_histograms(counts) if self.sharded else counts)
             # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
             stored = np.float64 if m.dtype == torch.float64 else np.float32
             record = (
                 t,
                 g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
-                self._sampled(group, m).astype(stored),
-                self._sampled(group, v).astype(stored),
+                m_sampled.astype(stored),
+                v_sampled.astype(stored),
                 before - after,
                 percentiles,
                 np.array(rates),
@@ -314,7 +374,10 @@ class Recorder:
         return out
 
     def flush(self) -> Path:
-        """Write everything recorded so far to ``path`` (atomically: a whole file or the previous one)."""
+        """Write everything recorded so far to ``path`` (atomically: a whole file or the previous one);
+        only rank 0 writes when several processes train."""
+        if not self.writes:
+            return self.path
         archive = io.BytesIO()
         np.savez(archive, **self.arrays())
         write_atomically(self.path, archive.getvalue())

@@ -70,6 +70,12 @@ def replay_settings(run: RecordedRun, group: RecordedGroup, iterations: int | No
         "eps": s["eps"],
         "weight_decay": s["weight_decay"],
         "momentum": s["momentum"],
+        # (NAdam's momentum_decay is not simulate's: its replay takes torch's default, 0.004)
+        **{
+            key: s[key]
+            for key in ("lr_decay", "initial_accumulator_value", "decoupled_weight_decay")
+            if key in s
+        },
     }
 
 

@@ -8,7 +8,7 @@ coordinates:
 member              dtype, shape     meaning
 ==================  ===============  =========================================================
 ``meta``            uint8 (n,)       UTF-8 JSON: ``format`` ("adamviz-trace"), ``version`` (1),
-                                     ``optimizer`` ("Adam", "AdamW", "SGD" or null), ``lr``,
+                                     ``optimizer`` (a key of RECORDED_OPTIMIZERS or null), ``lr``,
                                      ``betas``, ``eps``, ``weight_decay``, ``momentum``,
                                      ``amsgrad``, ``moments`` ("optimizer": torch's own state;
                                      "recorder": kept by the recorder for SGD), ``every``,
@@ -16,9 +16,11 @@ member              dtype, shape     meaning
 ``g{k}_steps``      int (R,)         the step t of each record (1, 2, ...; increasing)
 ``g{k}_index``      int (S,)         the sampled coordinates' flat indices into the tensor
 ``g{k}_g``          float (R, S)     the gradient each sampled coordinate met at step t
-``g{k}_exp_avg``    float (R, S)     m_t, torch's ``exp_avg`` (optional, with the next three)
+``g{k}_exp_avg``    float (R, S)     m_t, torch's ``exp_avg`` (optional, with the next three;
+                                     RECORDED_OPTIMIZERS says what each optimizer's holds)
 ``g{k}_exp_avg_sq`` float (R, S)     v_t, torch's ``exp_avg_sq`` (``max_exp_avg_sq`` under
-                                     amsgrad: what the denominator used)
+                                     amsgrad: what the denominator used; RMSprop's
+                                     ``square_avg``, Adamax's ``exp_inf``, Adagrad's ``sum``)
 ``g{k}_step``       float64 (R, S)   θ_{t-1} − θ_t, what the coordinate moved
 ``g{k}_percentiles`` float64 (R, 3)  p10, p50, p90 of r_t = |m̂| / (√v̂ + ε) over the whole tensor
 ``g{k}_lr``         float64 (R,)     the learning rate step t used (a scheduler's lr_t; optional)
@@ -30,7 +32,8 @@ A group may carry its own optimizer settings in meta (``groups[k].settings``: ``
 does, they are the group's (its m̂ and √v̂ use its own betas), and the run's are the first group's.
 
 The moments are stored as torch holds them (in the parameter's dtype), so they equal ``exp_avg`` and
-``exp_avg_sq`` exactly; the bias-corrected ones follow as torch forms them::
+``exp_avg_sq`` exactly; the bias-corrected ones follow as torch forms them (Adam's; the others as
+RECORDED_OPTIMIZERS says)::
 
     m̂_t = m_t / (1 − β₁^t)        √v̂_t = √v_t / √(1 − β₂^t)
 
@@ -63,9 +66,61 @@ MAX_GROUPS = 10_000
 MAX_NAME = 200
 """The longest group name, in UTF-16 code units (as the page counts)."""
 MOMENT_MEMBERS = ("exp_avg", "exp_avg_sq", "step")
-OPTIMIZERS = {"Adam": "adam", "AdamW": "adamw", "SGD": "sgd"}
-"""torch.optim class → the adamviz optimizer that replays it (Adam with amsgrad → amsgrad, SGD with
-momentum → momentum)."""
+RECORDED_OPTIMIZERS = {
+    # torch class: replays, numerator state, denominator state, (m̂, v̂) bias-corrected, √ of it, extras
+    name: {
+        "replays": replays,
+        "numerator": numerator,
+        "denominator": denominator,
+        "corrected": list(corrected),
+        "root": root,
+        "extra": list(extra),
+    }
+    for name, replays, numerator, denominator, corrected, root, extra in (
+        ("Adam", "adam", "exp_avg", "exp_avg_sq", (True, True), True, ()),
+        ("AdamW", "adamw", "exp_avg", "exp_avg_sq", (True, True), True, ()),
+        ("SGD", "sgd", "exp_avg", "exp_avg_sq", (True, True), True, ()),
+        ("RMSprop", "rmsprop", "grad", "square_avg", (False, False), True, ()),
+        ("RAdam", "radam", "exp_avg", "exp_avg_sq", (True, True), True, ("decoupled_weight_decay",)),
+        (
+            "NAdam",
+            "nadam",
+            "exp_avg",
+            "exp_avg_sq",
+            (True, True),
+            True,
+            ("momentum_decay", "decoupled_weight_decay"),
+        ),
+        ("Adamax", "adamax", "exp_avg", "exp_inf", (True, False), False, ()),
+        (
+            "Adagrad",
+            "adagrad",
+            "grad",
+            "sum",
+            (False, False),
+            True,
+            ("lr_decay", "initial_accumulator_value"),
+        ),
+    )
+}
+"""Each torch.optim class a trace may hold: the adamviz optimizer that replays it (Adam with amsgrad →
+amsgrad, SGD with momentum → momentum), and what its ``exp_avg`` and ``exp_avg_sq`` members hold — the
+state torch keeps for the numerator (``grad``: the gradient itself, where it keeps none) and for what
+the step divides by — and how m̂ and √v̂ follow from them: each divided by its bias correction or not
+(``corrected``), the second by way of its square root or as it is (``root``: Adamax's u already is
+one, ε included). r_t = |m̂| / (√v̂ + ε) (Adamax: |m̂| / u). One table for Python and the page
+(app/contract.py hands it over). SGD's are the recorder's own Adam moments (``moments: "recorder"``)."""
+OPTIMIZERS = {name: row["replays"] for name, row in RECORDED_OPTIMIZERS.items()}
+"""torch.optim class → the adamviz optimizer that replays it."""
+EXTRA_SETTINGS = {
+    "lr_decay": {"kind": "number", "default": 0.0},
+    "initial_accumulator_value": {"kind": "number", "default": 0.0},
+    "momentum_decay": {"kind": "number", "default": 0.004},
+    "decoupled_weight_decay": {"kind": "bool", "default": False},
+}
+"""Settings only some optimizers have (Adagrad's lr_decay and initial_accumulator_value, NAdam's
+momentum_decay, RAdam's and NAdam's decoupled_weight_decay), with torch's defaults: in meta where the
+optimizer has them. The page has no control for them and steps at the defaults (and says so)."""
 SCHEDULE_MEMBERS = ("lr", "weight_decay")
 """Optional per-record members: the learning rate and weight decay the step used (a scheduler's)."""
 _MEMBER = re.compile(
@@ -286,7 +341,7 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
             raise TraceError(f"{name}: meta's group {k} needs a name (1–200 characters) and a shape")
         group["shape"] = [int(n) for n in shape]  # 3.0 is 3, as in the page
     optimizer = meta.get("optimizer")
-    if optimizer is not None and (not isinstance(optimizer, str) or optimizer not in OPTIMIZERS):
+    if optimizer is not None and (not isinstance(optimizer, str) or optimizer not in RECORDED_OPTIMIZERS):
         raise TraceError(
             f"{name}: optimizer must be one of {', '.join(OPTIMIZERS)} or null; got {optimizer!r}"
         )
@@ -307,7 +362,8 @@ SETTING_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum")
 
 
 def _optimizer_settings(settings: dict, where: str) -> None:
-    """Check lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)) and momentum ([0, 1])."""
+    """Check lr, eps, weight_decay (numbers >= 0), betas ([β₁, β₂] in [0, 1)) and momentum ([0, 1]), and
+    where present the extra settings (numbers >= 0, or true or false)."""
     for key, low, high in (
         ("lr", 0.0, math.inf),
         ("eps", 0.0, math.inf),
@@ -320,6 +376,13 @@ def _optimizer_settings(settings: dict, where: str) -> None:
     for beta in betas:
         _number({"betas": beta}, "betas", 0.0, 1.0, where, high_open=True)
     _number(settings, "momentum", 0.0, 1.0, where)
+    for key, spec in EXTRA_SETTINGS.items():
+        if key not in settings:
+            continue
+        if spec["kind"] == "bool" and not isinstance(settings[key], bool):
+            raise TraceError(f"{_where(where)} {key} must be true or false; got {settings[key]!r}")
+        if spec["kind"] == "number":
+            _number(settings, key, 0.0, math.inf, where)
 
 
 def _whole(n: object) -> bool:
@@ -414,7 +477,8 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
         percentiles = percentiles.astype(np.float64)
     settings = None
     if meta.get("optimizer") is not None:
-        settings = {key: spec.get("settings", meta)[key] for key in SETTING_KEYS}
+        source = spec.get("settings", meta)
+        settings = {key: source[key] for key in (*SETTING_KEYS, *EXTRA_SETTINGS) if key in source}
     schedule = {}
     for key in SCHEDULE_MEMBERS:
         if f"g{k}_{key}" not in arrays:
@@ -431,8 +495,17 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
     if moments:
         # 1 − β^t with Python floats, as torch forms it (numpy's vector pow may differ in the last bit)
         beta1, beta2 = settings["betas"]
-        correction1 = np.array([1.0 - beta1 ** float(t) for t in steps.tolist()])
-        correction2_sqrt = np.sqrt(np.array([1.0 - beta2 ** float(t) for t in steps.tolist()]))
+        form = RECORDED_OPTIMIZERS[meta["optimizer"]]
+        ones = np.ones(records)
+        correction1 = (
+            np.array([1.0 - beta1 ** float(t) for t in steps.tolist()]) if form["corrected"][0] else ones
+        )
+        correction2_sqrt = (
+            np.sqrt(np.array([1.0 - beta2 ** float(t) for t in steps.tolist()]))
+            if form["corrected"][1]
+            else ones
+        )
+        root = np.sqrt if form["root"] else np.asarray
         if np.any(moments["exp_avg_sq"] < 0):
             raise TraceError(f"{name}: g{k}_exp_avg_sq must be >= 0")
     coordinates = []
@@ -440,7 +513,7 @@ def _group(name: str, meta: dict, arrays: dict, k: int, spec: dict) -> RecordedG
         m_hat = sqrt_v_hat = step = None
         if moments:
             m_hat = moments["exp_avg"][:, j].astype(np.float64) / correction1
-            sqrt_v_hat = np.sqrt(moments["exp_avg_sq"][:, j].astype(np.float64)) / correction2_sqrt
+            sqrt_v_hat = root(moments["exp_avg_sq"][:, j].astype(np.float64)) / correction2_sqrt
             step = moments["step"][:, j].astype(np.float64)
         coordinates.append(RecordedCoordinate(flat, g[:, j].astype(np.float64), m_hat, sqrt_v_hat, step))
     return RecordedGroup(

@@ -1,0 +1,68 @@
+"""r_t's percentiles from the recorder's on-device histogram (adamviz.record.device_percentiles) against
+numpy.percentile over the same r in float64: within the module's derived bound, for tensors of any size,
+any spread of magnitudes, zeros among them, every dtype torch keeps state in; NaN where r is NaN; the
+optimizer's state never written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+
+from adamviz.record.device_percentiles import (  # noqa: E402
+    ABSOLUTE_ERROR,
+    CHUNK,
+    RELATIVE_ERROR,
+    histogram_percentiles,
+    r_histogram,
+)
+
+QUANTILES = (10, 50, 90)
+
+
+def assert_within_bound(m: torch.Tensor, v: torch.Tensor, t: int, betas=(0.9, 0.999), eps=1e-8) -> None:
+    c1, c2 = 1 - betas[0] ** t, (1 - betas[1] ** t) ** 0.5
+    held = (m.clone(), v.clone())
+    got = histogram_percentiles(r_histogram(m, v, c1, c2, eps))
+    assert torch.equal(m, held[0]) and torch.equal(v, held[1])  # the state is read, never written
+    r = np.abs(m.double().numpy().ravel()) / c1 / (np.sqrt(v.double().numpy().ravel()) / c2 + eps)
+    true = np.percentile(r, QUANTILES)
+    assert np.all(np.abs(got - true) <= RELATIVE_ERROR * true + ABSOLUTE_ERROR), (got, true)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 5000),
+    seed=st.integers(0, 2**32 - 1),
+    decades=st.floats(0, 14),
+    zeros=st.floats(0, 1),
+    t=st.integers(1, 10_000),
+    dtype=st.sampled_from(["float32", "float64", "bfloat16", "float16"]),
+)
+def test_percentiles_are_numpys_within_the_bound(n, seed, decades, zeros, t, dtype):
+    rng = np.random.Generator(np.random.Philox(seed))
+    m = rng.standard_normal(n) * 10.0 ** rng.uniform(-decades, 0, n)
+    m[rng.random(n) < zeros] = 0.0  # rows that saw no gradient
+    v = (m * m + 1e-3 * rng.random(n) * 10.0 ** -rng.uniform(0, decades, n)) * rng.uniform(0.5, 4, n)
+    kind = getattr(torch, dtype)
+    assert_within_bound(torch.tensor(m, dtype=kind), torch.tensor(v, dtype=kind), t)
+
+
+def test_a_tensor_larger_than_a_chunk_is_binned_whole():
+    rng = np.random.Generator(np.random.Philox(3))
+    n = CHUNK + 12_345
+    m = torch.tensor(rng.standard_normal(n), dtype=torch.float32)
+    v = torch.tensor(rng.random(n) + 0.1, dtype=torch.float32)
+    counts = r_histogram(m, v, 0.5, 0.5, 1e-8)
+    assert int(counts.sum()) == n
+    assert_within_bound(m, v, 7)
+
+
+def test_a_nan_anywhere_gives_nan_and_zeros_underflow_to_zero():
+    m, v = torch.zeros(100), torch.ones(100)
+    np.testing.assert_array_equal(histogram_percentiles(r_histogram(m, v, 0.1, 0.1, 1e-8)), [0.0, 0.0, 0.0])
+    m[37] = float("nan")
+    assert np.isnan(histogram_percentiles(r_histogram(m, v, 0.1, 0.1, 1e-8))).all()
