@@ -259,48 +259,19 @@ class Recorder:
         return m, v, int(state["step"])
 
     def _after_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        due = []
         for group in self.groups:
             pending = group.pop("pending", None)
-            if pending is None or group.get("stopped"):
-                continue
-            g, before, rates = pending
-            m, v, t = self._moments(group)
-            m_sampled, v_sampled, after = self._sampled(group, m, v, group["param"])
-            # r_t over the whole tensor, on its own device (device_percentiles): m̂ = m / (1 − β₁^t),
-            # √v̂ = √v / √(1 − β₂^t), with the group's own betas and eps (as RECORDED_OPTIMIZERS says:
-            # some optimizers correct neither; Adamax's u is its own root, ε inside)
-            (beta1, beta2), eps = group["settings"]["betas"], group["settings"]["eps"]
-            form = RECORDED_OPTIMIZERS[self.kind]
-            correction1 = 1.0 - beta1 ** float(t) if form["corrected"][0] else 1.0
-            correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5 if form["corrected"][1] else 1.0
-            counts = r_histogram(
-                local(m),
-                local(v),
-                correction1,
-                correction2_sqrt,
-                eps if form["root"] else 0.0,
-                root=form["root"],
-            )
+            if pending is not None and not group.get("stopped"):
+                due.append((group, pending))
+        if due:
+            # every group's histogram first, then their percentiles all at once (one all-reduce
+            # under FSDP2, one transfer to the host): per-group reads cost more than the binning
+            read = [self._read(group) for group, _ in due]
+            counts = torch.stack([histogram.to(read[0][-1].device) for *_, histogram in read])
             percentiles = histogram_percentiles(add_histograms(counts) if self.sharded else counts)
-            # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
-            stored = np.float64 if m.dtype == torch.float64 else np.float32
-            record = (
-                t,
-                g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
-                m_sampled.astype(stored),
-                v_sampled.astype(stored),
-                before - after,
-                percentiles,
-                np.array(rates),
-            )
-            if not all(np.isfinite(part).all() for part in record[1:]):
-                group["stopped"] = t
-                self._warn(
-                    f"stopped:{group['name']}",
-                    f"{group['name']}: not finite at step {t} (the run diverged?); its records stop at the step before",
-                )
-                continue
-            group["records"].append(record)
+            for (group, pending), (t, dtype, sampled, _), row in zip(due, read, percentiles, strict=True):
+                self._keep(group, pending, t, dtype, sampled, row)
         self._keep_within_limits()
         if time.monotonic() - self.last_flush >= self.flush_seconds:
             try:
@@ -311,6 +282,47 @@ class Recorder:
                     f"flush:{error.strerror}",
                     f"could not write {self.path} ({error.strerror}); the records are kept for the next flush",
                 )
+
+    def _read(self, group: dict) -> tuple[int, torch.dtype, list[np.ndarray], torch.Tensor]:
+        """One due group after the step: (t, its state's dtype, the sampled numerator, denominator and
+        parameter, r_t's histogram over the whole tensor on its own device — m̂ = m / (1 − β₁^t),
+        √v̂ = √v / √(1 − β₂^t) with the group's own betas and eps, as RECORDED_OPTIMIZERS says: some
+        optimizers correct neither; Adamax's u is its own root, ε inside)."""
+        m, v, t = self._moments(group)
+        sampled = self._sampled(group, m, v, group["param"])
+        (beta1, beta2), eps = group["settings"]["betas"], group["settings"]["eps"]
+        form = RECORDED_OPTIMIZERS[self.kind]
+        correction1 = 1.0 - beta1 ** float(t) if form["corrected"][0] else 1.0
+        correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5 if form["corrected"][1] else 1.0
+        epsilon = eps if form["root"] else 0.0
+        histogram = r_histogram(local(m), local(v), correction1, correction2_sqrt, epsilon, root=form["root"])
+        return t, m.dtype, sampled, histogram
+
+    def _keep(
+        self, group: dict, pending: tuple, t: int, dtype: torch.dtype, sampled: list, percentiles
+    ) -> None:
+        """Add one record to ``group`` — or, where anything in it is not finite, stop recording it."""
+        g, before, rates = pending
+        m_sampled, v_sampled, after = sampled
+        # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
+        stored = np.float64 if dtype == torch.float64 else np.float32
+        record = (
+            t,
+            g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
+            m_sampled.astype(stored),
+            v_sampled.astype(stored),
+            before - after,
+            np.asarray(percentiles, dtype=np.float64),
+            np.array(rates),
+        )
+        if not all(np.isfinite(part).all() for part in record[1:]):
+            group["stopped"] = t
+            self._warn(
+                f"stopped:{group['name']}",
+                f"{group['name']}: not finite at step {t} (the run diverged?); its records stop at the step before",
+            )
+            return
+        group["records"].append(record)
 
     def _warn(self, key: str, message: str) -> None:
         """Warn once per ``key``."""
