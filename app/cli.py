@@ -242,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--show", action="store_true", help="open a browser tab")
     serve.add_argument("--lecture", action="store_true", help="start in lecture mode")
     serve.add_argument("--trace", metavar="FILE", default="", help=TRACE_HELP)
+    serve.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --trace FILE: read it again as the run writes it; open pages update within a second",
+    )
     theme = ExplorerSettings.param.theme
     serve.add_argument(
         "--theme", choices=theme.objects, default=theme.default, help=f"{theme.doc} (default {theme.default})"
@@ -410,6 +415,7 @@ def _run_serve(args: argparse.Namespace) -> None:
         theme=args.theme,
         address=args.address,
         allow_websocket_origin=tuple(args.allow_websocket_origin),
+        follow=args.follow,
     )
 
 

@@ -48,6 +48,7 @@ CONFIG = {
     "deck": "{title: string, scenario: string, settings: Record<string, any>, iteration?: number, text: string[]}[]",
     "iterationLabel": "string",
     "exportUrl": "string | null",
+    "follow": "{url: string, version: string, every: number} | null",
     "traces": "{name: string, data: string, alias: string | null, aliasOf: string | null}[]",
     "traceFirst": "boolean",
     "notes": "{legend: string, recorded: string}",

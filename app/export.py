@@ -46,12 +46,16 @@ def explorer_document(
     *,
     export_url: str | None = None,
     runs: dict[str, RecordedRun] | None = None,
+    follow: dict | None = None,
 ) -> Document:
     """A Bokeh Document holding one explorer, for a standalone page (no Bokeh server syncs it).
-    ``runs``: traces already read, by the name ``settings.trace`` gives (read from disk otherwise)."""
+    ``runs``: traces already read, by the name ``settings.trace`` gives (read from disk otherwise);
+    ``follow``: where and how often a served page asks for its trace again as it grows, and the
+    version it has (``serve --follow``)."""
     settings = settings or ExplorerSettings()
     document = Document()
-    document.add_root(build_explorer(settings, export_url=export_url, synced=False, runs=runs).layout)
+    explorer = build_explorer(settings, export_url=export_url, synced=False, runs=runs, follow=follow)
+    document.add_root(explorer.layout)
     document.title = settings.title
     return document
 
@@ -104,13 +108,14 @@ def explorer_html(
     export_url: str | None = None,
     image: str | None = None,
     runs: dict[str, RecordedRun] | None = None,
+    follow: dict | None = None,
 ) -> str:
     """A complete HTML page (``resources="inline"``: self-contained, no network access at all).
     ``export_url``: where the page's Export button posts its settings (a served page only);
     ``image``: the link-card picture's URL (``og:image``), if there is one."""
     settings = settings or ExplorerSettings()
     page = file_html(
-        explorer_document(settings, export_url=export_url, runs=runs),
+        explorer_document(settings, export_url=export_url, runs=runs, follow=follow),
         INLINE if resources == "inline" else CDN,  # ignored by the template: see bokeh_scripts
         title=settings.title,  # escaped by the template (`| e`): a title is text, never markup
         template=get_env().from_string(_TEMPLATE),

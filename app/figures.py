@@ -737,10 +737,13 @@ def build_explorer(
     export_url: str | None = None,
     synced: bool = True,
     runs: dict[str, RecordedRun] | None = None,
+    follow: dict | None = None,
 ) -> ExplorerModels:
     """The whole explorer as Bokeh models (no Panel), ready to embed, serve or save.
 
-    ``export_url``: a served page's Export button posts the page's settings there (none otherwise).
+    ``export_url``: a served page's Export button posts the page's settings there (none otherwise);
+    ``follow``: {url, version, every} — where a served page asks for its trace again while the run
+    writes it, the version it carries, every how many seconds (``serve --follow``).
     ``synced``: whether a Bokeh server will hold the document (Panel, a notebook): then every model but
     the settings report is marked ``syncable=False``. A standalone page (file_html) syncs nothing, and
     the flag on each of its models would only weigh on the file.
@@ -889,6 +892,7 @@ def build_explorer(
         "deck": text.DECK,
         "iterationLabel": ExplorerSettings.param.iteration.label,
         "exportUrl": export_url,
+        "follow": follow,
         "traces": traces,
         "traceFirst": bool(settings.trace),
         "notes": {"legend": html.escape(text.LEGEND_NOTE), "recorded": html.escape(text.RECORDED_NOTE)},

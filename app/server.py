@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import bokeh
 import tornado.web
 
-from adamviz.record import RecordedRun
+from adamviz.record import RecordedRun, TraceError
 
 from .connections import GuardedServer, connection_cap
 from .export import BOKEHJS_ROUTE, explorer_html
@@ -36,6 +36,10 @@ from .settings import ExplorerSettings, settings_from_report
 from .traces import read_trace
 
 EXPORT_ROUTE = "/export"
+FOLLOW_ROUTE = "/trace"
+"""``serve --trace RUN.npz --follow``: the page asks here for the trace again (its version in ``have``)."""
+FOLLOW_EVERY = 0.5
+"""Seconds between a following page's questions: a flush shows within this plus a read."""
 FAVICON = (
     b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
     b'<path d="M2 14V8M6 14V4M10 14V9M14 14V6" stroke="#0072B2" stroke-width="2.5" stroke-linecap="round"/></svg>'
@@ -182,6 +186,66 @@ class Exports:
         return explorer_html(settings, runs=self.runs).encode("utf-8")
 
 
+class Follower:
+    """The trace a ``--follow`` server watches: read again (validated, in a worker thread) when its
+    size or modification time changes; the last good one is kept while the file is missing or broken
+    (deleted, or caught half-written by a writer that does not write atomically), with that message."""
+
+    def __init__(self, path: str, run: RecordedRun, pool: ThreadPoolExecutor) -> None:
+        self.path, self.pool = Path(path), pool
+        self.signature = self._signature()
+        self.error: str | None = None
+        self._keep(run)
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            status = self.path.stat()
+        except OSError:
+            return None
+        return status.st_mtime_ns, status.st_size
+
+    def _keep(self, run: RecordedRun) -> None:
+        self.data = run.to_bytes()
+        self.version = hashlib.sha256(self.data).hexdigest()[:16]
+
+    async def current(self) -> Follower:
+        """This follower, its trace read again first if the file changed since."""
+        signature = self._signature()
+        if signature != self.signature:
+            self.signature = signature
+            try:
+                run = await asyncio.get_running_loop().run_in_executor(self.pool, read_trace, str(self.path))
+            except TraceError as error:
+                self.error = str(error)
+            else:
+                self.error = None
+                self._keep(run)
+        return self
+
+
+class _Follow(_Base):
+    """GET /trace?have=VERSION: 204 while the trace is the page's; else its bytes (and version), or,
+    while the file is missing or broken, JSON naming the problem (the page keeps what it has)."""
+
+    def initialize(self, hosts: frozenset[str], follower: Follower) -> None:
+        super().initialize(hosts)
+        self.follower = follower
+
+    async def get(self) -> None:
+        now = await self.follower.current()
+        self.set_header("Cache-Control", "no-store")
+        if now.error is not None:
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish(json.dumps({"error": now.error}))
+        elif self.get_query_argument("have", "") == now.version:
+            self.set_status(204)
+            self.finish()
+        else:
+            self.set_header("Content-Type", "application/octet-stream")
+            self.set_header("X-Trace-Version", now.version)
+            self.finish(now.data)
+
+
 class _Export(_Base):
     def initialize(
         self, hosts: frozenset[str], origins: frozenset[str], base: ExplorerSettings, exports: Exports
@@ -234,12 +298,20 @@ def make_app(
     theme: str = "light",
     address: str = "localhost",
     allow_websocket_origin: tuple[str, ...] = (),
+    follow: bool = False,
 ) -> tornado.web.Application:
-    """The whole server: the page, BokehJS, the export endpoint, the tab's icon."""
+    """The whole server: the page, BokehJS, the export endpoint, the tab's icon — and with ``follow``
+    the trace as the run writes it (``trace`` must then be a file)."""
     hosts, origins = allowed_names(port, address, allow_websocket_origin)
     base = ExplorerSettings(lecture=lecture, trace=trace, theme=theme)
+    if follow and not (trace and Path(trace).is_file()):
+        raise ValueError(f"--follow watches a trace file as a run writes it; got --trace {trace!r}")
     runs = {trace: read_trace(trace)} if trace else {}  # validated once: the file may change later
-    page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE, runs=runs).encode("utf-8")
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-follow")
+    follower = Follower(trace, runs[trace], reader) if follow else None
+    watch = {"url": FOLLOW_ROUTE, "version": follower.version, "every": FOLLOW_EVERY} if follower else None
+    page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE, runs=runs, follow=watch)
+    page = page.encode("utf-8")
     bokehjs = Path(bokeh.__file__).parent / "server" / "static" / "js"
     bundles = {
         name: Prebuilt.of("text/javascript; charset=utf-8", (bokehjs / name).read_bytes())
@@ -269,6 +341,7 @@ def make_app(
                 },
             ),
             (EXPORT_ROUTE, _Export, {"hosts": hosts, "origins": origins, "base": base, "exports": exports}),
+            *([(FOLLOW_ROUTE, _Follow, {"hosts": hosts, "follower": follower})] if follower else []),
         ],
         default_handler_class=_NotFound,
         default_handler_args={"hosts": hosts},
@@ -289,8 +362,10 @@ def serve(
     theme: str = "light",
     address: str | None = None,
     allow_websocket_origin: tuple[str, ...] = (),
+    follow: bool = False,
 ) -> None:
-    """Serve the explorer at ``http://localhost:PORT/`` until interrupted.
+    """Serve the explorer at ``http://localhost:PORT/`` until interrupted (``follow``: the trace as
+    the run writes it, open pages updated within a second of each flush).
 
     ``address``: the interface to listen on (default: localhost only). To let a lecture hall connect,
     pass ``address="0.0.0.0"`` and the name students type in ``allow_websocket_origin``.
@@ -303,6 +378,7 @@ def serve(
         theme=theme,
         address=address,
         allow_websocket_origin=allow_websocket_origin,
+        follow=follow,
     )
     limit, cap = connection_cap()
     server = GuardedServer(app, cap=cap, max_body_size=EXPORT_BODY_LIMIT, xheaders=False)

@@ -33,6 +33,11 @@ class Recordings {
     this.pages = []; // [{label, names, group}]: the loaded run's coordinates, as many as there are cards
   }
 
+  /** How many steps `run`'s cards can show: its groups' fewest records. */
+  length(run) {
+    return recordsOf(run);
+  }
+
   has(name) {
     return Object.hasOwn(this.byName, name);
   }

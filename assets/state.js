@@ -152,6 +152,16 @@ class ExplorerState {
     }
   }
 
+  /** The loaded run was replaced by a newer copy (adamviz serve --follow): compute the cards again from
+   * it, on the same page of coordinates, with `changes`; the view, the iteration and the rest stay. */
+  reload(changes = {}) {
+    this.traces = {}; // (everything is computed afresh: a run's records may have been thinned)
+    const page = this.cardsPage;
+    const changed = this.showCards(Math.min(page, this.recordings.pages.length), { view: this.params.view, ...changes });
+    if (!changed) this.emit("frame", { settingsChanged: true }); // (the Layers view draws the new run)
+    return changed;
+  }
+
   /** A lecture shows one slide's scenario with `changes` (and, with null, the page's scenarios again). */
   present(scenario, changes = {}) {
     this.slideScenario = scenario;

@@ -2,11 +2,60 @@
  * API's load(file) — and "Cards show" pages through its coordinates. Nothing is uploaded: the file is
  * read in the page (trace_files.js) and becomes scenarios (recordings.js).
  */
+import { SETTINGS } from "../contract.js";
+
 class Loading {
   /** `showCards(k, changes)`: the wiring's, resolved once the cards show page k (explorer.js). */
   constructor(models, config, state, showCards) {
     Object.assign(this, { models, config, state, showCards });
     this.recordings = state.recordings;
+    if (config.follow) this.follow(config.follow);
+  }
+
+  /**
+   * A served trace as the run writes it (adamviz serve --follow): ask `url` every `every` seconds
+   * whether it changed (the page has `version`); a new one replaces the run, keeping the view, the
+   * iteration and the settings (a page showing the whole run grows with it); a missing or broken file
+   * is said once, and the page keeps what it had. No DOM: fetch and timers only.
+   */
+  follow({ url, version, every }) {
+    let have = version;
+    let said = null;
+    const ask = async () => {
+      try {
+        const answer = await globalThis.fetch(`${url}?have=${encodeURIComponent(have)}`, { cache: "no-store" });
+        if (answer.status === 204 || !answer.ok) return;
+        if ((answer.headers.get("Content-Type") || "").startsWith("application/json")) {
+          const { error } = await answer.json();
+          if (error !== said) this.state.tell([(said = error)]);
+          return;
+        }
+        const next = answer.headers.get("X-Trace-Version") || "";
+        const name = this.recordings.run ? this.recordings.run.source : "trace.npz";
+        this.refresh(await this.recordings.read({ name, bytes: new Uint8Array(await answer.arrayBuffer()) }));
+        have = next;
+        if (said !== null) {
+          said = null;
+          this.state.tell([]); // the file is back: the complaint is answered
+        }
+      } catch {
+        // the server is gone or the answer unreadable: ask again next time
+      } finally {
+        globalThis.setTimeout(ask, every * 1000);
+      }
+    };
+    globalThis.setTimeout(ask, every * 1000);
+  }
+
+  /** `run`, a newer copy of the shown one, in its place: the same view, iteration and settings; a
+   * page that showed every record shows every record still. */
+  refresh(run) {
+    const before = this.recordings.run;
+    const whole = before && this.state.params.iterations === this.recordings.length(before);
+    this.recordings.adopt(run);
+    this.showRun();
+    const iterations = Math.min(SETTINGS.iterations.max, this.recordings.length(run));
+    return this.state.reload(whole ? { iterations } : {});
   }
 
   /**
