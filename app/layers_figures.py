@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import (
-    ColorBar,
     Column,
     ColumnDataSource,
     Div,
@@ -29,7 +28,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import SLOT, canvas_figure, compact_log_labels
+from .plots import SLOT, canvas_figure, colour_bar, compact_log_labels
 
 INK = PLOT["ink"]
 HEAT_COLOURS = Viridis256[::4]
@@ -117,18 +116,7 @@ def layers_view(height: int, visible: bool) -> LayersModels:
     heat_plot.ygrid.visible = False
     heat_plot.xaxis.axis_label = text.LAYERS["step_axis"]
     bar_ticks = FixedTicker(ticks=[])  # 1-2-5 ticks over the run's range (the page sets them)
-    bar = ColorBar(
-        color_mapper=mapper,
-        ticker=bar_ticks,
-        formatter=compact_log_labels(),
-        title=text.LAYERS["colour_bar"],
-        title_text_font_size="11px",
-        title_text_font_style="normal",
-        major_label_text_font_size="11px",
-        width=10,
-        background_fill_color=None,
-    )
-    heat_plot.add_layout(bar, "right")
+    colour_bar(heat_plot, mapper, text.LAYERS["colour_bar"], ticker=bar_ticks, formatter=compact_log_labels())
 
     band_range = Range1d(1e-3, 1)
     band_plot = _plot(150, x_range, y_range=band_range, y_axis_type="log")

@@ -42,6 +42,22 @@ def canvas_figure(height: int, border: int, **options: Any) -> figure:
     return plot
 
 
+def colour_bar(plot: figure, mapper: Any, title: str, **options: Any) -> ColorBar:
+    """A narrow colour bar right of ``plot`` for ``mapper``, titled, in the figures' 11 px type."""
+    bar = ColorBar(
+        color_mapper=mapper,
+        title=title,
+        title_text_font_size="11px",
+        title_text_font_style="normal",
+        major_label_text_font_size="11px",
+        width=10,
+        background_fill_color=None,
+        **options,
+    )
+    plot.add_layout(bar, "right")
+    return bar
+
+
 def compact_log_labels() -> CustomJSTickFormatter:
     """A log axis's tick labels as 0.005, 10 or 2e-5: one size of type (Bokeh's own writes 10 with a
     superscript exponent, 70% of the label's size — under a slide's 22 px)."""

@@ -12,7 +12,6 @@ from typing import Any
 
 from bokeh.models import (
     Button,
-    ColorBar,
     Column,
     ColumnDataSource,
     Div,
@@ -29,7 +28,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar
 
 INK = PLOT["ink"]
 
@@ -143,16 +142,7 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
         line_color=None,
         fill_color={"field": "magnitude", "transform": mapper},
     )
-    bar = ColorBar(
-        color_mapper=mapper,
-        title=text.POPULATION["magnitude_bar"],
-        title_text_font_size="11px",
-        title_text_font_style="normal",
-        major_label_text_font_size="11px",
-        width=10,
-        background_fill_color=None,
-    )
-    plot.add_layout(bar, "right")
+    colour_bar(plot, mapper, text.POPULATION["magnitude_bar"])
     models = {
         "scatter": scatter,
         "law": law,

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import (
-    ColorBar,
     Column,
     ColumnDataSource,
     Div,
@@ -27,7 +26,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import LOSS_BANDS, PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar
 
 INK = PLOT["ink"]
 
@@ -149,16 +148,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     law.line("x", "y", source=curve, line_color=INK, line_width=2, line_dash="dashed")
     law_dots = ColumnDataSource({"x": [], "y": [], "t": [], "marker": []})
     law.scatter("x", "y", source=law_dots, marker="marker", size=5, **dots)
-    bar = ColorBar(
-        color_mapper=iteration_colours,
-        title=text.VALLEY["iteration_bar"],
-        title_text_font_size="11px",
-        title_text_font_style="normal",
-        major_label_text_font_size="11px",
-        width=10,
-        background_fill_color=None,
-    )
-    law.add_layout(bar, "right")
+    colour_bar(law, iteration_colours, text.VALLEY["iteration_bar"])
     for plot in (loss, moment, law):
         plot.title.text_font_size = "13px"
         plot.title.text_font_style = "normal"
