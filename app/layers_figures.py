@@ -8,7 +8,6 @@ loaded run (the same numbers as :func:`adamviz.record.summary`) and says what th
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import SLOT, canvas_figure, colour_bar, compact_log_labels
+from .plots import SLOT, canvas_figure, colour_bar, compact_log_labels, view_header
 
 INK = PLOT["ink"]
 HEAT_COLOURS = Viridis256[::4]
@@ -135,14 +134,7 @@ def layers_view(height: int, visible: bool) -> LayersModels:
         plot.add_layout(cursor)
         plot.min_border_left = NAME_BORDER
         plot.min_border_right = 90  # the colour bar's width, kept on all three: one time axis
-    title, explanation = text.LAYERS["title"], text.LAYERS["text"]
-    header = Div(
-        text=(
-            f"<div class='av-slot'><h2 class='av-view-title'>{html.escape(title)}</h2>"
-            f"<p class='av-view-text'>{html.escape(explanation)}</p></div>"
-        ),
-        sizing_mode="stretch_width",
-    )
+    header = view_header(text.LAYERS["title"], text.LAYERS["text"])
     findings = Div(text=SLOT, sizing_mode="stretch_width", css_classes=["av-layers-findings"])
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     layout = Column(

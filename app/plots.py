@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
-from bokeh.models import ColorBar, CustomJSTickFormatter, Label, LogAxis, NoOverlap
+from bokeh.models import ColorBar, CustomJSTickFormatter, Div, Label, LogAxis, NoOverlap
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
@@ -40,6 +41,15 @@ def canvas_figure(height: int, border: int, **options: Any) -> figure:
     plot.background_fill_color = None
     plot.border_fill_color = None
     return plot
+
+
+def view_header(title: str, explanation: str = "") -> Div:
+    """A view's heading and its explanation (both escaped), full width, in a slot the page may write."""
+    words = f"<p class='av-view-text'>{html.escape(explanation)}</p>" if explanation else ""
+    return Div(
+        text=f"<div class='av-slot'><h2 class='av-view-title'>{html.escape(title)}</h2>{words}</div>",
+        sizing_mode="stretch_width",
+    )
 
 
 def colour_bar(plot: figure, mapper: Any, title: str, **options: Any) -> ColorBar:

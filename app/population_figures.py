@@ -6,7 +6,6 @@ from the engine's copy of :func:`adamviz.sim.population`).
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +27,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, view_header
 
 INK = PLOT["ink"]
 
@@ -159,14 +158,7 @@ def population_view(
     """The many-parameters view: its header, controls, readout, legend and two figures."""
     bands_plot, band_models = _bands_plot(height)
     scatter_plot, scatter_models = _scatter_plot(height)
-    title, explanation = text.POPULATION["title"], text.POPULATION["text"]
-    header = Div(
-        text=(
-            f"<div class='av-slot'><h2 class='av-view-title'>{html.escape(title)}</h2>"
-            f"<p class='av-view-text'>{html.escape(explanation)}</p></div>"
-        ),
-        sizing_mode="stretch_width",
-    )
+    header = view_header(text.POPULATION["title"], text.POPULATION["text"])
     equal_betas = Button(label=text.POPULATION["equal_betas"], css_classes=["av-equal-betas"])
     controls = Row(n_params_widget, spread_axis_widget, equal_betas, sizing_mode="stretch_width", styles=WRAP)
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")

@@ -7,7 +7,6 @@ engine's copy of :func:`adamviz.sim.descend`). The coordinates' cards are the ex
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import LOSS_BANDS, PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, view_header
 
 INK = PLOT["ink"]
 
@@ -173,10 +172,7 @@ def valley_view(height: int, visible: bool, widgets: list[Any]) -> ValleyModels:
     """The closed-loop view: its header, controls (``widgets``), readout, legend and figures."""
     map_plot, map_models = _map(round(height * 1.3))
     bowl_plots, bowl_models = _bowl_panels(height)
-    header = Div(
-        text=f"<div class='av-slot'><h2 class='av-view-title'>{html.escape(text.VALLEY['title'])}</h2></div>",
-        sizing_mode="stretch_width",
-    )
+    header = view_header(text.VALLEY["title"])
     controls = Row(*widgets, sizing_mode="stretch_width", styles=WRAP)
     readout = Div(text=SLOT, css_classes=["av-readout-box"], sizing_mode="stretch_width")
     legend = Div(text=SLOT, sizing_mode="stretch_width")
