@@ -128,3 +128,36 @@ def test_with_no_run_the_view_says_how_to_load_one(page, tmp_path):
     assert "No training run is loaded" in page.locator(".av-layers-findings .av-slot").inner_text()
     set_params(page, view="cards", iteration=5)  # and the page lives on
     assert state(page)["iteration"] == 5
+
+
+def test_a_run_recorded_every_twentieth_step_is_shown_not_replayed(page, layers_url):
+    """The gradients between records are missing, so no replay is the run's: the cards draw what it
+    recorded, whatever the controls, and say so."""
+    open_explorer(page, layers_url)
+    set_params(page, view="cards", iteration=50)
+    run = load(on_board_path("transformer"))
+    group = run.groups[0]
+    name = state(page)["scenarios"][0]
+    c = next(c for c in group.coordinates if name == f"{group.name}[{c.index}]")
+    for changes in ({}, {"beta2": 0.9, "lr": 0.05}):
+        set_params(page, **changes)
+        got = page.evaluate("(n) => window.adamviz.trace(n)", name)
+        np.testing.assert_array_equal(got["step"], c.step[: len(got["step"])])
+        np.testing.assert_array_equal(got["m_hat"], c.m_hat[: len(got["m_hat"])])
+    words = page.evaluate("(n) => window.AdamViz.instances[0].state.recordings.header(n)", name)
+    assert "every 20th step" in words and "the controls do not move these" in words
+    facts = page.locator(f'.av-readout[data-scenario="{name}"] .av-facts').first.inner_text()
+    assert f"step = {js_fmt(c.step[50])}" in facts  # the recorded step, not step/η × the moved η
+    assert "θ" not in facts  # no record holds θ
+
+
+def js_fmt(x: float) -> str:
+    """assets/format.js's fmt(x) for |x| < 1: 3 significant digits, exponent form under 1e-3."""
+    x = float(x)
+    assert abs(x) < 1
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-3:
+        mantissa, exponent = f"{x:.2e}".split("e")
+        return f"{mantissa}e{int(exponent)}"  # JavaScript's toExponential: no padded exponent
+    return f"{x:.3g}"

@@ -350,7 +350,7 @@ class CardsView {
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
       `<div class="av-formula">${switched(params, i) ? `step/lr′ = b = μ·b + g = <b class="av-scale">${fmt(t.scale[i])}</b>` : formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
-      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(lr * t.per_lr[i])}${Number.isNaN(t.theta[i]) ? "" : ` · θ = ${fmt(t.theta[i])}`}</div>` +
+      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(recordings.sparse(name) ? t.step[i] : lr * t.per_lr[i])}${Number.isNaN(t.theta[i]) ? "" : ` · θ = ${fmt(t.theta[i])}`}</div>` +
       recordings.facts(name, i) +
       `</div>`
     );
