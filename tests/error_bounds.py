@@ -84,7 +84,18 @@ def trajectory_bounds(
         shrink = 1 - traj.lr * s.weight_decay if decoupled else None
         coupled = 0.0 if s.decoupled_weight_decay else s.weight_decay
         return adaptive_bounds(
-            g, traj, s.optimizer, effective, s.beta1, s.beta2, power_ulps, rate_rtol, shrink, coupled, s.eps
+            g,
+            traj,
+            s.optimizer,
+            effective,
+            s.beta1,
+            s.beta2,
+            power_ulps,
+            rate_rtol,
+            shrink,
+            coupled,
+            s.eps,
+            theta0=s.theta0,
         )
     optimizer, beta1, beta2, eps = s.optimizer, s.beta1, s.beta2, s.eps
     weight_decay, momentum, bias_correction, theta0 = s.weight_decay, s.momentum, s.bias_correction, s.theta0
@@ -344,6 +355,21 @@ def assert_trace_matches(
         assert_within(got[key], getattr(expected, key), bound, what=f"{what} {key} {settings}")
 
 
+def _direction_factor(optimizer: str, t: int, beta2: float, v: np.ndarray, root: np.ndarray, eps: float):
+    """What radam's, adamax's or adagrad's direction multiplies m̂ (or g) by at step t — read off the
+    trajectory as scale / m̂ where m̂ ≠ 0; this is it where m̂ = 0 (a β₁ below U rounds m to 0 on one
+    side only)."""
+    if optimizer == "adamax":
+        return 1.0 / np.maximum(root, np.finfo(float).tiny)
+    if optimizer == "radam" and beta2 < 1.0:
+        rho_inf = 2.0 / (1.0 - beta2) - 1.0
+        rho = rho_inf - 2.0 * t * beta2**t / (1.0 - beta2**t)
+        if rho > 5.0:
+            rect = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            return rect * math.sqrt(1.0 - beta2**t) / (np.sqrt(v) + eps)
+    return np.ones_like(root) if optimizer == "radam" else 1.0 / (root + eps)
+
+
 def adaptive_bounds(
     g: np.ndarray,
     traj,
@@ -356,6 +382,7 @@ def adaptive_bounds(
     shrink: np.ndarray | None = None,
     coupled: float = 0.0,
     eps: float = 0.0,
+    theta0: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """How far two float64 evaluations of radam, nadam, adamax or adagrad (adamviz.sim.adaptive) may
     differ per step, first order in U, from one side's trajectory ``traj`` (no coupled weight decay).
@@ -388,11 +415,16 @@ def adaptive_bounds(
     avg_abs = np.zeros(g.shape[1])
     theta_error = path = np.zeros(g.shape[1])
     fed = fed_m = fed_v = np.zeros(g.shape[1])  # what θ's errors fed into g, m and v (coupled decay)
-    theta_before = np.zeros(g.shape[1])
+    theta_before = np.full(g.shape[1], abs(theta0))  # (the first step's coupled decay meets θ₀)
+    # torch's lerp takes the weight fl(1 − β₁), whose own 1 − w is β₁ within U (absolute: all of β₁
+    # when β₁ < U): each step's m then moves by up to U·|g − m_{t−1}|, carried on by β₁ as m is
+    coefficient = m_before = np.zeros(g.shape[1])
     for i in range(iterations):
         t = i + 1
         ma = moving_average_rtol(t, iterations) + powers
         grad = np.abs(g[i]) + coupled * theta_before
+        coefficient = beta1 * coefficient + U * (grad + m_before)
+        m_before = shaped["m"][i]
         avg_abs = beta1 * avg_abs + (1 - beta1) * grad
         correction1 = 1 - beta1**t if optimizer != "adagrad" else 1.0
         if coupled:
@@ -406,7 +438,7 @@ def adaptive_bounds(
                 fed_v = beta2 * fed_v + (1 - beta2) * 2 * grad * fed
         with np.errstate(divide="ignore", invalid="ignore"):
             ma = ma + np.where(shaped["v"][i] > 0, fed_v / np.maximum(shaped["v"][i], tiny), 0.0)
-        m_error = fed if optimizer == "adagrad" else ma * avg_abs + fed_m
+        m_error = fed if optimizer == "adagrad" else ma * avg_abs + fed_m + coefficient
         with np.errstate(divide="ignore", invalid="ignore"):
             if (
                 optimizer == "nadam"
@@ -415,7 +447,8 @@ def adaptive_bounds(
                 gain = mu_next / (1 - beta1 ** (t + 1)) / (root[i] + eps)
                 terms = grad / (root[i] + eps) + gain * (avg_abs + m_error)
             else:  # the direction is m̂ (or g) times a factor: an error in m̂ moves it by that factor
-                gain = np.where(m_hat[i] > 0, scale[i] / np.maximum(m_hat[i], tiny), 0.0) / correction1
+                factor = _direction_factor(optimizer, t, beta2, shaped["v"][i], root[i], eps)
+                gain = np.where(m_hat[i] > 0, scale[i] / np.maximum(m_hat[i], tiny), factor) / correction1
                 terms = scale[i]
         direction_error = gain * m_error + terms * (ma / 2 + 10 * U)
         out["m"][i] = m_error

@@ -20,7 +20,9 @@ from browser_helpers import (
 )
 
 INLINE_BUDGET = 2_000_000
-CDN_BUDGET = 305_000
+CDN_BUDGET = 306_000
+# (305 KB until serve --follow: a page asking its server for its trace again and taking the newer run
+# in place, and a sparse card's recorded step in its readout: 1.2 KB — 305,160 bytes measured)
 # (303 KB until the recorder's optimizers: the page reading RMSprop, RAdam, NAdam, Adamax and Adagrad
 # traces from one table, with their own settings, and the Layers view's phone layout: 1.9 KB —
 # 303,943 bytes measured)
