@@ -83,6 +83,10 @@ ESSENTIAL_SETTINGS = ("lr", "beta1", "beta2", "eps", "iterations")
 SLIDER_SETTINGS = ("lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "grad_scale", "iterations")
 """The advanced settings shown as transformed sliders (settings.SLIDERS says how each moves)."""
 
+OTHER_SLIDERS = ("warmup", "min_lr", "switch_at", "switch_lr", "n_params", "condition", "noise")
+"""Settings shown as sliders of their own width: the schedule's, the switch's, the many-parameters
+view's and the closed loop's."""
+
 
 @dataclass
 class Card:
@@ -408,16 +412,7 @@ def _controls(
             css_classes=["av-speed"],
         ),
     }
-    for name in (
-        *SLIDER_SETTINGS,
-        "warmup",
-        "min_lr",
-        "switch_at",
-        "switch_lr",
-        "n_params",
-        "condition",
-        "noise",
-    ):
+    for name in (*SLIDER_SETTINGS, *OTHER_SLIDERS):
         low, high = spec[name]["min"], spec[name]["max"]
         widgets[name] = Slider(
             start=_slider_position(name, low),
@@ -491,23 +486,8 @@ def _controls(
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    values = (
-        "iteration",
-        "speed",
-        "seed",
-        "optimizer",
-        "schedule",
-        "warmup",
-        "min_lr",
-        "switch_at",
-        "switch_lr",
-        "n_params",
-        "condition",
-        "noise",
-        "start_x",
-        "start_y",
-    )
-    _on_widgets("value", {name: widgets[name] for name in (*values, *SLIDER_SETTINGS)})
+    values = ("iteration", "speed", "seed", "optimizer", "schedule", "start_x", "start_y")
+    _on_widgets("value", {name: widgets[name] for name in (*values, *OTHER_SLIDERS, *SLIDER_SETTINGS)})
     actives = (
         "view",
         "spread_axis",

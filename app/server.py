@@ -307,8 +307,11 @@ def make_app(
     if follow and not (trace and Path(trace).is_file()):
         raise ValueError(f"--follow watches a trace file as a run writes it; got --trace {trace!r}")
     runs = {trace: read_trace(trace)} if trace else {}  # validated once: the file may change later
-    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-follow")
-    follower = Follower(trace, runs[trace], reader) if follow else None
+    follower = None
+    if follow:  # (its reads in a thread of their own: the event loop keeps answering)
+        follower = Follower(
+            trace, runs[trace], ThreadPoolExecutor(max_workers=1, thread_name_prefix="adamviz-follow")
+        )
     watch = {"url": FOLLOW_ROUTE, "version": follower.version, "every": FOLLOW_EVERY} if follower else None
     page = explorer_html(base, resources="server", export_url=EXPORT_ROUTE, runs=runs, follow=watch)
     page = page.encode("utf-8")

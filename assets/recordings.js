@@ -69,7 +69,7 @@ class Recordings {
         // the run's own lr_t, as a share of the run's η (null where not recorded, or constant)
         const rateShare = group.lr && lr && group.lr.some((x) => x !== lr) ? group.lr.map((x) => x / lr) : null;
         const every = run.meta.every || 1; // records' spacing in steps (thinning included)
-        const own = { every, settings: group.settings, lr: group.lr || null, runLr: lr };
+        const own = { every, settings: group.settings, runLr: lr };
         this.byName[scenarioName(group, c)] = { ...c, ...own, per_lr, rateShare, group: group.name, source: run.source, steps: group.steps, percentiles: group.percentiles, optimizer: run.meta.optimizer };
       }
     }

@@ -325,8 +325,9 @@ class ExplorerState {
       known = this.loopRun(name, optimizer);
     }
     const g = known && known.g ? known.g : Object.hasOwn(this.streams, name) ? this.streams[name] : this.gradients(name);
-    const recorded = this.recordings.sparse(name) ? this.recordings.asTrace(name, this.params.iterations) : null; // not replayable
-    const trace = known || recorded || engine.optimize(g, optimizer, this.stepSettings(name));
+    // (a run recorded every k-th step is not replayable: what it recorded, whichever optimizer)
+    const sparse = () => (this.recordings.sparse(name) ? this.recordings.asTrace(name, this.params.iterations) : null);
+    const trace = known || sparse() || engine.optimize(g, optimizer, this.stepSettings(name));
     const out = { g: Array.from(g) };
     for (const key of TRACE_KEYS) out[key] = Array.from(trace[key]);
     return out;

@@ -7,7 +7,7 @@ import { imageArray, writeSlot } from "../bokeh_internals.js";
 import { LAYER_RULES, PALETTE } from "../contract.js";
 import { p50Grid, rateLines, summarize } from "../layer_table.js";
 import { escapeHtml, fmt } from "../format.js";
-import { logTicks } from "./plot_data.js";
+import { logTicks, positiveExtent } from "./plot_data.js";
 
 const ROW_PIXELS = 18; // each group's row (its name is 11 px type)
 const MAX_NAMED_ROWS = 48; // beyond this, every k-th row is named (the rest still hover)
@@ -84,8 +84,7 @@ class LayersView {
     const spacing = steps.length > 1 ? (steps[steps.length - 1] - steps[0]) / (steps.length - 1) : 1;
     const [x0, x1] = [steps[0] - spacing / 2, steps[steps.length - 1] + spacing / 2];
     [m.x_range.start, m.x_range.end] = [x0, x1];
-    let [lo, hi] = [Infinity, 0];
-    for (let i = 0; i < values.length; i++) if (values[i] > 0) [lo, hi] = [Math.min(lo, values[i]), Math.max(hi, values[i])];
+    let [lo, hi] = positiveExtent(values);
     if (!(hi > 0)) [lo, hi] = [1e-3, 1];
     if (hi / lo < 10) [lo, hi] = [Math.sqrt(lo * hi) / Math.sqrt(10), Math.sqrt(lo * hi) * Math.sqrt(10)];
     const shown = values.map((v) => (Number.isNaN(v) ? v : Math.max(v, lo))); // 0 (nothing moved) in the darkest colour
@@ -155,8 +154,7 @@ class LayersView {
     const p10 = steps.map((_, r) => p[3 * r]);
     const p50 = steps.map((_, r) => p[3 * r + 1]);
     const p90 = steps.map((_, r) => p[3 * r + 2]);
-    let [lo, hi] = [Infinity, 0];
-    for (const x of [...p10, ...p90]) if (x > 0) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+    let [lo, hi] = positiveExtent([...p10, ...p90]);
     if (!(hi > 0)) [lo, hi] = [1e-3, 1];
     const floor = lo / 1.5;
     const clamp = (x) => Math.max(x, floor); // a log axis cannot show 0

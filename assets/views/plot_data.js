@@ -142,6 +142,18 @@ export function logTicks(lo, hi) {
   return ticks.filter((t) => t >= lo && t <= hi);
 }
 
+/** [smallest positive, largest] of `values`, NaN left out (index loops: for-of over a typed array is slow). */
+export function positiveExtent(values) {
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value > 0 && value < lo) lo = value;
+    if (value > hi) hi = value;
+  }
+  return [lo, hi];
+}
+
 /** Largest finite |value| over arrays. */
 export function largest(arrays) {
   let top = 0;

@@ -8,23 +8,11 @@ import { percentilesInto } from "../engine/population.js";
 import { factor, isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
-import { lawCurve, logTicks } from "./plot_data.js";
+import { lawCurve, logTicks, positiveExtent } from "./plot_data.js";
 
 const MAX_POINTS = 600; // per band: about one point per pixel
 const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (each dot costs every paint)
 const SPREAD_FLOOR = 1e-3; // where a log axis shows γ̂ = 0 (β₁ = β₂ at t = 1)
-
-/** [smallest positive, largest] of `values` (index loops: for-of over a typed array is slow). */
-function positiveExtent(values) {
-  let lo = Infinity;
-  let hi = 0;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    if (value > 0 && value < lo) lo = value;
-    if (value > hi) hi = value;
-  }
-  return [lo, hi];
-}
 
 /** numpy.percentile's linear method at q of the values (sorted in place): a plain number. */
 function percentile(values, q) {

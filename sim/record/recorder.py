@@ -41,17 +41,17 @@ class Recorder:
     Attaches through the optimizer's public step hooks (``register_step_pre_hook`` and
     ``register_step_post_hook``), for ``torch.optim.Adam``, ``AdamW``, ``SGD``, ``RMSprop`` (without
     momentum, not centered), ``RAdam``, ``NAdam``, ``Adamax`` and ``Adagrad``, each from its own state
-    (:data:`~.trace_file.RECORDED_OPTIMIZERS`). Every ``every``-th
-    step of each parameter tensor (t = 1, 1 + every, ...), for each tensor (a *group*): the p10, p50
+    (:data:`~.trace_file.RECORDED_OPTIMIZERS`). Every ``every``-th step of each parameter tensor (t = 1, 1 + every, ...), for each tensor (a *group*): the p10, p50
     and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries (on the tensor's own device, within 0.23%:
     :mod:`.device_percentiles`), and for ``sample`` coordinates drawn once
     from ``seed`` (without replacement) their gradient, m_t, v_t and step θ_{t−1} − θ_t.
 
     Groups are named by module path when the optimizer was built from ``model.named_parameters()``
     (torch ≥ 2.6) or when ``model`` is given; otherwise ``group{i}.param{j}``. They come in the
-    model's order when ``model`` is given (its ``named_parameters()``), else in the optimizer's. ``only`` (names) keeps
-    just those tensors. ``coordinates`` (name → flat indices) chooses a tensor's coordinates instead of
-    the seeded draw — an embedding's rows of frequent and of rare tokens, say. The file is rewritten whole (to a temporary file, then renamed into place) at
+    model's order when ``model`` is given (its ``named_parameters()``), else in the optimizer's.
+    ``only`` (names) keeps just those tensors. ``coordinates`` (name → flat indices) chooses a
+    tensor's coordinates instead of the seeded draw — an embedding's rows of frequent and of rare
+    tokens, say. The file is rewritten whole (to a temporary file, then renamed into place) at
     most every ``flush_seconds`` and by :meth:`close`: a crash loses only what came after the last
     flush, and the file on disk is always a complete trace. Use as a context manager, or call
     :meth:`close` at the end.
