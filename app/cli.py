@@ -30,6 +30,7 @@ from adamviz.sim import (
     stream,
 )
 from adamviz.sim.optimizers import REQUIREMENTS
+from adamviz.sim.precision import PRECISIONS
 from adamviz.sim.schedules import is_constant
 from adamviz.sim.validation import rejection
 
@@ -101,6 +102,13 @@ def _add_simulate_settings(parser: argparse.ArgumentParser) -> None:
             default=0,
             help=f"{meaning}, {REQUIREMENTS[name]} (default {default})",
         )
+    parser.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        default="float64",
+        help="the format θ, its gradient and the optimizer's state are held in, rounded as torch rounds "
+        "them on the CPU (default float64)",
+    )
 
 
 def _add_explorer_settings(parser: argparse.ArgumentParser) -> None:
@@ -318,6 +326,7 @@ def _run_simulate(args: argparse.Namespace) -> None:
         **chosen,
         bias_correction=not args.no_bias_correction,
         schedule=args.schedule,
+        precision=args.precision,
         **{name: getattr(args, name) for name in SIMULATE_RUN_FLAGS},
     )
     scheduled = not is_constant(args.schedule, args.warmup) or bool(np.ptp(trajectory.lr))

@@ -20,6 +20,7 @@ from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, str
 from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
 from adamviz.sim.population import LOG_GRID, population_shapes
+from adamviz.sim.precision import EMULATED
 
 from .palette import OPTIMIZER_STYLE, PLOT
 from .settings import browser_spec
@@ -45,7 +46,7 @@ CONFIG = {
     "presets": "{name: string, label: string, key: string, settings: Record<string, any>, about: string}[]",
     "legendItems": "[string, string][]",
     "labels": "{step: string, stepSymlog: string, thetaSymlog: string}",
-    "deck": "{title: string, scenario: string, settings: Record<string, any>, iteration?: number, text: string[]}[]",
+    "deck": "{title: string, scenario: string, settings: Record<string, any>, controls?: string[], iteration?: number, text: string[]}[]",
     "iterationLabel": "string",
     "exportUrl": "string | null",
     "follow": "{url: string, version: string, every: number} | null",
@@ -75,6 +76,7 @@ def contract() -> dict[str, Any]:
         "ADAM_FAMILY": [name for name in OPTIMIZERS if name in ADAM_FAMILY],
         "SECOND_MOMENT": [name for name in OPTIMIZERS if name in SECOND_MOMENT],
         "ADAPTIVE": list(ADAPTIVE),
+        "EMULATED": list(EMULATED),
         "PERCENTILES": list(PERCENTILES),
         "COLUMNS": list(COLUMNS),
         "PALETTE": PLOT,

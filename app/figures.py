@@ -443,6 +443,13 @@ def _controls(
         width=130,
         css_classes=["av-schedule-choice"],
     )
+    widgets["precision"] = Select(
+        options=list(spec["precision"]["options"]),
+        value=settings.precision,
+        title=label["precision"],
+        width=130,
+        css_classes=["av-precision"],
+    )
     widgets["compare"] = CheckboxButtonGroup(
         labels=list(OPTIMIZERS),
         active=[OPTIMIZERS_INDEX[name] for name in settings.compare],
@@ -486,7 +493,7 @@ def _controls(
     widgets["back"].js_on_event("button_click", _call("step(-1)"))
     widgets["step"].js_on_event("button_click", _call("step(1)"))
     widgets["reset"].js_on_event("button_click", _call("reset()"))
-    values = ("iteration", "speed", "seed", "optimizer", "schedule", "start_x", "start_y")
+    values = ("iteration", "speed", "seed", "optimizer", "schedule", "precision", "start_x", "start_y")
     _on_widgets("value", {name: widgets[name] for name in (*values, *OTHER_SLIDERS, *SLIDER_SETTINGS)})
     actives = (
         "view",
@@ -582,7 +589,7 @@ def _controls(
     # behind the disclosure, in groups: what to compare, the optimizer's details and the stream, the
     # drawing, the data
     details = Row(
-        *(widgets[name] for name in ("weight_decay", "momentum", "grad_scale", "speed", "seed")),
+        *(widgets[name] for name in ("weight_decay", "momentum", "grad_scale", "precision", "speed", "seed")),
         css_classes=["av-details"],
         sizing_mode="stretch_width",
         styles=WRAP,

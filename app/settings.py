@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import param
 
 from adamviz.sim import OPTIMIZERS, PROBLEMS, SCHEDULES, SEED_MAX, STREAMS
+from adamviz.sim.precision import PRECISIONS, precision_refusal
 from adamviz.sim.validation import rejection
 
 DEFAULT_SCENARIOS = ("consistent", "noisy", "reversal")
@@ -73,6 +74,7 @@ ROLES = {
     "min_lr": Role("optimizer", cli="--min-lr"),
     "switch_at": Role("optimizer", cli="--switch-at"),
     "switch_lr": Role("optimizer", cli="--switch-lr"),
+    "precision": Role("optimizer", cli="--precision"),
     "grad_scale": Role("gradients", cli="--grad-scale"),
     "iterations": Role("gradients", cli="--iterations"),
     "seed": Role("gradients", "keep", "--seed"),
@@ -117,6 +119,7 @@ CONTROLS = (
     "min_lr",
     "switch_at",
     "switch_lr",
+    "precision",
     "grad_scale",
     "iterations",
     "seed",
@@ -215,6 +218,15 @@ class ExplorerSettings(param.Parameterized):
         label="SGD lr after the switch",
         doc="SGD's learning rate from the switch on; 0: the rule that matches the optimizer's mean |step| "
         "over the 50 steps before it, (1 − μ)·mean|step| / mean|g| (on steady gradients).",
+    )
+    precision = param.Selector(
+        default="float64",
+        objects=list(PRECISIONS),
+        label="Precision",
+        doc="The format each card's parameter, gradient and optimizer state are held in, rounded as torch "
+        "rounds them on the CPU (adamviz.sim.precision): "
+        + "; ".join(f"{name}: {what}" for name, what in PRECISIONS.items())
+        + ". The closed loops and the many-parameters view stay in float64.",
     )
     grad_scale = param.Integer(
         0,
@@ -346,6 +358,14 @@ class ExplorerSettings(param.Parameterized):
             return self.iteration
         return 0 if self.autoplay else min(OPENING_ITERATION, self.iterations - 1)
 
+    @param.depends("precision", "optimizer", "compare", "switch_at", "iterations", watch=True, on_init=True)
+    def _keep_precision_emulated(self) -> None:
+        refusal = precision_refusal(
+            self.precision, [self.optimizer, *self.compare], self.switch_at, self.iterations
+        )
+        if refusal:
+            raise ValueError(refusal)
+
     @param.depends("n_params", "iterations", watch=True, on_init=True)
     def _keep_population_in_budget(self) -> None:
         if self.n_params * self.iterations > POPULATION_BUDGET:
@@ -444,6 +464,7 @@ BROWSER_SETTINGS = (
     "min_lr",
     "switch_at",
     "switch_lr",
+    "precision",
     "grad_scale",
     "iterations",
     "seed",

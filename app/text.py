@@ -133,6 +133,9 @@ ADAMW_VS_L2 = {
 }
 """Gradients of ~100 and a strong decay: where L2 and decoupled decay part ways (a preset and a slide)."""
 
+FLOAT16_EPS = {"precision": "float16", "grad_scale": -4, "eps": 1e-6}
+"""Gradients of ~1e-4 in float16, with ε raised to 1e-6: v is 0, the steps m̂/ε (a preset and a slide)."""
+
 PRESETS = [
     {
         "name": "sign-descent",
@@ -175,6 +178,13 @@ PRESETS = [
         "key": "5",
         "settings": {"schedule": "cosine", "warmup": 20, "min_lr": 0.1},
         "about": "20 steps of warmup, then a cosine down to η/10: every step is lr_t × the same scale.",
+    },
+    {
+        "name": "float16-eps",
+        "label": "float16 and ε",
+        "key": "7",
+        "settings": FLOAT16_EPS,
+        "about": "Gradients of ~1e-4 in float16: v rounds to 0, so each step is m̂/ε. At ε = 1e-8 (0 in float16), θ is lost at once.",
     },
 ]
 """One click (or key, in a focused explorer) each; in the URL as ``preset=NAME``. A preset resets the
@@ -279,7 +289,10 @@ KEYS = (
     ("R", "reset to iteration 0"),
     ("B", "bias correction on / off"),
     ("E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"),
-    ("1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"),
+    (
+        "1 – 7",
+        "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2, warmup + cosine, Adam then SGD, float16 and ε",
+    ),
     ("C", "on a slide: every control, or only those the slide names"),
     ("F", "full screen"),
     ("?", "this help (Esc closes)"),
@@ -401,6 +414,17 @@ DECK = [
             "ε is meant to guard against dividing by zero. Make it comparable to √v̂ (the dotted line) "
             "and it, not the gradient history, sets the step size.",
             "The scale shrinks for every stream: Adam drifts toward momentum SGD with a smaller rate.",
+        ],
+    },
+    {
+        "title": "Half precision and ε",
+        "scenario": "consistent",
+        "settings": FLOAT16_EPS,
+        "controls": ["eps"],
+        "iteration": 30,
+        "text": [
+            "In float16, (1 − β₂)·g² ≈ 1e-11 rounds to 0: v stays 0, and each step is m̂/ε, 100 η here.",
+            "At ε = 1e-8, itself 0 in float16, θ = −∞ after one step: raise ε, or keep the state in float32.",
         ],
     },
     {
@@ -533,5 +557,6 @@ DECK = [
         ],
     },
 ]
-"""The lecture: each slide shows one scenario with its settings (on top of the defaults); the
+"""The lecture: each slide shows one scenario with its settings (on top of the defaults) and the controls
+of those settings (or those its ``controls`` names); the
 many-parameters and closed-loop slides show their view instead (their scenario is not drawn)."""

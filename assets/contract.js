@@ -25,7 +25,7 @@
  *   presets: {name: string, label: string, key: string, settings: Record<string, any>, about: string}[],
  *   legendItems: [string, string][],
  *   labels: {step: string, stepSymlog: string, thetaSymlog: string},
- *   deck: {title: string, scenario: string, settings: Record<string, any>, iteration?: number, text: string[]}[],
+ *   deck: {title: string, scenario: string, settings: Record<string, any>, controls?: string[], iteration?: number, text: string[]}[],
  *   iterationLabel: string,
  *   exportUrl: string | null,
  *   follow: {url: string, version: string, every: number} | null,
@@ -50,6 +50,7 @@ export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "min_lr": {"label": "Final lr (× η)", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--min-lr", "transform": "linear", "step": 0.01},
   "switch_at": {"label": "Switch to SGD at", "default": 0, "kind": "number", "min": 0, "max": 10000, "integer": true, "recomputes": "optimizer", "preset": "reset", "cli": "--switch-at", "transform": "log10zero", "step": 0.02, "zero_at": 0.0, "zero_means": "off"},
   "switch_lr": {"label": "SGD lr after the switch", "default": 0.0, "kind": "number", "min": 0.0, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--switch-lr", "transform": "log10zero", "step": 0.05, "zero_at": -5.0, "zero_means": "matched"},
+  "precision": {"label": "Precision", "default": "float64", "kind": "choice", "options": ["float64", "float32", "bfloat16", "float16"], "recomputes": "optimizer", "preset": "reset", "cli": "--precision"},
   "grad_scale": {"label": "Gradient scale 10^k", "default": 0, "kind": "number", "min": -6, "max": 6, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--grad-scale", "transform": "linear", "step": 1.0},
   "iterations": {"label": "Iterations", "default": 200, "kind": "number", "min": 10, "max": 10000, "integer": true, "recomputes": "gradients", "preset": "reset", "cli": "--iterations", "transform": "log10int", "step": 0.01},
   "seed": {"label": "Seed", "default": 0, "kind": "number", "min": 0, "max": 4294967295, "integer": true, "recomputes": "gradients", "preset": "keep", "cli": "--seed"},
@@ -66,7 +67,7 @@ export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "start_x": {"label": "Start x", "default": -2.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
   "start_y": {"label": "Start y", "default": 1.0, "kind": "number", "min": -10.0, "max": 10.0, "integer": false, "recomputes": "loop", "preset": "keep", "cli": "--start"},
   "panels": {"label": "Panels", "default": ["moments", "step", "theta"], "kind": "choices", "options": ["moments", "step", "theta"], "recomputes": "layout", "preset": "keep", "cli": "--panels"},
-  "controls": {"label": "Controls", "default": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "kind": "choices", "options": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "recomputes": "layout", "preset": "keep", "cli": "--controls"},
+  "controls": {"label": "Controls", "default": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "precision", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "kind": "choices", "options": ["view", "transport", "iteration", "speed", "optimizer", "compare", "presets", "lr", "beta1", "beta2", "eps", "weight_decay", "momentum", "schedule", "warmup", "min_lr", "switch_at", "switch_lr", "precision", "grad_scale", "iterations", "seed", "bias_correction", "window", "smooth", "n_params", "spread_axis", "problem", "condition", "rotated", "noise", "start_x", "start_y", "data"], "recomputes": "layout", "preset": "keep", "cli": "--controls"},
   "header": {"label": "Header", "default": true, "kind": "bool", "recomputes": "layout", "preset": "keep", "cli": "--header"},
   "height": {"label": "Plot height (px)", "default": 380, "kind": "number", "min": 120, "max": 1200, "integer": true, "recomputes": "layout", "preset": "keep", "cli": "--height"},
 });
@@ -78,6 +79,8 @@ export const ADAM_FAMILY = ["adam", "amsgrad", "adamw"];
 export const SECOND_MOMENT = ["rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"];
 
 export const ADAPTIVE = ["radam", "nadam", "adamax", "adagrad"];
+
+export const EMULATED = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"];
 
 export const PERCENTILES = [10, 50, 90];
 
@@ -108,7 +111,7 @@ export const OPTIMIZER_STYLE = {
   "adagrad": {"colour": "#B15928", "dash": [4, 2, 4, 6]},
 };
 
-export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 4", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2"], ["C", "on a slide: every control, or only those the slide names"], ["F", "full screen"], ["?", "this help (Esc closes)"]];
+export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 7", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2, warmup + cosine, Adam then SGD, float16 and ε"], ["C", "on a slide: every control, or only those the slide names"], ["F", "full screen"], ["?", "this help (Esc closes)"]];
 
 export const STREAM_SHAPES = {
   "consistent": {"mean": 1.0, "noise": 0.5},

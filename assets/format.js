@@ -6,7 +6,7 @@ export const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => HTML
 
 /** A compact number for readouts. */
 export function fmt(x, digits = 3) {
-  if (!Number.isFinite(x)) return String(x);
+  if (!Number.isFinite(x)) return x > 0 ? "∞" : x < 0 ? "−∞" : "NaN";
   if (x === 0) return "0";
   const magnitude = Math.abs(x);
   if (magnitude < 1e-3 || magnitude >= 1e5) return x.toExponential(digits - 1);

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .adaptive import ADAPTIVE, adaptive_settings, step_adaptive
+from .precision import check_precision, step_in_precision
 from .recurrence import bias_correction, exponential_moving_average, linear_recurrence
 from .schedules import check_schedule, is_constant, learning_rates
 from .streams import ITERATIONS_MAX
@@ -267,6 +268,7 @@ def simulate(
     initial_accumulator_value: float = 0.0,
     switch_at: int = 0,
     switch_lr: float = 0.0,
+    precision: str = "float64",
 ) -> Trajectory:
     """Step ``optimizer`` over ``gradients`` (shape (T,) or (T, n_params)) from ``theta0``.
 
@@ -291,6 +293,9 @@ def simulate(
             the optimizer (:mod:`.switch`); 0, the default, never switches.
         switch_lr: SGD's learning rate after the switch (> 0), or 0 for the rule that matches the
             optimizer's mean |step| over the last steps before it.
+        precision: the format the parameter, its gradient and the optimizer's state are held in —
+            ``float64`` (the default), or ``float32``, ``bfloat16``, ``float16`` rounded as torch rounds
+            them on the CPU (:mod:`.precision`; sgd, momentum, rmsprop and the Adam family, no switch).
 
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
@@ -298,6 +303,7 @@ def simulate(
     g = checked_gradients(gradients)
     check_int("switch_at", switch_at, 0, ITERATIONS_MAX)
     check_non_negative("switch_lr", switch_lr)
+    check_precision(precision, optimizer, switch_at, g.shape[0])
     if 0 < switch_at < g.shape[0]:
         return _switched(
             g,
@@ -339,6 +345,8 @@ def simulate(
     )
     rates = given if given is not None else settings.rates(g.shape[0])
     rates.flags.writeable = False
+    if precision != "float64":
+        return _simulate_in_precision(g, settings, rates, precision)
     if settings.optimizer in ADAPTIVE:
         return _simulate_adaptive(g, settings, rates)
     varying = settings.scheduled or given is not None
@@ -381,6 +389,25 @@ def _switched(g: np.ndarray, switch_at: int, switch_lr: float, **settings) -> Tr
     all_rates = np.concatenate([rates[:switch_at], tail_rates])
     all_rates.flags.writeable = False
     return Trajectory(g=g, **joined, lr=all_rates)
+
+
+def _simulate_in_precision(g: np.ndarray, s: Settings, rates: np.ndarray, precision: str) -> Trajectory:
+    """Every value held in ``precision`` and rounded as torch rounds it (see :mod:`.precision`)."""
+    columns = g.reshape(g.shape[0], -1)
+    out = step_in_precision(
+        columns,
+        precision,
+        optimizer=s.optimizer,
+        rates=rates,
+        beta1=s.beta1,
+        beta2=s.beta2,
+        eps=s.eps,
+        weight_decay=s.weight_decay,
+        momentum=s.momentum,
+        bias_correction=s.bias_correction,
+        theta0=s.theta0,
+    )
+    return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()}, lr=rates)
 
 
 def _simulate_adaptive(g: np.ndarray, s: Settings, rates: np.ndarray) -> Trajectory:

@@ -21,6 +21,7 @@ DECK_TITLES = [
     "Adam, then SGD",
     "A long memory",
     "When ε takes over",
+    "Half precision and ε",
     "Adam vs SGD: the size of the gradient",
     "Momentum is Adam's m, undamped",
     "RMSProp: Adam without m",

@@ -24,6 +24,7 @@ NUMERIC_TESTS = [
     "test_schedules.py",  # lr_t by math.cos, never numpy's: the same rates on either path
     "test_switch.py",  # Adam, then SGD: the hand-over and the rule
     "test_engine_node.py",  # the page's engine against NumPy: bit-identical where it promises it
+    "test_precision.py",  # float32/bfloat16/float16: torch's values bit for bit, and the page's
     # the recorder's stored moments, r_t percentiles and SGD shadow moments, and load's m̂, √v̂
     "test_record.py::test_moments_equal_torch_state",
     "test_record.py::test_percentiles_are_of_r_over_the_whole_tensor",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from adamviz.sim import STREAMS, simulate, stream
+from adamviz.sim.precision import to_float16
 
 SEEDS = range(40)
 
@@ -115,6 +116,32 @@ def test_claim_without_bias_correction_first_steps_are_up_to_three_times_too_lar
         corrected = simulate(g).scale
         assert raw[:5].max() > 2.5 and raw[0] < 3.3  # (1 - 0.9) / sqrt(1 - 0.999) = 3.16 at t = 1
         assert corrected[:5].max() < 1.05
+
+
+def test_claim_half_precision_and_eps():
+    """Slide "Half precision and ε" and its preset, on gradients ×1e-4 in float16: (1 − β₂)·g² rounds to
+    0 so v stays 0 on every stream; each step is lr·m̂/ε (up to the roundings of θ), on the
+    slide's steady stream 94–103 η (median per seed, after ten steps): "100 η"; at ε = 1e-8, itself 0
+    in float16, θ is ±∞ after the first step and never finite again (∞ − ∞ is NaN) — −∞ on the steady
+    stream."""
+    held_eps = to_float16(1e-6)
+    assert to_float16(1e-8) == 0 and 5e-8 < to_float16(2.0**-24) < 7e-8
+    for seed in SEEDS:
+        for name in ("consistent", "noisy", "reversal"):
+            g = stream(name, 200, seed) * float("1e-4")
+            run = simulate(g, precision="float16", **{"eps": 1e-6})
+            assert np.all(run.v == 0) and np.all(np.isfinite(run.theta)), (seed, name)
+            # θ + step is rounded to float32, then to float16: half an ulp of each
+            magnitude = np.abs(run.theta)
+            theta_ulps = sum(np.spacing(magnitude.astype(f)).astype(float) for f in (np.float16, np.float32))
+            quotient = 0.01 * run.m_hat / held_eps  # torch's: two float32 roundings (≤ 2⁻²³) from it
+            bound = theta_ulps / 2 + 2.0**-22 * np.abs(quotient)
+            assert np.all(np.abs(run.step - quotient) <= bound), (seed, name)
+            lost = simulate(g, precision="float16", eps=1e-8).theta
+            assert np.isinf(lost[0]) and not np.isfinite(lost).any(), (seed, name)
+            if name == "consistent":
+                assert 90 < np.median(run.step[10:] / 0.01) < 110, seed
+                assert lost[0] == -np.inf, seed
 
 
 def test_claim_long_memory_turns_several_times_slower():

@@ -8,6 +8,7 @@ import { ADAM_FAMILY, ADAPTIVE, OPTIMIZERS } from "../contract.js";
 import { adaptiveStepper } from "./adaptive.js";
 import { switchedStepper } from "./switch.js";
 import { learningRates } from "./schedules.js";
+import { precisionStepper } from "./precision.js";
 
 const SPLITTER = 134217729; // 2**27 + 1
 function split(a) {
@@ -89,6 +90,11 @@ export function stepper(optimizer, settings, width, iterations) {
   const { beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
   const rates = settings.rates || learningRates(settings, iterations);
   const switchAt = settings.switch_at || 0;
+  const { precision = "float64" } = settings;
+  if (precision !== "float64") {
+    if (switchAt > 0 && switchAt < iterations) throw new Error(`precision ${precision} does not switch optimizers; set switch_at to 0`);
+    return precisionStepper(optimizer, settings, width, rates, powers(beta1, iterations), powers(beta2, iterations));
+  }
   if (switchAt > 0 && switchAt < iterations) {
     // the optimizer for switch_at steps, then SGD with momentum (engine/switch.js)
     const factors = settings.rates ? rates.map((r) => (rates[0] > 0 ? r / rates[0] : 1)) : learningRates({ ...settings, lr: 1 }, iterations);

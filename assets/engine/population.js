@@ -159,7 +159,7 @@ function select(values, k, lo, hi) {
  * page can spread the work over frames; its return value is {percentiles, perLr, spreadHat, extent}.
  */
 export function* populationRun(g, width, iterations, optimizer, settings, keep) {
-  const step = stepper(optimizer, settings, width, iterations);
+  const step = stepper(optimizer, { ...settings, precision: "float64" }, width, iterations); // (cards only)
   const row = {
     m_hat: new Float64Array(width),
     sqrt_v_hat: new Float64Array(width),

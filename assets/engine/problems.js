@@ -59,7 +59,7 @@ export function descend(name, iterations, { start, seed = 0, noise = 0, optimize
   const keys = ["g", "m_hat", "sqrt_v_hat", "scale", "step", "theta"];
   const rows = Object.fromEntries(keys.map((key) => [key, new Float64Array(iterations * dims)]));
   const loss = new Float64Array(iterations);
-  const step = stepper(optimizer, { ...settings, theta0: start }, dims, iterations);
+  const step = stepper(optimizer, { ...settings, theta0: start, precision: "float64" }, dims, iterations); // (cards only)
   let theta = Array.from(start);
   for (let i = 0; i < iterations; i++) {
     const g = problem.gradient(theta, shape);

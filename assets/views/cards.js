@@ -4,7 +4,8 @@
  * It only draws: what to draw is the state's (state.js), read when the state says it changed.
  */
 import { writeSlot } from "../bokeh_internals.js";
-import { OPTIMIZER_STYLE, PALETTE } from "../contract.js";
+import { OPTIMIZER_STYLE, PALETTE, SECOND_MOMENT } from "../contract.js";
+import { ROUNDING } from "../engine/precision.js";
 import { isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { decimate, envelope, frameSize, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
@@ -39,6 +40,24 @@ function formula(optimizer, t, eps, i, scheduled) {
     `<span class="av-m">m̂</span> / (<span class="av-v">√v̂</span> + ε) = ` +
     `<span class="av-m">${fmt(t.m_hat[i])}</span> / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`
   );
+}
+
+/**
+ * What holding the card in `precision` did by iteration i, said only where its numbers show it: θ lost
+ * to ±∞ or NaN (and why, when the denominator rounded to 0), ε rounded to 0, v rounded to 0.
+ */
+function precisionNote(precision, optimizer, eps, heldEps, t, i) {
+  if (precision === "float64") return "";
+  const lost = t.theta.findIndex((x) => !Number.isFinite(x));
+  const said = [];
+  if (lost >= 0 && lost <= i) {
+    const dividedByZero = SECOND_MOMENT.includes(optimizer) && t.sqrt_v_hat[lost] === 0 && heldEps === 0;
+    said.push(dividedByZero ? `θ = ${fmt(t.theta[lost])} from iteration ${lost}: √v̂ + ε rounded to 0 in ${precision}, and the step divided by it.` : `θ left ${precision}'s range at iteration ${lost} (${fmt(t.theta[lost])}).`);
+  } else if (SECOND_MOMENT.includes(optimizer) && heldEps === 0) {
+    said.push(`ε = ${fmt(eps, 2)} is 0 in ${precision}: only √v̂ keeps the denominator above 0.`);
+  }
+  if (SECOND_MOMENT.includes(optimizer) && t.sqrt_v_hat[i] === 0 && t.m_hat[i] !== 0) said.push(`v = β₂·v + (1 − β₂)·g² rounds to 0 in ${precision}, so √v̂ = 0.`);
+  return said.length ? `<div class="av-precision-note">${said.join(" ")}</div>` : "";
 }
 
 /** Whether iteration i's step was SGD's, after the switch (switch_at). */
@@ -340,7 +359,8 @@ class CardsView {
   readout({ params, iteration: i, streams, traces, compared, recordings, rateShareOf }, name) {
     const rateShare = rateShareOf(name);
     const scheduled = !isConstant(params) || recordings.rateShare(name, 1) !== null;
-    const { eps, lr, optimizer, compare } = params;
+    const { eps, lr, optimizer, compare, precision = "float64" } = params;
+    const heldEps = precision === "float64" ? eps : ROUNDING[precision](eps); // ε as the format holds it
     const t = traces[name];
     const others = compare.filter((other) => compared[name][other]).map((other) => {
       const colour = OPTIMIZER_STYLE[other].colour;
@@ -349,8 +369,9 @@ class CardsView {
     const comparison = others.length ? `<div class="av-compare-readout">step/η: <b>${escapeHtml(optimizer)} ${fmt(t.per_lr[i])}</b>${others.join("")}</div>` : "";
     return (
       `<div class="av-readout" data-scenario="${escapeHtml(name)}">` +
-      `<div class="av-formula">${switched(params, i) ? `step/lr′ = b = μ·b + g = <b class="av-scale">${fmt(t.scale[i])}</b>` : formula(optimizer, t, eps, i, scheduled)}</div>${comparison}` +
-      `<div class="av-facts">iteration ${i} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(recordings.sparse(name) ? t.step[i] : lr * t.per_lr[i])}${Number.isNaN(t.theta[i]) ? "" : ` · θ = ${fmt(t.theta[i])}`}</div>` +
+      `<div class="av-formula">${switched(params, i) ? `step/lr′ = b = μ·b + g = <b class="av-scale">${fmt(t.scale[i])}</b>` : formula(optimizer, t, heldEps, i, scheduled)}</div>${comparison}` +
+      `<div class="av-facts">iteration ${i}${precision === "float64" ? "" : ` · ${precision}`} · g = ${fmt(streams[name][i])}${scheduled ? ` · lr_t = ${fmt(lr * rateShare[i])}` : ""} · step = ${fmt(recordings.sparse(name) ? t.step[i] : lr * t.per_lr[i])}${Number.isNaN(t.theta[i]) ? "" : ` · θ = ${fmt(t.theta[i])}`}</div>` +
+      precisionNote(precision, optimizer, eps, heldEps, t, i) +
       recordings.facts(name, i) +
       `</div>`
     );

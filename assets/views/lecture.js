@@ -104,10 +104,12 @@ class Lecture {
     else this.state.present(null); // back to the page's scenarios
   }
 
-  /** The controls the slide names (its settings' widgets), or null: outside a lecture, or after C. */
+  /** The controls the slide names (its `controls`, else its settings' widgets), or null: outside a
+   * lecture, or after C. */
   picks() {
     if (!this.on || this.allControls) return null;
-    return Object.keys(this.deck[this.slide].settings).filter((name) => SLIDE_CONTROLS.includes(name));
+    const slide = this.deck[this.slide];
+    return (slide.controls || Object.keys(slide.settings)).filter((name) => SLIDE_CONTROLS.includes(name));
   }
 
   /** C: every control on the slide, or only those it names. */

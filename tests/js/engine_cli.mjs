@@ -4,13 +4,18 @@ import fs from "node:fs";
 import * as engine from "../../assets/engine/index.js";
 
 const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+// JSON has no inf or NaN: they travel as strings
+const plain = (values) => Array.from(values, (x) => (Number.isFinite(x) ? x : String(x)));
 const answers = requests.map((request) => {
   if (request.kind === "stream") return Array.from(engine.stream(request.name, request.n, request.seed, request.shape));
   if (request.kind === "powers") return Array.from(engine.powers(request.beta, request.n));
   if (request.kind === "rates") return Array.from(engine.learningRates(request.settings, request.n));
   if (request.kind === "optimize") {
-    const out = engine.optimize(Float64Array.from(request.g), request.optimizer, request.settings);
-    return Object.fromEntries(Object.entries(out).map(([key, values]) => [key, Array.from(values)]));
+    const out = engine.optimize(Float64Array.from(request.g), request.optimizer, request.settings, request.full);
+    return Object.fromEntries(Object.entries(out).map(([key, values]) => [key, plain(values)]));
+  }
+  if (request.kind === "round") {
+    return Object.fromEntries(Object.entries(engine.ROUNDING).map(([name, round]) => [name, plain(request.values.map(round))]));
   }
   if (request.kind === "population") {
     const { parameters, g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
@@ -41,8 +46,6 @@ const answers = requests.map((request) => {
   }
   if (request.kind === "descend") {
     const { traces, loss } = engine.descend(request.problem, request.iterations, request.options);
-    // JSON has no inf or NaN: they travel as strings
-    const plain = (values) => Array.from(values, (x) => (Number.isFinite(x) ? x : String(x)));
     return { traces: traces.map((t) => Object.fromEntries(Object.entries(t).map(([key, values]) => [key, plain(values)]))), loss: plain(loss) };
   }
   throw new Error(`unknown request ${request.kind}`);
