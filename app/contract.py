@@ -17,7 +17,7 @@ from typing import Any
 from adamviz.record.summary import FROZEN_P90, RECENT_FRACTION
 from adamviz.record.trace_file import EXTRA_SETTINGS, RECORDED_OPTIMIZERS
 from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, stream_shapes
-from adamviz.sim.adaptive import ADAPTIVE
+from adamviz.sim.adaptive import ADAFACTOR, ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
 from adamviz.sim.population import LOG_GRID, population_shapes
 from adamviz.sim.precision import EMULATED
@@ -76,6 +76,7 @@ def contract() -> dict[str, Any]:
         "ADAM_FAMILY": [name for name in OPTIMIZERS if name in ADAM_FAMILY],
         "SECOND_MOMENT": [name for name in OPTIMIZERS if name in SECOND_MOMENT],
         "ADAPTIVE": list(ADAPTIVE),
+        "ADAFACTOR": ADAFACTOR,
         "EMULATED": list(EMULATED),
         "PERCENTILES": list(PERCENTILES),
         "COLUMNS": list(COLUMNS),

@@ -31,6 +31,7 @@ OPTIMIZER_STYLE = {
     "nadam": ("#1B9E77", [1, 3]),  # teal, fine dots
     "adamax": ("#999933", [12, 3, 2, 3, 2, 3]),  # olive, dash-dot-dot
     "adagrad": ("#B15928", [4, 2, 4, 6]),  # rust, paired dashes
+    "adafactor": ("#5E81AC", [14, 4]),  # steel blue, long dashes
 }
 """How a *compared* optimizer is drawn: its colour and dash (Bokeh's line_dash, SVG's stroke-dasharray).
 Green and violet sit midway, over 4:1 against both the light card (#ffffff) and the dark (#161b22);

@@ -37,8 +37,8 @@
 
 export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "view": {"label": "View", "default": "cards", "kind": "choice", "options": ["cards", "population", "valley", "layers"], "recomputes": "nothing", "preset": "keep", "cli": "--view"},
-  "optimizer": {"label": "Optimizer", "default": "adam", "kind": "choice", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"], "recomputes": "optimizer", "preset": "reset", "cli": "--optimizer"},
-  "compare": {"label": "Compare with", "default": [], "kind": "choices", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"], "recomputes": "optimizer", "preset": "reset", "cli": "--compare"},
+  "optimizer": {"label": "Optimizer", "default": "adam", "kind": "choice", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad", "adafactor"], "recomputes": "optimizer", "preset": "reset", "cli": "--optimizer"},
+  "compare": {"label": "Compare with", "default": [], "kind": "choices", "options": ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad", "adafactor"], "recomputes": "optimizer", "preset": "reset", "cli": "--compare"},
   "lr": {"label": "Learning rate η", "default": 0.01, "kind": "number", "min": 0.0001, "max": 1.0, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--lr", "transform": "log10", "step": 0.05},
   "beta1": {"label": "β₁ (memory of m̂)", "default": 0.9, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta1", "transform": "window", "step": 0.01},
   "beta2": {"label": "β₂ (memory of √v̂)", "default": 0.999, "kind": "number", "min": 0.0, "max": 0.9999, "integer": false, "recomputes": "optimizer", "preset": "reset", "cli": "--beta2", "transform": "window", "step": 0.01},
@@ -72,13 +72,20 @@ export const SETTINGS = /** @type {Record<string, SettingSpec>} */ ({
   "height": {"label": "Plot height (px)", "default": 380, "kind": "number", "min": 120, "max": 1200, "integer": true, "recomputes": "layout", "preset": "keep", "cli": "--height"},
 });
 
-export const OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"];
+export const OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad", "adafactor"];
 
 export const ADAM_FAMILY = ["adam", "amsgrad", "adamw"];
 
-export const SECOND_MOMENT = ["rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad"];
+export const SECOND_MOMENT = ["rmsprop", "adam", "amsgrad", "adamw", "radam", "nadam", "adamax", "adagrad", "adafactor"];
 
-export const ADAPTIVE = ["radam", "nadam", "adamax", "adagrad"];
+export const ADAPTIVE = ["radam", "nadam", "adamax", "adagrad", "adafactor"];
+
+export const ADAFACTOR = {
+  "beta2_decay": -0.8,
+  "eps1": 2.220446049250313e-16,
+  "eps2": 0.001,
+  "d": 1.0,
+};
 
 export const EMULATED = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"];
 
@@ -109,6 +116,7 @@ export const OPTIMIZER_STYLE = {
   "nadam": {"colour": "#1B9E77", "dash": [1, 3]},
   "adamax": {"colour": "#999933", "dash": [12, 3, 2, 3, 2, 3]},
   "adagrad": {"colour": "#B15928", "dash": [4, 2, 4, 6]},
+  "adafactor": {"colour": "#5E81AC", "dash": [14, 4]},
 };
 
 export const KEYS = [["Space", "play / pause"], ["← / →", "one step back / forward"], ["Shift + ← / →", "ten steps"], ["Home / End", "first / last iteration"], ["PageUp / PageDown, P / N", "previous / next slide"], ["R", "reset to iteration 0"], ["B", "bias correction on / off"], ["E", "β₁ = β₂ and back (the many-parameters view's scatter tightens)"], ["1 – 7", "presets: sign descent, β₁ = β₂, Adam vs SGD, AdamW vs Adam + L2, warmup + cosine, Adam then SGD, float16 and ε"], ["C", "on a slide: every control, or only those the slide names"], ["F", "full screen"], ["?", "this help (Esc closes)"]];

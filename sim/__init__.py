@@ -10,6 +10,7 @@ from .population import (
     rt_percentiles,
     update_rms_for_noise,
 )
+from .precision import PRECISIONS
 from .problems import PROBLEMS, Problem, descend, problem_loss, problem_shape
 from .schedules import SCHEDULES, learning_rates
 from .streams import ITERATIONS_MAX, SEED_MAX, STREAMS, stream, stream_shapes
@@ -21,6 +22,7 @@ __all__ = [
     "ITERATIONS_MAX",
     "OPTIMIZERS",
     "PERCENTILES",
+    "PRECISIONS",
     "PROBLEMS",
     "SCHEDULES",
     "SEED_MAX",

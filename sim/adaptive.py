@@ -1,5 +1,5 @@
-"""torch.optim's other adaptive optimizers — RAdam, NAdam, Adamax and Adagrad — stepped as torch steps
-them, one step at a time (vectorised over parameter columns), in float64.
+"""torch.optim's other adaptive optimizers — RAdam, NAdam, Adamax, Adagrad and Adafactor — stepped as
+torch steps them, one step at a time (vectorised over parameter columns), in float64.
 
 With g the gradient (plus ``w·θ`` for a coupled weight decay), t the step, lr_t the step's learning
 rate (:mod:`.schedules`) and ``b1^t`` through the C library's ``pow`` as torch's Python floats::
@@ -15,12 +15,19 @@ rate (:mod:`.schedules`) and ``b1^t`` through the C library's ``pow`` as torch's
     adamax   m as radam, u = max(β₂u, |g| + ε),  direction = m̂ / u
     adagrad  s = s + g²  (from initial_accumulator_value),  direction = g / (√s + ε),
              and lr_t divided by 1 + (t − 1)·lr_decay
+    adafactor  (torch's defaults, each parameter its own one-element tensor — a card's parameter — so
+             the RMS torch takes over the tensor is |·|) v = lerp(v, g², t^−0.8) (v₁ = g²),
+             u = g / √max(v, ε₁²) (ε₁ = 2⁻⁵², float64's eps),  direction = u / max(1, |u|/d) (d = 1:
+             the update clipped to ±1),  α_t = max(ε₂, |θ_{t−1}|)·min(lr_t, 1/√t) (ε₂ = 1e-3: a step
+             relative to θ's own size), θ_t = θ_{t−1}·(1 − lr_t·w) − α_t·direction (decay decoupled).
+             t^−0.8 and √t correctly rounded here and in the page; torch's C pow is within an ulp or
+             two of them (tests/test_torch_golden.py bounds the difference)
 
-θ_t = θ_{t−1} − lr_t · direction (radam and nadam with ``decoupled_weight_decay`` shrink θ by 1 − lr_t·w
+Else θ_t = θ_{t−1} − lr_t · direction (radam and nadam with ``decoupled_weight_decay`` shrink θ by 1 − lr_t·w
 first, as adamw). The Trajectory's ``scale`` is the direction (the step per unit learning rate),
 ``m_hat`` the bias-corrected first moment (adagrad: g), ``sqrt_v_hat`` what the direction divides by
 without ε where it has one (radam, nadam: √v̂; adamax: u, ε included as torch includes it; adagrad:
-√s), ``v`` the second-moment state (v, u or s).
+√s; adafactor: √max(v, ε₁²)), ``v`` the second-moment state (v, u or s).
 """
 
 from __future__ import annotations
@@ -30,8 +37,49 @@ from typing import Any
 
 import numpy as np
 
-ADAPTIVE = ("radam", "nadam", "adamax", "adagrad")
+ADAPTIVE = ("radam", "nadam", "adamax", "adagrad", "adafactor")
 """The optimizers stepped here."""
+
+ADAFACTOR = {"beta2_decay": -0.8, "eps1": float(np.finfo(np.float64).eps), "eps2": 1e-3, "d": 1.0}
+"""torch.optim.Adafactor's defaults for a float64 parameter: v's decay 1 − t^beta2_decay, the floor ε₁
+under √v, the floor ε₂ under the step's relative size, the clipping threshold d of the update."""
+
+_SPLITTER = 134217729.0  # 2**27 + 1
+
+
+def _two_product(a: np.ndarray, b: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """a·b exactly, as (the product rounded, its rounding error) — Dekker's algorithm."""
+    p = a * b
+    c = _SPLITTER * a
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = _SPLITTER * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def adafactor_decay(iterations: int) -> np.ndarray:
+    """t^−0.8 for t = 1..iterations (Adafactor's 1 − β₂ₜ), correctly rounded (but within 2⁻⁴⁰ ulp of
+    a tie): one Newton step on y⁵·t⁴ = 1 from any estimate within a few ulps, its residual formed in
+    double-double. The page (engine/adaptive.js) does the same operations, so the two agree bit for bit
+    whatever their ``pow``."""
+    t = np.arange(1, iterations + 1, dtype=np.float64)
+    y = np.power(t, -0.8)
+    square = t * t  # exact: t ≤ 1e6
+    hi, lo = _two_product(y, y)  # y², then y⁴, y⁵, y⁵·t², y⁵·t⁴ as hi + lo
+    for factor in (None, y, square, square):
+        if factor is None:
+            p, e = _two_product(hi, hi)
+            e = e + 2.0 * hi * lo
+        else:
+            p, e = _two_product(hi, factor)
+            e = e + lo * factor
+        hi = p + e
+        lo = e - (hi - p)
+    residual = (hi - 1.0) + lo  # y⁵t⁴ − 1, |·| ≲ 1e-15
+    return y - y * residual / 5.0
+
 
 NADAM_MOMENTUM_DECAY = 0.004
 """ψ: torch's NAdam momentum_decay default."""
@@ -76,12 +124,15 @@ class AdaptiveStep:
         self.v = np.full(width, float(initial_accumulator)) if optimizer == "adagrad" else np.zeros(width)
         self.product = np.float32(1.0)  # NAdam's Π_t, a float32 tensor in torch
         self.rho_inf = 2.0 / (1.0 - beta2) - 1.0 if beta2 < 1.0 else math.inf
+        self.decay = adafactor_decay(len(rates)) if optimizer == "adafactor" else None
 
     def step(self, i: int, grad: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, ...]:
         optimizer, beta1, beta2, eps = self.optimizer, self.beta1, self.beta2, self.eps
         t = float(i + 1)
         lr = float(self.rates[i])
         shrink = 1.0
+        if optimizer == "adafactor":
+            return self._adafactor(i, grad, theta)
         if self.weight_decay:
             if self.decoupled:
                 shrink = 1.0 - lr * self.weight_decay
@@ -125,6 +176,20 @@ class AdaptiveStep:
                     direction = now * (grad / d) + ahead * (m / d)
         new_theta = shrink * theta - lr * direction
         return m, v, m_hat, v_hat, sqrt_v_hat, direction, theta - new_theta, new_theta
+
+    def _adafactor(self, i: int, grad: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+        """torch's _single_tensor_adafactor for one-element parameters, operation by operation."""
+        t = float(i + 1)
+        lr = float(self.rates[i])
+        relative = min(lr, 1.0 / math.sqrt(t))  # ρ_t
+        alpha = np.maximum(ADAFACTOR["eps2"], np.sqrt(theta * theta)) * relative  # ‖θ‖ of one element
+        shrunk = theta * (1.0 - lr * self.weight_decay) if self.weight_decay else theta
+        self.v = v = lerp(self.v, grad * grad, float(self.decay[i]))
+        root = np.sqrt(np.maximum(v, ADAFACTOR["eps1"] * ADAFACTOR["eps1"]))
+        update = (1.0 / root) * grad  # rsqrt, then × g
+        denominator = np.maximum(1.0, np.sqrt(update * update) / ADAFACTOR["d"])
+        new_theta = shrunk + (-alpha / denominator) * update
+        return grad, v, grad, v, root, update / denominator, theta - new_theta, new_theta
 
 
 def adaptive_settings(s: Any) -> dict[str, Any]:

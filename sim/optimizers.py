@@ -50,6 +50,7 @@ OPTIMIZERS: dict[str, str] = {
     "nadam": "torch.optim.NAdam(lr, (beta1, beta2), eps, weight_decay, decoupled_weight_decay=...)",
     "adamax": "torch.optim.Adamax(lr, (beta1, beta2), eps, weight_decay)",
     "adagrad": "torch.optim.Adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps)",
+    "adafactor": "torch.optim.Adafactor(lr, weight_decay=weight_decay), each parameter its own tensor",
 }
 """Optimizer names and the torch.optim call each one equals."""
 

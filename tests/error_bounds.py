@@ -75,6 +75,11 @@ def trajectory_bounds(
     if 0 < switch_at < len(g):
         return _switched_bounds(g, theta, switch_at, switch_lr, power_ulps, rate_rtol, rates, settings)
     s = Settings(**settings)
+    if s.optimizer == "adafactor":
+        from adamviz.sim import simulate
+
+        traj = simulate(g, **{**settings, **({"lr": rates} if rates is not None else {})})
+        return adafactor_bounds(g, traj, s.weight_decay, rate_rtol)
     if s.optimizer in ADAPTIVE:
         from adamviz.sim import simulate
 
@@ -387,6 +392,63 @@ def _direction_factor(optimizer: str, t: int, beta2: float, v: np.ndarray, root:
             rect = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
             return rect * math.sqrt(1.0 - beta2**t) / (np.sqrt(v) + eps)
     return np.ones_like(root) if optimizer == "radam" else 1.0 / (root + eps)
+
+
+def adafactor_bounds(
+    g: np.ndarray, traj, weight_decay: float, rate_rtol: float = 0.0
+) -> dict[str, np.ndarray]:
+    """How far torch's Adafactor (one-element tensors) may be from adamviz.sim's, per step, first order.
+
+    The two differ in t^−0.8 (torch's C ``pow`` of the double nearest −0.8 against t^(−4/5) correctly
+    rounded: the exponents differ by 4.4e-17, i.e. ≤ 4.4e-17·ln t relative, plus pow's own ≤ 0.52 ulp —
+    together ≤ (0.52 + 0.2·ln t)·2U), in 1/√t (pow against sqrt: ≤ 1 ulp), and in roundings that may
+    fall differently (a fused multiply-add in torch's kernels, say): ≤ 1U per operation. v = lerp(v, g²,
+    c): its relative error e_v carries on by (1 − c) and gains |Δc|·|g² − v|/v and 3U; the update
+    g/√v then errs by e_v/2 + 3U relative (clipping is 1-Lipschitz, relative); α = max(ε₂, |θ|)·ρ by
+    ρ's 2U, 1U, and |Δθ|·ρ where |θ| > ε₂ — θ's own error fed back; the step α·direction by the sum, and
+    θ's update by one rounding of θ (two with the decay)."""
+    g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
+    shape = g.shape
+    v = np.asarray(traj.v, dtype=np.float64).reshape(shape)
+    direction = np.abs(np.asarray(traj.scale, dtype=np.float64).reshape(shape))
+    theta = np.asarray(traj.theta, dtype=np.float64).reshape(shape)
+    step = np.abs(np.asarray(traj.step, dtype=np.float64).reshape(shape))
+    rates = np.asarray(traj.lr, dtype=np.float64)
+    eps2 = 1e-3
+    out = {k: np.zeros(shape) for k in ("m", "v", "m_hat", "sqrt_v_hat", "scale", "step", "theta")}
+    e_v = np.zeros(shape[1])
+    theta_error = np.zeros(shape[1])
+    previous_v = np.zeros(shape[1])
+    previous_theta = np.full(
+        shape[1], float(traj.theta.reshape(shape)[0, 0] + traj.step.reshape(shape)[0, 0])
+    )
+    tiny = np.finfo(float).tiny
+    for i in range(shape[0]):
+        t = i + 1
+        c = t**-0.8
+        dc = (0.52 + 0.2 * math.log(t)) * 2 * U * c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gained = np.where(v[i] > 0, dc * np.abs(g[i] ** 2 - previous_v) / np.maximum(v[i], tiny), 0.0)
+        e_v = (1 - c) * e_v + gained + 3 * U
+        e_direction = e_v / 2 + 3 * U
+        relative = min(rates[i], 1 / math.sqrt(t))
+        fed = np.where(
+            np.abs(previous_theta) > eps2,
+            relative * theta_error / np.maximum(np.abs(previous_theta), tiny),
+            0.0,
+        )
+        e_alpha = 3 * U + rate_rtol + fed
+        shrink = abs(1 - rates[i] * weight_decay)
+        theta_error = (
+            shrink * theta_error + step[i] * (e_alpha + e_direction + 2 * U) + 3 * U * np.abs(theta[i])
+        )
+        out["v"][i] = e_v * v[i]
+        out["sqrt_v_hat"][i] = (e_v / 2 + U) * np.sqrt(v[i])
+        out["scale"][i] = e_direction * direction[i]
+        out["theta"][i] = theta_error
+        out["step"][i] = theta_error + (out["theta"][i - 1] if i else 0.0)
+        previous_v, previous_theta = v[i], theta[i]
+    return out
 
 
 def adaptive_bounds(

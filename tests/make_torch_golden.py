@@ -110,6 +110,11 @@ CASES = [
         150,
     ),
     ("adagrad_linear", "adagrad", {"schedule": "linear", "warmup": 20, "eps": 1e-6}, ["reversal"], 100),
+    # Adafactor (torch's defaults; each parameter its own one-element tensor: the per-coordinate form)
+    ("adafactor_default", "adafactor", {}, ["consistent", "noisy", "reversal"], 200),
+    ("adafactor_sharp", "adafactor", {"lr": 0.5, "theta0": -2.0}, ["reversal", "noisy"], 150),
+    ("adafactor_decay", "adafactor", {"weight_decay": 0.1, "theta0": 1.5}, ["noisy"], 150),
+    ("adafactor_cosine", "adafactor", {"lr": 0.2, "schedule": "cosine", "warmup": 10}, ["consistent"], 120),
     # Adam, then SGD with momentum from a fresh buffer (a new torch.optim.SGD at the switch)
     (
         "adam_then_sgd",
@@ -138,8 +143,10 @@ DEFAULTS = {
 }
 
 
-def make_optimizer(name: str, param: torch.Tensor, s: dict) -> torch.optim.Optimizer:
+def make_optimizer(name: str, param: torch.Tensor | list[torch.Tensor], s: dict) -> torch.optim.Optimizer:
     betas = (s["beta1"], s["beta2"])
+    if name == "adafactor":  # param: one one-element tensor per column
+        return torch.optim.Adafactor(param, lr=s["lr"], weight_decay=s["weight_decay"], foreach=False)
     if name == "sgd":
         return torch.optim.SGD([param], lr=s["lr"], weight_decay=s["weight_decay"])
     if name == "momentum":
@@ -189,7 +196,29 @@ def make_optimizer(name: str, param: torch.Tensor, s: dict) -> torch.optim.Optim
     )
 
 
+def run_per_element(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str, np.ndarray]:
+    """Each column its own one-element tensor (Adafactor's RMS over a tensor is then |θ|)."""
+    s = {**DEFAULTS, **settings}
+    params = [torch.full((1,), s["theta0"], dtype=torch.float64, requires_grad=True) for _ in gradients[0]]
+    opt = make_optimizer(optimizer, params, s)
+    schedule = {key: settings[key] for key in ("schedule", "warmup", "min_lr") if key in settings}
+    scheduler = LambdaLR(opt, torch_lambda(len(gradients), **schedule)) if schedule else None
+    theta, v, lr = [], [], []
+    for row in gradients:
+        for param, value in zip(params, row, strict=True):
+            param.grad = torch.tensor([value], dtype=torch.float64)
+        lr.append(opt.param_groups[0]["lr"])
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+        theta.append([p.item() for p in params])
+        v.append([opt.state[p]["variance"].item() for p in params])
+    return {"theta": np.array(theta), "lr": np.array(lr), "v": np.array(v)}
+
+
 def run_case(optimizer: str, settings: dict, gradients: np.ndarray) -> dict[str, np.ndarray]:
+    if optimizer == "adafactor":
+        return run_per_element(optimizer, settings, gradients)
     s = {**DEFAULTS, **settings}
     param = torch.full((gradients.shape[1],), s["theta0"], dtype=torch.float64, requires_grad=True)
     opt = make_optimizer(optimizer, param, s)

@@ -11,6 +11,31 @@ import struct
 from collections.abc import Sequence
 
 
+def adafactor_reference(
+    gradients: list[float], lr: float | Sequence[float], weight_decay: float, theta0: float
+) -> dict[str, list[float]]:
+    """torch.optim.Adafactor's documented algorithm for a one-element parameter (RMS(x) = |x|), its
+    defaults: β̂₂ₜ = 1 − t^−0.8, ρ_t = min(lr, 1/√t), α_t = max(ε₂, |θ|)·ρ_t, θ shrunk by 1 − lr·λ,
+    V_t = β̂₂ₜV + (1 − β̂₂ₜ)G², U = G/√max(V, ε₁²), Û = U/max(1, |U|/d), θ −= α_t·Û."""
+    eps1, eps2, d = 2.0**-52, 1e-3, 1.0
+    rates = [lr] * len(gradients) if isinstance(lr, (int, float)) else list(lr)
+    theta, v = theta0, 0.0
+    out: dict[str, list[float]] = {"m_hat": [], "sqrt_v_hat": [], "scale": [], "theta": []}
+    for t, g in enumerate(gradients, start=1):
+        rate = rates[t - 1]
+        beta2_t = 1 - t**-0.8
+        alpha = max(eps2, abs(theta)) * min(rate, 1 / math.sqrt(t))
+        theta = theta * (1 - rate * weight_decay)
+        v = beta2_t * v + (1 - beta2_t) * g * g
+        root = math.sqrt(max(v, eps1 * eps1))
+        update = g / root
+        clipped = update / max(1.0, abs(update) / d)
+        theta = theta - alpha * clipped
+        for key, value in zip(out, (g, root, clipped, theta), strict=True):
+            out[key].append(value)
+    return out
+
+
 def reference_trajectory(
     gradients: list[float],
     *,
@@ -29,6 +54,8 @@ def reference_trajectory(
     them (:func:`adaptive_reference`)."""
     if optimizer in ("radam", "nadam", "adamax", "adagrad"):
         return adaptive_reference(gradients, optimizer, lr, beta1, beta2, eps, weight_decay, theta0)
+    if optimizer == "adafactor":
+        return adafactor_reference(gradients, lr, weight_decay, theta0)
     theta, m, v, v_max, buf = theta0, 0.0, 0.0, 0.0, 0.0
     out: dict[str, list[float]] = {"m_hat": [], "sqrt_v_hat": [], "scale": [], "theta": []}
     rates = [lr] * len(gradients) if isinstance(lr, (int, float)) else list(lr)

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from adamviz.app.cli import main
+from adamviz.app.text import DECK
 
 from browser_helpers import open_explorer, open_more, state
 
@@ -93,7 +94,7 @@ def test_a_lecture_slide_is_filmed(tmp_path):
         ),
         (["clip.gif", "--fps", "0"], "--fps must be an integer in [1, 60]; got 0"),
         (["clip.gif", "--slide", "2"], "--slide goes with --lecture"),
-        (["clip.gif", "--lecture", "--slide", "99"], "--slide must be in [1, 19]; got 99"),
+        (["clip.gif", "--lecture", "--slide", "99"], f"--slide must be in [1, {len(DECK)}]; got 99"),
         (["page.html", "--fps", "10"], "--fps go with a clip (OUT.mp4, OUT.webm or OUT.gif)"),
         (["clip.gif", "--snippet"], "--snippet goes with a page (OUT.html), not a clip"),
     ],

@@ -49,6 +49,7 @@ def test_page_loads_with_three_cards(page, explorer_url, screenshots):
         "min_lr": 0,
         "switch_at": 0,
         "switch_lr": 0,
+        "precision": "float64",
         "grad_scale": 0,
         "iterations": 200,
         "seed": 0,

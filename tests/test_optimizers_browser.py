@@ -65,7 +65,7 @@ def test_new_settings_from_the_url(page, explorer_url):
     assert current["optimizer"] == "adam" and current["compare"] == [] and current["grad_scale"] == 0
     message = page.locator(".av-error").inner_text()
     assert (
-        'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad; got "lion"'
+        'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad, adafactor; got "lion"'
         in message
     )
     assert "compare must be a list of distinct names among" in message and 'got "sgd,sgd"' in message
@@ -110,7 +110,7 @@ def test_set_checks_the_new_settings_and_keeps_state(page, static_url):
     cases = [
         (
             {"optimizer": "lion"},
-            'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad; got "lion"',
+            'optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad, adafactor; got "lion"',
         ),
         ({"compare": ["sgd", "sgd"]}, "compare must be a list of distinct names among"),
         ({"compare": ["sgd", 3]}, "compare must be a list of distinct names among"),

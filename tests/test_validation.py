@@ -23,7 +23,7 @@ INVALID = [
     ({"momentum": 1.0}, "momentum must be a number in [0, 1); got 1.0"),
     (
         {"optimizer": "lion"},
-        "optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad; got 'lion'",
+        "optimizer must be one of sgd, momentum, rmsprop, adam, amsgrad, adamw, radam, nadam, adamax, adagrad, adafactor; got 'lion'",
     ),
     ({"bias_correction": "yes"}, "bias_correction must be True or False; got 'yes'"),
 ]

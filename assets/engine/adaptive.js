@@ -1,4 +1,4 @@
-/* adamviz engine, adaptive: adamviz.sim.adaptive in the page — RAdam, NAdam, Adamax and Adagrad, as
+/* adamviz engine, adaptive: adamviz.sim.adaptive in the page — RAdam, NAdam, Adamax, Adagrad and Adafactor, as
  * torch.optim steps them, one step at a time in float64 (the same operations in the same order as
  * Python's AdaptiveStep; β^t correctly rounded here, by the C library's pow there: within an ulp).
  *
@@ -9,11 +9,17 @@
  *            d = sqrt(v / (1 - b2^t)) + eps: (1 - mu_t)/(1 - Pi_t) g/d + mu_{t+1}/(1 - Pi_t mu_{t+1}) m/d
  *   adamax   u = max(b2 u, |g| + eps), m_hat / u
  *   adagrad  s = s + g^2, g / (sqrt(s) + eps), lr_t / (1 + (t - 1) lr_decay)
+ *   adafactor v = lerp(v, g^2, t^-0.8), u = g / sqrt(max(v, eps1^2)), direction = u / max(1, |u| / d),
+ *            theta = theta (1 - lr_t w) - max(eps2, |theta|) min(lr_t, 1/sqrt(t)) direction
+ *            (t^-0.8 and sqrt(t) correctly rounded on both sides: bit for bit)
  */
+import { ADAFACTOR } from "../contract.js";
+import { adafactorDecay } from "./exact.js";
+
 const NADAM_MOMENTUM_DECAY = 0.004;
 const RADAM_THRESHOLD = 5;
 
-/** A stepper (optimizers.js's interface) for one of the four: step(i, g, gAt, out, outAt). */
+/** A stepper (optimizers.js's interface) for one of the five: step(i, g, gAt, out, outAt). */
 export function adaptiveStepper(optimizer, settings, width, iterations, rates, powers) {
   const { beta1, beta2, eps, weight_decay: decay = 0, decoupled_weight_decay: decoupled = false, lr_decay: lrDecay = 0, initial_accumulator_value: initial = 0, theta0 = 0 } = settings;
   const state = {
@@ -22,6 +28,7 @@ export function adaptiveStepper(optimizer, settings, width, iterations, rates, p
     power2: powers(beta2, iterations),
     rhoInf: 2 / (1 - beta2) - 1,
     product: 1,
+    decayOfV: optimizer === "adafactor" ? adafactorDecay(iterations) : null,
     m: new Float64Array(width),
     v: new Float64Array(width).fill(optimizer === "adagrad" ? initial : 0),
     thetas: typeof theta0 === "number" ? new Float64Array(width).fill(theta0) : Float64Array.from(theta0),
@@ -30,6 +37,7 @@ export function adaptiveStepper(optimizer, settings, width, iterations, rates, p
 }
 
 function adaptiveRow(state, i, g, gAt, out, outAt) {
+  if (state.optimizer === "adafactor") return adafactorRow(state, i, g, gAt, out, outAt);
   const { optimizer, beta1, beta2, eps, decay, decoupled, lrDecay, rates, width, m, v, thetas } = state;
   const t = i + 1;
   let lr = rates[i];
@@ -97,6 +105,40 @@ function adaptiveRow(state, i, g, gAt, out, outAt) {
       mOut[outAt + j] = mj;
       vOut[outAt + j] = vj;
       vHatOut[outAt + j] = vHat;
+    }
+  }
+}
+
+/** torch's _single_tensor_adafactor for one-element parameters, operation by operation (AdaptiveStep._adafactor). */
+function adafactorRow(state, i, g, gAt, out, outAt) {
+  const { decay, rates, width, v, thetas } = state;
+  const lr = rates[i];
+  const relative = Math.min(lr, 1 / Math.sqrt(i + 1));
+  const weight = state.decayOfV[i];
+  const floor = ADAFACTOR.eps1 * ADAFACTOR.eps1;
+  const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
+  for (let j = 0; j < width; j++) {
+    const theta = thetas[j];
+    const grad = g[gAt + j];
+    const alpha = Math.max(ADAFACTOR.eps2, Math.sqrt(theta * theta)) * relative;
+    const shrunk = decay ? theta * (1 - lr * decay) : theta;
+    const square = grad * grad;
+    const vj = weight < 0.5 ? v[j] + weight * (square - v[j]) : square - (square - v[j]) * (1 - weight); // torch.lerp
+    v[j] = vj;
+    const root = Math.sqrt(Math.max(vj, floor));
+    const update = (1 / root) * grad;
+    const denominator = Math.max(1, Math.sqrt(update * update) / ADAFACTOR.d);
+    const next = shrunk + (-alpha / denominator) * update;
+    thetas[j] = next;
+    out.m_hat[outAt + j] = grad;
+    out.sqrt_v_hat[outAt + j] = root;
+    out.scale[outAt + j] = update / denominator;
+    out.step[outAt + j] = theta - next;
+    out.theta[outAt + j] = next;
+    if (mOut) {
+      mOut[outAt + j] = grad;
+      vOut[outAt + j] = vj;
+      vHatOut[outAt + j] = vj;
     }
   }
 }

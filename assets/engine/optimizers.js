@@ -9,20 +9,7 @@ import { adaptiveStepper } from "./adaptive.js";
 import { switchedStepper } from "./switch.js";
 import { learningRates } from "./schedules.js";
 import { precisionStepper } from "./precision.js";
-
-const SPLITTER = 134217729; // 2**27 + 1
-function split(a) {
-  const c = SPLITTER * a;
-  const hi = c - (c - a);
-  return [hi, a - hi];
-}
-/** a * b exactly, as [product rounded, its rounding error]. */
-function twoProduct(a, b) {
-  const p = a * b;
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
-  return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
-}
+import { twoProduct } from "./exact.js";
 
 /**
  * beta**t for t = 1..n, each correctly rounded (up to ties closer than 2**-40 ulp): a running

@@ -24,21 +24,20 @@ export function toBfloat16(x) {
   return WORDS[0];
 }
 
+const MAGIC = 2 ** 52; // (q + 2⁵²) − 2⁵² rounds 0 ≤ q < 2⁵¹ to an integer, ties to even
+const UNIT = Float64Array.from({ length: 30 }, (_, k) => 2 ** (k - 24)); // float16's ulp at exponent k − 14
+const PER_UNIT = UNIT.map((unit) => 1 / unit);
+
 /** x rounded to float32, then to IEEE half: ties to even, subnormals kept, past 65504 ±infinity. */
 export function toFloat16(x) {
   const y = Math.fround(x);
   const a = Math.abs(y);
-  if (Number.isNaN(y) || a === Infinity) return y;
-  if (a <= HALF_TINY) return y < 0 || Object.is(y, -0) ? -0 : 0;
+  if (!(a > HALF_TINY)) return a <= HALF_TINY ? (y < 0 || Object.is(y, -0) ? -0 : 0) : NaN;
   if (a >= HALF_OVERFLOW) return y < 0 ? -Infinity : Infinity;
   WORDS[0] = a;
-  const exponent = Math.max(((BITS[0] >>> 23) & 0xff) - 127, -14); // float16's normal exponents start at -14
-  const ulp = 2 ** (exponent - 10);
-  const q = a / ulp; // exact: a scaled by a power of two, below 2048
-  const floor = Math.floor(q);
-  const rest = q - floor;
-  const units = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
-  return y < 0 ? -units * ulp : units * ulp;
+  const k = Math.max(((BITS[0] >>> 23) & 0xff) - 127, -14) + 14; // float16's normal exponents start at -14
+  const units = a * PER_UNIT[k] + MAGIC - MAGIC; // exact scaling by a power of two, then one rounding
+  return y < 0 ? -units * UNIT[k] : units * UNIT[k];
 }
 
 export const ROUNDING = { float32: toFloat32, bfloat16: toBfloat16, float16: toFloat16 };

@@ -32,6 +32,7 @@ function formula(optimizer, t, eps, i, scheduled) {
   if (optimizer === "momentum") return `${per} = b = μ·b + g = ${scale}`;
   const epsDominates = eps >= 0.1 * t.sqrt_v_hat[i];
   const epsSpan = `<span class="${epsDominates ? "av-eps av-eps-hot" : "av-eps"}">${fmt(eps, 2)}</span>`;
+  if (optimizer === "adafactor") return `clip(g / <span class="av-v">√v̂</span>) = clip(${fmt(t.m_hat[i])} / <span class="av-v">${fmt(t.sqrt_v_hat[i])}</span>) = ${scale}; ${per} = ${fmt(t.per_lr ? t.per_lr[i] : NaN)}`;
   if (optimizer === "adagrad") return `g / (<span class="av-v">√s</span> + ε) = ${fmt(t.m_hat[i])} / (<span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> + ${epsSpan}) = ${scale}`;
   if (optimizer === "adamax") return `<span class="av-m">m̂</span> / <span class="av-v">u</span> = <span class="av-m">${fmt(t.m_hat[i])}</span> / <span class="av-v">${fmt(t.sqrt_v_hat[i])}</span> = ${scale}`;
   if (optimizer === "radam" || optimizer === "nadam") return `${per} = ${scale}, from <span class="av-m">m̂</span> ${fmt(t.m_hat[i])} and <span class="av-v">√v̂</span> ${fmt(t.sqrt_v_hat[i])} (+ ${epsSpan})`;
@@ -298,7 +299,8 @@ class CardsView {
       const main = active.map((n) => traces[n][key]);
       const all = [...main, ...others.map((t) => t[key])];
       const c = Math.max(largest(main), smallestC);
-      const symlogged = largest(all) > 10 * c;
+      const mainLost = !main.some((values) => values.some(Number.isFinite)); // (a half format's θ = ±∞ from step 1)
+      const symlogged = !mainLost && largest(all) > 10 * c;
       this.axes[axis] = symlogged ? niceCeil(c) : null;
       const f = symlogged ? symlog(this.axes[axis]) : (y) => y;
       [range.start, range.end] = span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor);
