@@ -20,7 +20,7 @@ from adamviz.sim import COLUMNS, OPTIMIZERS, PERCENTILES, PROBLEMS, STREAMS, str
 from adamviz.sim.adaptive import ADAFACTOR, ADAPTIVE
 from adamviz.sim.optimizers import ADAM_FAMILY, SECOND_MOMENT
 from adamviz.sim.population import LOG_GRID, population_shapes
-from adamviz.sim.precision import EMULATED
+from adamviz.sim.precision import FORMAT_EPS
 
 from .palette import OPTIMIZER_STYLE, PLOT
 from .settings import browser_spec
@@ -77,7 +77,7 @@ def contract() -> dict[str, Any]:
         "SECOND_MOMENT": [name for name in OPTIMIZERS if name in SECOND_MOMENT],
         "ADAPTIVE": list(ADAPTIVE),
         "ADAFACTOR": ADAFACTOR,
-        "EMULATED": list(EMULATED),
+        "FORMAT_EPS": FORMAT_EPS,
         "PERCENTILES": list(PERCENTILES),
         "COLUMNS": list(COLUMNS),
         "PALETTE": PLOT,

@@ -226,7 +226,8 @@ class ExplorerSettings(param.Parameterized):
         doc="The format each card's parameter, gradient and optimizer state are held in, rounded as torch "
         "rounds them on the CPU (adamviz.sim.precision): "
         + "; ".join(f"{name}: {what}" for name, what in PRECISIONS.items())
-        + ". The closed loops and the many-parameters view stay in float64.",
+        + ". Every optimizer; not with Adam-then-SGD (switch_at). The closed loops and the many-parameters "
+        "view stay in float64.",
     )
     grad_scale = param.Integer(
         0,
@@ -358,11 +359,9 @@ class ExplorerSettings(param.Parameterized):
             return self.iteration
         return 0 if self.autoplay else min(OPENING_ITERATION, self.iterations - 1)
 
-    @param.depends("precision", "optimizer", "compare", "switch_at", "iterations", watch=True, on_init=True)
-    def _keep_precision_emulated(self) -> None:
-        refusal = precision_refusal(
-            self.precision, [self.optimizer, *self.compare], self.switch_at, self.iterations
-        )
+    @param.depends("precision", "switch_at", "iterations", watch=True, on_init=True)
+    def _keep_precision_switchless(self) -> None:
+        refusal = precision_refusal(self.precision, self.switch_at, self.iterations)
         if refusal:
             raise ValueError(refusal)
 

@@ -87,7 +87,11 @@ export const ADAFACTOR = {
   "d": 1.0,
 };
 
-export const EMULATED = ["sgd", "momentum", "rmsprop", "adam", "amsgrad", "adamw"];
+export const FORMAT_EPS = {
+  "float32": 1.1920928955078125e-07,
+  "bfloat16": 0.0078125,
+  "float16": 0.0009765625,
+};
 
 export const PERCENTILES = [10, 50, 90];
 

@@ -7,8 +7,6 @@
  * set() key are its name.
  */
 
-import { EMULATED } from "./contract.js";
-
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE_WORDS = ["1", "true", "on", "yes"];
 const FALSE_WORDS = ["0", "false", "off", "no"];
@@ -99,20 +97,17 @@ function validate(spec, changes, current) {
     delete accepted.iterations;
   }
   const after = { ...current, ...accepted };
-  const refusal = precisionRefusal(after.precision, [after.optimizer, ...(after.compare || [])], after.switch_at, after.iterations);
-  if (refusal && ["precision", "optimizer", "compare", "switch_at", "iterations"].some((name) => name in accepted)) {
+  const refusal = precisionRefusal(after.precision, after.switch_at, after.iterations);
+  if (refusal && ["precision", "switch_at", "iterations"].some((name) => name in accepted)) {
     errors.push(refusal);
-    for (const name of ["precision", "optimizer", "compare", "switch_at", "iterations"]) delete accepted[name];
+    for (const name of ["precision", "switch_at", "iterations"]) delete accepted[name];
   }
   return { accepted, errors };
 }
 
-/** Why `optimizers` cannot step in `precision`, or null (adamviz.sim.precision.precision_refusal). */
-function precisionRefusal(precision = "float64", optimizers, switchAt = 0, iterations = 0) {
-  if (precision === "float64") return null;
-  const unable = optimizers.filter((name) => name && !EMULATED.includes(name));
-  if (unable.length) return `precision ${precision} steps ${EMULATED.join(", ")}; ${unable[0]} steps in float64 only`;
-  if (switchAt > 0 && switchAt < iterations) return `precision ${precision} does not switch optimizers; set switch_at to 0`;
+/** Why a run cannot be held in `precision`, or null (adamviz.sim.precision.precision_refusal). */
+function precisionRefusal(precision = "float64", switchAt = 0, iterations = 0) {
+  if (precision !== "float64" && switchAt > 0 && switchAt < iterations) return `precision ${precision} does not switch optimizers; set switch_at to 0`;
   return null;
 }
 

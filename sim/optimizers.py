@@ -296,7 +296,7 @@ def simulate(
             optimizer's mean |step| over the last steps before it.
         precision: the format the parameter, its gradient and the optimizer's state are held in —
             ``float64`` (the default), or ``float32``, ``bfloat16``, ``float16`` rounded as torch rounds
-            them on the CPU (:mod:`.precision`; sgd, momentum, rmsprop and the Adam family, no switch).
+            them on the CPU (:mod:`.precision`; every optimizer, but no switch).
 
     Raises:
         ValueError: naming the parameter, its value and the allowed range.
@@ -407,6 +407,9 @@ def _simulate_in_precision(g: np.ndarray, s: Settings, rates: np.ndarray, precis
         momentum=s.momentum,
         bias_correction=s.bias_correction,
         theta0=s.theta0,
+        decoupled_weight_decay=s.decoupled_weight_decay,
+        lr_decay=s.lr_decay,
+        initial_accumulator_value=s.initial_accumulator_value,
     )
     return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()}, lr=rates)
 

@@ -364,6 +364,74 @@ def assert_trace_matches(
         assert_within(got[key], getattr(expected, key), bound, what=f"{what} {key} {settings}")
 
 
+def float32_root_bounds(g: np.ndarray, run, optimizer: str, settings: dict) -> np.ndarray:
+    """How far torch's float32 θ may be from adamviz.sim.precision's, per step, first order in 2⁻²⁴.
+
+    The one difference: torch's float32 square root on the CPU is within an ulp of √v but not always
+    the nearest float32. A root one ulp off (2⁻²³) moves the denominator d by ≤ 2⁻²² relative after
+    its roundings, the step by ≤ 2⁻²¹ relative (radam and nadam: of each term's magnitude); each θ
+    update then rounds on both sides (≤ 2 ulps of θ apart with a decoupled shrink). With coupled decay
+    (g + w·θ) θ's difference Δθ feeds the gradient, w·Δθ plus the add's rounding, and on into m (an
+    average of the gradient: β₁Δm + (1 − β₁)Δg) and v (β₂Δv + (1 − β₂)·2|g|Δg; adagrad's sum without
+    decay), whose errors move the step by lr·Δm/((1 − β₁ᵗ)·d) and |step|·Δ√v̂/d, Δ√v̂ = Δv̂/(2√v̂)."""
+    g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
+    shape = g.shape
+    field = {
+        k: np.abs(np.asarray(getattr(run, k), dtype=np.float64).reshape(shape))
+        for k in ("m", "v", "sqrt_v_hat", "step", "theta", "m_hat")
+    }
+    rates = np.asarray(run.lr, dtype=np.float64)
+    beta1, beta2 = settings.get("beta1", 0.9), settings.get("beta2", 0.999)
+    eps, decay = settings.get("eps", 1e-8), settings.get("weight_decay", 0.0)
+    decoupled = optimizer in ("adamw", "adafactor") or settings.get("decoupled_weight_decay", False)
+    coupled = decay if not decoupled else 0.0
+    corrected = optimizer not in ("rmsprop", "adagrad") and settings.get("bias_correction", True)
+    root_error, theta_error = 2.0**-22, np.zeros(shape[1])
+    dm = dv = np.zeros(shape[1])
+    tiny = np.finfo(float).tiny
+    product = np.float32(1.0)
+    bounds = np.zeros(shape)
+    theta_before = np.full(shape[1], abs(settings.get("theta0", 0.0)))
+    for i in range(shape[0]):
+        t = i + 1
+        lr = rates[i] / (1 + i * settings.get("lr_decay", 0.0)) if optimizer == "adagrad" else rates[i]
+        grad = np.abs(g[i]) + coupled * theta_before
+        dg = coupled * theta_error + 2.0**-23 * grad if coupled else np.zeros(shape[1])
+        if optimizer in ("rmsprop", "adagrad"):
+            dm = dg
+        else:
+            dm = beta1 * dm + (1 - beta1) * dg + 2.0**-23 * field["m"][i]
+        if optimizer == "adagrad":
+            dv = dv + 2 * grad * dg + 2.0**-23 * field["v"][i]
+        else:
+            dv = beta2 * dv + (1 - beta2) * 2 * grad * dg + 2.0**-22 * field["v"][i]
+        bc1 = 1 - beta1**t if corrected else 1.0
+        bc2 = 1 - beta2**t if corrected and optimizer != "adagrad" else 1.0
+        d = field["sqrt_v_hat"][i] + eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_root = np.where(
+                field["v"][i] > 0, dv / (2 * np.sqrt(np.maximum(field["v"][i], tiny) * bc2)), 0.0
+            )
+        d_root = d_root + root_error * field["sqrt_v_hat"][i]
+        gross = field["step"][i]
+        if optimizer == "nadam":
+            mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * 0.004))
+            mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1.0) * 0.004))
+            product = np.float32(product * np.float32(mu))
+            now, ahead = (1 - mu) / (1 - float(product)), mu_next / (1 - float(product) * mu_next)
+            gross = lr * (now * grad + ahead * field["m"][i]) / d
+            d_step = lr * (now * dg + ahead * dm) / d + gross * (d_root / d + 2.0**-21)
+        else:
+            d_step = lr * dm / (bc1 * d) + gross * (d_root / d + 2.0**-21)
+        shrink = abs(1 - rates[i] * decay) if decoupled and decay else 1.0
+        theta_error = (
+            shrink * theta_error + d_step + 3 * np.spacing(field["theta"][i].astype(np.float32)).astype(float)
+        )
+        bounds[i] = theta_error
+        theta_before = field["theta"][i]
+    return bounds
+
+
 def assert_same_rounding(got: dict, expected, keys, what: str = "") -> None:
     """An emulated format's trace (adamviz.sim.precision) against NumPy's: θ, the step, √v̂, m and v equal
     bit for bit; m̂ and the scale within 4 ulps (they divide by 1 − β₁ᵗ, whose power is correctly

@@ -9,7 +9,7 @@ import { adaptiveStepper } from "./adaptive.js";
 import { switchedStepper } from "./switch.js";
 import { learningRates } from "./schedules.js";
 import { precisionStepper } from "./precision.js";
-import { twoProduct } from "./exact.js";
+import { adafactorDecay, twoProduct } from "./exact.js";
 
 /**
  * beta**t for t = 1..n, each correctly rounded (up to ties closer than 2**-40 ulp): a running
@@ -80,7 +80,8 @@ export function stepper(optimizer, settings, width, iterations) {
   const { precision = "float64" } = settings;
   if (precision !== "float64") {
     if (switchAt > 0 && switchAt < iterations) throw new Error(`precision ${precision} does not switch optimizers; set switch_at to 0`);
-    return precisionStepper(optimizer, settings, width, rates, powers(beta1, iterations), powers(beta2, iterations));
+    const decayOfV = optimizer === "adafactor" ? adafactorDecay(iterations) : null;
+    return precisionStepper(optimizer, settings, width, rates, powers(beta1, iterations), powers(beta2, iterations), decayOfV);
   }
   if (switchAt > 0 && switchAt < iterations) {
     // the optimizer for switch_at steps, then SGD with momentum (engine/switch.js)

@@ -5,7 +5,7 @@
  * the two agree bit for bit (tests/test_engine_node.py); docstrings there say what each line is.
  */
 
-import { EMULATED } from "../contract.js";
+import { ADAFACTOR, FORMAT_EPS } from "../contract.js";
 
 const WORDS = new Float32Array(1);
 const BITS = new Uint32Array(WORDS.buffer);
@@ -43,86 +43,194 @@ export function toFloat16(x) {
 export const ROUNDING = { float32: toFloat32, bfloat16: toBfloat16, float16: toFloat16 };
 
 /**
- * A stepper (optimizers.js's interface: step(i, g, gAt, out, outAt)) holding parameter, gradient and
- * state in `precision`. `power1`/`power2`: β₁ᵗ and β₂ᵗ for t = 1..iterations.
+ * torch's CPU elementwise operations on values held in one format (sim.precision.TorchOps): each
+ * computed in float32 and rounded once to the format, scalars entering as float32 — an add's alpha,
+ * in the half formats, rounded to the format and multiplied there first.
  */
-export function precisionStepper(optimizer, settings, width, rates, power1, power2) {
-  const { precision, beta1, beta2, eps, weight_decay: decay = 0, momentum = 0.9, bias_correction: correctOn = true, theta0 = 0 } = settings;
-  if (!EMULATED.includes(optimizer)) throw new Error(`precision ${precision} steps ${EMULATED.join(", ")}; ${optimizer} steps in float64 only`);
-  const round = ROUNDING[precision];
-  if (!round) throw new Error(`unknown precision ${JSON.stringify(precision)}`);
+function torchOps(precision) {
+  const r = ROUNDING[precision];
+  if (!r) throw new Error(`unknown precision ${JSON.stringify(precision)}`);
+  const f = Math.fround;
+  const half = precision !== "float32";
+  return {
+    r,
+    add: (a, alpha, b) => (half ? r(a + r(r(alpha) * b)) : f(a + f(alpha) * b)),
+    mul: (a, scalar) => r(a * f(scalar)),
+    div: (a, scalar) => r(a / f(scalar)),
+    addScalar: (a, scalar) => r(a + f(scalar)),
+    times: (a, b) => r(a * b),
+    lerp(start, end, weight) {
+      const w = f(weight);
+      const difference = f(end - start);
+      return Math.abs(w) < 0.5 ? r(start + w * difference) : r(end + (w - 1) * difference);
+    },
+    addcmul: (a, b, c, value) => r(a + f(f(value) * b) * c),
+    addcdiv: (a, b, c, value = 1) => r(a + f(f(f(value) * b) / c)),
+    sqrt: (a) => r(Math.sqrt(a)),
+    reciprocal: (a) => r(1 / a),
+    rsqrt: (a) => r(1 / r(Math.sqrt(a))),
+  };
+}
+
+/**
+ * A stepper (optimizers.js's interface: step(i, g, gAt, out, outAt)) holding parameter, gradient and
+ * state in `precision`, every optimizer as sim.precision's STEPS steps it. `power1`/`power2`: β₁ᵗ and
+ * β₂ᵗ for t = 1..iterations; `decayOfV`: Adafactor's t^-0.8.
+ */
+export function precisionStepper(optimizer, settings, width, rates, power1, power2, decayOfV) {
+  const { precision, theta0 = 0, weight_decay: decay = 0, initial_accumulator_value: initial = 0 } = settings;
+  const ops = torchOps(precision);
   const starts = typeof theta0 === "number" ? new Float64Array(width).fill(theta0) : Float64Array.from(theta0);
+  const decayed = optimizer === "adamw" || optimizer === "adafactor" || (Boolean(settings.decoupled_weight_decay) && (optimizer === "radam" || optimizer === "nadam"));
   const state = {
-    ...{ optimizer, round, half: precision !== "float32", beta1, beta2, eps, decay, momentum, rates, width, power1, power2 },
-    correct: correctOn && ["adam", "amsgrad", "adamw"].includes(optimizer),
-    lerpWeight: Math.fround(1 - beta1),
-    squareWeight: Math.fround(1 - beta2),
-    thetas: starts.map(round),
+    ...{ optimizer, ops, settings, rates, width, power1, power2, decayOfV, decay, decayed },
+    coupled: decay > 0 && !decayed,
+    thetas: starts.map(ops.r),
     m: new Float64Array(width),
-    v: new Float64Array(width),
+    v: new Float64Array(width).fill(optimizer === "adagrad" ? ops.r(initial) : 0),
     vMax: new Float64Array(width),
+    product: 1, // NAdam's μ-product, a float32 tensor in torch
+    formatEps: FORMAT_EPS[precision],
   };
   return (i, g, gAt, out, outAt) => precisionRow(state, i, g, gAt, out, outAt);
 }
 
-/** a.add(b, alpha=alpha) as torch computes it: one fma in float32, α·b rounded first in the half formats. */
-function add(state, a, alpha, b) {
-  const r = state.round;
-  return state.half ? r(a + r(r(alpha) * b)) : Math.fround(a + Math.fround(alpha) * b);
-}
-
 function precisionRow(state, i, g, gAt, out, outAt) {
-  const { optimizer, round: r, beta2, eps, decay, momentum, rates, width, correct, lerpWeight, squareWeight, m, v, vMax, thetas } = state;
-  const f = Math.fround;
-  const t = i + 1;
+  const { optimizer, ops, rates, width, decay, decayed, coupled, thetas } = state;
   const lr = rates[i];
-  const coupled = optimizer !== "adamw" && decay > 0;
-  const bc1 = correct ? 1 - state.power1[i] : 1;
-  const bc2 = correct ? 1 - state.power2[i] : 1;
-  const rootBc2 = f(Math.sqrt(bc2));
-  const stepSize = f(-lr / bc1);
-  const { m_hat: mHatOut, sqrt_v_hat: sqrtVHatOut, scale: scaleOut, step: stepOut, theta: thetaOut } = out;
+  if (optimizer === "nadam") {
+    const t = i + 1;
+    const beta1 = state.settings.beta1;
+    state.mu = beta1 * (1 - 0.5 * 0.96 ** (t * 0.004));
+    state.muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004));
+    state.product = Math.fround(state.product * Math.fround(state.mu));
+  }
   const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
   for (let j = 0; j < width; j++) {
     const previous = thetas[j];
     let theta = previous;
-    const gj = r(g[gAt + j]);
-    const grad = coupled ? add(state, gj, decay, theta) : gj;
-    if (optimizer === "adamw" && decay > 0) theta = r(theta * f(1 - lr * decay));
-    let mHat;
-    let vHat = 0;
-    let sqrtVHat = 0;
-    let scale;
-    if (optimizer === "sgd" || optimizer === "momentum") {
-      m[j] = optimizer === "sgd" || t === 1 ? grad : r(r(m[j] * f(momentum)) + grad);
-      theta = add(state, theta, -lr, m[j]);
-      mHat = m[j];
-      scale = m[j];
+    const gj = ops.r(g[gAt + j]);
+    const grad = coupled ? ops.add(gj, decay, theta) : gj;
+    let values;
+    if (optimizer === "adafactor") {
+      [values, theta] = adafactorStep(state, j, i, lr, grad, theta);
     } else {
-      if (optimizer === "rmsprop") m[j] = grad;
-      else if (lerpWeight < 0.5) m[j] = r(m[j] + lerpWeight * f(grad - m[j]));
-      else m[j] = r(grad + (lerpWeight - 1) * f(grad - m[j]));
-      v[j] = r(r(v[j] * f(beta2)) + f(squareWeight * grad) * grad);
-      if (v[j] > vMax[j]) vMax[j] = v[j];
-      const vUsed = optimizer === "amsgrad" ? vMax[j] : v[j];
-      const root = r(Math.sqrt(vUsed));
-      sqrtVHat = correct ? r(root / rootBc2) : root;
-      const denominator = r(sqrtVHat + f(eps));
-      theta = r(theta + f(f(stepSize * m[j]) / denominator));
-      mHat = m[j] / bc1;
-      vHat = vUsed / bc2;
-      scale = mHat / denominator;
+      if (decayed && decay > 0) theta = ops.mul(theta, 1 - lr * decay);
+      [values, theta] = STEPS[optimizer](state, j, i, lr, grad, theta);
     }
     thetas[j] = theta;
-    mHatOut[outAt + j] = mHat;
-    sqrtVHatOut[outAt + j] = sqrtVHat;
-    scaleOut[outAt + j] = scale;
-    stepOut[outAt + j] = previous - theta;
-    thetaOut[outAt + j] = theta;
+    const [m, v, mHat, vHat, sqrtVHat, scale] = values;
+    out.m_hat[outAt + j] = mHat;
+    out.sqrt_v_hat[outAt + j] = sqrtVHat;
+    out.scale[outAt + j] = scale;
+    out.step[outAt + j] = previous - theta;
+    out.theta[outAt + j] = theta;
     if (mOut) {
-      mOut[outAt + j] = m[j];
-      vOut[outAt + j] = v[j];
+      mOut[outAt + j] = m;
+      vOut[outAt + j] = v;
       vHatOut[outAt + j] = vHat;
     }
   }
 }
+
+/** sgd and momentum: b = b·μ + grad (b₁ = grad), θ += r(−lr)·b. */
+function heavyBallStep(state, j, i, lr, grad, theta) {
+  const { ops, m } = state;
+  m[j] = state.optimizer === "sgd" || i === 0 ? grad : ops.r(ops.mul(m[j], state.settings.momentum) + grad);
+  return [[m[j], 0, m[j], 0, 0, m[j]], ops.add(theta, -lr, m[j])];
+}
+
+/** rmsprop, adam, amsgrad and adamw: θ += (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε). */
+function adamLikeStep(state, j, i, lr, grad, theta) {
+  const { ops, optimizer, m, v, vMax } = state;
+  const { beta1, beta2, eps, bias_correction: correctOn = true } = state.settings;
+  const corrected = correctOn && optimizer !== "rmsprop";
+  m[j] = optimizer === "rmsprop" ? grad : ops.lerp(m[j], grad, 1 - beta1);
+  v[j] = ops.addcmul(ops.mul(v[j], beta2), grad, grad, 1 - beta2);
+  if (v[j] > vMax[j]) vMax[j] = v[j];
+  const used = optimizer === "amsgrad" ? vMax[j] : v[j];
+  const bc1 = corrected ? 1 - state.power1[i] : 1;
+  const bc2 = corrected ? 1 - state.power2[i] : 1;
+  const root = ops.sqrt(used);
+  const sqrtVHat = corrected ? ops.div(root, Math.sqrt(bc2)) : root;
+  const denominator = ops.addScalar(sqrtVHat, eps);
+  const mHat = m[j] / bc1;
+  return [[m[j], v[j], mHat, used / bc2, sqrtVHat, mHat / denominator], ops.addcdiv(theta, m[j], denominator, -lr / bc1)];
+}
+
+/** radam: m̂ = m/(1−β₁ᵗ); past ρ_t > 5, m̂·lr·(√(1−β₂ᵗ)·(1/(√v + ε)))·r_t, else m̂·lr; θ −= it. */
+function radamStep(state, j, i, lr, grad, theta) {
+  const { ops, m, v } = state;
+  const { beta1, beta2, eps } = state.settings;
+  const t = i + 1;
+  m[j] = ops.lerp(m[j], grad, 1 - beta1);
+  v[j] = ops.addcmul(ops.mul(v[j], beta2), grad, grad, 1 - beta2);
+  const bc1 = 1 - state.power1[i];
+  const bc2 = 1 - state.power2[i];
+  const mHat = ops.div(m[j], bc1);
+  const rhoInf = 2 / (1 - beta2) - 1;
+  const rho = rhoInf - (2 * t * state.power2[i]) / bc2;
+  const sqrtVHat = Math.sqrt(v[j]) / Math.sqrt(bc2);
+  let step = ops.mul(mHat, lr);
+  let direction = mHat;
+  if (rho > 5) {
+    const rect = (((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) ** 0.5;
+    const adaptive = ops.mul(ops.reciprocal(ops.addScalar(ops.sqrt(v[j]), eps)), bc2 ** 0.5);
+    step = ops.mul(ops.times(step, adaptive), rect);
+    direction = mHat * adaptive * rect;
+  }
+  return [[m[j], v[j], mHat, v[j] / bc2, sqrtVHat, direction], ops.add(theta, -1, step)];
+}
+
+/** nadam: d = √(v/(1−β₂ᵗ)) + ε; θ += c₁·g/d, then c₂·m/d (μ_t and Π_t as in float64). */
+function nadamStep(state, j, i, lr, grad, theta) {
+  const { ops, m, v, mu, muNext, product } = state;
+  const { beta1, beta2, eps } = state.settings;
+  m[j] = ops.lerp(m[j], grad, 1 - beta1);
+  v[j] = ops.addcmul(ops.mul(v[j], beta2), grad, grad, 1 - beta2);
+  const bc2 = 1 - state.power2[i];
+  const sqrtVHat = ops.sqrt(ops.div(v[j], bc2));
+  const d = ops.addScalar(sqrtVHat, eps);
+  let next = ops.addcdiv(theta, grad, d, (-lr * (1 - mu)) / (1 - product));
+  next = ops.addcdiv(next, m[j], d, (-lr * muNext) / (1 - product * muNext));
+  const direction = ((1 - mu) / (1 - product)) * (grad / d) + (muNext / (1 - product * muNext)) * (m[j] / d);
+  return [[m[j], v[j], m[j] / (1 - state.power1[i]), v[j] / bc2, sqrtVHat, direction], next];
+}
+
+/** adamax: u = max(u·β₂, |g| + ε); θ += (−lr/(1−β₁ᵗ))·m/u. */
+function adamaxStep(state, j, i, lr, grad, theta) {
+  const { ops, m, v } = state;
+  const { beta1, beta2, eps } = state.settings;
+  m[j] = ops.lerp(m[j], grad, 1 - beta1);
+  v[j] = Math.max(ops.mul(v[j], beta2), ops.addScalar(Math.abs(grad), eps));
+  const bc1 = 1 - state.power1[i];
+  const mHat = m[j] / bc1;
+  return [[m[j], v[j], mHat, v[j], v[j], mHat / v[j]], ops.addcdiv(theta, m[j], v[j], -(lr / bc1))];
+}
+
+/** adagrad: s = s + g·g; θ += (−lr_t/(1 + (t−1)·lr_decay))·g/(√s + ε). */
+function adagradStep(state, j, i, lr, grad, theta) {
+  const { ops, v } = state;
+  const { eps, lr_decay: lrDecay = 0 } = state.settings;
+  v[j] = ops.addcmul(v[j], grad, grad, 1);
+  const root = ops.sqrt(v[j]);
+  const std = ops.addScalar(root, eps);
+  return [[grad, v[j], grad, v[j], root, grad / std], ops.addcdiv(theta, grad, std, -(lr / (1 + i * lrDecay)))];
+}
+
+/** adafactor: v = lerp(v, g·g, t^-0.8); u = rsqrt(max(v, ε₁²))·g (ε₁ the format's eps); α = max(ε₂,
+ * |θ|)·ρ_t; θ shrunk by 1 − lr·w, then θ += (−α/max(1, |u|/d))·u. */
+function adafactorStep(state, j, i, lr, grad, theta) {
+  const { ops, v, decay } = state;
+  const relative = Math.min(lr, 1 / Math.sqrt(i + 1));
+  const alpha = Math.max(ADAFACTOR.eps2, Math.abs(theta)) * relative;
+  let shrunk = theta;
+  if (decay) shrunk = ops.mul(theta, 1 - lr * decay);
+  v[j] = ops.lerp(v[j], ops.times(grad, grad), state.decayOfV[i]);
+  const clamped = ops.r(Math.max(v[j], Math.fround(state.formatEps * state.formatEps)));
+  const update = ops.times(ops.rsqrt(clamped), grad);
+  const denominator = Math.max(1, Math.abs(update) / ADAFACTOR.d);
+  return [[grad, v[j], grad, v[j], Math.sqrt(clamped), update / denominator], ops.add(shrunk, -alpha / denominator, update)];
+}
+
+const STEPS = { sgd: heavyBallStep, momentum: heavyBallStep, rmsprop: adamLikeStep, adam: adamLikeStep, amsgrad: adamLikeStep, adamw: adamLikeStep, radam: radamStep, nadam: nadamStep, adamax: adamaxStep, adagrad: adagradStep };
