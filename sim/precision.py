@@ -3,12 +3,12 @@
 torch keeps an optimizer's state in the parameter's dtype, and on the CPU every elementwise operation
 on a float16 or bfloat16 tensor reads its operands into float32, computes there, and rounds the result
 once to the tensor's format (float32 tensors: computed and rounded in float32). So one torch operation
-is one rounding ``r(f(exact))`` here, with ``f`` rounding to float32 and ``r`` to the format; a Python
-scalar such as ``1 - beta1`` enters as float32, ``f(1 - beta1)``. One exception: in the half formats
-``a.add(b, alpha=α)`` computes ``r(a + r(r(α)·b))``, two roundings in the format (for float32, one fma).
-That is torch's scalar loop, which steps a one-element tensor — a card's parameter; over a long tensor
-its vectorised loop rounds α·b once less, so these are the one-element results. The operations, as torch 2.13's
-single-tensor (CPU) optimizers call them, with the fused multiply-adds its kernels use::
+is one rounding ``r(f(exact))`` here (:class:`TorchOps`), with ``f`` rounding to float32 and ``r`` to
+the format; a Python scalar such as ``1 - beta1`` enters as float32, ``f(1 - beta1)``. Two exceptions,
+both torch's scalar loop, which steps a one-element tensor — a card's parameter: in the half formats
+``a.add(b, alpha=α)`` is ``r(a + r(r(α)·b))`` and ``rsqrt`` is ``r(1/r(√a))``, two roundings in the
+format each (over a long tensor the vectorised loop rounds once less). Adam, as torch 2.13's
+single-tensor CPU code calls its operations, with the fused multiply-adds its kernels use::
 
     grad   = g + w·θ                  grad.add(param, alpha=w)              coupled decay (not adamw)
     θ      = θ · f(1 − lr_t·w)        param.mul_(1 - lr*w)                  adamw
@@ -18,17 +18,16 @@ single-tensor (CPU) optimizers call them, with the fused multiply-adds its kerne
     s      = √v,  s / f(√(1−β₂ᵗ)),  s + f(ε)   three roundings: the denominator torch divides by
     θ      = θ + f(f(−lr_t/(1−β₁ᵗ))·m) / d   param.addcdiv_(exp_avg, denom, value=-step_size)
 
-(amsgrad divides by the running maximum of v; rmsprop by √v + ε without corrections and moves by
-f(f(−lr)·grad)/d; sgd adds r(−lr)·grad, momentum r(−lr)·b with b = r(b·f(μ)) + grad, b₁ = grad.) Every step is exact
-here up to float32 and the format's round-to-nearest-even, so in bfloat16 and float16 this equals torch
-bit for bit (tests/data/torch_golden.npz). In float32 it can differ from torch by torch's square root,
+and every other optimizer likewise (:data:`STEPS`, each function's docstring). Every step is exact here
+up to float32 and the format's round-to-nearest-even, so in bfloat16 and float16 this equals torch bit
+for bit (tests/data/precision_golden.npz). In float32 it can differ from torch by torch's square root,
 which on the CPU is within one unit in the last place but not always the nearest float32
-(tests/test_precision.py derives the bound from that).
+(tests/error_bounds.py derives the bound from that).
 
 What the cards show: ``m_hat = m/(1−β₁ᵗ)`` and ``v_hat`` in float64 from the stored state,
-``sqrt_v_hat`` the rounded √v/√(1−β₂ᵗ) torch adds ε to, ``scale = m_hat/d`` with d the rounded
-denominator (±inf or NaN where d rounds to 0: in float16, ε = 1e-8 itself rounds to 0), and
-``step = θ_{t−1} − θ_t`` of the stored θ.
+``sqrt_v_hat`` the rounded root the denominator adds ε to, ``scale`` the direction formed in float64
+from the stored values (Adam: m̂/d with d the rounded denominator — ±inf or NaN where d rounds to 0:
+in float16 ε = 1e-8 itself is 0), and ``step = θ_{t−1} − θ_t`` of the stored θ.
 """
 
 from __future__ import annotations
@@ -37,6 +36,8 @@ import math
 from collections.abc import Callable
 
 import numpy as np
+
+from .adaptive import ADAFACTOR, adafactor_decay
 
 PRECISIONS: dict[str, str] = {
     "float64": "every value a double (torch.float64): the reference the other formats are measured by",
@@ -215,16 +216,12 @@ def step_in_precision(
     return out
 
 
-def _heavy_ball_step(ops, i, lr, grad, theta, state, s):
-    """sgd (``momentum`` 0 here) and momentum: b = b·μ + grad (b₁ = grad), θ += r(−lr)·b."""
-    m = grad if s.get("plain") or i == 0 else ops.r(ops.mul(state["m"], s["momentum"]) + grad)
+def _heavy_ball_step(ops, i, lr, grad, theta, state, s, optimizer):
+    """sgd: θ += r(−lr)·grad; momentum: b = b·μ + grad (b₁ = grad), θ += r(−lr)·b."""
+    m = grad if optimizer == "sgd" or i == 0 else ops.r(ops.mul(state["m"], s["momentum"]) + grad)
     state["m"] = m
     zeros = np.zeros_like(m)
     return (m, zeros, m, zeros, zeros, m), ops.add(theta, -lr, m)
-
-
-def _sgd_step(ops, i, lr, grad, theta, state, s):
-    return _heavy_ball_step(ops, i, lr, grad, theta, state, {**s, "plain": True})
 
 
 def _adam_like_step(ops, i, lr, grad, theta, state, s, optimizer):
@@ -310,8 +307,6 @@ def _adagrad_step(ops, i, lr, grad, theta, state, s):
 def _adafactor_step(ops, i, lr, grad, theta, weight_decay, state, s):
     """v = lerp(v, g·g, t^−0.8); u = rsqrt(max(v, ε₁²))·g (ε₁ the format's eps); α = max(ε₂, |θ|)·ρ_t;
     θ shrunk by 1 − lr·w, then θ += (−α/max(1, |u|/d))·u."""
-    from .adaptive import ADAFACTOR, adafactor_decay
-
     if "decay" not in state:
         state["decay"] = adafactor_decay(s["iterations"])
     t = i + 1
@@ -329,8 +324,8 @@ def _adafactor_step(ops, i, lr, grad, theta, weight_decay, state, s):
 
 
 STEPS = {
-    "sgd": _sgd_step,
-    "momentum": _heavy_ball_step,
+    "sgd": lambda *a: _heavy_ball_step(*a, "sgd"),
+    "momentum": lambda *a: _heavy_ball_step(*a, "momentum"),
     "rmsprop": lambda *a: _adam_like_step(*a, "rmsprop"),
     "adam": lambda *a: _adam_like_step(*a, "adam"),
     "amsgrad": lambda *a: _adam_like_step(*a, "amsgrad"),
