@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import torch
 
@@ -42,7 +43,7 @@ def main() -> None:
     trained = model
     if mode == "ddp":
         trained = torch.nn.parallel.DistributedDataParallel(model)
-    elif mode in ("fsdp", "fsdp-columns"):
+    elif mode in ("fsdp", "fsdp-columns", "fsdp-gone", "fsdp-late"):
         from torch.distributed.fsdp import fully_shard
         from torch.distributed.tensor import Shard
 
@@ -57,12 +58,18 @@ def main() -> None:
         trained = fully_shard(model, **placement)
     optimizer = torch.optim.AdamW(trained.named_parameters(), lr=0.01, weight_decay=0.01)
     halves = [rank] if mode != "single" else [0, 1]
-    with Recorder(optimizer, out, sample=4, seed=3, model=trained):
-        for _ in range(STEPS):
+    # fsdp-gone: process 1 ends after step 3's backward; fsdp-late: it sleeps there past the timeout
+    with Recorder(optimizer, out, sample=4, seed=3, model=trained, shard_timeout=3.0, flush_seconds=1e9):
+        for step in range(STEPS):
             optimizer.zero_grad()
             for half in halves:
                 loss = ((trained(x[half::2]) - y[half::2]) ** 2).mean()
                 (loss / len(halves)).backward()
+            if rank == 1 and step == 3 and mode == "fsdp-gone":
+                os._exit(0)
+            if rank == 1 and step == 3 and mode == "fsdp-late":
+                time.sleep(8)
+                os._exit(0)
             optimizer.step()
     if mode != "single":
         dist.destroy_process_group()

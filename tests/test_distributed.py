@@ -70,3 +70,17 @@ def test_a_sharding_the_recorder_cannot_read_is_refused_by_name(tmp_path):
             "(fully_shard's); 0.weight is placed (Shard(dim=1),) on a 1-D mesh of 2" in done.stderr
         )
     assert not (tmp_path / "run.npz").exists()
+
+
+@pytest.mark.parametrize("mode", ["fsdp-gone", "fsdp-late"])
+def test_a_shard_that_never_reports_stops_the_run_by_name(mode, tmp_path):
+    """Process 1 ends (or sleeps past the 3-s shard_timeout) after step 4's backward: process 0 says
+    which file and step, and the trace on disk holds the three steps recorded before it."""
+    out = tmp_path / "run.npz"
+    first, _ = record(mode, out, 2)
+    assert first.returncode != 0
+    message = next(line for line in first.stderr.splitlines() if "Recorder (" in line)
+    assert f"Recorder ({out}): process 0 of 2 waited for the other processes' shards of step 4" in message
+    assert "and they never came (" in message and "run.npz keeps the steps recorded before it" in message
+    run = load(out)
+    assert [len(group.steps) for group in run.groups] == [3] * len(run.groups)

@@ -132,6 +132,11 @@ def test_names_without_named_parameters(tmp_path):
         Recorder(torch.optim.SparseAdam(model.parameters()), tmp_path / "x.npz")
     with pytest.raises(ValueError, match=r"every must be an integer in \[1, 2\*\*64\); got 0"):
         Recorder(optimizer, tmp_path / "x.npz", every=0)
+    for timeout in (0, -1.0, float("nan"), float("inf"), "60"):
+        with pytest.raises(
+            ValueError, match=f"shard_timeout must be a number of seconds > 0; got {timeout!r}"
+        ):
+            Recorder(optimizer, tmp_path / "x.npz", shard_timeout=timeout)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])

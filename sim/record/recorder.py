@@ -4,6 +4,7 @@ torch; ``pip install adamviz[torch]``)."""
 from __future__ import annotations
 
 import io
+import math
 import os
 import time
 import warnings
@@ -16,7 +17,7 @@ import torch
 from .archive import MAX_FILE_BYTES
 from .device_percentiles import histogram_percentiles, r_histogram
 from .files import temporary_beside, write_atomically
-from .shards import add_histograms, gather_sampled, is_sharded, local, shard_range, world
+from .shards import MissingShardError, add_histograms, gather_sampled, is_sharded, local, shard_range, world
 from .trace_file import (
     EXTRA_SETTINGS,
     FORMAT,
@@ -82,6 +83,7 @@ class Recorder:
         only: list[str] | None = None,
         coordinates: dict[str, list[int]] | None = None,
         flush_seconds: float = 10.0,
+        shard_timeout: float = 300.0,
     ) -> None:
         kind = type(optimizer).__name__
         if kind not in RECORDED_OPTIMIZERS:
@@ -108,6 +110,9 @@ class Recorder:
         self.requested_every = every
         self.warned: set[str] = set()
         self.flush_seconds = flush_seconds
+        if not (isinstance(shard_timeout, (int, float)) and 0 < shard_timeout < math.inf):
+            raise ValueError(f"shard_timeout must be a number of seconds > 0; got {shard_timeout!r}")
+        self.shard_timeout = float(shard_timeout)
         first = optimizer.param_groups[0]
         self.kind = kind
         self.shadow = kind == "SGD"
@@ -215,7 +220,10 @@ class Recorder:
         """``tensors`` (the parameter's size) at the group's sampled coordinates, in float64 — from
         whichever process holds each under FSDP2."""
         if group["span"] is not None:
-            return gather_sampled(group["index"], group["span"], list(tensors))
+            try:
+                return gather_sampled(group["index"], group["span"], list(tensors), self.shard_timeout)
+            except MissingShardError as error:
+                self._missing(error, group["t"])
         return [
             t.detach().reshape(-1).index_select(0, group["where"]).double().cpu().numpy() for t in tensors
         ]
@@ -269,7 +277,12 @@ class Recorder:
             # under FSDP2, one transfer to the host): per-group reads cost more than the binning
             read = [self._read(group) for group, _ in due]
             counts = torch.stack([histogram.to(read[0][-1].device) for *_, histogram in read])
-            percentiles = histogram_percentiles(add_histograms(counts) if self.sharded else counts)
+            if self.sharded:
+                try:
+                    counts = add_histograms(counts, self.shard_timeout)
+                except MissingShardError as error:
+                    self._missing(error, due[0][0]["t"])
+            percentiles = histogram_percentiles(counts)
             for (group, pending), (t, dtype, sampled, _), row in zip(due, read, percentiles, strict=True):
                 self._keep(group, pending, t, dtype, sampled, row)
         self._keep_within_limits()
@@ -282,6 +295,21 @@ class Recorder:
                     f"flush:{error.strerror}",
                     f"could not write {self.path} ({error.strerror}); the records are kept for the next flush",
                 )
+
+    def _missing(self, error: MissingShardError, step: int) -> None:
+        """Another process's shards of ``step`` never came: keep what is recorded (rank 0 writes it) and
+        stop the run with one message naming the file and the step."""
+        kept = ""
+        if self.writes:
+            try:
+                self.flush()
+                kept = f"; {self.path.name} keeps the steps recorded before it"
+            except OSError as failure:
+                kept = f"; {self.path.name} could not be written ({failure.strerror})"
+        raise RuntimeError(
+            f"Recorder ({self.path}): process {self.rank} of {self.processes} waited for the other "
+            f"processes' shards of step {step}, and they never came ({error}){kept}"
+        ) from None
 
     def _read(self, group: dict) -> tuple[int, torch.dtype, list[np.ndarray], torch.Tensor]:
         """One due group after the step: (t, its state's dtype, the sampled numerator, denominator and

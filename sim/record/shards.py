@@ -7,15 +7,36 @@ rank 0 records and writes, the others attach nothing. Under FSDP2 each process h
 its gradient and its optimizer state (DTensors). Every process then takes part in each recorded step:
 the sampled coordinates' values are summed across processes (each contributes the ones its shard
 holds, zeros elsewhere: the sum is exact) and r_t's histograms are added (counts: exact), so rank 0
-writes the same trace a single process would have.
+writes the same trace a single process would have. A process that never sends its part — gone, or
+later than ``timeout`` seconds — is a :class:`MissingShardError`, which the Recorder reports by file and step.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import numpy as np
 import torch
+
+
+class MissingShardError(RuntimeError):
+    """Another process's part of a recorded step did not arrive: its process is gone, or late."""
+
+
+def _all_reduce(tensor: torch.Tensor, timeout: float) -> None:
+    """Sum ``tensor`` across processes in place, or a MissingShardError saying why not within ``timeout`` s."""
+    import torch.distributed as dist
+
+    try:
+        work = dist.all_reduce(tensor, async_op=True)
+        if work.wait(timeout=timedelta(seconds=timeout)) is False:
+            raise MissingShardError(f"no answer within {timeout:g} s")
+    except MissingShardError:
+        raise
+    except RuntimeError as error:  # gloo's closed connection or its timeout (DistBackendError is one)
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise MissingShardError(first) from None
 
 
 def world() -> tuple[int, int]:
@@ -62,11 +83,11 @@ def shard_range(name: str, parameter: torch.Tensor) -> tuple[int, int]:
     return first * row_size, last * row_size
 
 
-def gather_sampled(index: np.ndarray, span: tuple[int, int], tensors: list[torch.Tensor]) -> list[np.ndarray]:
+def gather_sampled(
+    index: np.ndarray, span: tuple[int, int], tensors: list[torch.Tensor], timeout: float
+) -> list[np.ndarray]:
     """Each of ``tensors`` (shards of one parameter's size) at the flat ``index``, in float64, whichever
     process holds each entry: one all-reduce (a sum of one value and zeros) for all of them."""
-    import torch.distributed as dist
-
     start, stop = span
     mine = (index >= start) & (index < stop)
     device = local(tensors[0]).device  # (the backend's: gloo on the host, nccl on the GPU)
@@ -76,13 +97,11 @@ def gather_sampled(index: np.ndarray, span: tuple[int, int], tensors: list[torch
     for row, tensor in enumerate(tensors):
         shard = local(tensor).detach().reshape(-1)
         out[row, columns] = shard.index_select(0, where).double()
-    dist.all_reduce(out)
+    _all_reduce(out, timeout)
     return list(out.cpu().numpy())
 
 
-def add_histograms(counts: torch.Tensor) -> torch.Tensor:
+def add_histograms(counts: torch.Tensor, timeout: float) -> torch.Tensor:
     """The histograms of every process's shard, added (in place; exact: counts)."""
-    import torch.distributed as dist
-
-    dist.all_reduce(counts)
+    _all_reduce(counts, timeout)
     return counts
