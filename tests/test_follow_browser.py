@@ -1,7 +1,8 @@
 """``adamviz serve --trace RUN.npz --follow`` (issue 26): a recorder writing the trace in another process,
-an open page in Chromium showing each flush within 2 s — keeping its view, its iteration and its
-settings, growing with the run where it showed all of it — and, while the file is deleted or broken,
-saying so and keeping what it had."""
+an open page in Chromium showing each flush — keeping its view, its iteration and its settings, growing
+with the run where it showed all of it — and, while the file is deleted or broken, saying so and keeping
+what it had. How soon (the promise: within 2 s of the flush) is measured by ``tests/benchmark.py
+--browser``, not here: a loaded machine would fail a clock by luck, so these waits are generous."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from browser_helpers import open_explorer, set_params, state
 from conftest import free_port, start_server
 
 pytestmark = pytest.mark.browser
+
+PATIENCE = 30.0
+"""Seconds a wait here may take before it fails (the benchmark measures the real latency)."""
 
 MESSAGE = "window.AdamViz.instances[0].models.message"
 """The explorer's message (the Div above the controls), in the page's JavaScript."""
@@ -60,13 +64,13 @@ def test_a_page_follows_a_run_as_it_is_written(page, tmp_path):
         open_explorer(page, url)
         assert state(page)["params"]["iterations"] == 12  # all of it
         set_params(page, iteration=7, beta2=0.99)
-        # the run goes on (a new run over the same file): its flushes reach the page within 2 s each
+        # the run goes on (a new run over the same file): its flushes reach the page
         writer = write(path, 30, pause_at=20, pause=4.0)
         wait_for(page, "window.adamviz.state().params.iterations === 20", 30)  # (torch's import first)
         now = state(page)
         assert (now["iteration"], now["params"]["beta2"], now["params"]["view"]) == (7, 0.99, "cards")
-        assert writer.wait(timeout=120) == 0  # its last flush came before it ended: within 2 s of that
-        wait_for(page, "window.adamviz.state().params.iterations === 30", 2.0)
+        assert writer.wait(timeout=120) == 0  # its last flush came before it ended
+        wait_for(page, "window.adamviz.state().params.iterations === 30", PATIENCE)
         # the Layers view draws the newest run too
         set_params(page, view="layers")
         rows = page.evaluate("window.AdamViz.instances[0].layers.grid.steps.length")
@@ -74,14 +78,14 @@ def test_a_page_follows_a_run_as_it_is_written(page, tmp_path):
         # the file cut short (another writer, not atomic), then gone: each said, naming it; the page
         # keeps the run
         path.write_bytes(path.read_bytes()[:5000])
-        wait_for(page, f"{MESSAGE}.visible && {MESSAGE}.text.includes('<div>run.npz: ')", 2.0)
+        wait_for(page, f"{MESSAGE}.visible && {MESSAGE}.text.includes('<div>run.npz: ')", PATIENCE)
         assert state(page)["params"]["iterations"] == 30
         path.unlink()
-        wait_for(page, f"{MESSAGE}.visible && {MESSAGE}.text.includes('run.npz: no such file')", 2.0)
+        wait_for(page, f"{MESSAGE}.visible && {MESSAGE}.text.includes('run.npz: no such file')", PATIENCE)
         assert state(page)["params"]["iterations"] == 30 and state(page)["params"]["view"] == "layers"
         # and comes back: the complaint is answered
         assert write(path, 15).wait(timeout=120) == 0
-        wait_for(page, f"!{MESSAGE}.visible", 2.0)
+        wait_for(page, f"!{MESSAGE}.visible", PATIENCE)
         assert state(page)["params"]["view"] == "layers"
 
 
