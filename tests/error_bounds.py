@@ -32,6 +32,12 @@ from adamviz.sim.adaptive import ADAPTIVE
 from adamviz.sim.recurrence import NEGLIGIBLE_DECAY
 
 U = 2.0**-53
+
+TINY = 2.0**-1074
+"""The smallest subnormal double: a result below 2⁻¹⁰²² rounds to a multiple of it, so besides its
+relative U each rounding may be off by up to TINY/2 — where squares of gradients under 1e-154 land
+(hypothesis found g = 1.5e-159), U alone does not hold; each moment's three roundings a step add TINY
+on both sides together (3·TINY, with room)."""
 """Unit roundoff of float64."""
 
 
@@ -136,12 +142,12 @@ def trajectory_bounds(
         elif optimizer == "momentum":
             m = momentum * m + grad
             avg_abs = momentum * avg_abs + abs(grad)
-            propagated_m = momentum * propagated_m + grad_error
+            propagated_m = momentum * propagated_m + grad_error + TINY
             m_error = ma * avg_abs + propagated_m + dropped_m
         else:
             m = beta1 * m + (1 - beta1) * grad
             avg_abs = beta1 * avg_abs + (1 - beta1) * abs(grad)
-            propagated_m = beta1 * propagated_m + (1 - beta1) * grad_error
+            propagated_m = beta1 * propagated_m + (1 - beta1) * grad_error + 3 * TINY
             m_error = ma * avg_abs + propagated_m + dropped_m
         if optimizer in ("sgd", "momentum"):
             v_error = zeros
@@ -150,7 +156,7 @@ def trajectory_bounds(
             scale, scale_error = m, m_error
         else:
             v = beta2 * v + (1 - beta2) * grad * grad
-            propagated_v = beta2 * propagated_v + (1 - beta2) * 2 * abs(grad) * grad_error
+            propagated_v = beta2 * propagated_v + (1 - beta2) * 2 * abs(grad) * grad_error + 3 * TINY
             v_error = ma * v + propagated_v + dropped_v
             v_max, v_bound_max = np.maximum(v_max, v), np.maximum(v_bound_max, v_error)
             v_used, v_used_error = (v_max, v_bound_max) if optimizer == "amsgrad" else (v, v_error)
@@ -474,7 +480,8 @@ def adafactor_bounds(
     c): its relative error e_v carries on by (1 − c) and gains |Δc|·|g² − v|/v and 3U; the update
     g/√v then errs by e_v/2 + 3U relative (clipping is 1-Lipschitz, relative); α = max(ε₂, |θ|)·ρ by
     ρ's 2U, 1U, and |Δθ|·ρ where |θ| > ε₂ — θ's own error fed back; the step α·direction by the sum, and
-    θ's update by one rounding of θ (two with the decay)."""
+    θ's update by one rounding of θ (two with the decay); where v or the direction is subnormal, TINY
+    (not relative) is added."""
     g = np.asarray(g, dtype=np.float64).reshape(len(g), -1)
     shape = g.shape
     v = np.asarray(traj.v, dtype=np.float64).reshape(shape)
@@ -497,7 +504,9 @@ def adafactor_bounds(
         dc = (0.52 + 0.2 * math.log(t)) * 2 * U * c
         with np.errstate(divide="ignore", invalid="ignore"):
             gained = np.where(v[i] > 0, dc * np.abs(g[i] ** 2 - previous_v) / np.maximum(v[i], tiny), 0.0)
-        e_v = (1 - c) * e_v + gained + 3 * U
+        with np.errstate(divide="ignore", invalid="ignore"):  # (a subnormal v: TINY is not relative)
+            subnormal = np.where(v[i] > 0, 3 * TINY / np.maximum(v[i], TINY), 0.0)
+        e_v = (1 - c) * e_v + gained + 3 * U + subnormal
         e_direction = e_v / 2 + 3 * U
         relative = min(rates[i], 1 / math.sqrt(t))
         fed = np.where(
@@ -558,7 +567,7 @@ def adaptive_bounds(
     }
     scale, m_hat, root = shaped["scale"], shaped["m_hat"], shaped["sqrt_v_hat"]
     theta = np.abs(np.asarray(traj.theta, dtype=np.float64).reshape(g.shape))
-    tiny = np.finfo(float).tiny
+    tiny = TINY  # (the smallest subnormal: a subnormal m̂ or v divides as it is)
     powers = 4 * U * (1 + 1 / (1 - beta1) + 1 / max(1 - beta2, U)) * power_ulps
     out = {k: np.zeros_like(g) for k in ("m", "v", "m_hat", "sqrt_v_hat", "scale", "step", "theta")}
     avg_abs = np.zeros(g.shape[1])
@@ -567,12 +576,15 @@ def adaptive_bounds(
     theta_before = np.full(g.shape[1], abs(theta0))  # (the first step's coupled decay meets θ₀)
     # torch's lerp takes the weight fl(1 − β₁), whose own 1 − w is β₁ within U (absolute: all of β₁
     # when β₁ < U): each step's m then moves by up to U·|g − m_{t−1}|, carried on by β₁ as m is
-    coefficient = m_before = np.zeros(g.shape[1])
+    coefficient = m_before = tiny_m = tiny_v = np.zeros(g.shape[1])
     for i in range(iterations):
         t = i + 1
         ma = moving_average_rtol(t, iterations) + powers
         grad = np.abs(g[i]) + coupled * theta_before
         coefficient = beta1 * coefficient + U * (grad + m_before)
+        # (subnormal m and v: each rounding may be off by TINY/2 absolute, carried on as they carry g)
+        tiny_m = beta1 * tiny_m + 3 * TINY
+        tiny_v = (tiny_v if optimizer == "adagrad" else beta2 * tiny_v) + 3 * TINY
         m_before = shaped["m"][i]
         avg_abs = beta1 * avg_abs + (1 - beta1) * grad
         correction1 = 1 - beta1**t if optimizer != "adagrad" else 1.0
@@ -586,8 +598,8 @@ def adaptive_bounds(
                 fed_m = beta1 * fed_m + (1 - beta1) * fed
                 fed_v = beta2 * fed_v + (1 - beta2) * 2 * grad * fed
         with np.errstate(divide="ignore", invalid="ignore"):
-            ma = ma + np.where(shaped["v"][i] > 0, fed_v / np.maximum(shaped["v"][i], tiny), 0.0)
-        m_error = fed if optimizer == "adagrad" else ma * avg_abs + fed_m + coefficient
+            ma = ma + np.where(shaped["v"][i] > 0, (fed_v + tiny_v) / np.maximum(shaped["v"][i], TINY), 0.0)
+        m_error = fed + TINY if optimizer == "adagrad" else ma * avg_abs + fed_m + coefficient + tiny_m
         with np.errstate(divide="ignore", invalid="ignore"):
             if (
                 optimizer == "nadam"
@@ -599,17 +611,22 @@ def adaptive_bounds(
                 factor = _direction_factor(optimizer, t, beta2, shaped["v"][i], root[i], eps)
                 gain = np.where(m_hat[i] > 0, scale[i] / np.maximum(m_hat[i], tiny), factor) / correction1
                 terms = scale[i]
-        direction_error = gain * m_error + terms * (ma / 2 + 10 * U)
+        direction_error = gain * m_error + terms * (ma / 2 + 10 * U) + 2 * TINY
         out["m"][i] = m_error
         out["v"][i] = ma * shaped["v"][i]
-        out["m_hat"][i] = m_error / correction1 + (2 * U + powers) * m_hat[i]
+        out["m_hat"][i] = m_error / correction1 + (2 * U + powers) * m_hat[i] + TINY
         out["sqrt_v_hat"][i] = root[i] * (ma / 2 + 3 * U)
         out["scale"][i] = direction_error
         path = path + rates[i] * scale[i]
         if shrink is not None:  # θ·(1 − lr_t·w) first: one more rounding of |θ|, and the old error shrinks
             theta_error = shrink[i] * theta_error + 3 * U * theta[i]
-        theta_error = theta_error + rates[i] * (direction_error + (2 * U + rate_rtol) * scale[i])
+        # θ − lr·direction rounds once on each side: ≤ U·|θ_t| each (not of the step: θ₀ may be far larger)
+        theta_error = (
+            theta_error + rates[i] * (direction_error + (2 * U + rate_rtol) * scale[i]) + 2 * U * theta[i]
+        )
         out["theta"][i] = theta_error + moving_average_rtol(t, iterations) * path
         theta_before = theta[i]
         out["step"][i] = out["theta"][i] + (out["theta"][i - 1] if i else 0.0)
-    return out
+    # a diverging run (β₂ = 0 over a vanishing v: gains of 1/ε a step) overflows the first-order sum:
+    # inf·0 makes NaN there, which is as unbounded as the inf it came from
+    return {key: np.nan_to_num(value, nan=np.inf) for key, value in out.items()}
