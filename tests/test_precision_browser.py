@@ -80,6 +80,9 @@ def test_the_control_and_the_other_views(page, static_url):
     page.locator(".av-precision select").select_option("bfloat16")
     page.wait_for_function("window.adamviz.state().params.precision === 'bfloat16'")
     assert "bfloat16" in readout(page, "noisy")
-    for view in ("population", "valley"):
+    for view in ("population", "valley"):  # float64 there: the menu hides, as any control that does not act
         set_params(page, view=view)
         assert not page.locator(".av-error").is_visible()
+        assert not page.locator(".av-precision select").is_visible()
+    set_params(page, view="cards")
+    page.locator(".av-precision select").wait_for(state="visible")

@@ -62,7 +62,6 @@ function adaptiveRow(state, i, g, gAt, out, outAt) {
     const inf = state.rhoInf;
     rect = rho > RADAM_THRESHOLD ? (((rho - 4) * (rho - 2) * inf) / ((inf - 4) * (inf - 2) * rho)) ** 0.5 : 0;
   }
-  const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
   for (let j = 0; j < width; j++) {
     const theta = thetas[j];
     const grad = coupled ? g[gAt + j] + coupled * theta : g[gAt + j];
@@ -96,16 +95,21 @@ function adaptiveRow(state, i, g, gAt, out, outAt) {
     v[j] = vj;
     const next = shrink * theta - lr * direction;
     thetas[j] = next;
-    out.m_hat[outAt + j] = mHat;
-    out.sqrt_v_hat[outAt + j] = sqrtVHat;
-    out.scale[outAt + j] = direction;
-    out.step[outAt + j] = theta - next;
-    out.theta[outAt + j] = next;
-    if (mOut) {
-      mOut[outAt + j] = mj;
-      vOut[outAt + j] = vj;
-      vHatOut[outAt + j] = vHat;
-    }
+    writeStep(out, outAt + j, mj, vj, mHat, vHat, sqrtVHat, direction, theta, next);
+  }
+}
+
+/** One parameter's step into a stepper's `out` at `at` (m, v and v̂ only where the full table is asked for). */
+export function writeStep(out, at, m, v, mHat, vHat, sqrtVHat, scale, before, after) {
+  out.m_hat[at] = mHat;
+  out.sqrt_v_hat[at] = sqrtVHat;
+  out.scale[at] = scale;
+  out.step[at] = before - after;
+  out.theta[at] = after;
+  if (out.m) {
+    out.m[at] = m;
+    out.v[at] = v;
+    out.v_hat[at] = vHat;
   }
 }
 
@@ -116,7 +120,6 @@ function adafactorRow(state, i, g, gAt, out, outAt) {
   const relative = Math.min(lr, 1 / Math.sqrt(i + 1));
   const weight = state.decayOfV[i];
   const floor = ADAFACTOR.eps1 * ADAFACTOR.eps1;
-  const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
   for (let j = 0; j < width; j++) {
     const theta = thetas[j];
     const grad = g[gAt + j];
@@ -130,15 +133,6 @@ function adafactorRow(state, i, g, gAt, out, outAt) {
     const denominator = Math.max(1, Math.sqrt(update * update) / ADAFACTOR.d);
     const next = shrunk + (-alpha / denominator) * update;
     thetas[j] = next;
-    out.m_hat[outAt + j] = grad;
-    out.sqrt_v_hat[outAt + j] = root;
-    out.scale[outAt + j] = update / denominator;
-    out.step[outAt + j] = theta - next;
-    out.theta[outAt + j] = next;
-    if (mOut) {
-      mOut[outAt + j] = grad;
-      vOut[outAt + j] = vj;
-      vHatOut[outAt + j] = vj;
-    }
+    writeStep(out, outAt + j, grad, vj, grad, vj, root, update / denominator, theta, next);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { ADAFACTOR, FORMAT_EPS } from "../contract.js";
+import { writeStep } from "./adaptive.js";
 
 const WORDS = new Float32Array(1);
 const BITS = new Uint32Array(WORDS.buffer);
@@ -105,7 +106,6 @@ function precisionRow(state, i, g, gAt, out, outAt) {
     state.muNext = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004));
     state.product = Math.fround(state.product * Math.fround(state.mu));
   }
-  const { m: mOut, v: vOut, v_hat: vHatOut } = out; // optional: the full table (downloads)
   for (let j = 0; j < width; j++) {
     const previous = thetas[j];
     let theta = previous;
@@ -119,17 +119,7 @@ function precisionRow(state, i, g, gAt, out, outAt) {
       [values, theta] = STEPS[optimizer](state, j, i, lr, grad, theta);
     }
     thetas[j] = theta;
-    const [m, v, mHat, vHat, sqrtVHat, scale] = values;
-    out.m_hat[outAt + j] = mHat;
-    out.sqrt_v_hat[outAt + j] = sqrtVHat;
-    out.scale[outAt + j] = scale;
-    out.step[outAt + j] = previous - theta;
-    out.theta[outAt + j] = theta;
-    if (mOut) {
-      mOut[outAt + j] = m;
-      vOut[outAt + j] = v;
-      vHatOut[outAt + j] = vHat;
-    }
+    writeStep(out, outAt + j, ...values, previous, theta);
   }
 }
 

@@ -132,10 +132,10 @@ class Controls {
     const { groups, containers } = this.models.controls;
     const params = this.state.params;
     const drawn = [params.optimizer, ...params.compare];
-    // what a control acts on: momentum μ only steps `momentum`; the window only the cards; κ and the
-    // rotation only the valley; a start's y only a 2-D problem
+    // what a control acts on: momentum μ only steps `momentum`; the window only the cards; the precision
+    // only the cards view's streams; κ and the rotation only the valley; a start's y only a 2-D problem
     const valley = params.problem === "valley";
-    const acts = { momentum: drawn.includes("momentum"), window: !["population", "layers"].includes(params.view), condition: valley, rotated: valley, start_y: PROBLEMS[params.problem].coordinates.length === 2 };
+    const acts = { momentum: drawn.includes("momentum"), window: !["population", "layers"].includes(params.view), precision: params.view === "cards", condition: valley, rotated: valley, start_y: PROBLEMS[params.problem].coordinates.length === 2 };
     // a slide shows only the controls it names (and the transport); the rest are one key (C) away
     const picked = this.actions.slidePicks();
     const onSlide = (name) => picked === null || ["transport", "iteration"].includes(name) || picked.includes(name);
