@@ -394,23 +394,7 @@ def _switched(g: np.ndarray, switch_at: int, switch_lr: float, **settings) -> Tr
 
 def _simulate_in_precision(g: np.ndarray, s: Settings, rates: np.ndarray, precision: str) -> Trajectory:
     """Every value held in ``precision`` and rounded as torch rounds it (see :mod:`.precision`)."""
-    columns = g.reshape(g.shape[0], -1)
-    out = step_in_precision(
-        columns,
-        precision,
-        optimizer=s.optimizer,
-        rates=rates,
-        beta1=s.beta1,
-        beta2=s.beta2,
-        eps=s.eps,
-        weight_decay=s.weight_decay,
-        momentum=s.momentum,
-        bias_correction=s.bias_correction,
-        theta0=s.theta0,
-        decoupled_weight_decay=s.decoupled_weight_decay,
-        lr_decay=s.lr_decay,
-        initial_accumulator_value=s.initial_accumulator_value,
-    )
+    out = step_in_precision(g.reshape(g.shape[0], -1), precision, s, rates)
     return Trajectory(g=g, **{name: array.reshape(g.shape) for name, array in out.items()}, lr=rates)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -156,50 +157,41 @@ FORMAT_EPS = {"float32": 2.0**-23, "bfloat16": 2.0**-7, "float16": 2.0**-10}
 
 
 def step_in_precision(
-    columns: np.ndarray,
-    precision: str,
-    *,
-    optimizer: str,
-    rates: np.ndarray,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    bias_correction: bool,
-    theta0: float,
-    decoupled_weight_decay: bool = False,
-    lr_decay: float = 0.0,
-    initial_accumulator_value: float = 0.0,
+    columns: np.ndarray, precision: str, s: Any, rates: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """``optimizer`` over ``columns`` (iterations × parameters) held in ``precision``, as torch steps it.
+    """``s.optimizer`` over ``columns`` (iterations × parameters) held in ``precision``, as torch steps it;
+    ``s``: validated ``adamviz.sim.Settings`` (its optimizer, betas, ε, decays, momentum, θ₀ …), ``rates``
+    each step's lr_t.
 
     Returns m, v, m_hat, v_hat, sqrt_v_hat, scale, step and theta per step, each (iterations, n).
     """
+    optimizer, weight_decay = s.optimizer, s.weight_decay
     ops = TorchOps(precision)
     r = ops.r
     names = ("m", "v", "m_hat", "v_hat", "sqrt_v_hat", "scale", "step", "theta")
     out = {name: np.empty_like(columns) for name in names}
     gradients = r(columns)
-    theta = r(np.full(columns.shape[1], theta0))
+    theta = r(np.full(columns.shape[1], s.theta0))
     zeros = np.zeros_like(theta)
     state = {
         "m": zeros,
-        "v": r(np.full_like(theta, initial_accumulator_value)) if optimizer == "adagrad" else zeros,
+        "v": r(np.full_like(theta, s.initial_accumulator_value)) if optimizer == "adagrad" else zeros,
     }
     state["v_max"], state["product"] = zeros, np.float32(1.0)
     decayed = optimizer in ("adamw", "adafactor") or (
-        decoupled_weight_decay and optimizer in ("radam", "nadam")
+        s.decoupled_weight_decay and optimizer in ("radam", "nadam")
     )
     coupled = weight_decay > 0 and not decayed
     settings = {
-        "beta1": beta1,
-        "beta2": beta2,
-        "eps": eps,
-        "momentum": momentum,
-        "bias_correction": bias_correction,
+        "beta1": s.beta1,
+        "beta2": s.beta2,
+        "eps": s.eps,
+        "momentum": s.momentum,
+        "bias_correction": s.bias_correction,
+        "lr_decay": s.lr_decay,
+        "iterations": len(rates),
+        "precision": precision,
     }
-    settings.update(lr_decay=lr_decay, iterations=len(rates), precision=precision)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i, g in enumerate(gradients):
             lr = float(rates[i])
