@@ -45,9 +45,11 @@ def test_float16_readout_says_what_the_format_did(page, static_url):
         assert_page_trace(page, name, params)
         text = readout(page, name)
         assert "iteration 30 · float16" in text
-        assert "v = β₂·v + (1 − β₂)·g² rounds to 0 in float16, so √v̂ = 0." in text
+        assert "v = β₂·v + (1 − β₂)·g² rounds to 0 in float16, so the denominator's root is 0." in text
         assert "−∞" not in text
-    set_params(page, eps=1e-8)
+    set_params(page, optimizer="adagrad")  # its own second moment, named as it is: a sum
+    assert "s = s + g² rounds to 0 in float16, so the denominator's root is 0." in readout(page, "consistent")
+    set_params(page, optimizer="adam", eps=1e-8)
     text = readout(page, "consistent")
     assert "θ = −∞ from iteration 0: √v̂ + ε rounded to 0 in float16" in text
     assert "(0 + 0) = ∞" in text.replace("\n", "")  # the formula shows ε as float16 holds it: 0

@@ -57,7 +57,10 @@ function precisionNote(precision, optimizer, eps, heldEps, t, i) {
   } else if (SECOND_MOMENT.includes(optimizer) && heldEps === 0) {
     said.push(`ε = ${fmt(eps, 2)} is 0 in ${precision}: only √v̂ keeps the denominator above 0.`);
   }
-  if (SECOND_MOMENT.includes(optimizer) && t.sqrt_v_hat[i] === 0 && t.m_hat[i] !== 0) said.push(`v = β₂·v + (1 − β₂)·g² rounds to 0 in ${precision}, so √v̂ = 0.`);
+  if (SECOND_MOMENT.includes(optimizer) && t.sqrt_v_hat[i] === 0 && t.m_hat[i] !== 0) {
+    const moment = { adagrad: "s = s + g²", adamax: "u = max(β₂·u, |g| + ε)" }[optimizer] || "v = β₂·v + (1 − β₂)·g²";
+    said.push(`${moment} rounds to 0 in ${precision}, so the denominator's root is 0.`);
+  }
   return said.length ? `<div class="av-precision-note">${said.join(" ")}</div>` : "";
 }
 
