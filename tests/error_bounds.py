@@ -607,11 +607,16 @@ def adaptive_bounds(
                 mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * 0.004))
                 gain = mu_next / (1 - beta1 ** (t + 1)) / (root[i] + eps)
                 terms = grad / (root[i] + eps) + gain * (avg_abs + m_error)
+                # the g/d term's coefficient (1 − μ_t)/(1 − Π_t) ≤ 1/(1 − β₁ᵗ) carries the gradient's
+                # own error too (θ's fed back through a coupled decay)
+                gain_now = fed / (1 - beta1**t) / (root[i] + eps)
             else:  # the direction is m̂ (or g) times a factor: an error in m̂ moves it by that factor
                 factor = _direction_factor(optimizer, t, beta2, shaped["v"][i], root[i], eps)
                 gain = np.where(m_hat[i] > 0, scale[i] / np.maximum(m_hat[i], tiny), factor) / correction1
                 terms = scale[i]
         direction_error = gain * m_error + terms * (ma / 2 + 10 * U) + 2 * TINY
+        if optimizer == "nadam":
+            direction_error = direction_error + gain_now
         out["m"][i] = m_error
         out["v"][i] = ma * shaped["v"][i]
         out["m_hat"][i] = m_error / correction1 + (2 * U + powers) * m_hat[i] + TINY
