@@ -59,24 +59,26 @@ def _two_product(a: np.ndarray, b: np.ndarray | float) -> tuple[np.ndarray, np.n
     return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
 
 
+def _renormalised(p: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """p + e as a double-double (hi, lo) with hi = p + e rounded and lo what that rounding dropped."""
+    hi = p + e
+    return hi, e - (hi - p)
+
+
 def adafactor_decay(iterations: int) -> np.ndarray:
     """t^−0.8 for t = 1..iterations (Adafactor's 1 − β₂ₜ), correctly rounded (but within 2⁻⁴⁰ ulp of
     a tie): one Newton step on y⁵·t⁴ = 1 from any estimate within a few ulps, its residual formed in
-    double-double. The page (engine/adaptive.js) does the same operations, so the two agree bit for bit
+    double-double. The page (engine/exact.js) does the same operations, so the two agree bit for bit
     whatever their ``pow``."""
     t = np.arange(1, iterations + 1, dtype=np.float64)
     y = np.power(t, -0.8)
     square = t * t  # exact: t ≤ 1e6
-    hi, lo = _two_product(y, y)  # y², then y⁴, y⁵, y⁵·t², y⁵·t⁴ as hi + lo
-    for factor in (None, y, square, square):
-        if factor is None:
-            p, e = _two_product(hi, hi)
-            e = e + 2.0 * hi * lo
-        else:
-            p, e = _two_product(hi, factor)
-            e = e + lo * factor
-        hi = p + e
-        lo = e - (hi - p)
+    hi, lo = _two_product(y, y)  # y²
+    p, e = _two_product(hi, hi)  # y⁴ = (y²)²
+    hi, lo = _renormalised(p, e + 2.0 * hi * lo)
+    for factor in (y, square, square):  # y⁵, y⁵·t², y⁵·t⁴
+        p, e = _two_product(hi, factor)
+        hi, lo = _renormalised(p, e + lo * factor)
     residual = (hi - 1.0) + lo  # y⁵t⁴ − 1, |·| ≲ 1e-15
     return y - y * residual / 5.0
 

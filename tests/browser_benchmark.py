@@ -223,7 +223,6 @@ def follow_figures(page, folder: Path, figures) -> None:
     """``adamviz serve --trace F --follow``: a trace replaced on disk (atomically, as the recorder
     writes) until the open page shows it — 10 times, alternating a run of 12 and one of 15 records."""
     import os
-    import shutil as shell
 
     from hostile_traces import trace_bytes, valid_arrays
 
@@ -231,7 +230,7 @@ def follow_figures(page, folder: Path, figures) -> None:
     runs = {n: trace_bytes(valid_arrays(records=n)) for n in (12, 15)}
     path.write_bytes(runs[12])
     port = free_port()
-    adamviz = shell.which("adamviz") or "adamviz"
+    adamviz = shutil.which("adamviz") or "adamviz"
     latencies = []
     for url in start_server([adamviz, "serve", "--port", str(port), "--trace", str(path), "--follow"], port):
         page.goto(url)

@@ -72,7 +72,7 @@ function adaptiveRow(state, i, g, gAt, out, outAt) {
       [mj, mHat, sqrtVHat, vHat] = [grad, grad, root, vj];
       direction = grad / (root + eps);
     } else {
-      mj = weight < 0.5 ? m[j] + weight * (grad - m[j]) : grad - (grad - m[j]) * (1 - weight); // torch.lerp
+      mj = lerp(m[j], grad, weight);
       mHat = mj / correction1;
       if (optimizer === "adamax") {
         vj = Math.max(beta2 * v[j], Math.abs(grad) + eps);
@@ -97,6 +97,12 @@ function adaptiveRow(state, i, g, gAt, out, outAt) {
     thetas[j] = next;
     writeStep(out, outAt + j, mj, vj, mHat, vHat, sqrtVHat, direction, theta, next);
   }
+}
+
+/** torch.lerp as its CPU kernel forms it (sim.adaptive.lerp): start + w·(end − start) for w < ½, else
+ * end − (end − start)·(1 − w), so that w = 1 gives end exactly. */
+function lerp(start, end, weight) {
+  return weight < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight);
 }
 
 /** One parameter's step into a stepper's `out` at `at` (m, v and v̂ only where the full table is asked for). */
@@ -126,7 +132,7 @@ function adafactorRow(state, i, g, gAt, out, outAt) {
     const alpha = Math.max(ADAFACTOR.eps2, Math.sqrt(theta * theta)) * relative;
     const shrunk = decay ? theta * (1 - lr * decay) : theta;
     const square = grad * grad;
-    const vj = weight < 0.5 ? v[j] + weight * (square - v[j]) : square - (square - v[j]) * (1 - weight); // torch.lerp
+    const vj = lerp(v[j], square, weight);
     v[j] = vj;
     const root = Math.sqrt(Math.max(vj, floor));
     const update = (1 / root) * grad;

@@ -16,6 +16,12 @@ export function twoProduct(a, b) {
   return [p, ((ah * bh - p) + ah * bl + al * bh) + al * bl];
 }
 
+/** p + e as a double-double [hi, lo]: hi = p + e rounded, lo what that rounding dropped. */
+function renormalised(p, e) {
+  const hi = p + e;
+  return [hi, e - (hi - p)];
+}
+
 /**
  * t^-0.8 for t = 1..n (Adafactor's 1 - beta2_t), correctly rounded but within 2^-40 ulp of a tie: one
  * Newton step on y^5 t^4 = 1 from Math.pow's estimate, its residual in double-double — the same
@@ -27,18 +33,13 @@ export function adafactorDecay(n) {
     const t = k + 1;
     const y = t ** -0.8;
     const square = t * t;
-    let [hi, lo] = twoProduct(y, y);
-    for (const factor of [null, y, square, square]) {
-      let p, e;
-      if (factor === null) {
-        [p, e] = twoProduct(hi, hi);
-        e = e + 2 * hi * lo;
-      } else {
-        [p, e] = twoProduct(hi, factor);
-        e = e + lo * factor;
-      }
-      hi = p + e;
-      lo = e - (hi - p);
+    let [hi, lo] = twoProduct(y, y); // y²
+    let [p, e] = twoProduct(hi, hi); // y⁴ = (y²)²
+    [hi, lo] = renormalised(p, e + 2 * hi * lo);
+    for (const factor of [y, square, square]) {
+      // y⁵, y⁵·t², y⁵·t⁴
+      [p, e] = twoProduct(hi, factor);
+      [hi, lo] = renormalised(p, e + lo * factor);
     }
     const residual = (hi - 1) + lo;
     out[k] = y - (y * residual) / 5;
