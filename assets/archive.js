@@ -2,7 +2,7 @@
  * file one accepts the other accepts (tests/test_trace_fuzz.py feeds both the same mutations). `rules` is
  * contract.js's TRACE_LIMITS, that module's constants.
  *
- *   zipMembers(bytes, name)                  the central directory: [{filename, method, flags, crc, packed, size, offset}]
+ *   zipSegments(bytes, name, rules)          each segment's central directory: [[{filename, method, flags, crc, packed, size, offset}]]
  *   checkMembers(members, name, rules)       no encryption, stored or deflated, the declared total within the limit
  *   memberBytes(bytes, member, name)         a member's bytes (a Promise when deflated), inflated with a running cap
  *   readNpy(data, where, rules)              {kind, descr, shape, values: Float64Array} (C order)
@@ -36,19 +36,45 @@ function crc32(bytes) {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-function zipMembers(bytes, name) {
+const END = 0x06054b50; // a zip archive's end record
+
+/** The end record at `at`: [member count, directory offset], or null where there is none — its directory
+ * must end where it begins, and only the last segment's may carry a comment. */
+function endRecord(bytes, view, at, last) {
+  if (at < 0 || at + 22 > bytes.length || view.getUint32(at, true) !== END) return null;
+  const count = view.getUint16(at + 10, true);
+  const size = view.getUint32(at + 12, true);
+  const directory = view.getUint32(at + 16, true);
+  const comment = view.getUint16(at + 20, true);
+  if (directory + size !== at || at + 22 + comment > bytes.length || (comment && !last)) return null;
+  return [count, directory];
+}
+
+/** The segments of a file, first to last, each the members of one zip archive: the last complete one
+ * found by its end record (one cut short by a killed writer is passed over), those before it from it. */
+function zipSegments(bytes, name, rules) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const damaged = (why) => fail(`${name}: a damaged .npz archive (${why})`);
-  let end = -1;
-  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 65557); at--) {
-    if (view.getUint32(at, true) === 0x06054b50) {
-      end = at;
-      break;
-    }
-  }
+  let end = bytes.length - 22;
+  while (end >= 0 && !(bytes[end] === 0x50 && endRecord(bytes, view, end, true))) end--;
   if (end < 0) damaged("no end of central directory");
-  const count = view.getUint16(end + 10, true);
-  let at = view.getUint32(end + 16, true);
+  const segments = [];
+  for (;;) {
+    const [count, directory] = endRecord(bytes, view, end, !segments.length);
+    const members = centralDirectory(bytes, view, directory, count, damaged);
+    segments.push(members);
+    const start = members.length ? members.reduce((low, m) => Math.min(low, m.offset), Infinity) : directory;
+    if (start > directory) damaged("a segment's members lie after its directory");
+    if (start === 0) break;
+    if (segments.length === rules.segments) fail(`${name}: chains more than ${thousands(rules.segments)} segments`);
+    end = start - 22;
+    if (!endRecord(bytes, view, end, false)) damaged(`${thousands(start)} bytes before its first member are not a whole segment`);
+  }
+  return segments.reverse();
+}
+
+/** The `count` members of the central directory at `at`. */
+function centralDirectory(bytes, view, at, count, damaged) {
   const members = [];
   for (let k = 0; k < count; k++) {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) damaged("bad central directory entry");
@@ -257,4 +283,4 @@ function readJson(text, where, rules) {
   }
 }
 
-export { crc32, zipMembers, checkMembers, memberBytes, readNpy, readJson, quoted, thousands, fail };
+export { crc32, zipSegments, checkMembers, memberBytes, readNpy, readJson, quoted, thousands, fail };

@@ -157,6 +157,7 @@ export const TRACE_LIMITS = {
   "metaDepth": 8,
   "numberChars": 64,
   "safeInteger": 9007199254740992,
+  "segments": 10000,
   "methods": {"0": "stored", "8": "deflate"},
   "methodNames": {"1": "shrink", "6": "implode", "9": "deflate64", "12": "bzip2", "14": "lzma", "93": "zstandard", "95": "xz", "98": "ppmd", "99": "AES encryption"},
   "dtypes": {"f": [2, 4, 8], "i": [1, 2, 4, 8], "u": [1, 2, 4, 8]},

@@ -13,7 +13,7 @@
  * `limits` is contract.js's TRACE_LIMITS, the Python module's constants.
  */
 
-import { checkMembers, fail, memberBytes, quoted, readJson, readNpy, thousands, zipMembers } from "./archive.js";
+import { checkMembers, fail, memberBytes, quoted, readJson, readNpy, thousands, zipSegments } from "./archive.js";
 import { EXTRA_SETTINGS, RECORDED_OPTIMIZERS } from "./contract.js";
 
 const MEMBER = /^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$/;
@@ -56,7 +56,7 @@ function readMeta(arrays, name, limits) {
   if (!meta || typeof meta !== "object" || Array.isArray(meta) || meta.format !== "adamviz-trace") {
     fail(`${name}: not an adamviz trace (format ${meta && typeof meta === "object" ? JSON.stringify(meta.format ?? null) : typeof meta}, expected 'adamviz-trace')`);
   }
-  if (meta.version !== 1) fail(`${name}: trace version ${JSON.stringify(meta.version ?? null)}; this adamviz reads version 1`);
+  if (meta.version !== 1 && meta.version !== 2) fail(`${name}: trace version ${JSON.stringify(meta.version ?? null)}; this adamviz reads versions 1 and 2`);
   const groups = meta.groups;
   if (!Array.isArray(groups) || !groups.length || groups.length > 10000) fail(`${name}: meta must list the groups (1 to 10,000)`);
   groups.forEach((group, k) => {
@@ -230,42 +230,112 @@ function readCsv(bytes, name, limits) {
   return bareRun(values, name);
 }
 
-/** The archive's members, their names checked, then what the directory shows (nothing unpacked yet). */
-function npzMembers(bytes, name, limits) {
+const SEGMENT_MEMBER = /^(records|steps|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay)$/;
+const RECORD_MEMBERS = ["steps", "g", "exp_avg", "exp_avg_sq", "step", "percentiles", "lr", "weight_decay"];
+const TABLES = ["g", "exp_avg", "exp_avg_sq", "step", "percentiles"]; // a row per record (the others: a value)
+
+/** Each segment's members, their names checked, then what the directories show (nothing unpacked yet). */
+function npzSegments(bytes, name, limits) {
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b || bytes[2] !== 3 || bytes[3] !== 4) fail(`${name}: not an .npz archive (it does not start with a zip header)`);
-  const members = zipMembers(bytes, name);
-  const seen = new Set();
-  for (const m of members) {
-    const key = m.filename.replace(/\.npy$/, "");
-    if (!m.filename.endsWith(".npy") || !MEMBER.test(key)) fail(`${name}: member ${quoted(m.filename)} is not an array of an adamviz trace`);
-    if (seen.has(key)) fail(`${name}: member ${quoted(m.filename)} appears twice`);
-    seen.add(key);
-    m.key = key;
-  }
-  checkMembers(members, name, limits);
-  return members;
+  const segments = zipSegments(bytes, name, limits);
+  segments.forEach((members, j) => {
+    const [pattern, whose] = j === 0 ? [MEMBER, ""] : [SEGMENT_MEMBER, `segment ${j + 1}'s `];
+    const seen = new Set();
+    for (const m of members) {
+      const key = m.filename.replace(/\.npy$/, "");
+      if (!m.filename.endsWith(".npy") || !pattern.test(key)) fail(`${name}: ${whose}member ${quoted(m.filename)} is not an array of an adamviz trace`);
+      if (seen.has(key)) fail(`${name}: ${whose}member ${quoted(m.filename)} appears twice`);
+      seen.add(key);
+      m.key = key;
+    }
+  });
+  checkMembers(segments.flat(), name, limits);
+  return segments;
 }
 
-function fromMembers(name, members, raw, limits) {
+function readArrays(name, members, raw, j, limits) {
+  const whose = j === 0 ? "" : `segment ${j + 1}'s `;
   const arrays = {};
   members.forEach((m, k) => {
-    arrays[m.key] = readNpy(raw[k], `${name}: member ${quoted(m.filename)}`, limits);
+    arrays[m.key] = readNpy(raw[k], `${name}: ${whose}member ${quoted(m.filename)}`, limits);
   });
-  return build(name, readMeta(arrays, name, limits), arrays, limits);
+  return arrays;
+}
+
+const dtypeOf = (array) => `${{ f: "float", i: "int", u: "uint" }[array.kind]}${Number(/(\d+)$/.exec(array.descr)[1]) * 8}`;
+
+/** The first segment's arrays (`run` read from them) with each later segment's records appended (the
+ * layout: adamviz/record/trace_writer.py); an Error naming the segment where one does not fit. */
+function appended(name, arrays, run, segments, limits) {
+  const groups = run.groups.length;
+  const width = (key, k) => (key === "percentiles" ? 3 : TABLES.includes(key) ? run.groups[k].coordinates.length : 1);
+  const kinds = RECORD_MEMBERS.filter((key) => arrays[`g0_${key}`]);
+  const pieces = {};
+  for (const key of kinds) for (let k = 0; k < groups; k++) pieces[`g${k}_${key}`] = [arrays[`g${k}_${key}`].values];
+  const rows = Array.from({ length: groups }, (_, k) => arrays[`g${k}_steps`].values.length);
+  segments.forEach((segment, s) => {
+    const where = `${name}: segment ${s + 2}`;
+    const held = Object.keys(segment);
+    if (held.slice().sort().join() !== ["records", ...kinds].sort().join()) fail(`${where} must hold records, ${kinds.join(", ")}; it holds ${held.join(", ") || "nothing"}`);
+    const counts = segment.records;
+    if (!"iu".includes(counts.kind) || counts.shape.length !== 1 || counts.shape[0] !== groups || counts.values.some((n) => n < 0 || n > limits.records)) {
+      fail(`${where}: records must be ${groups} counts from 0 to ${thousands(limits.records)}, one per group`);
+    }
+    for (const key of kinds) {
+      const values = segment[key];
+      for (let k = 0; k < groups; k++) {
+        const own = arrays[`g${k}_${key}`];
+        if (!own) fail(`${where} appends ${key} to group ${k}, which has none`);
+        if (dtypeOf(own) !== dtypeOf(values)) fail(`${where}: ${key} is ${dtypeOf(values)}; g${k}_${key} is ${dtypeOf(own)}`);
+      }
+      const sizes = Array.from(counts.values, (n, k) => n * width(key, k));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      if (values.shape.length !== 1 || values.values.length !== total) {
+        fail(`${where}: ${key} has shape (${values.shape.join(", ")}${values.shape.length === 1 ? "," : ""}); its records make it (${total},)`);
+      }
+      let at = 0;
+      sizes.forEach((size, k) => {
+        pieces[`g${k}_${key}`].push(values.values.subarray(at, at + size));
+        at += size;
+      });
+    }
+    counts.values.forEach((n, k) => (rows[k] += n));
+  });
+  const merged = { ...arrays };
+  for (const [key, parts] of Object.entries(pieces)) {
+    const values = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      values.set(part, at);
+      at += part.length;
+    }
+    const k = Number(key.slice(1).split("_")[0]);
+    const rowKey = key.slice(key.indexOf("_") + 1);
+    const shape = TABLES.includes(rowKey) ? [rows[k], width(rowKey, k)] : [rows[k]];
+    merged[key] = { ...arrays[key], shape, values };
+  }
+  return merged;
 }
 
 async function readNpz(bytes, name, limits) {
-  const members = npzMembers(bytes, name, limits);
-  const raw = [];
-  for (const m of members) raw.push(await memberBytes(bytes, m, name));
-  return fromMembers(name, members, raw, limits);
+  const segments = npzSegments(bytes, name, limits);
+  const read = [];
+  for (const [j, members] of segments.entries()) {
+    const raw = [];
+    for (const m of members) raw.push(await memberBytes(bytes, m, name));
+    read.push(readArrays(name, members, raw, j, limits));
+  }
+  const meta = readMeta(read[0], name, limits);
+  const run = build(name, meta, read[0], limits);
+  return read.length === 1 ? run : build(name, meta, appended(name, read[0], run, read.slice(1), limits), limits);
 }
 
 /** A stored (uncompressed) .npz read at once: the trace a page carries (Python wrote it). */
 function readStored(name, bytes, limits) {
-  const members = npzMembers(bytes, name, limits);
-  if (members.some((m) => m.method !== 0)) fail(`${name}: a page's own trace must be stored, not deflated`);
-  return fromMembers(name, members, members.map((m) => memberBytes(bytes, m, name)), limits);
+  const segments = npzSegments(bytes, name, limits);
+  if (segments.length !== 1 || segments[0].some((m) => m.method !== 0)) fail(`${name}: a page's own trace must be one stored archive`);
+  const arrays = readArrays(name, segments[0], segments[0].map((m) => memberBytes(bytes, m, name)), 0, limits);
+  return build(name, readMeta(arrays, name, limits), arrays, limits);
 }
 
 /** Read `bytes` (a Uint8Array) of the file `name`: a trace run, or an Error naming the file and the problem. */

@@ -248,6 +248,72 @@ def recorder_figures(figures: Figures) -> None:
     )
 
 
+def flush_figures(figures: Figures, groups: int = 76, records: int = 2_000, per_flush: int = 10) -> None:
+    """A long run's flushes: a trace of the benchmark transformer's shape (``groups`` float32 tensors, 8
+    coordinates each) growing to ``records`` records, flushed every ``per_flush`` — by the recorder's
+    TraceWriter (appending segments) against rewriting the whole file at each flush (the baseline, as
+    the recorder did before), in bytes and time per flush over the run's second half."""
+    import json
+    import tempfile
+
+    from adamviz.record.files import write_atomically
+    from adamviz.record.trace_writer import TraceWriter, _npz
+
+    rng = np.random.default_rng(0)
+    meta = {
+        "format": "adamviz-trace",
+        "version": 2,
+        "groups": [{"name": f"w{k}", "shape": [64, 64]} for k in range(groups)],
+    }
+    whole = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+    for k in range(groups):
+        whole[f"g{k}_steps"] = np.arange(1, records + 1)
+        whole[f"g{k}_index"] = np.arange(8) * 7
+        for key in ("g", "exp_avg", "exp_avg_sq"):
+            whole[f"g{k}_{key}"] = rng.standard_normal((records, 8)).astype(np.float32)
+        whole[f"g{k}_step"] = rng.standard_normal((records, 8))
+        whole[f"g{k}_percentiles"] = rng.random((records, 3))
+        whole[f"g{k}_lr"] = whole[f"g{k}_weight_decay"] = np.full(records, 1e-3)
+
+    def held(n: int):
+        def arrays_from(starts: list[int]) -> dict[str, np.ndarray]:
+            return {
+                key: value
+                if key == "meta" or key.endswith("_index")
+                else value[starts[int(key[1:].split("_")[0])] : n]
+                for key, value in whole.items()
+            }
+
+        return arrays_from
+
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for way in ("rewrite", "append"):
+            path = Path(folder) / f"{way}.npz"
+            writer = TraceWriter(path)
+            written, seconds = [], []
+            for n in range(per_flush, records + 1, per_flush):
+                started = time.perf_counter()
+                if way == "append":
+                    written.append(writer.write(meta, [n] * groups, held(n)))
+                else:
+                    data = _npz(held(n)([0] * groups))
+                    write_atomically(path, data)
+                    written.append(len(data))
+                seconds.append(time.perf_counter() - started)
+            half = len(written) // 2
+            results[way] = (np.mean(written[half:]), np.mean(seconds[half:]), path.stat().st_size)
+    (bytes_new, time_new, size), (bytes_old, time_old, _) = results["append"], results["rewrite"]
+    figures.add(
+        f"a flush of a growing trace ({groups} groups, {records:,} records, one flush per {per_flush}): bytes and "
+        "time, mean over the second half (rewriting the whole file: baseline)",
+        f"{bytes_new / 1e3:.0f} KB, {time_new * 1000:.1f} ms ({bytes_old / 1e6:.1f} MB, {time_old * 1000:.1f} ms: "
+        f"{bytes_old / bytes_new:.0f}× the bytes)",
+        "appends what is new",
+    )
+    print(f"== flushes: the appended file ends at {size:,} bytes")
+
+
 def best_of(call: Callable[[], object], repeats: int = 5) -> float:
     """The fastest of ``repeats`` calls, in seconds."""
     times = []
@@ -281,6 +347,7 @@ def main() -> None:
         clip_figures(figures)
     if args.recorder:
         recorder_figures(figures)
+        flush_figures(figures)
     figures.print_table()
     if args.docs:
         flags = " ".join(f"--{name}" for name in ("browser", "clips", "recorder") if getattr(args, name))

@@ -82,6 +82,31 @@ def trace_bytes(arrays: dict[str, np.ndarray], *, deflate: bool = False) -> byte
     return _npz({f"{key}.npy": _npy(value) for key, value in arrays.items()}, deflate=deflate)
 
 
+def chained(first: dict[str, np.ndarray], *later: dict[str, np.ndarray], gap: bytes = b"") -> bytes:
+    """A trace written as the recorder's flushes write it: ``first`` whole, then each of ``later`` as a
+    segment (its members as given: packed ``records``, ``steps``, ``g`` …; :mod:`adamviz.record.trace_writer`)."""
+    from adamviz.record.trace_writer import stored_zip
+
+    data = trace_bytes(first) + gap
+    for segment in later:
+        data += stored_zip([(f"{key}.npy", _npy(value)) for key, value in segment.items()], len(data))
+    return data
+
+
+def next_records(start: int, records: int, sample: int = 2) -> dict[str, np.ndarray]:
+    """A segment for :func:`valid_arrays`' trace holding its records ``start`` … ``start + records − 1``
+    (0-based) of a longer run made the same way."""
+    whole = valid_arrays(records=start + records, sample=sample)
+    rows = slice(start, start + records)
+    return {
+        "records": np.array([records], dtype=np.int64),
+        **{
+            key: whole[f"g0_{key}"][rows].reshape(-1)
+            for key in ("steps", "g", "exp_avg", "exp_avg_sq", "step", "percentiles")
+        },
+    }
+
+
 def _changed(**changes) -> bytes:
     arrays = valid_arrays()
     for key, value in changes.items():
@@ -215,7 +240,7 @@ def hostile_files() -> list[Hostile]:
         Hostile(
             "version-9.npz",
             trace_bytes(valid_arrays(version=9)),
-            "trace version 9; this adamviz reads version 1",
+            "trace version 9; this adamviz reads versions 1 and 2",
         ),
         Hostile("zero-rows.npz", trace_bytes(valid_arrays(records=0)), "no records"),
         Hostile(

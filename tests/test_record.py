@@ -12,7 +12,7 @@ import pytest
 
 torch = pytest.importorskip("torch")  # the test command installs torch (CPU build); see tests/run.sh
 
-from adamviz.record import Recorder, TraceError, load  # noqa: E402
+from adamviz.record import Recorder, TraceError, archive, load  # noqa: E402
 from adamviz.record.device_percentiles import ABSOLUTE_ERROR, RELATIVE_ERROR  # noqa: E402
 from adamviz.sim import simulate  # noqa: E402
 
@@ -266,39 +266,60 @@ def test_a_run_that_outgrows_a_trace_is_thinned_and_loads(tmp_path, monkeypatch,
 
 
 def test_a_full_disk_warns_and_loses_nothing(tmp_path, monkeypatch):
-    from adamviz.record import recorder as module
+    """Flushes 3 to 7 fail as a full disk fails them — whole writes and appends alike, an append after
+    writing part of its segment: training goes on, one warning, and the file ends whole."""
+    real = os.fsync
+    calls = [0]
 
-    real = module.write_atomically
-    failures = [0]
-
-    def full_disk(path, data):
-        if failures[0] < 5:
-            failures[0] += 1
+    def full_disk(handle):
+        calls[0] += 1
+        if 3 <= calls[0] <= 7:
             raise OSError(28, "No space left on device")
-        return real(path, data)
+        return real(handle)
 
-    monkeypatch.setattr(module, "write_atomically", full_disk)
+    monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.warns(
         RuntimeWarning, match=r"could not write .*full\.npz \(No space left on device\); the records are kept"
     ) as warned:
         _linear_run(tmp_path / "full.npz", 12, flush_seconds=0)  # training went on through 5 failed flushes
     assert sum("could not write" in str(w.message) for w in warned) == 1
+    assert calls[0] > 7
     assert load(tmp_path / "full.npz").groups[0].steps.tolist() == list(range(1, 13))
 
 
 def test_close_says_which_file_it_could_not_write(tmp_path, monkeypatch):
-    from adamviz.record import recorder as module
+    from adamviz.record import trace_writer
 
     def full_disk(path, data):
         raise OSError(28, "No space left on device")
 
     model = torch.nn.Linear(2, 1)
     recorder = Recorder(torch.optim.Adam(model.parameters()), tmp_path / "r.npz")
-    monkeypatch.setattr(module, "write_atomically", full_disk)
+    monkeypatch.setattr(trace_writer, "write_atomically", full_disk)
     with pytest.raises(
         OSError, match=r"could not write .*r\.npz \(No space left on device\); the records are still"
     ):
         recorder.close()
+
+
+def test_a_finished_trace_is_one_plain_npz_and_a_running_one_appends(tmp_path):
+    """While training, flushes append segments (the file grows by what is new); close() leaves one
+    archive, which NumPy's own np.load reads whole, equal to what load() read of the segments."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.Adam(model.named_parameters())
+    recorder = Recorder(optimizer, tmp_path / "run.npz", flush_seconds=0)
+    for _ in range(6):
+        model(torch.ones(4, 3)).sum().backward()
+        optimizer.step()
+    data = (tmp_path / "run.npz").read_bytes()
+    assert len(archive.zip_segments(data, "run.npz")) > 1
+    running = load(tmp_path / "run.npz")
+    recorder.close()
+    assert len(archive.zip_segments((tmp_path / "run.npz").read_bytes(), "run.npz")) == 1
+    with np.load(tmp_path / "run.npz") as finished:
+        for key, value in running.arrays.items():
+            assert finished[key].dtype == value.dtype and np.array_equal(finished[key], value), key
 
 
 def test_a_diverged_tensor_stops_being_recorded(tmp_path):

@@ -5,7 +5,7 @@ tests/trace_fuzz.py --count 3000`` runs a long one."""
 from __future__ import annotations
 
 import pytest
-from trace_fuzz import MUTATIONS, disagreements, mutants, page_verdicts, python_verdict
+from trace_fuzz import MUTATIONS, disagreements, mutants, node_verdicts, page_verdicts, python_verdict
 
 from adamviz.app.cli import main
 from adamviz.app.traces import trace_limits
@@ -33,6 +33,14 @@ def test_load_accepts_some_and_refuses_the_rest_in_one_line(python):
             message = verdict["message"]
             assert message[len(name) : len(name) + 1] in ": " and message.startswith(name), message
             assert "\n" not in message
+
+
+def test_the_pages_reader_in_node_reads_1000_mutants_as_python_does(tmp_path):
+    """The same reader without a browser, over more mutants (a chain of segments' among them)."""
+    files = mutants(seed=11, count=1000)
+    python = [python_verdict(name, data, tmp_path) for name, _, data in files]
+    assert sum(verdict["ok"] for verdict in python) >= 100
+    assert disagreements(files, python, node_verdicts(files, tmp_path)) == []
 
 
 @pytest.mark.browser

@@ -66,6 +66,7 @@ def rules() -> dict[str, Any]:
         "metaDepth": MAX_META_DEPTH,
         "numberChars": MAX_NUMBER_CHARS,
         "safeInteger": SAFE_INTEGER,
+        "segments": MAX_SEGMENTS,
         "methods": {str(k): v for k, v in METHODS.items()},
         "methodNames": {str(k): v for k, v in METHOD_NAMES.items()},
         "dtypes": {kind: list(sizes) for kind, sizes in DTYPES.items()},
@@ -93,22 +94,67 @@ def quoted(text: str) -> str:
 # ---- zip --------------------------------------------------------------------------------------------
 
 
-def zip_members(data: bytes, name: str) -> list[dict[str, Any]]:
-    """The members of the zip archive ``data`` from its central directory:
-    ``[{filename, method, flags, crc, packed, size, offset}]`` (zip64 sizes and offsets resolved)."""
+MAX_SEGMENTS = 10_000
+"""The most segments a file may chain (the recorder starts a new file well before: it appends at most
+:data:`~.trace_writer.MAX_APPENDED`)."""
+END = b"PK\x05\x06"
+"""The signature of a zip archive's end record."""
+
+
+def zip_segments(data: bytes, name: str) -> list[list[dict[str, Any]]]:
+    """The segments of ``data``, first to last, each the members of one zip archive
+    (``[{filename, method, flags, crc, packed, size, offset}]``, zip64 sizes and offsets resolved).
+
+    A file is one zip archive (a plain ``.npz``), or several written one after another — what a
+    recorder's flushes append (:mod:`.trace_writer`): each ends in its own central directory and end
+    record, its offsets counted from the file's start. The last *complete* one is found by its end
+    record — the last whose directory ends just where the record begins — so a segment cut short by a
+    process killed mid-write is passed over; those before it are found from it, each ending just
+    where the next one's first member begins.
+    """
 
     def damaged(why: str) -> ArchiveError:
         return ArchiveError(f"{name}: a damaged .npz archive ({why})")
 
-    end = -1
-    for at in range(len(data) - 22, max(-1, len(data) - 65558), -1):
-        if data[at : at + 4] == b"PK\x05\x06":
-            end = at
+    end = len(data) - 22
+    while end >= 0:
+        end = data.rfind(END, 0, end + 4)
+        if end < 0 or _end_record(data, end, last=True) is not None:
             break
+        end -= 1
     if end < 0:
         raise damaged("no end of central directory")
-    count = struct.unpack_from("<H", data, end + 10)[0]
-    at = struct.unpack_from("<I", data, end + 16)[0]
+    segments: list[list[dict[str, Any]]] = []
+    while True:
+        count, directory = _end_record(data, end, last=not segments)
+        members = _directory(data, directory, count, damaged)
+        segments.append(members)
+        start = min((member["offset"] for member in members), default=directory)
+        if start > directory:
+            raise damaged("a segment's members lie after its directory")
+        if start == 0:
+            break
+        if len(segments) == MAX_SEGMENTS:
+            raise ArchiveError(f"{name}: chains more than {MAX_SEGMENTS:,} segments")
+        end = start - 22
+        if _end_record(data, end, last=False) is None:
+            raise damaged(f"{start:,} bytes before its first member are not a whole segment")
+    return segments[::-1]
+
+
+def _end_record(data: bytes, at: int, *, last: bool) -> tuple[int, int] | None:
+    """(member count, directory offset) of the end record at ``at``, or None if there is none there: its
+    directory must end where it begins, and only the last segment's may carry a comment."""
+    if at < 0 or at + 22 > len(data) or data[at : at + 4] != END:
+        return None
+    count, size, directory, comment = struct.unpack_from("<HIIH", data, at + 10)
+    if directory + size != at or at + 22 + comment > len(data) or (comment and not last):
+        return None
+    return count, directory
+
+
+def _directory(data: bytes, at: int, count: int, damaged) -> list[dict[str, Any]]:
+    """The ``count`` members of the central directory at ``at``."""
     members = []
     for _ in range(count):
         if at + 46 > len(data) or data[at : at + 4] != b"PK\x01\x02":

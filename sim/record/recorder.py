@@ -3,7 +3,6 @@ torch; ``pip install adamviz[torch]``)."""
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import time
@@ -16,7 +15,7 @@ import torch
 
 from .archive import MAX_FILE_BYTES
 from .device_percentiles import histogram_percentiles, r_histogram
-from .files import temporary_beside, write_atomically
+from .files import temporary_beside
 from .shards import MissingShardError, add_histograms, gather_sampled, is_sharded, local, shard_range, world
 from .trace_file import (
     EXTRA_SETTINGS,
@@ -29,6 +28,7 @@ from .trace_file import (
     meta_array,
     utf16_length,
 )
+from .trace_writer import TraceWriter
 
 SHADOW_BETAS = (0.9, 0.999)
 SHADOW_EPS = 1e-8
@@ -52,9 +52,10 @@ class Recorder:
     model's order when ``model`` is given (its ``named_parameters()``), else in the optimizer's.
     ``only`` (names) keeps just those tensors. ``coordinates`` (name → flat indices) chooses a
     tensor's coordinates instead of the seeded draw — an embedding's rows of frequent and of rare
-    tokens, say. The file is rewritten whole (to a temporary file, then renamed into place) at
-    most every ``flush_seconds`` and by :meth:`close`: a crash loses only what came after the last
-    flush, and the file on disk is always a complete trace. Use as a context manager, or call
+    tokens, say. At most every ``flush_seconds`` a flush appends the records since the last
+    one to the file as a segment (:mod:`.trace_writer`: written whole at first, when the meta changes
+    or the file has doubled, and by :meth:`close`, which leaves one plain ``.npz``): a crash loses
+    only what came after the last flush, and the file on disk always reads as a complete trace. Use as a context manager, or call
     :meth:`close` at the end.
 
     It never writes a file :func:`~adamviz.record.load` refuses, and never stops training:
@@ -182,6 +183,7 @@ class Recorder:
             ],
         }
         self.last_flush = time.monotonic()
+        self.writer = TraceWriter(self.path)
         self.hooks = (
             []
             if self.inert
@@ -386,41 +388,47 @@ class Recorder:
 
     # ---- the file -------------------------------------------------------------------------
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The trace's members as recorded so far."""
-        # a tensor that has not had a gradient yet has nothing to show: it joins once it has
+    def arrays(self, starts: list[int] | None = None) -> dict[str, np.ndarray]:
+        """The trace's members as recorded so far (each group's records from its ``starts[k]``-th on,
+        ``starts`` counting the groups in the file's order)."""
+        meta, recorded = self._file_meta()
+        out = {"meta": meta_array(meta)}
+        for k, g in enumerate(recorded):  # k: the group's number in the file, g: in the optimizer
+            group = self.groups[g]
+            records = group["records"][starts[k] if starts else 0 :]
+            sample = len(group["index"])
+            out[f"g{k}_steps"] = np.array([record[0] for record in records], dtype=np.int64)
+            out[f"g{k}_index"] = group["index"].astype(np.int64)
+            first = group["records"][0]  # its dtypes (those of no records at all too)
+            for j, key in enumerate(("g", "exp_avg", "exp_avg_sq", "step"), start=1):
+                column = [record[j] for record in records]
+                out[f"g{k}_{key}"] = np.array(column, dtype=first[j].dtype).reshape(len(records), sample)
+            out[f"g{k}_percentiles"] = np.array([record[5] for record in records], dtype=np.float64).reshape(
+                len(records), 3
+            )
+            rates = np.array([record[6] for record in records], dtype=np.float64).reshape(len(records), 2)
+            out[f"g{k}_lr"], out[f"g{k}_weight_decay"] = rates[:, 0].copy(), rates[:, 1].copy()
+        return out
+
+    def _file_meta(self) -> tuple[dict[str, Any], list[int]]:
+        """The meta the file holds now, and which groups it holds (their numbers in the optimizer): a
+        tensor that has not had a gradient yet has nothing to show, and joins once it has."""
         recorded = [g for g, group in enumerate(self.groups) if group["records"]]
         meta = {**self.meta, "every": self.every, "groups": [self.meta["groups"][g] for g in recorded]}
         if self.every != self.requested_every:
             meta["thinned"] = self.every // self.requested_every
-        out = {"meta": meta_array(meta)}
-        for k, g in enumerate(recorded):  # k: the group's number in the file, g: in the optimizer
-            group = self.groups[g]
-            records = group["records"]
-            sample = len(group["index"])
-            columns = list(zip(*records, strict=True))
-            out[f"g{k}_steps"] = np.array(columns[0], dtype=np.int64)
-            out[f"g{k}_index"] = group["index"].astype(np.int64)
-            for key, column, dtype in (
-                ("g", columns[1], None),
-                ("exp_avg", columns[2], None),
-                ("exp_avg_sq", columns[3], None),
-                ("step", columns[4], np.float64),
-            ):
-                out[f"g{k}_{key}"] = np.array(column, dtype=dtype).reshape(len(records), sample)
-            out[f"g{k}_percentiles"] = np.array(columns[5], dtype=np.float64).reshape(len(records), 3)
-            rates = np.array(columns[6], dtype=np.float64).reshape(len(records), 2)
-            out[f"g{k}_lr"], out[f"g{k}_weight_decay"] = rates[:, 0].copy(), rates[:, 1].copy()
-        return out
+        return meta, recorded
 
-    def flush(self) -> Path:
-        """Write everything recorded so far to ``path`` (atomically: a whole file or the previous one);
-        only rank 0 writes when several processes train."""
+    def flush(self, *, whole: bool = False) -> Path:
+        """Bring ``path`` up to date with everything recorded: the records since the last flush
+        appended as a segment, or the file written whole (:mod:`.trace_writer`; either way a process
+        killed midway leaves every earlier flush readable). Only rank 0 writes when several processes
+        train."""
         if not self.writes:
             return self.path
-        archive = io.BytesIO()
-        np.savez(archive, **self.arrays())
-        write_atomically(self.path, archive.getvalue())
+        meta, recorded = self._file_meta()
+        counts = [len(self.groups[g]["records"]) for g in recorded]
+        self.writer.write(meta, counts, self.arrays, whole=whole)
         self.last_flush = time.monotonic()
         return self.path
 
@@ -431,7 +439,7 @@ class Recorder:
             hook.remove()
         self.hooks = []
         try:
-            return self.flush()
+            return self.flush(whole=True)  # a finished trace: one plain .npz
         except OSError as error:
             raise OSError(
                 f"could not write {self.path} ({error.strerror}); the records are still in this Recorder: "

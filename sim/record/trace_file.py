@@ -1,13 +1,13 @@
 """The trace file: what :class:`adamviz.record.Recorder` writes and :func:`load` reads (NumPy only).
 
-Format ``adamviz-trace``, version 1 — an ``.npz`` archive (stored or deflated) of plain ``.npy``
+Format ``adamviz-trace``, version 2 — an ``.npz`` archive (stored or deflated) of plain ``.npy``
 arrays, never a pickle. For the k-th recorded parameter tensor (a *group*), R records and S sampled
 coordinates:
 
 ==================  ===============  =========================================================
 member              dtype, shape     meaning
 ==================  ===============  =========================================================
-``meta``            uint8 (n,)       UTF-8 JSON: ``format`` ("adamviz-trace"), ``version`` (1),
+``meta``            uint8 (n,)       UTF-8 JSON: ``format`` ("adamviz-trace"), ``version`` (2),
                                      ``optimizer`` (a key of RECORDED_OPTIMIZERS or null), ``lr``,
                                      ``betas``, ``eps``, ``weight_decay``, ``momentum``,
                                      ``amsgrad``, ``moments`` ("optimizer": torch's own state;
@@ -37,6 +37,11 @@ RECORDED_OPTIMIZERS says)::
 
     m̂_t = m_t / (1 − β₁^t)        √v̂_t = √v_t / √(1 − β₂^t)
 
+A file may also be a chain of such archives, one after another (version 2: what the recorder's
+flushes append, :mod:`.trace_writer`): the first a whole trace, each later one *segment* the records
+that came after it; they read as the one trace they make, and a last segment cut short is passed
+over (version 1: one archive).
+
 A bare gradient log (``.npy``: 1-D; ``.csv``: one column) reads as a run of one group named after the
 file with one coordinate (index 0) and no moments.
 """
@@ -58,7 +63,10 @@ from .archive import MAX_FILE_BYTES
 from .gradient_files import read_gradients
 
 FORMAT = "adamviz-trace"
-VERSION = 1
+VERSION = 2
+"""The version the recorder writes: 2 may chain segments (:mod:`.trace_writer`); 1 is one archive."""
+VERSIONS = (1, 2)
+"""The versions read."""
 MAX_RECORDS = 10_000
 """The most records (steps) a trace may hold: the explorer's longest history (its iterations bound)."""
 MAX_GROUPS = 10_000
@@ -123,6 +131,11 @@ momentum_decay, RAdam's and NAdam's decoupled_weight_decay), with torch's defaul
 optimizer has them. The page has no control for them and steps at the defaults (and says so)."""
 SCHEDULE_MEMBERS = ("lr", "weight_decay")
 """Optional per-record members: the learning rate and weight decay the step used (a scheduler's)."""
+RECORD_MEMBERS = ("steps", "g", "exp_avg", "exp_avg_sq", "step", "percentiles", "lr", "weight_decay")
+"""A group's per-record members, in a later segment's order (after ``records``)."""
+TABLES = ("g", "exp_avg", "exp_avg_sq", "step", "percentiles")
+"""The per-record members with a row per record (the others hold a value per record)."""
+_SEGMENT_MEMBER = re.compile(r"^(records|steps|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay)$")
 _MEMBER = re.compile(
     r"^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$"
 )
@@ -270,29 +283,103 @@ def bare_run(g: np.ndarray, name: str) -> RecordedRun:
 
 
 def read_npz(data: bytes, name: str) -> RecordedRun:
-    """Validate and read an ``.npz`` trace held in ``data`` (``name`` is for messages)."""
+    """Validate and read an ``.npz`` trace held in ``data`` (``name`` is for messages): one zip archive,
+    or a chain of segments (:mod:`.trace_writer`), each later one's records appended to the first's."""
     if not data.startswith(b"PK\x03\x04"):
         raise TraceError(f"{name}: not an .npz archive (it does not start with a zip header)")
-    arrays: dict[str, np.ndarray] = {}
     try:
-        members = archive.zip_members(data, name)
-        keys: list[str] = []
-        for info in members:  # the names first: nothing is unpacked from a file that is not a trace
-            key = info["filename"].removesuffix(".npy")
-            shown = archive.quoted(info["filename"])
-            if not info["filename"].endswith(".npy") or not _MEMBER.match(key):
-                raise TraceError(f"{name}: member {shown} is not an array of an adamviz trace")
-            if key in keys:
-                raise TraceError(f"{name}: member {shown} appears twice")
-            keys.append(key)
-        archive.check_members(members, name)
-        for key, info in zip(keys, members, strict=True):
-            raw = archive.member_bytes(data, info, name)
-            arrays[key] = archive.read_npy(raw, f"{name}: member {archive.quoted(info['filename'])}")
+        segments = archive.zip_segments(data, name)
+        keyed: list[list[tuple[str, dict]]] = []
+        for j, members in enumerate(segments):  # the names first: nothing is unpacked from a non-trace
+            pattern, whose = (_MEMBER, "") if j == 0 else (_SEGMENT_MEMBER, f"segment {j + 1}'s ")
+            keys: list[str] = []
+            for info in members:
+                key = info["filename"].removesuffix(".npy")
+                shown = archive.quoted(info["filename"])
+                if not info["filename"].endswith(".npy") or not pattern.match(key):
+                    raise TraceError(f"{name}: {whose}member {shown} is not an array of an adamviz trace")
+                if key in keys:
+                    raise TraceError(f"{name}: {whose}member {shown} appears twice")
+                keys.append(key)
+            keyed.append(list(zip(keys, members, strict=True)))
+        archive.check_members([info for members in segments for info in members], name)
+        read = []
+        for j, members in enumerate(keyed):
+            whose = "" if j == 0 else f"segment {j + 1}'s "
+            read.append(
+                {
+                    key: archive.read_npy(
+                        archive.member_bytes(data, info, name),
+                        f"{name}: {whose}member {archive.quoted(info['filename'])}",
+                    )
+                    for key, info in members
+                }
+            )
     except archive.ArchiveError as error:
         raise TraceError(str(error)) from None
+    arrays = read[0]
     meta = _read_meta(arrays, name)
-    return _run(name, meta, arrays)
+    run = _run(name, meta, arrays)
+    if len(read) == 1:
+        return run
+    return _run(name, meta, _appended(run, read[1:], name))
+
+
+def _appended(run: RecordedRun, segments: list[dict[str, np.ndarray]], name: str) -> dict[str, np.ndarray]:
+    """The first segment's members (``run``'s, validated) with each later segment's records appended
+    (the layout: :mod:`.trace_writer`); a TraceError naming the segment where one does not fit."""
+    arrays = run.arrays
+    groups = len(run.groups)
+    widths = {key: [1] * groups for key in ("steps", "lr", "weight_decay")}
+    widths["percentiles"] = [3] * groups
+    for key in (*MOMENT_MEMBERS, "g"):
+        widths[key] = [len(group.coordinates) for group in run.groups]
+    kinds = [key for key in RECORD_MEMBERS if f"g0_{key}" in arrays]
+    pieces = {f"g{k}_{key}": [arrays[f"g{k}_{key}"]] for key in kinds for k in range(groups)}
+    for j, segment in enumerate(segments, start=2):
+        where = f"{name}: segment {j}"
+        if sorted(segment) != sorted(["records", *kinds]):
+            raise TraceError(
+                f"{where} must hold records, {', '.join(kinds)}; it holds {', '.join(segment) or 'nothing'}"
+            )
+        counts = segment["records"]
+        if (
+            counts.dtype.kind not in "iu"
+            or counts.shape != (groups,)
+            or np.any(counts < 0)
+            or np.any(counts > MAX_RECORDS)
+        ):
+            raise TraceError(
+                f"{where}: records must be {groups} counts from 0 to {MAX_RECORDS:,}, one per group"
+            )
+        counts = counts.astype(np.int64)
+        for key in kinds:
+            values = segment[key]
+            for k in range(groups):
+                own = arrays.get(f"g{k}_{key}")
+                if own is None:
+                    raise TraceError(f"{where} appends {key} to group {k}, which has none")
+                if (own.dtype.kind, own.dtype.itemsize) != (values.dtype.kind, values.dtype.itemsize):
+                    raise TraceError(f"{where}: {key} is {_dtype(values)}; g{k}_{key} is {_dtype(own)}")
+            sizes = counts * np.array(widths[key], dtype=np.int64)
+            if values.ndim != 1 or len(values) != int(sizes.sum()):
+                raise TraceError(
+                    f"{where}: {key} has shape {values.shape}; its records make it ({int(sizes.sum())},)"
+                )
+            at = 0
+            for k in range(groups):
+                rows = values[at : at + sizes[k]]
+                pieces[f"g{k}_{key}"].append(rows.reshape(-1, widths[key][k]) if key in TABLES else rows)
+                at += sizes[k]
+    merged = dict(arrays)
+    for key, parts in pieces.items():
+        merged[key] = np.concatenate(parts)
+    return merged
+
+
+def _dtype(array: np.ndarray) -> str:
+    """A dtype's name as the page says it: float32, int64, uint8 …"""
+    return f"{dict(f='float', i='int', u='uint')[array.dtype.kind]}{array.dtype.itemsize * 8}"
 
 
 def _read_member(data: bytes, where: str) -> np.ndarray:
@@ -321,9 +408,9 @@ def _read_meta(arrays: dict[str, np.ndarray], name: str) -> dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise TraceError(f"{name}: not an adamviz trace (format {found!r}, expected {FORMAT!r})")
-    if isinstance(meta.get("version"), bool) or meta.get("version") != VERSION:
+    if isinstance(meta.get("version"), bool) or meta.get("version") not in VERSIONS:
         raise TraceError(
-            f"{name}: trace version {meta.get('version')!r}; this adamviz reads version {VERSION}"
+            f"{name}: trace version {meta.get('version')!r}; this adamviz reads versions 1 and 2"
         )
     groups = meta.get("groups")
     if not isinstance(groups, list) or not groups or len(groups) > MAX_GROUPS:
