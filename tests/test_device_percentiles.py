@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 from adamviz.record.device_percentiles import (  # noqa: E402
     ABSOLUTE_ERROR,
     CHUNK,
+    NAN,
     RELATIVE_ERROR,
     histogram_percentiles,
     r_histogram,
@@ -26,7 +27,7 @@ QUANTILES = (10, 50, 90)
 def assert_within_bound(m: torch.Tensor, v: torch.Tensor, t: int, betas=(0.9, 0.999), eps=1e-8) -> None:
     c1, c2 = 1 - betas[0] ** t, (1 - betas[1] ** t) ** 0.5
     held = (m.clone(), v.clone())
-    got = histogram_percentiles(r_histogram(m, v, c1, c2, eps))
+    got = histogram_percentiles(r_histogram(m, v, c1, c2, eps), c2 / c1)
     assert torch.equal(m, held[0]) and torch.equal(v, held[1])  # the state is read, never written
     r = np.abs(m.double().numpy().ravel()) / c1 / (np.sqrt(v.double().numpy().ravel()) / c2 + eps)
     true = np.percentile(r, QUANTILES)
@@ -63,6 +64,37 @@ def test_a_tensor_larger_than_a_chunk_is_binned_whole():
 
 def test_a_nan_anywhere_gives_nan_and_zeros_underflow_to_zero():
     m, v = torch.zeros(100), torch.ones(100)
-    np.testing.assert_array_equal(histogram_percentiles(r_histogram(m, v, 0.1, 0.1, 1e-8)), [0.0, 0.0, 0.0])
-    m[37] = float("nan")
-    assert np.isnan(histogram_percentiles(r_histogram(m, v, 0.1, 0.1, 1e-8))).all()
+    zeros = histogram_percentiles(r_histogram(m, v, 0.1, 0.1, 1e-8), 1.0)
+    np.testing.assert_array_equal(zeros, [0.0, 0.0, 0.0])
+    m[37] = float("nan")  # a positive NaN …
+    v[3], v[4] = 0.0, float("inf")  # … and 0/0 and ∞ … : x86's NaN of an invalid operation is negative
+    m[4] = float("inf")
+    counts = r_histogram(m, v, 0.1, 0.1, 0.0)
+    assert int(counts[NAN]) == 1  # (a flag, not a count)
+    assert np.isnan(histogram_percentiles(counts, 1.0)).all()
+
+
+@pytest.mark.parametrize(("beta1", "beta2", "t"), [(0.999, 0.99999, 1), (0.5, 0.9, 1), (0.9, 0.999, 10**6)])
+def test_the_window_follows_the_scale_from_1e_minus_12_to_1e4(beta1, beta2, t):
+    """Whatever c₂/c₁ (from 0.0032 to 1000 here), r from 10⁻¹² to 10⁴ (and at times more) falls in the
+    window (read within the bound), smaller underflows to 0, and r beyond it (10⁶ is) reads as 10⁴."""
+    c1, c2 = 1 - beta1**t, (1 - beta2**t) ** 0.5
+    for target in (1e-12 * 1.001, 1e-6, 1.0, 9_990.0):
+        r = np.full(11, target)  # r = |m| / c₁ / (√v / c₂ + ε) with v = 1, ε = 0
+        m = torch.tensor(r * c1 / c2, dtype=torch.float32)
+        got = histogram_percentiles(r_histogram(m, torch.ones(11), c1, c2, 0.0), c2 / c1)
+        exact = np.abs(m.double().numpy()) / c1 * c2
+        assert np.all(np.abs(got - exact[0]) <= RELATIVE_ERROR * exact[0]), (target, got)
+    for target, expected in ((1e-12 / 1.01, 0.0), (1e6, 1e4), (1e30, 1e4)):
+        m = torch.full((11,), target * c1 / c2, dtype=torch.float32)
+        got = histogram_percentiles(r_histogram(m, torch.ones(11), c1, c2, 0.0), c2 / c1)
+        np.testing.assert_array_equal(got, [expected] * 3)
+
+
+def test_the_bound_is_reached_at_a_bins_far_edge():
+    """An r just below a bin's upper edge, alone: read by rank halfway along its bin, off by about half a
+    bin; the bound (a whole bin) holds and is within a factor 3 of what is seen — it is not loose."""
+    r = np.float32(1.0) * np.float32(1 + 2**-9 - 2**-23)  # the last float32 of the bin [1, 1 + 2⁻⁹)
+    got = histogram_percentiles(r_histogram(torch.tensor([r]), torch.ones(1), 1.0, 1.0, 0.0), 1.0)
+    error = abs(got[0] - float(r)) / float(r)
+    assert RELATIVE_ERROR / 3 < error <= RELATIVE_ERROR

@@ -43,7 +43,7 @@ class Recorder:
     ``register_step_post_hook``), for ``torch.optim.Adam``, ``AdamW``, ``SGD``, ``RMSprop`` (without
     momentum, not centered), ``RAdam``, ``NAdam``, ``Adamax`` and ``Adagrad``, each from its own state
     (:data:`~.trace_file.RECORDED_OPTIMIZERS`). Every ``every``-th step of each parameter tensor (t = 1, 1 + every, ...), for each tensor (a *group*): the p10, p50
-    and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries (on the tensor's own device, within 0.23%:
+    and p90 of r_t = |m̂| / (√v̂ + ε) over all its entries (on the tensor's own device, within 0.2%:
     :mod:`.device_percentiles`), and for ``sample`` coordinates drawn once
     from ``seed`` (without replacement) their gradient, m_t, v_t and step θ_{t−1} − θ_t.
 
@@ -284,8 +284,8 @@ class Recorder:
                     counts = add_histograms(counts, self.shard_timeout)
                 except MissingShardError as error:
                     self._missing(error, due[0][0]["t"])
-            percentiles = histogram_percentiles(counts)
-            for (group, pending), (t, dtype, sampled, _), row in zip(due, read, percentiles, strict=True):
+            percentiles = histogram_percentiles(counts, [scale for *_, scale, _ in read])
+            for (group, pending), (t, dtype, sampled, *_), row in zip(due, read, percentiles, strict=True):
                 self._keep(group, pending, t, dtype, sampled, row)
         self._keep_within_limits()
         if time.monotonic() - self.last_flush >= self.flush_seconds:
@@ -313,9 +313,9 @@ class Recorder:
             f"processes' shards of step {step}, and they never came ({error}){kept}"
         ) from None
 
-    def _read(self, group: dict) -> tuple[int, torch.dtype, list[np.ndarray], torch.Tensor]:
+    def _read(self, group: dict) -> tuple[int, torch.dtype, list[np.ndarray], float, torch.Tensor]:
         """One due group after the step: (t, its state's dtype, the sampled numerator, denominator and
-        parameter, r_t's histogram over the whole tensor on its own device — m̂ = m / (1 − β₁^t),
+        parameter, the histogram's scale, r_t's histogram over the whole tensor on its own device — m̂ = m / (1 − β₁^t),
         √v̂ = √v / √(1 − β₂^t) with the group's own betas and eps, as RECORDED_OPTIMIZERS says: some
         optimizers correct neither; Adamax's u is its own root, ε inside)."""
         m, v, t = self._moments(group)
@@ -326,7 +326,7 @@ class Recorder:
         correction2_sqrt = (1.0 - beta2 ** float(t)) ** 0.5 if form["corrected"][1] else 1.0
         epsilon = eps if form["root"] else 0.0
         histogram = r_histogram(local(m), local(v), correction1, correction2_sqrt, epsilon, root=form["root"])
-        return t, m.dtype, sampled, histogram
+        return t, m.dtype, sampled, correction2_sqrt / correction1, histogram
 
     def _keep(
         self, group: dict, pending: tuple, t: int, dtype: torch.dtype, sampled: list, percentiles
