@@ -49,30 +49,58 @@ def train_step(model, optimizer, data: torch.Generator) -> float:
     return time.perf_counter() - started
 
 
-def run(mode: str, steps: int, model, optimizer, data, folder: Path) -> list[float]:
+def run(mode: str, steps: int, model, optimizer, data, folder: Path) -> tuple[list[float], list[float]]:
     """``steps`` timed steps in ``mode`` (a recorder attached for them, closed after: its last write
-    is the file's, not a step's)."""
+    is the file's, not a step's): each step's wall time, and the time the recorder's own hooks took
+    in it (hooks registered just before and just after the recorder's time them: pre-hooks and
+    post-hooks run in the order they were registered)."""
     every = MODES[mode]
     if every is None:
-        return [train_step(model, optimizer, data) for _ in range(steps)]
+        return [train_step(model, optimizer, data) for _ in range(steps)], [0.0] * steps
+    spent = [0.0]
+    started = [0.0]
+
+    def begin(*_: object) -> None:
+        started[0] = time.perf_counter()
+
+    def end(*_: object) -> None:
+        spent[0] += time.perf_counter() - started[0]
+
+    handles = [optimizer.register_step_pre_hook(begin), optimizer.register_step_post_hook(begin)]
     recorder = Recorder(optimizer, folder / f"{mode}.npz", every=every, model=model, flush_seconds=1e9)
+    handles += [optimizer.register_step_pre_hook(end), optimizer.register_step_post_hook(end)]
+    times, hooks = [], []
     try:
-        return [train_step(model, optimizer, data) for _ in range(steps)]
+        for _ in range(steps):
+            spent[0] = 0.0
+            times.append(train_step(model, optimizer, data))
+            hooks.append(spent[0])
+        return times, hooks
     finally:
         recorder.close()
+        for handle in handles:
+            handle.remove()
 
 
 def timing(block: int, rounds: int) -> dict:
     model, optimizer, data = build()
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    hooks: dict[str, list[float]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(3):  # warm-up: allocator, kernels, the optimizer's state
             train_step(model, optimizer, data)
         for _ in range(rounds):
             for mode in MODES:
-                times[mode] += run(mode, block, model, optimizer, data, Path(folder))
+                step_times, hook_times = run(mode, block, model, optimizer, data, Path(folder))
+                times[mode] += step_times
+                hooks[mode] += hook_times
     parameters = sum(p.numel() for p in model.parameters())
-    return {"parameters": parameters, "tensors": len(list(model.parameters())), "times": times}
+    return {
+        "parameters": parameters,
+        "tensors": len(list(model.parameters())),
+        "times": times,
+        "hooks": hooks,
+    }
 
 
 def memory(mode: str, steps: int) -> dict:

@@ -7,7 +7,8 @@ temporaries), and the percentiles are read off the cumulative counts, also on th
 numbers reach the host. Several processes (a sharded tensor) add their histograms (an all-reduce)
 before reading them.
 
-The bins are float32's own: r is formed in float32 as r′ = |m| / (√v + ε·c₂) (r = s·r′ with the
+The bins are float32's own: r is formed in float32 as r′ = |m / (√v + ε·c₂)| (the sign bit cleared
+in the cache rather than |m| formed on its way from memory) (r = s·r′ with the
 constant s = c₂ / c₁, applied to the percentiles at the end), and an entry's bin is the top 9 bits of
 r′'s mantissa with its exponent — its bits shifted right by 14, an integer operation — so each octave
 holds 512 bins, each at most 2⁻⁹ of its lower edge wide, over a window of :data:`BINS` bins that
@@ -85,12 +86,8 @@ def r_histogram(
     for start in range(0, flat_m.numel(), CHUNK):
         n = min(CHUNK, flat_m.numel() - start)
         rn, dn = r[:n], d[:n]
-        # float32 states straight into the buffers; others copied in first (a bf16 or fp16 state's own
-        # sqrt would round to 8 or 11 bits)
-        if single_m:
-            torch.abs(flat_m[start : start + n], out=rn)
-        else:
-            rn.copy_(flat_m[start : start + n]).abs_()
+        # float32 states straight from memory into the arithmetic; others copied in first (a bf16 or
+        # fp16 state's own sqrt would round to 8 or 11 bits)
         if single_v and root:
             torch.sqrt(flat_v[start : start + n], out=dn)
         else:
@@ -98,12 +95,16 @@ def r_histogram(
             if root:
                 dn.sqrt_()
         dn.add_(eps * correction2_sqrt)
-        rn.div_(dn)
-        # r′ is ≥ 0 or NaN: the sum of every chunk is NaN where any r′ is (a tenth the cost of
-        # counting NaNs; a NaN's bin below is its sign's, under- or overflow)
-        total += rn.sum()
+        if single_m:
+            torch.div(flat_m[start : start + n], dn, out=rn)
+        else:
+            rn.copy_(flat_m[start : start + n]).div_(dn)
         bins = rn.view(torch.int32)
-        # r′ ≥ 0: its bits order as its values; 0 and anything below the window underflow, +∞ overflows
+        bins.bitwise_and_(0x7FFFFFFF)  # |m| / d, its sign bit cleared where it sits in the cache
+        # r′ is ≥ 0 or NaN now: the sum of every chunk is NaN where any r′ is (a tenth the cost of
+        # counting NaNs; a NaN's bin below is the overflow)
+        total += rn.sum()
+        # r′'s bits order as its values; 0 and anything below the window underflow, +∞ overflows
         bins.bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
         counts += torch.bincount(bins, minlength=BINS + 3)
     counts[NAN] += torch.isnan(total)
