@@ -26,10 +26,16 @@ META = {"note": "fixed"}
 
 
 class Run:
-    """A fake recorder's records: ``valid_arrays``' trace, ``n`` records of it held so far."""
+    """A fake recorder writing ``path``: ``valid_arrays``' trace, ``n`` records of it held so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
         self.n = 0
+        self.writer = TraceWriter(path)
+
+    def flush(self, n: int, meta: dict = META, *, whole: bool = False) -> int:
+        """Hold ``n`` records and bring the file up to date; the bytes written."""
+        self.n = n
+        return self.writer.write(meta, [n], self.arrays_from, whole=whole)
 
     def arrays_from(self, starts: list[int]) -> dict[str, np.ndarray]:
         whole = valid_arrays(records=self.n)
@@ -43,18 +49,17 @@ def segments(path: Path) -> int:
 
 
 def test_each_flush_appends_only_its_records_and_reads_as_one_trace(tmp_path):
-    path, run = tmp_path / "run.npz", Run()
-    writer = TraceWriter(path)
+    path = tmp_path / "run.npz"
+    run = Run(path)
     written = []
     for n in range(1, 41):
-        run.n = n
-        written.append(writer.write(META, [n], run.arrays_from))
+        written.append(run.flush(n))
         assert load(path).groups[0].steps.tolist() == list(range(1, n + 1))
         whole = load(path).arrays
         for key, value in valid_arrays(records=n).items():
             assert whole[key].dtype == value.dtype and np.array_equal(whole[key], value), key
     assert segments(path) > 1
-    assert writer.write(META, [40], run.arrays_from) == 0  # nothing new: nothing written
+    assert run.flush(40) == 0  # nothing new: nothing written
 
 
 def test_a_long_runs_flushes_cost_what_is_new_not_the_whole_file(tmp_path):
@@ -62,12 +67,10 @@ def test_a_long_runs_flushes_cost_what_is_new_not_the_whole_file(tmp_path):
     .npy headers, their zip entries); with the whole writes that keep the file under twice its live
     size, a flush writes at most twice that on average — flat, however long the run — where rewriting
     the file each time would write the whole trace (74 KB at the end)."""
-    path, run = tmp_path / "run.npz", Run()
-    writer = TraceWriter(path)
-    written = []
-    for n in range(1, 1001):
-        run.n = n
-        written.append(writer.write(META, [n], run.arrays_from))
+    path = tmp_path / "run.npz"
+    run = Run(path)
+    writer = run.writer
+    written = [run.flush(n) for n in range(1, 1001)]
     appended = max(size for size, n in zip(written, range(1, 1001), strict=True) if size < 3_000)
     assert np.mean(written[500:]) <= 2 * appended
     whole = len(trace_bytes(valid_arrays(records=1000)))
@@ -75,51 +78,46 @@ def test_a_long_runs_flushes_cost_what_is_new_not_the_whole_file(tmp_path):
 
 
 def test_the_file_is_written_whole_when_it_doubles_or_its_meta_changes(tmp_path):
-    path, run = tmp_path / "run.npz", Run()
-    writer = TraceWriter(path)
+    path = tmp_path / "run.npz"
+    run = Run(path)
+    writer = run.writer
     sizes = []
     for n in range(1, 200):
-        run.n = n
-        writer.write(META, [n], run.arrays_from)
+        run.flush(n)
         sizes.append((path.stat().st_size, writer.written["base"], segments(path)))
     assert all(size <= 2 * base for size, base, _ in sizes)  # dead weight stays below the live trace
     assert max(count for *_, count in sizes) <= MAX_APPENDED + 1
-    run.n = 200
-    writer.write({"note": "changed"}, [200], run.arrays_from)  # a group joins, the run is thinned …
+    run.flush(200, {"note": "changed"})  # a group joins, the run is thinned …
     assert segments(path) == 1
-    writer.write({"note": "changed"}, [200], run.arrays_from, whole=True)  # close(): one plain .npz
+    run.flush(200, {"note": "changed"}, whole=True)  # close(): one plain .npz
     assert segments(path) == 1 and np.load(path)["g0_steps"].tolist() == list(range(1, 201))
 
 
 def test_an_append_after_a_failed_one_cuts_its_partial_segment_off(tmp_path):
-    path, run = tmp_path / "run.npz", Run()
-    writer = TraceWriter(path)
-    for n in (5, 6):
-        run.n = n
-        writer.write(META, [n], run.arrays_from)
+    path = tmp_path / "run.npz"
+    run = Run(path)
+    writer = run.writer
+    run.flush(5)
+    run.flush(6)
     with open(path, "ab") as out:
         out.write(b"PK\x03\x04 half a segment, then the disk was full")
     assert load(path).groups[0].steps[-1] == 6  # a reader passes over it
-    run.n = 7
-    writer.write(META, [7], run.arrays_from)
+    run.flush(7)
     assert load(path).groups[0].steps.tolist() == list(range(1, 8))
     assert path.stat().st_size == writer.written["size"]
 
 
 def test_a_file_replaced_or_cut_behind_the_writers_back_is_written_whole(tmp_path):
-    path, run = tmp_path / "run.npz", Run()
-    writer = TraceWriter(path)
-    for n in (5, 6):
-        run.n = n
-        writer.write(META, [n], run.arrays_from)
+    path = tmp_path / "run.npz"
+    run = Run(path)
+    run.flush(5)
+    run.flush(6)
     path.unlink()
     path.write_bytes(b"someone else's file")
-    run.n = 7
-    writer.write(META, [7], run.arrays_from)
+    run.flush(7)
     assert load(path).groups[0].steps.tolist() == list(range(1, 8)) and segments(path) == 1
     path.unlink()
-    run.n = 8
-    writer.write(META, [8], run.arrays_from)
+    run.flush(8)
     assert load(path).groups[0].steps.tolist() == list(range(1, 9))
 
 
