@@ -73,10 +73,11 @@ def r_histogram(
     ``root=False``: v as it is in place of √v (Adamax's u).
 
     Each chunk is copied into buffers made once (the state is only read) and worked on in place:
-    allocating per chunk cost three times the arithmetic.
+    allocating per chunk cost three times the arithmetic. A tensor of one chunk takes its bincount as
+    the counts (no zeroed histogram to add it to: most of a model's tensors are that small).
     """
     flat_m, flat_v = m.detach().reshape(-1), v.detach().reshape(-1)
-    counts = torch.zeros(BINS + 3, dtype=torch.int64, device=m.device)
+    counts = None  # (a tensor of one chunk — most are — takes its bincount as it is)
     total = torch.zeros((), dtype=torch.float32, device=m.device)
     size = min(CHUNK, flat_m.numel())
     r = torch.empty(size, dtype=torch.float32, device=m.device)
@@ -106,7 +107,10 @@ def r_histogram(
         total += rn.sum()
         # r′'s bits order as its values; 0 and anything below the window underflow, +∞ overflows
         bins.bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
-        counts += torch.bincount(bins, minlength=BINS + 3)
+        chunk = torch.bincount(bins, minlength=BINS + 3)
+        counts = chunk if counts is None else counts.add_(chunk)
+    if counts is None:  # no entries at all
+        counts = torch.zeros(BINS + 3, dtype=torch.int64, device=m.device)
     counts[NAN] += torch.isnan(total)
     return counts
 
