@@ -230,8 +230,8 @@ function readCsv(bytes, name, limits) {
   return bareRun(values, name);
 }
 
-const SEGMENT_MEMBER = /^(records|steps|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay)$/;
 const RECORD_MEMBERS = ["steps", "g", "exp_avg", "exp_avg_sq", "step", "percentiles", "lr", "weight_decay"];
+const SEGMENT_MEMBER = new RegExp(`^(records|${RECORD_MEMBERS.join("|")})$`);
 const TABLES = ["g", "exp_avg", "exp_avg_sq", "step", "percentiles"]; // a row per record (the others: a value)
 
 /** Each segment's members, their names checked, then what the directories show (nothing unpacked yet). */
@@ -270,8 +270,7 @@ function appended(name, arrays, run, segments, limits) {
   const groups = run.groups.length;
   const width = (key, k) => (key === "percentiles" ? 3 : TABLES.includes(key) ? run.groups[k].coordinates.length : 1);
   const kinds = RECORD_MEMBERS.filter((key) => arrays[`g0_${key}`]);
-  const pieces = {};
-  for (const key of kinds) for (let k = 0; k < groups; k++) pieces[`g${k}_${key}`] = [arrays[`g${k}_${key}`].values];
+  const pieces = {}; // each group's member: its first segment's values, then the others'
   const rows = Array.from({ length: groups }, (_, k) => arrays[`g${k}_steps`].values.length);
   segments.forEach((segment, s) => {
     const where = `${name}: segment ${s + 2}`;
@@ -295,7 +294,7 @@ function appended(name, arrays, run, segments, limits) {
       }
       let at = 0;
       sizes.forEach((size, k) => {
-        pieces[`g${k}_${key}`].push(values.values.subarray(at, at + size));
+        (pieces[`g${k}_${key}`] ||= [arrays[`g${k}_${key}`].values]).push(values.values.subarray(at, at + size));
         at += size;
       });
     }

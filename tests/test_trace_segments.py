@@ -179,6 +179,19 @@ def test_a_writer_killed_at_any_moment_leaves_a_readable_trace(tmp_path):
     assert len({n for n, _ in kills}) >= 6  # killed at many different moments
 
 
+def _second_group_without(member: str) -> dict[str, np.ndarray]:
+    """valid_arrays' trace with a second group, its copy, lacking ``member`` (optional per group)."""
+    arrays = valid_arrays(groups=[{"name": "a", "shape": [3, 4]}, {"name": "b", "shape": [3, 4]}])
+    for key in [key for key in arrays if key.startswith("g0_") and key != f"g0_{member}"]:
+        arrays["g1_" + key[3:]] = arrays[key]
+    return arrays
+
+
+def _both_groups(segment: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A one-group segment's records given to two groups alike."""
+    return {key: np.concatenate([value, value]) for key, value in segment.items()}
+
+
 @pytest.mark.parametrize(
     ("name", "data", "words"),
     [
@@ -211,6 +224,11 @@ def test_a_writer_killed_at_any_moment_leaves_a_readable_trace(tmp_path):
             "segment-gap.npz",
             chained(valid_arrays(), next_records(12, 1), gap=b"junk"),
             "a damaged .npz archive (",
+        ),
+        (
+            "segment-unheld.npz",  # group 1 keeps no percentiles; a segment brings them to both
+            chained(_second_group_without("percentiles"), _both_groups(next_records(12, 1))),
+            "segment 2 appends percentiles to group 1, which has none",
         ),
         (
             "segment-name.npz",

@@ -135,10 +135,8 @@ RECORD_MEMBERS = ("steps", "g", "exp_avg", "exp_avg_sq", "step", "percentiles", 
 """A group's per-record members, in a later segment's order (after ``records``)."""
 TABLES = ("g", "exp_avg", "exp_avg_sq", "step", "percentiles")
 """The per-record members with a row per record (the others hold a value per record)."""
-_SEGMENT_MEMBER = re.compile(r"^(records|steps|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay)$")
-_MEMBER = re.compile(
-    r"^(meta|g(0|[1-9]\d{0,3})_(steps|index|g|exp_avg|exp_avg_sq|step|percentiles|lr|weight_decay))$"
-)
+_SEGMENT_MEMBER = re.compile(rf"^(records|{'|'.join(RECORD_MEMBERS)})$")
+_MEMBER = re.compile(rf"^(meta|g(0|[1-9]\d{{0,3}})_(index|{'|'.join(RECORD_MEMBERS)}))$")
 
 
 @dataclass(frozen=True)
@@ -330,12 +328,13 @@ def _appended(run: RecordedRun, segments: list[dict[str, np.ndarray]], name: str
     (the layout: :mod:`.trace_writer`); a TraceError naming the segment where one does not fit."""
     arrays = run.arrays
     groups = len(run.groups)
-    widths = {key: [1] * groups for key in ("steps", "lr", "weight_decay")}
-    widths["percentiles"] = [3] * groups
-    for key in (*MOMENT_MEMBERS, "g"):
-        widths[key] = [len(group.coordinates) for group in run.groups]
+
+    def width(key: str, k: int) -> int:
+        """The values a record of group k holds in member ``key``."""
+        return 3 if key == "percentiles" else len(run.groups[k].coordinates) if key in TABLES else 1
+
     kinds = [key for key in RECORD_MEMBERS if f"g0_{key}" in arrays]
-    pieces = {f"g{k}_{key}": [arrays[f"g{k}_{key}"]] for key in kinds for k in range(groups)}
+    pieces: dict[str, list[np.ndarray]] = {}  # each group's member: its first segment's, then the others'
     for j, segment in enumerate(segments, start=2):
         where = f"{name}: segment {j}"
         if sorted(segment) != sorted(["records", *kinds]):
@@ -361,7 +360,7 @@ def _appended(run: RecordedRun, segments: list[dict[str, np.ndarray]], name: str
                     raise TraceError(f"{where} appends {key} to group {k}, which has none")
                 if (own.dtype.kind, own.dtype.itemsize) != (values.dtype.kind, values.dtype.itemsize):
                     raise TraceError(f"{where}: {key} is {_dtype(values)}; g{k}_{key} is {_dtype(own)}")
-            sizes = counts * np.array(widths[key], dtype=np.int64)
+            sizes = counts * np.array([width(key, k) for k in range(groups)], dtype=np.int64)
             if values.ndim != 1 or len(values) != int(sizes.sum()):
                 raise TraceError(
                     f"{where}: {key} has shape {values.shape}; its records make it ({int(sizes.sum())},)"
@@ -369,7 +368,8 @@ def _appended(run: RecordedRun, segments: list[dict[str, np.ndarray]], name: str
             at = 0
             for k in range(groups):
                 rows = values[at : at + sizes[k]]
-                pieces[f"g{k}_{key}"].append(rows.reshape(-1, widths[key][k]) if key in TABLES else rows)
+                parts = pieces.setdefault(f"g{k}_{key}", [arrays[f"g{k}_{key}"]])
+                parts.append(rows.reshape(-1, width(key, k)) if key in TABLES else rows)
                 at += sizes[k]
     merged = dict(arrays)
     for key, parts in pieces.items():
