@@ -7,10 +7,10 @@ temporaries), and the percentiles are read off the cumulative counts, also on th
 numbers reach the host. Several processes (a sharded tensor) add their histograms (an all-reduce)
 before reading them.
 
-The bins are float32's own: r is formed in float32 as r′ = |m / (√v + ε·c₂)| (the sign bit cleared
-in the cache rather than |m| formed on its way from memory) (r = s·r′ with the
-constant s = c₂ / c₁, applied to the percentiles at the end), and an entry's bin is the top 9 bits of
-r′'s mantissa with its exponent — its bits shifted right by 14, an integer operation — so each octave
+The bins are float32's own: r is formed in float32 as r′ = |m / (√v + ε·c₂)|, so that r = s·r′ with
+the constant s = c₂ / c₁ (applied to the percentiles at the end; the sign bit is cleared in the cache
+rather than |m| formed on m's way from memory), and an entry's bin is the top 9 bits of r′'s
+mantissa with its exponent — its bits shifted right by 14, an integer operation — so each octave
 holds 512 bins, each at most 2⁻⁹ of its lower edge wide, over a window of :data:`BINS` bins that
 starts at the bin of 10^LOG_LOW / s: 10^LOG_LOW ≤ r < 10^LOG_HIGH and somewhat more. Below it an
 underflow bin (0 included), above it an overflow bin (+∞ too), and a last bin that is 1 where any r
@@ -67,9 +67,8 @@ def r_histogram(
     root: bool = True,
 ) -> torch.Tensor:
     """Counts (int64, BINS + 3, on m's device) of r = |m| / c₁ / (√v / c₂ + ε) over all entries, where
-    c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow, 1..BINS the window, then overflow, then 1
-    if any r is NaN (else 0) — the
-    window placed for the scale c₂ / c₁ that :func:`histogram_percentiles` is given.
+    c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow, 1..BINS the window (placed for the scale
+    c₂ / c₁ that :func:`histogram_percentiles` is then given), then overflow, then 1 if any r is NaN.
     ``root=False``: v as it is in place of √v (Adamax's u).
 
     Each chunk is copied into buffers made once (the state is only read) and worked on in place:
