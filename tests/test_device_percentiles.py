@@ -16,9 +16,13 @@ from adamviz.record.device_percentiles import (  # noqa: E402
     ABSOLUTE_ERROR,
     CHUNK,
     NAN,
+    PACKED,
     RELATIVE_ERROR,
+    Moments,
+    first_bin,
     histogram_percentiles,
     r_histogram,
+    r_histograms,
 )
 
 QUANTILES = (10, 50, 90)
@@ -29,6 +33,12 @@ def assert_within_bound(m: torch.Tensor, v: torch.Tensor, t: int, betas=(0.9, 0.
     held = (m.clone(), v.clone())
     got = histogram_percentiles(r_histogram(m, v, c1, c2, eps), c2 / c1)
     assert torch.equal(m, held[0]) and torch.equal(v, held[1])  # the state is read, never written
+    assert_numpys(got, m, v, c1, c2, eps)
+
+
+def assert_numpys(
+    got: np.ndarray, m: torch.Tensor, v: torch.Tensor, c1: float, c2: float, eps: float
+) -> None:
     r = np.abs(m.double().numpy().ravel()) / c1 / (np.sqrt(v.double().numpy().ravel()) / c2 + eps)
     true = np.percentile(r, QUANTILES)
     assert np.all(np.abs(got - true) <= RELATIVE_ERROR * true + ABSOLUTE_ERROR), (got, true)
@@ -60,6 +70,38 @@ def test_a_tensor_larger_than_a_chunk_is_binned_whole():
     counts = r_histogram(m, v, 0.5, 0.5, 1e-8)
     assert int(counts.sum()) == n
     assert_within_bound(m, v, 7)
+
+
+def test_many_tensors_at_once_each_get_their_own_row():
+    """Small tensors binned together (sharing a scale and ε, or not) and large ones a chunk at a time, in
+    one call: each row is its tensor's own — within the bound of numpy's percentiles, counting its
+    entries, a NaN flagging only its own row."""
+    rng = np.random.Generator(np.random.Philox(11))
+    tensors, settings = [], []
+    for k, n in enumerate([384, PACKED + 1, 7, 384, 2 * CHUNK + 5, 1, 2_000, 384]):
+        t = 1 + 5 * (k % 3)  # three scales, two values of ε among the small ones
+        c1, c2, eps = 1 - 0.9**t, (1 - 0.999**t) ** 0.5, 1e-8 if k % 2 else 1e-6
+        m = torch.tensor(rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 0, n), dtype=torch.float32)
+        v = torch.tensor(rng.random(n) * 10.0 ** rng.uniform(-12, 0, n), dtype=torch.float32)
+        tensors.append(Moments(m, v, c1, c2, eps))
+        settings.append((c1, c2, eps))
+    tensors[3].m[100] = float("nan")
+    counts = r_histograms(tensors)
+    percentiles = histogram_percentiles(counts, [c2 / c1 for c1, c2, _ in settings])
+    for k, (tensor, (c1, c2, eps)) in enumerate(zip(tensors, settings, strict=True)):
+        assert int(counts[k, :NAN].sum()) == tensor.m.numel()
+        if k == 3:
+            assert int(counts[k, NAN]) == 1 and np.isnan(percentiles[k]).all()
+        else:
+            assert int(counts[k, NAN]) == 0
+            assert_numpys(percentiles[k], tensor.m, tensor.v, c1, c2, eps)
+
+
+def test_a_scale_that_would_put_the_window_outside_float32_is_refused():
+    for scale in (1e26, 1e-36):
+        with pytest.raises(ValueError, match="scale c2/c1 = 1e"):
+            first_bin(scale)
+    assert first_bin(8e25) > 0 and first_bin(3e-35) > 0
 
 
 def test_a_nan_anywhere_gives_nan_and_zeros_underflow_to_zero():

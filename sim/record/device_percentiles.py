@@ -2,20 +2,19 @@
 
 Copying a tensor to the host to sort it costs its size in memory and time every recorded step (an
 embedding of 50,000 × 4,096 is 1.6 GB as float64). Instead, r = |m̂| / (√v̂ + ε) is binned on the
-tensor's own device into a histogram, a chunk of :data:`CHUNK` entries at a time (2 MB of
+tensor's own device into a histogram, a chunk of :data:`CHUNK` entries at a time (8 MB of
 temporaries), and the percentiles are read off the cumulative counts, also on the device: only three
 numbers reach the host. Several processes (a sharded tensor) add their histograms (an all-reduce)
 before reading them.
 
 The bins are float32's own: r is formed in float32 as r′ = |m / (√v + ε·c₂)|, so that r = s·r′ with
-the constant s = c₂ / c₁ (applied to the percentiles at the end; the sign bit is cleared in the cache
-rather than |m| formed on m's way from memory), and an entry's bin is the top 9 bits of r′'s
-mantissa with its exponent — its bits shifted right by 14, an integer operation — so each octave
-holds 512 bins, each at most 2⁻⁹ of its lower edge wide, over a window of :data:`BINS` bins that
-starts at the bin of 10^LOG_LOW / s: 10^LOG_LOW ≤ r < 10^LOG_HIGH and somewhat more. Below it an
-underflow bin (0 included), above it an overflow bin (+∞ too), and a last bin that is 1 where any r
-is NaN (the sum of all r′ is NaN: a tenth the cost of counting them). No logarithm is
-taken (it was two thirds of the binning's time).
+the constant s = c₂ / c₁ (applied to the percentiles at the end; |·| taken in the cache rather than
+on m's way from memory), and an entry's bin is the top 9 bits of r′'s mantissa with its exponent —
+its bits shifted right by 14, an integer operation — so each octave holds 512 bins, each at most 2⁻⁹
+of its lower edge wide, over a window of :data:`BINS` bins that starts at the bin of 10^LOG_LOW / s:
+10^LOG_LOW ≤ r < 10^LOG_HIGH and somewhat more. Below it an underflow bin (0 included), above it an
+overflow bin (+∞ and NaN too), and a last bin that is 1 where any r is NaN (looked for only in a
+tensor that overflowed). No logarithm is taken (it was two thirds of the binning's time).
 
 Accuracy, against ``numpy.percentile``'s linear method over the same r in float64: that method
 interpolates between two order statistics x_k and x_{k+1}; each is replaced by a value inside the bin
@@ -29,6 +28,8 @@ the order statistic lies in the underflow bin (reported as 0). An r in the overf
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -46,15 +47,91 @@ RELATIVE_ERROR = 2.0**-MANTISSA_BITS + 6 * 2.0**-24
 """The bound on a percentile's relative error (≈ 0.001954); see the module's docstring."""
 ABSOLUTE_ERROR = 10.0**LOG_LOW
 """The bound where the percentile falls among the underflowing r (reported as 0)."""
-CHUNK = 1 << 18
-"""Entries binned at a time: the temporaries are two float32 buffers of a chunk (2 MB),
-whatever the tensor (measured: 2^18 was the fastest of 2^16…2^22 on these machines' caches)."""
+CHUNK = 1 << 20
+"""Entries binned at a time: the temporaries are two float32 buffers of a chunk (8 MB), whatever the
+tensor. Measured on the benchmark transformer's state, cold from memory as it is after a step: 2^20
+took 29 ms a step, 2^19 33, 2^18 38.5, 2^17 41.5 (fewer kernels, and a tensor of up to a million
+entries gets one bincount)."""
+PACKED = 1 << 15
+"""Tensors of at most this many entries are binned together with others (a kernel's start-up, not
+their size, is what they cost)."""
+PACK_TENSORS = 64
+"""At most this many tensors a shared bincount (its counts: 64 rows of BINS + 3, 14 MB)."""
 UNDER, OVER, NAN = 0, BINS + 1, BINS + 2
+FLOAT32_TINY, FLOAT32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
 
 def first_bin(scale: float) -> int:
-    """The window's first bin for r = ``scale`` · r′: the shifted float32 bits of 10^LOG_LOW / scale."""
-    return int(np.float32(10.0**LOG_LOW / scale).view(np.int32)) >> SHIFT
+    """The window's first bin for r = ``scale`` · r′: the shifted float32 bits of 10^LOG_LOW / scale (a
+    ValueError for a scale that puts the window's edges outside float32's positive numbers)."""
+    low = np.float32(10.0**LOG_LOW / scale)
+    if not (low >= FLOAT32_TINY and 10.0**LOG_HIGH / scale < FLOAT32_MAX):
+        raise ValueError(f"a histogram's scale c2/c1 = {scale!r} is outside the 3e-35 to 8e25 it can place")
+    return int(low.view(np.int32)) >> SHIFT
+
+
+class Moments(NamedTuple):
+    """One tensor's r = |m| / c₁ / (√v / c₂ + ε) as :func:`r_histograms` reads it (``root=False``: v as
+    it is in place of √v — Adamax's u)."""
+
+    m: torch.Tensor
+    v: torch.Tensor
+    correction1: float
+    correction2_sqrt: float
+    eps: float
+    root: bool = True
+
+
+def r_histograms(tensors: Sequence[Moments]) -> torch.Tensor:
+    """Counts (int64, one row of BINS + 3 per tensor, on the first's device) of r = |m| / c₁ / (√v / c₂
+    + ε) over each tensor's entries, where c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow,
+    1..BINS the window (placed for the scale c₂ / c₁ that :func:`histogram_percentiles` is then given),
+    then overflow, then 1 if any r is NaN.
+
+    A tensor of more than :data:`PACKED` entries is binned a chunk at a time in buffers made once (the
+    state is only read); the smaller ones that share a scale and ε are copied into one buffer and
+    binned together, each in its own stretch of one bincount (a layer norm's 384 entries cost a
+    kernel's start-up a pass, not their size: 26 such tensors took 4 ms one at a time). A NaN bins as
+    overflow; only a tensor with an r of 10^LOG_HIGH or more — none in a healthy run (see LOG_LOW) —
+    is gone over again to tell NaN from a large r.
+    """
+    device = tensors[0].m.device
+    counts = torch.empty((len(tensors), BINS + 3), dtype=torch.int64, device=device)
+    packs: dict[tuple, list[int]] = {}
+    largest = max(min(CHUNK, tensor.m.numel()) for tensor in tensors)
+    buffers = (
+        torch.empty(largest, dtype=torch.float32, device=device),
+        torch.empty(largest, dtype=torch.float32, device=device),
+    )
+    start_bins: dict[float, int] = {}  # (most tensors share one scale)
+    for row, tensor in enumerate(tensors):
+        scale = tensor.correction2_sqrt / tensor.correction1
+        if scale not in start_bins:
+            start_bins[scale] = first_bin(scale) - 1  # bin 1: the window's first
+        start_bin = start_bins[scale]
+        shift = tensor.eps * tensor.correction2_sqrt
+        if tensor.m.numel() <= PACKED and tensor.m.device == device:
+            packs.setdefault((start_bin, shift, tensor.root), []).append(row)
+            continue
+        if tensor.m.device != device:  # (a model spread over devices: each binned on its own)
+            counts[row].copy_(r_histograms([tensor])[0])
+            continue
+        flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
+        for start in range(0, flat_m.numel(), CHUNK):
+            n = min(CHUNK, flat_m.numel() - start)
+            r, d = buffers[0][:n], buffers[1][:n]
+            _bins(flat_m[start : start + n], flat_v[start : start + n], r, d, shift, tensor.root, start_bin)
+            chunk = torch.bincount(r.view(torch.int32), minlength=BINS + 3)
+            counts[row].copy_(chunk) if start == 0 else counts[row].add_(chunk)
+        if flat_m.numel() == 0:
+            counts[row].zero_()
+    for (start_bin, shift, root), rows in packs.items():
+        _binned_together([tensors[row] for row in rows], counts, rows, shift, root, start_bin)
+    counts[:, NAN] = 0
+    overflowing = counts[:, OVER].nonzero().reshape(-1).tolist()  # (rare: one look at a column)
+    for row in overflowing:
+        counts[row, NAN] = int(_any_nan(tensors[row]))
+    return counts
 
 
 def r_histogram(
@@ -66,52 +143,62 @@ def r_histogram(
     *,
     root: bool = True,
 ) -> torch.Tensor:
-    """Counts (int64, BINS + 3, on m's device) of r = |m| / c₁ / (√v / c₂ + ε) over all entries, where
-    c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow, 1..BINS the window (placed for the scale
-    c₂ / c₁ that :func:`histogram_percentiles` is then given), then overflow, then 1 if any r is NaN.
-    ``root=False``: v as it is in place of √v (Adamax's u).
+    """One tensor's row of :func:`r_histograms`."""
+    return r_histograms([Moments(m, v, correction1, correction2_sqrt, eps, root)])[0]
 
-    Each chunk is copied into buffers made once (the state is only read) and worked on in place:
-    allocating per chunk cost three times the arithmetic. A tensor of one chunk takes its bincount as
-    the counts (no zeroed histogram to add it to: most of a model's tensors are that small).
-    """
-    flat_m, flat_v = m.detach().reshape(-1), v.detach().reshape(-1)
-    counts = None  # (a tensor of one chunk — most are — takes its bincount as it is)
-    total = torch.zeros((), dtype=torch.float32, device=m.device)
-    size = min(CHUNK, flat_m.numel())
-    r = torch.empty(size, dtype=torch.float32, device=m.device)
-    d = torch.empty_like(r)
-    single_m, single_v = flat_m.dtype == torch.float32, flat_v.dtype == torch.float32
-    start_bin = first_bin(correction2_sqrt / correction1) - 1  # bin 1 is the window's first
+
+def _bins(m, v, r: torch.Tensor, d: torch.Tensor, shift: float, root: bool, start_bin: int) -> None:
+    """r′ = |m / (√v + shift)|'s bins (bin 1: ``start_bin`` + 1) in ``r``'s bits, over/underflow clamped;
+    ``d`` a buffer of r's size."""
+    # float32 states straight from memory into the arithmetic; others copied in first (a bf16 or fp16
+    # state's own sqrt would round to 8 or 11 bits)
+    if v.dtype == torch.float32 and root:
+        torch.sqrt(v, out=d)
+    else:
+        d.copy_(v)
+        if root:
+            d.sqrt_()
+    d.add_(shift)
+    if m.dtype == torch.float32:
+        torch.div(m, d, out=r)
+    else:
+        r.copy_(m).div_(d)
+    r.abs_()  # (NaN's sign too: every NaN's bits are then above +∞'s)
+    # r′'s bits order as its values; 0 and anything below the window underflow, +∞ and NaN overflow
+    r.view(torch.int32).bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
+
+
+def _binned_together(
+    tensors: list[Moments], counts: torch.Tensor, rows: list[int], shift: float, root: bool, start_bin: int
+) -> None:
+    """Small tensors sharing a scale and ε: concatenated (as float32) and binned by one bincount, tensor
+    k's bins offset by k · (BINS + 3), into ``counts``' ``rows``."""
+    device = counts.device
+    for first in range(0, len(tensors), PACK_TENSORS):
+        some = tensors[first : first + PACK_TENSORS]
+        sizes = torch.tensor([t.m.numel() for t in some], device=device)
+        m = torch.cat([t.m.detach().reshape(-1).float() for t in some])
+        v = torch.cat([t.v.detach().reshape(-1).float() for t in some])
+        _bins(m, v, m, v, shift, root, start_bin)  # (the copies are ours to overwrite)
+        bins = m.view(torch.int32)
+        offsets = torch.arange(len(some), dtype=torch.int32, device=device) * (BINS + 3)
+        bins.add_(offsets.repeat_interleave(sizes))
+        binned = torch.bincount(bins, minlength=len(some) * (BINS + 3)).view(len(some), BINS + 3)
+        index = torch.tensor(rows[first : first + PACK_TENSORS], device=device)
+        counts.index_copy_(0, index, binned)
+
+
+def _any_nan(tensor: Moments) -> bool:
+    """Whether any of ``tensor``'s r is NaN (the slow way, a chunk at a time: only for a tensor whose
+    histogram overflowed)."""
+    flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
     for start in range(0, flat_m.numel(), CHUNK):
-        n = min(CHUNK, flat_m.numel() - start)
-        rn, dn = r[:n], d[:n]
-        # float32 states straight from memory into the arithmetic; others copied in first (a bf16 or
-        # fp16 state's own sqrt would round to 8 or 11 bits)
-        if single_v and root:
-            torch.sqrt(flat_v[start : start + n], out=dn)
-        else:
-            dn.copy_(flat_v[start : start + n])
-            if root:
-                dn.sqrt_()
-        dn.add_(eps * correction2_sqrt)
-        if single_m:
-            torch.div(flat_m[start : start + n], dn, out=rn)
-        else:
-            rn.copy_(flat_m[start : start + n]).div_(dn)
-        bins = rn.view(torch.int32)
-        bins.bitwise_and_(0x7FFFFFFF)  # |m| / d, its sign bit cleared where it sits in the cache
-        # r′ is ≥ 0 or NaN now: the sum of every chunk is NaN where any r′ is (a tenth the cost of
-        # counting NaNs; a NaN's bin below is the overflow)
-        total += rn.sum()
-        # r′'s bits order as its values; 0 and anything below the window underflow, +∞ overflows
-        bins.bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
-        chunk = torch.bincount(bins, minlength=BINS + 3)
-        counts = chunk if counts is None else counts.add_(chunk)
-    if counts is None:  # no entries at all
-        counts = torch.zeros(BINS + 3, dtype=torch.int64, device=m.device)
-    counts[NAN] += torch.isnan(total)
-    return counts
+        m = flat_m[start : start + CHUNK].float()
+        d = flat_v[start : start + CHUNK].float()
+        d = (d.sqrt() if tensor.root else d).add_(tensor.eps * tensor.correction2_sqrt)
+        if bool(torch.isnan(m / d).any()):
+            return True
+    return False
 
 
 def histogram_percentiles(
@@ -124,8 +211,9 @@ def histogram_percentiles(
     rows = counts.reshape(-1, counts.shape[-1])
     device = rows.device
     scale = torch.tensor(np.reshape(scales, (-1, 1)), dtype=torch.float64, device=device)
+    starts = {s: first_bin(s) for s in set(np.reshape(scales, -1).tolist())}
     first = torch.tensor(
-        [[first_bin(s)] for s in np.reshape(scales, -1).tolist()], dtype=torch.int64, device=device
+        [[starts[s]] for s in np.reshape(scales, -1).tolist()], dtype=torch.int64, device=device
     )
     cumulative = rows[:, :NAN].cumsum(1)  # int64: exact
     n = cumulative[:, -1:]  # (rows, 1)
