@@ -137,6 +137,9 @@ class _Stages:
             v_used = np.maximum.accumulate(v, axis=0)
             np.maximum(v_used, self.v_max, out=v_used)
             self.v_max = v_used[-1].copy()
+        if self.corrected:  # (here, not in outputs(): it balances the two threads' work)
+            np.divide(m, self.bc1[start:stop, None], out=self.out["m_hat"][start:stop])
+            np.divide(v_used, self.bc2[start:stop, None], out=self.out["v_hat"][start:stop])
         return start, stop, v_used
 
     def outputs(self, start: int, stop: int, v_used: np.ndarray) -> None:
@@ -153,11 +156,7 @@ class _Stages:
             sqrt_v_hat[...] = 0.0
             scale[...] = m
         else:
-            c1, c2 = self.bc1[start:stop, None], self.bc2[start:stop, None]
-            if self.corrected:
-                np.divide(m, c1, out=m_hat)
-                np.divide(v_used, c2, out=v_hat)
-            else:
+            if not self.corrected:  # (corrected: moments() made them)
                 m_hat[...] = m
                 v_hat[...] = v_used
             np.sqrt(v_used, out=sqrt_v_hat)
