@@ -347,7 +347,7 @@ class Recorder:
             np.asarray(percentiles, dtype=np.float64),
             np.array(rates),
         )
-        if not all(np.isfinite(part).all() for part in record[1:]):
+        if not np.isfinite(np.concatenate(record[1:], dtype=np.float64)).all():
             group["stopped"] = t
             self._warn(
                 f"stopped:{group['name']}",
