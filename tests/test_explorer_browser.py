@@ -158,6 +158,26 @@ def test_lollipops_are_the_window_s_gradients_in_one_path_each(page, static_url)
     np.testing.assert_allclose(d["head_x"][1::3], x + half, rtol=0, atol=1e-12)
 
 
+def test_a_setting_change_keeps_the_lollipops_and_a_new_seed_redraws_them(page, static_url):
+    """β₁ leaves the gradients as they were: their data is not sent to the plot again (views/cards.js
+    skips it); a new seed draws the new gradients (card 1: the noisy stream, which the seed moves)."""
+    open_explorer(page, static_url)
+    set_params(page, iteration=150, window=40, iterations=1000, seed=0)
+    keep = "() => { window.__lollipops = window.AdamViz.instances[0].models.cards[1].grad.data; }"
+    same = "() => window.AdamViz.instances[0].models.cards[1].grad.data === window.__lollipops"
+    page.evaluate(keep)
+    set_params(page, beta1=0.8, eps=1e-6)
+    assert page.evaluate(same)
+    params = set_params(page, seed=7)["params"]
+    assert not page.evaluate(same)
+    g, _ = numpy_trace("noisy", params)
+    stems = np.array(page.evaluate(LOLLIPOPS, 1)["data"]["stem_y"], dtype=float)
+    np.testing.assert_array_equal(stems[1::3], g[np.arange(111, 151)])
+    set_params(page, iteration=151)
+    stems = np.array(page.evaluate(LOLLIPOPS, 1)["data"]["stem_y"], dtype=float)
+    np.testing.assert_array_equal(stems[1::3], g[np.arange(112, 152)])
+
+
 def test_a_long_history_is_a_band_per_pixel_with_the_latest_as_lollipops(page, static_url):
     """1,000 iterations in a few hundred pixels: the gradients as a band, one bucket per pixel column
     (as many iterations as a column spans, aligned to multiples of that), from the least to the

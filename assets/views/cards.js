@@ -232,7 +232,10 @@ class CardsView {
         card.others_theta_marks.data = marks.x.length ? marks : NO_MARKS;
       }
       const recorded = frame.recordings.withMoments(name);
-      if (settingsChanged || frame.ghosts || recorded) card.ghost.data = this.ghostData(frame, name, lo, onStep);
+      if (settingsChanged || frame.ghosts || recorded) {
+        const ghost = this.ghostData(frame, name, lo, onStep);
+        if (ghost.x.length || card.ghost.data.x.length) card.ghost.data = ghost; // (none, and none shown: nothing to send)
+      }
       if (settingsChanged) card.eps.location = params.eps;
       if (settingsChanged || card.banded !== banded || card.scheduled !== scheduled) writeSlot(card.legend, this.legend(params, Boolean(recorded), banded, scheduled));
       card.banded = banded;
@@ -249,6 +252,9 @@ class CardsView {
    */
   drawGradients(card, x, g, lo, hi, perPixel, headHalf) {
     const banded = perPixel > 1 / LOLLIPOP_PX;
+    const drawn = card.gradientsDrawn; // a setting change leaves the gradients as they were: not sent again
+    if (drawn && drawn.x === x && drawn.g === g && drawn.lo === lo && drawn.hi === hi && drawn.perPixel === perPixel && drawn.headHalf === headHalf) return banded;
+    card.gradientsDrawn = { x, g, lo, hi, perPixel, headHalf };
     const from = banded ? Math.max(lo, hi - RECENT_LOLLIPOPS + 1) : lo;
     const shown = decimate(x, { g }, from, hi);
     card.grad.data = lollipops(shown.x, shown.g, headHalf);
