@@ -55,8 +55,6 @@ entries gets one bincount)."""
 PACKED = 1 << 15
 """Tensors of at most this many entries are binned together with others (a kernel's start-up, not
 their size, is what they cost)."""
-PACK_TENSORS = 64
-"""At most this many tensors a shared bincount (its counts: 64 rows of BINS + 3, 14 MB)."""
 UNDER, OVER, NAN = 0, BINS + 1, BINS + 2
 READ_BLOCK = 128
 """Bins summed together on the way to a percentile's bin (histogram_percentiles)."""
@@ -84,21 +82,25 @@ class Moments(NamedTuple):
     root: bool = True
 
 
-def r_histograms(tensors: Sequence[Moments]) -> torch.Tensor:
-    """Counts (int64, one row of BINS + 3 per tensor, on the first's device) of r = |m| / c₁ / (√v / c₂
-    + ε) over each tensor's entries, where c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow,
-    1..BINS the window (placed for the scale c₂ / c₁ that :func:`histogram_percentiles` is then given),
-    then overflow, then 1 if any r is NaN.
+def r_histograms(tensors: Sequence[Moments], dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Counts (one row of BINS + 3 per tensor, on the first's device) of r = |m| / c₁ / (√v / c₂ + ε)
+    over each tensor's entries, where c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow, 1..BINS the
+    window (placed for the scale c₂ / c₁ that :func:`histogram_percentiles` is then given), then
+    overflow, then 1 if any r is NaN. ``dtype``: int32 unless a tensor has 2³¹ entries or more (int64
+    then; the Recorder says which for a tensor split between processes, whose counts are added) —
+    half the bytes to zero, copy and read of int64's (the counts of 53 tensors are 5.8 MB).
 
     A tensor of more than :data:`PACKED` entries is binned a chunk at a time in buffers made once (the
-    state is only read); the smaller ones that share a scale and ε are copied into one buffer and
-    binned together, each in its own stretch of one bincount (a layer norm's 384 entries cost a
-    kernel's start-up a pass, not their size: 26 such tensors took 4 ms one at a time). A NaN bins as
+    state is only read); the smaller ones that share a scale and ε are copied into one buffer,
+    binned together and counted into their rows at once (a layer norm's 384 entries cost a kernel's
+    start-up a pass, not their size: 26 such tensors took 4 ms one at a time). A NaN bins as
     overflow; only a tensor with an r of 10^LOG_HIGH or more — none in a healthy run (see LOG_LOW) —
     is gone over again to tell NaN from a large r.
     """
     device = tensors[0].m.device
-    counts = torch.empty((len(tensors), BINS + 3), dtype=torch.int64, device=device)
+    if dtype is None:
+        dtype = torch.int32 if max(tensor.m.numel() for tensor in tensors) < 2**31 else torch.int64
+    counts = torch.empty((len(tensors), BINS + 3), dtype=dtype, device=device)
     packs: dict[tuple, list[int]] = {}
     largest = max(min(CHUNK, tensor.m.numel()) for tensor in tensors)
     buffers = (
@@ -116,7 +118,7 @@ def r_histograms(tensors: Sequence[Moments]) -> torch.Tensor:
             packs.setdefault((start_bin, shift, tensor.root), []).append(row)
             continue
         if tensor.m.device != device:  # (a model spread over devices: each binned on its own)
-            counts[row].copy_(r_histograms([tensor])[0])
+            counts[row].copy_(r_histograms([tensor], dtype)[0])
             continue
         flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
         for start in range(0, flat_m.numel(), CHUNK):
@@ -173,21 +175,17 @@ def _bins(m, v, r: torch.Tensor, d: torch.Tensor, shift: float, root: bool, star
 def _binned_together(
     tensors: list[Moments], counts: torch.Tensor, rows: list[int], shift: float, root: bool, start_bin: int
 ) -> None:
-    """Small tensors sharing a scale and ε: concatenated (as float32) and binned by one bincount, tensor
-    k's bins offset by k · (BINS + 3), into ``counts``' ``rows``."""
+    """Small tensors sharing a scale and ε: concatenated (as float32), binned at once and counted into
+    their ``rows`` of ``counts`` (zeroed first), tensor k's bins offset to its row."""
     device = counts.device
-    for first in range(0, len(tensors), PACK_TENSORS):
-        some = tensors[first : first + PACK_TENSORS]
-        sizes = torch.tensor([t.m.numel() for t in some], device=device)
-        m = torch.cat([t.m.detach().reshape(-1).float() for t in some])
-        v = torch.cat([t.v.detach().reshape(-1).float() for t in some])
-        _bins(m, v, m, v, shift, root, start_bin)  # (the copies are ours to overwrite)
-        bins = m.view(torch.int32)
-        offsets = torch.arange(len(some), dtype=torch.int32, device=device) * (BINS + 3)
-        bins.add_(offsets.repeat_interleave(sizes))
-        binned = torch.bincount(bins, minlength=len(some) * (BINS + 3)).view(len(some), BINS + 3)
-        index = torch.tensor(rows[first : first + PACK_TENSORS], device=device)
-        counts.index_copy_(0, index, binned)
+    sizes = torch.tensor([t.m.numel() for t in tensors], device=device)
+    m = torch.cat([t.m.detach().reshape(-1).float() for t in tensors])
+    v = torch.cat([t.v.detach().reshape(-1).float() for t in tensors])
+    _bins(m, v, m, v, shift, root, start_bin)  # (the copies are ours to overwrite)
+    index = torch.tensor(rows, device=device)
+    where = m.view(torch.int32).long().add_((index * (BINS + 3)).repeat_interleave(sizes))
+    counts.index_fill_(0, index, 0)
+    counts.view(-1).index_put_((where,), torch.ones((), dtype=counts.dtype, device=device), accumulate=True)
 
 
 def _any_nan(tensor: Moments) -> bool:

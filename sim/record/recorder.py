@@ -149,6 +149,7 @@ class Recorder:
                         "where": torch.as_tensor(index, device=local(p).device),
                         "span": shard_range(name, p) if is_sharded(p) else None,
                         "records": [],
+                        "views": {},  # id(tensor) -> (tensor, its data_ptr, NumPy's flat view): Recorder._at
                         "shadow": None,
                         "t": 0,
                     }
@@ -228,7 +229,26 @@ class Recorder:
                 return gather_sampled(group["index"], group["span"], list(tensors), self.shard_timeout)
             except MissingShardError as error:
                 self._missing(error, group["t"])
-        return [_at(t.detach(), group["index"], group["where"]) for t in tensors]
+        return [self._at(group, t) for t in tensors]
+
+    @staticmethod
+    def _at(group: dict, tensor: torch.Tensor) -> np.ndarray:
+        """``tensor``'s entries at the group's sampled flat indices, in float64. A contiguous CPU tensor
+        in a dtype NumPy has is read through NumPy's view of it (a few µs against torch's four
+        kernels; 53 tensors a step add up), the view kept for the tensors that stay (the parameter
+        and its state: not a gradient, which a new step replaces and a kept view would hold on to)."""
+        views = group["views"]
+        held = views.get(id(tensor))
+        if held is not None and held[0] is tensor and held[1] == tensor.data_ptr():
+            return held[2][group["index"]].astype(np.float64)
+        if tensor.device.type == "cpu" and tensor.dtype in NUMPY_VIEWED and tensor.is_contiguous():
+            view = tensor.detach().numpy().reshape(-1)
+            if tensor is not group["param"].grad:
+                if len(views) >= 3:  # (the parameter and two state tensors: a replaced one is let go)
+                    views.clear()
+                views[id(tensor)] = (tensor, tensor.data_ptr(), view)
+            return view[group["index"]].astype(np.float64)
+        return tensor.detach().reshape(-1).index_select(0, group["where"]).double().cpu().numpy()
 
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         for group in self.groups:
@@ -278,7 +298,11 @@ class Recorder:
             # every group's histogram first, then their percentiles all at once (one all-reduce
             # under FSDP2, one transfer to the host): per-group reads cost more than the binning
             read = [self._read(group) for group, _ in due]
-            counts = r_histograms([moments for *_, moments in read])
+            # (int32 counts unless a tensor, whole, has 2³¹ entries: under FSDP2 the shards' are added)
+            largest = max(group["param"].numel() for group, _ in due)
+            counts = r_histograms(
+                [moments for *_, moments in read], torch.int32 if largest < 2**31 else torch.int64
+            )
             if self.sharded:
                 try:
                     counts = add_histograms(counts, self.shard_timeout)
@@ -453,15 +477,6 @@ class Recorder:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _at(tensor: torch.Tensor, index: np.ndarray, where: torch.Tensor) -> np.ndarray:
-    """``tensor``'s entries at the flat indices ``index`` (``where`` on its device), in float64. A
-    contiguous CPU tensor in a dtype NumPy has is read through NumPy's view of it (a few µs against
-    torch's four kernels; 53 tensors a step add up)."""
-    if tensor.device.type == "cpu" and tensor.dtype in NUMPY_VIEWED and tensor.is_contiguous():
-        return tensor.numpy().reshape(-1)[index].astype(np.float64)
-    return tensor.reshape(-1).index_select(0, where).double().cpu().numpy()
 
 
 def _as_float(value: float | torch.Tensor) -> float:
