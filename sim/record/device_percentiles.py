@@ -86,9 +86,9 @@ def r_histograms(tensors: Sequence[Moments], dtype: torch.dtype | None = None) -
     """Counts (one row of BINS + 3 per tensor, on the first's device) of r = |m| / c₁ / (√v / c₂ + ε)
     over each tensor's entries, where c₁ = 1 − β₁^t and c₂ = √(1 − β₂^t): bin 0 underflow, 1..BINS the
     window (placed for the scale c₂ / c₁ that :func:`histogram_percentiles` is then given), then
-    overflow, then 1 if any r is NaN. ``dtype``: int32 unless a tensor has 2³¹ entries or more (int64
-    then; the Recorder says which for a tensor split between processes, whose counts are added) —
-    half the bytes to zero, copy and read of int64's (the counts of 53 tensors are 5.8 MB).
+    overflow, then 1 if any r is NaN. ``dtype``: :func:`counts_dtype` of the largest tensor unless
+    given (the Recorder gives it for tensors split between processes, whose counts are added) —
+    int32 has half the bytes to zero, copy and read of int64's (the counts of 53 tensors: 5.8 MB).
 
     A tensor of more than :data:`PACKED` entries is binned a chunk at a time in buffers made once (the
     state is only read); the smaller ones that share a scale and ε are copied into one buffer,
@@ -98,8 +98,7 @@ def r_histograms(tensors: Sequence[Moments], dtype: torch.dtype | None = None) -
     is gone over again to tell NaN from a large r.
     """
     device = tensors[0].m.device
-    if dtype is None:
-        dtype = torch.int32 if max(tensor.m.numel() for tensor in tensors) < 2**31 else torch.int64
+    dtype = dtype or counts_dtype(max(tensor.m.numel() for tensor in tensors))
     counts = torch.empty((len(tensors), BINS + 3), dtype=dtype, device=device)
     packs: dict[tuple, list[int]] = {}
     largest = max(min(CHUNK, tensor.m.numel()) for tensor in tensors)
@@ -114,11 +113,11 @@ def r_histograms(tensors: Sequence[Moments], dtype: torch.dtype | None = None) -
             start_bins[scale] = first_bin(scale) - 1  # bin 1: the window's first
         start_bin = start_bins[scale]
         shift = tensor.eps * tensor.correction2_sqrt
-        if tensor.m.numel() <= PACKED and tensor.m.device == device:
-            packs.setdefault((start_bin, shift, tensor.root), []).append(row)
-            continue
         if tensor.m.device != device:  # (a model spread over devices: each binned on its own)
             counts[row].copy_(r_histograms([tensor], dtype)[0])
+            continue
+        if tensor.m.numel() <= PACKED:
+            packs.setdefault((start_bin, shift, tensor.root), []).append(row)
             continue
         flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
         for start in range(0, flat_m.numel(), CHUNK):
@@ -138,6 +137,12 @@ def r_histograms(tensors: Sequence[Moments], dtype: torch.dtype | None = None) -
     return counts
 
 
+def counts_dtype(entries: int) -> torch.dtype:
+    """The dtype of the counts of tensors of at most ``entries`` entries (the whole tensor's, where
+    processes add their shards' counts): int32 while they fit."""
+    return torch.int32 if entries < 2**31 else torch.int64
+
+
 def r_histogram(
     m: torch.Tensor,
     v: torch.Tensor,
@@ -154,6 +159,14 @@ def r_histogram(
 def _bins(m, v, r: torch.Tensor, d: torch.Tensor, shift: float, root: bool, start_bin: int) -> None:
     """r′ = |m / (√v + shift)|'s bins (bin 1: ``start_bin`` + 1) in ``r``'s bits, over/underflow clamped;
     ``d`` a buffer of r's size."""
+    _quotient(m, v, r, d, shift, root)
+    # r′'s bits order as its values; 0 and anything below the window underflow, +∞ and NaN overflow
+    r.view(torch.int32).bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
+
+
+def _quotient(m, v, r: torch.Tensor, d: torch.Tensor, shift: float, root: bool) -> None:
+    """r′ = |m / (√v + shift)| (``root=False``: v in place of √v) in ``r``, in float32; ``d`` a buffer
+    of r's size."""
     # float32 states straight from memory into the arithmetic; others copied in first (a bf16 or fp16
     # state's own sqrt would round to 8 or 11 bits)
     if v.dtype == torch.float32 and root:
@@ -168,8 +181,6 @@ def _bins(m, v, r: torch.Tensor, d: torch.Tensor, shift: float, root: bool, star
     else:
         r.copy_(m).div_(d)
     r.abs_()  # (NaN's sign too: every NaN's bits are then above +∞'s)
-    # r′'s bits order as its values; 0 and anything below the window underflow, +∞ and NaN overflow
-    r.view(torch.int32).bitwise_right_shift_(SHIFT).sub_(start_bin).clamp_(UNDER, OVER)
 
 
 def _binned_together(
@@ -192,11 +203,12 @@ def _any_nan(tensor: Moments) -> bool:
     """Whether any of ``tensor``'s r is NaN (the slow way, a chunk at a time: only for a tensor whose
     histogram overflowed)."""
     flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
+    shift = tensor.eps * tensor.correction2_sqrt
     for start in range(0, flat_m.numel(), CHUNK):
-        m = flat_m[start : start + CHUNK].float()
-        d = flat_v[start : start + CHUNK].float()
-        d = (d.sqrt() if tensor.root else d).add_(tensor.eps * tensor.correction2_sqrt)
-        if bool(torch.isnan(m / d).any()):
+        m, v = flat_m[start : start + CHUNK], flat_v[start : start + CHUNK]
+        r, d = (torch.empty(m.numel(), dtype=torch.float32, device=m.device) for _ in range(2))
+        _quotient(m, v, r, d, shift, tensor.root)
+        if bool(torch.isnan(r).any()):
             return True
     return False
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .archive import MAX_FILE_BYTES
-from .device_percentiles import Moments, histogram_percentiles, r_histograms
+from .device_percentiles import Moments, counts_dtype, histogram_percentiles, r_histograms
 from .files import temporary_beside
 from .shards import MissingShardError, add_histograms, gather_sampled, is_sharded, local, shard_range, world
 from .trace_file import (
@@ -298,11 +298,9 @@ class Recorder:
             # every group's histogram first, then their percentiles all at once (one all-reduce
             # under FSDP2, one transfer to the host): per-group reads cost more than the binning
             read = [self._read(group) for group, _ in due]
-            # (int32 counts unless a tensor, whole, has 2³¹ entries: under FSDP2 the shards' are added)
+            # (counted in the dtype the whole tensors need: under FSDP2 the shards' counts are added)
             largest = max(group["param"].numel() for group, _ in due)
-            counts = r_histograms(
-                [moments for *_, moments in read], torch.int32 if largest < 2**31 else torch.int64
-            )
+            counts = r_histograms([moments for *_, moments in read], counts_dtype(largest))
             if self.sharded:
                 try:
                     counts = add_histograms(counts, self.shard_timeout)
