@@ -120,6 +120,16 @@ def test_the_bundle_is_built_from_the_current_sources():
     assert bundle(sources) == committed
 
 
+def test_the_webassembly_kernel_is_assembled_from_its_source():
+    """assets/engine/philox_wasm.js is philox.wat as the pinned wabt assembles it now (a stale kernel
+    cannot hide behind a source that says otherwise)."""
+    from build_bundle import WASM_MODULE, wasm_module
+
+    assert WASM_MODULE.read_text(encoding="utf-8") == wasm_module(), (
+        "stale: run `python tests/build_bundle.py`"
+    )
+
+
 def test_a_slot_rewritten_with_new_numbers_keeps_its_nodes(page, static_url):
     """writeSlot changes only the text where the markup is unchanged (a readout on every frame), and
     the result is what writing the HTML whole gives — escaped text included; other markup is written whole."""

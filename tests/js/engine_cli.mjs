@@ -8,6 +8,17 @@ const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const plain = (values) => Array.from(values, (x) => (Number.isFinite(x) ? x : String(x)));
 const answers = requests.map((request) => {
   if (request.kind === "stream") return Array.from(engine.stream(request.name, request.n, request.seed, request.shape));
+  if (request.kind === "uniforms") {
+    // read in pieces of request.counts from draw request.start on, by the WebAssembly kernel or not
+    const next = engine.uniforms(request.seed, request.start, request.fast);
+    const out = new Float64Array(request.counts.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const count of request.counts) {
+      next(out, at, count);
+      at += count;
+    }
+    return Array.from(out);
+  }
   if (request.kind === "powers") return Array.from(engine.powers(request.beta, request.n));
   if (request.kind === "rates") return Array.from(engine.learningRates(request.settings, request.n));
   if (request.kind === "optimize") {
