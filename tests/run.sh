@@ -16,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-echo "== installing ESLint, esbuild and TypeScript (tests/js/package-lock.json)"
+echo "== installing ESLint, esbuild, TypeScript and wabt (tests/js/package-lock.json)"
 npm ci --prefix tests/js --no-audit --no-fund --loglevel=error >/dev/null
 
 echo "== installing torch 2.13.0, CPU build (adamviz.record's tests; this pin takes the wheel on disk)"
