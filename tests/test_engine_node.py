@@ -82,6 +82,41 @@ def test_uniforms_are_numpys_from_any_draw_on(tmp_path, fast):
         np.testing.assert_array_equal(np.array(got), expected, err_msg=f"seed={seed} start={start}")
 
 
+def _row_sequences() -> list[tuple[str, np.ndarray]]:
+    """Rows as the many-parameters view meets them, one after another, and the turns that defeat a
+    guess from the row before: drift, jumps, ties, zeros, negative values, NaN, the smallest rows."""
+    rng = np.random.default_rng(7)
+    base = np.abs(rng.standard_normal(1000)) * 10.0 ** rng.uniform(-6, 0, 1000)
+    drift = np.array([base * (1 + 0.01 * t) + 1e-4 * t for t in range(40)])
+    shuffled = np.array([rng.permutation(row) for row in drift])
+    jumps = np.array([base * 10.0 ** rng.integers(-3, 4) for _ in range(40)])
+    ties = np.array([np.round(base * 2 + 0.3 * (t % 3), 1) for t in range(30)])
+    zeros = np.array([np.where(rng.random(1000) < min(0.05 * t, 1.0), base, 0.0) for t in range(30)])
+    signed = np.array([rng.standard_normal(500) + 0.05 * t for t in range(30)])
+    nan = drift[:12].copy()
+    nan[5, 17] = np.nan
+    small = [
+        (f"n={n}", np.abs(rng.standard_normal((8, n))) + np.arange(8)[:, None]) for n in (1, 2, 63, 64, 65)
+    ]
+    named = [("drift", drift), ("shuffled", shuffled), ("jumps", jumps), ("ties", ties), ("zeros", zeros)]
+    return [*named, ("signed", signed), ("nan", nan), *small]
+
+
+def test_percentiles_near_the_last_rows_are_numpys(tmp_path):
+    """nearbyPercentiles (order statistics looked for near the row before's) gives numpy.percentile's
+    numbers exactly, row after row, whatever the rows do; where a row holds NaN, what percentilesInto
+    gives."""
+    cases = _row_sequences()
+    requests = [{"kind": "percentiles", "rows": [[str(x) for x in row] for row in rows]} for _, rows in cases]
+    for (name, rows), got in zip(cases, run_engine(requests, tmp_path), strict=True):
+        got = np.array(got, dtype=float)
+        selected, nearby = got[:, :3], got[:, 3:]
+        np.testing.assert_array_equal(nearby, selected, err_msg=name)
+        finite = ~np.isnan(rows).any(axis=1)
+        expected = np.percentile(rows[finite], [10, 50, 90], axis=1).T
+        np.testing.assert_array_equal(nearby[finite], expected, err_msg=name)
+
+
 def test_streams_take_their_shape_from_python(tmp_path):
     """The engine has no defaults of its own: a shape passed in is the shape drawn."""
     shape = {"amplitude": 2.5, "flip_every": 7, "noise": 0.0}

@@ -192,6 +192,29 @@ def test_engine_percentiles_match_numpy(optimizer, tmp_path):
     np.testing.assert_allclose(per_lr, np.abs(expected.step) / settings["lr"], rtol=2**-23)
 
 
+@pytest.mark.parametrize(
+    "optimizer, settings",
+    [
+        ("adam", {}),
+        ("adamw", {"bias_correction": False}),
+        ("adam", {"schedule": "cosine", "warmup": 20}),
+        ("adamw", {"weight_decay": 0.1}),
+        ("amsgrad", {}),
+    ],
+)
+def test_the_pages_adam_loop_gives_the_steppers_numbers(optimizer, settings, tmp_path):
+    """The many-parameters view steps Adam and AdamW without weight decay in a loop of its own (the
+    others through the stepper the cards use): its percentiles, |step|/η and γ̂ are the stepper's
+    to the bit, under a schedule and without bias correction too."""
+    base = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.0, "schedule": "constant"}
+    request = {**engine_population_request(200, 150, 5), "kind": "population_paths", "optimizer": optimizer}
+    [got] = run_engine([{**request, "settings": {**base, **settings}}], tmp_path)
+    for key in ("percentiles", "per_lr", "spread_hat"):
+        np.testing.assert_array_equal(
+            np.array(got["run"][key], dtype=float), np.array(got["reference"][key], dtype=float), err_msg=key
+        )
+
+
 # The lecture deck's many-parameters slides (app/text.py DECK) make these claims, each checked over
 # 40 seeds at the slide's settings.
 SEEDS = range(40)

@@ -62,6 +62,31 @@ def test_population_matches_numpy_under_every_control(page, static_url):
         assert_population_matches(page)
 
 
+COUNT_WEBASSEMBLY = """
+window.__webAssemblyModules = 0;
+const Module = WebAssembly.Module;
+WebAssembly.Module = function (bytes) { window.__webAssemblyModules += 1; return new Module(bytes); };
+"""
+NO_WEBASSEMBLY = """
+WebAssembly.Module = function () { throw new WebAssembly.CompileError("refused, as a strict Content-Security-Policy would"); };
+"""
+
+
+@pytest.mark.parametrize(
+    "init, modules", [(COUNT_WEBASSEMBLY, 1), (NO_WEBASSEMBLY, None)], ids=["wasm", "refused"]
+)
+def test_gradients_are_numpys_with_and_without_webassembly(page, static_url, init, modules):
+    """The static page draws its Philox blocks with the WebAssembly kernel (compiled once, however
+    many draws), and where the page may not run WebAssembly it draws the same numbers without it."""
+    page.add_init_script(init)
+    open_explorer(page, static_url, "?view=population&n_params=300&iterations=120")
+    assert_population_matches(page)
+    set_params(page, seed=4_000_000_000)
+    assert_population_matches(page)
+    if modules is not None:
+        assert page.evaluate("window.__webAssemblyModules") == modules
+
+
 def test_bands_and_scatter_show_what_the_numbers_say(page, static_url):
     open_explorer(page, static_url, "?view=population&n_params=300&iterations=200&compare=sgd")
     set_params(page, iteration=120)

@@ -2,8 +2,8 @@
 ;; same numbers as random.js's reader (and numpy.random.Philox's), bit for bit.
 ;;
 ;; JavaScript has no 64-bit integer multiply short of BigInt, so random.js emulates one on 32-bit
-;; halves held in doubles (about 250 ns a uniform); WebAssembly has i64 and does a block of four in
-;; a few dozen ns. tests/build_bundle.py assembles this file (wabt's wat2wasm, a development
+;; halves held in doubles (about 250 ns a uniform in Node on this project's 2-core machines);
+;; WebAssembly has i64 and makes one in about 17 ns. tests/build_bundle.py assembles this file (wabt's wat2wasm, a development
 ;; dependency) into philox_wasm.js, checked in; tests/test_browser_modules.py fails while it is stale.
 ;;
 ;; fill(keyHigh, keyLow, counterHigh, counterLow, blocks) writes the uniforms of blocks counter + 1,
@@ -13,37 +13,17 @@
 (module
   (memory (export "memory") 1)
 
-  ;; the high 64 bits of the 128-bit product a · b: schoolbook on 32-bit halves
-  (func $high (param $a i64) (param $b i64) (result i64)
-    (local $a0 i64) (local $a1 i64) (local $b0 i64) (local $b1 i64) (local $p01 i64) (local $p10 i64)
-    (local.set $a0 (i64.and (local.get $a) (i64.const 0xffffffff)))
-    (local.set $a1 (i64.shr_u (local.get $a) (i64.const 32)))
-    (local.set $b0 (i64.and (local.get $b) (i64.const 0xffffffff)))
-    (local.set $b1 (i64.shr_u (local.get $b) (i64.const 32)))
-    (local.set $p01 (i64.mul (local.get $a0) (local.get $b1)))
-    (local.set $p10 (i64.mul (local.get $a1) (local.get $b0)))
-    (i64.add
-      (i64.add
-        (i64.add (i64.mul (local.get $a1) (local.get $b1)) (i64.shr_u (local.get $p01) (i64.const 32)))
-        (i64.shr_u (local.get $p10) (i64.const 32)))
-      ;; the middle word's carry: below 3 · 2^32, no overflow
-      (i64.shr_u
-        (i64.add
-          (i64.add
-            (i64.shr_u (i64.mul (local.get $a0) (local.get $b0)) (i64.const 32))
-            (i64.and (local.get $p01) (i64.const 0xffffffff)))
-          (i64.and (local.get $p10) (i64.const 0xffffffff)))
-        (i64.const 32))))
-
-  ;; a 64-bit word as a uniform: (x >> 11) · 2^-53, exact
+  ;; a 64-bit word as a uniform: (x >> 11) · 2^-53, exact (x >> 11 < 2^53: signed conversion is exact
+  ;; and, unlike the unsigned one, one x86 instruction)
   (func $uniform (param $x i64) (result f64)
-    (f64.mul (f64.convert_i64_u (i64.shr_u (local.get $x) (i64.const 11))) (f64.const 0x1p-53)))
+    (f64.mul (f64.convert_i64_s (i64.shr_u (local.get $x) (i64.const 11))) (f64.const 0x1p-53)))
 
   (func (export "fill")
     (param $keyHigh i32) (param $keyLow i32) (param $counterHigh i32) (param $counterLow i32) (param $blocks i32)
     (local $key i64) (local $counter i64) (local $at i32) (local $end i32) (local $round i32)
     (local $c0 i64) (local $c1 i64) (local $c2 i64) (local $c3 i64) (local $k0 i64) (local $k1 i64)
-    (local $low0 i64) (local $high0 i64) (local $low1 i64)
+    (local $low0 i64) (local $high0 i64) (local $low1 i64) (local $high1 i64)
+    (local $b0 i64) (local $b1 i64) (local $p01 i64) (local $p10 i64)
     (local.set $key
       (i64.or
         (i64.shl (i64.extend_i32_u (local.get $keyHigh)) (i64.const 32))
@@ -69,13 +49,44 @@
             (then
               (local.set $k0 (i64.add (local.get $k0) (i64.const 0x9e3779b97f4a7c15)))
               (local.set $k1 (i64.add (local.get $k1) (i64.const 0xbb67ae8584caa73b)))))
-          (local.set $high0 (call $high (i64.const 0xd2e7470ee14c6c93) (local.get $c0)))
+          ;; the high words of M0 · c0 and M1 · c2, schoolbook on 32-bit halves (written out twice:
+          ;; V8 does not inline a function here, and the call doubled the time); the middle word's
+          ;; carry sums three numbers below 2^32, so nothing overflows
+          (local.set $b0 (i64.and (local.get $c0) (i64.const 0xffffffff)))
+          (local.set $b1 (i64.shr_u (local.get $c0) (i64.const 32)))
+          (local.set $p01 (i64.mul (i64.const 0xe14c6c93) (local.get $b1)))
+          (local.set $p10 (i64.mul (i64.const 0xd2e7470e) (local.get $b0)))
+          (local.set $high0
+            (i64.add
+              (i64.add
+                (i64.add (i64.mul (i64.const 0xd2e7470e) (local.get $b1)) (i64.shr_u (local.get $p01) (i64.const 32)))
+                (i64.shr_u (local.get $p10) (i64.const 32)))
+              (i64.shr_u
+                (i64.add
+                  (i64.add
+                    (i64.shr_u (i64.mul (i64.const 0xe14c6c93) (local.get $b0)) (i64.const 32))
+                    (i64.and (local.get $p01) (i64.const 0xffffffff)))
+                  (i64.and (local.get $p10) (i64.const 0xffffffff)))
+                (i64.const 32))))
+          (local.set $b0 (i64.and (local.get $c2) (i64.const 0xffffffff)))
+          (local.set $b1 (i64.shr_u (local.get $c2) (i64.const 32)))
+          (local.set $p01 (i64.mul (i64.const 0x95121157) (local.get $b1)))
+          (local.set $p10 (i64.mul (i64.const 0xca5a8263) (local.get $b0)))
+          (local.set $high1
+            (i64.add
+              (i64.add
+                (i64.add (i64.mul (i64.const 0xca5a8263) (local.get $b1)) (i64.shr_u (local.get $p01) (i64.const 32)))
+                (i64.shr_u (local.get $p10) (i64.const 32)))
+              (i64.shr_u
+                (i64.add
+                  (i64.add
+                    (i64.shr_u (i64.mul (i64.const 0x95121157) (local.get $b0)) (i64.const 32))
+                    (i64.and (local.get $p01) (i64.const 0xffffffff)))
+                  (i64.and (local.get $p10) (i64.const 0xffffffff)))
+                (i64.const 32))))
           (local.set $low0 (i64.mul (i64.const 0xd2e7470ee14c6c93) (local.get $c0)))
           (local.set $low1 (i64.mul (i64.const 0xca5a826395121157) (local.get $c2)))
-          (local.set $c0
-            (i64.xor
-              (i64.xor (call $high (i64.const 0xca5a826395121157) (local.get $c2)) (local.get $c1))
-              (local.get $k0)))
+          (local.set $c0 (i64.xor (i64.xor (local.get $high1) (local.get $c1)) (local.get $k0)))
           (local.set $c1 (local.get $low1))
           (local.set $c2 (i64.xor (i64.xor (local.get $high0) (local.get $c3)) (local.get $k1)))
           (local.set $c3 (local.get $low0))

@@ -19,6 +19,16 @@ const answers = requests.map((request) => {
     }
     return Array.from(out);
   }
+  if (request.kind === "percentiles") {
+    // each row's percentiles by percentilesInto and, row after row, by one nearbyPercentiles
+    const nearby = engine.nearbyPercentiles(request.rows[0].length);
+    return request.rows.map((row) => {
+      const out = new Float64Array(6);
+      engine.percentilesInto(Float64Array.from(row, Number), out, 0);
+      nearby(Float64Array.from(row, Number), out, 3);
+      return plain(out);
+    });
+  }
   if (request.kind === "powers") return Array.from(engine.powers(request.beta, request.n));
   if (request.kind === "rates") return Array.from(engine.learningRates(request.settings, request.n));
   if (request.kind === "optimize") {
@@ -36,6 +46,31 @@ const answers = requests.map((request) => {
     const { g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
     const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
     return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
+  }
+  if (request.kind === "population_paths") {
+    // populationRun beside a plain reference: the stepper's outputs read one by one
+    const { n_params: n, iterations } = request;
+    const { g } = engine.population(n, iterations, request.seed, request.shape, request.grid);
+    const run = engine.finish(engine.populationRun(g, n, iterations, request.optimizer, request.settings, true));
+    const step = engine.stepper(request.optimizer, { ...request.settings, precision: "float64" }, n, iterations);
+    const out = Object.fromEntries(["m_hat", "sqrt_v_hat", "scale", "step", "theta"].map((k) => [k, new Float64Array(n)]));
+    const percentiles = new Float64Array(3 * iterations);
+    const perLr = [];
+    const spreadHat = [];
+    for (let t = 0; t < iterations; t++) {
+      step(t, g, t * n, out, 0);
+      engine.percentilesInto(out.scale.map(Math.abs), percentiles, 3 * t);
+      for (let j = 0; j < n; j++) {
+        const mHat = out.m_hat[j];
+        const vHat = out.sqrt_v_hat[j] ** 2;
+        perLr.push(Math.fround(Math.abs(out.step[j]) / request.settings.lr));
+        spreadHat.push(Math.fround(mHat !== 0 && vHat > 0 ? Math.sqrt(Math.max(vHat - mHat * mHat, 0)) / Math.abs(mHat) : NaN));
+      }
+    }
+    return {
+      run: { percentiles: plain(run.percentiles), per_lr: plain(run.perLr), spread_hat: plain(run.spreadHat) },
+      reference: { percentiles: plain(percentiles), per_lr: plain(perLr), spread_hat: plain(spreadHat) },
+    };
   }
   if (request.kind === "yields") {
     // how many parameter-steps each generator does between two yields (what a page's slice holds)
