@@ -137,6 +137,7 @@ export function nearbyPercentiles(n) {
   const NARROWEST = 2 ** -20;
   const wanted = ranks(n);
   const count = wanted.length;
+  if (count !== 3) return percentilesInto; // (the gathering pass below is written out for three)
   const gathered = Array.from({ length: count }, () => new Float64Array(n));
   const sizes = new Int32Array(count);
   const belowBracket = new Int32Array(count);
