@@ -129,7 +129,7 @@ export function percentilesInto(values, out, at) {
  * and a selection among the few gathered finds them. Where one is not inside its bracket (a jump, the
  * first row, a bracket at 0 while the values leave it), that row is done by percentilesInto and the
  * bracket widened; a bracket holding over 1/16 of the values is narrowed. Every order statistic is
- * exact either way: only the time taken depends on the guess (on the benchmark's populations, ~4× less).
+ * exact either way: only the time taken depends on the guess.
  */
 export function nearbyPercentiles(n) {
   // (a bracket's relative half-width stays above 2^-20: the gathering test's slack, 1e-7 of a
@@ -307,8 +307,8 @@ export function* populationRun(g, width, iterations, optimizer, settings, keep) 
  * `row(t, g)`: step t of `optimizer` over row t of g, writing r_t = |scale| per parameter into `r`
  * and, with `kept`, |step|/η and γ̂ into kept.perLr and kept.spreadHat at row t (widening
  * kept.extent). Adam and AdamW without weight decay (the view's usual case) take a loop of their
- * own that forms only these — the same operations as the stepper's, so the same numbers, in half
- * the time; every other optimizer and setting steps the stepper and reads its outputs.
+ * own that forms only these — the same operations as the stepper's, so the same numbers; every
+ * other optimizer and setting steps the stepper and reads its outputs.
  */
 function rowStepper(optimizer, settings, width, iterations, r, kept) {
   const { lr, weight_decay: decay = 0, switch_at: switchAt = 0, bias_correction: correctOn = true } = settings;
