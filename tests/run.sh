@@ -35,5 +35,5 @@ tests/js/node_modules/.bin/eslint --config tests/js/eslint.config.mjs assets/ te
 echo "== tsc (the page's state and engine against contract.js's types)"
 tests/js/node_modules/.bin/tsc -p tests/js/tsconfig.json
 
-echo "== pytest"
-python3 -m pytest -p no:cacheprovider "$@"
+echo "== pytest (a worker per core, at most 4: pytest-xdist)"
+python3 -m pytest -p no:cacheprovider -n auto --maxprocesses 4 "$@"
