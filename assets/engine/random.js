@@ -3,7 +3,7 @@
  * Philox4x64-10 (Salmon et al., 2011) with the counter incremented before each block of four 64-bit
  * words, each word turned into a double as (x >> 11) * 2**-53, and then low + (high - low) * u.
  * Pure functions, no DOM: tests/test_engine_node.py runs them in Node against NumPy. Whole blocks are
- * made by the WebAssembly kernel of philox.wat where the page may run it (25× faster), else here.
+ * made by the WebAssembly kernel of philox.wat where the page may run it, else here.
  */
 import { PHILOX_WASM } from "./philox_wasm.js";
 
@@ -178,20 +178,19 @@ export function uniforms(seed, start = 0, fast = true) {
     used = start % 4;
   }
   return function next(out, offset, count) {
-    let i = 0;
-    for (; i < count && used < 4; i++) {
-      out[offset + i] = (block[2 * used] * 2097152 + (block[2 * used + 1] >>> 11)) * TWO_POW_MINUS_53;
-      used += 1;
-    }
-    while (wasm && count - i >= 4) {
-      const blocks = Math.min(KERNEL_BLOCKS, Math.floor((count - i) / 4));
-      wasm.fill(key0h, key0l, Math.floor(counter / TWO_32), counter >>> 0, blocks);
-      out.set(wasm.doubles.subarray(0, 4 * blocks), offset + i);
-      counter += blocks;
-      i += 4 * blocks;
-    }
-    for (; i < count; i++) {
-      if (used === 4) fill();
+    for (let i = 0; i < count; i++) {
+      if (used === 4) {
+        if (wasm && count - i >= 4) {
+          // whole blocks from the kernel at once; the loop then goes on from the draw after them
+          const blocks = Math.min(KERNEL_BLOCKS, Math.floor((count - i) / 4));
+          wasm.fill(key0h, key0l, Math.floor(counter / TWO_32), counter >>> 0, blocks);
+          out.set(wasm.doubles.subarray(0, 4 * blocks), offset + i);
+          counter += blocks;
+          i += 4 * blocks - 1;
+          continue;
+        }
+        fill();
+      }
       // (x >> 11) * 2**-53 for x = hi * 2**32 + lo
       out[offset + i] = (block[2 * used] * 2097152 + (block[2 * used + 1] >>> 11)) * TWO_POW_MINUS_53;
       used += 1;
