@@ -123,6 +123,7 @@ RECORD = """async (options) => {
 }"""
 
 
+@pytest.mark.alone  # MediaRecorder keeps real time: under a second worker's load it dropped a frame
 def test_the_page_records_what_it_shows(page, static_url, tmp_path):
     """`record({from, to, fps})` in the page: iterations 40..49 as 10 frames of a WebM, each composed
     from the cards as they stand (canvases, words, keys) — the readout changes every frame — at the
