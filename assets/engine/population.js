@@ -112,13 +112,15 @@ export function percentilesInto(values, out, at) {
     const a = values[below];
     // the next order statistic: the smallest value after a (all there are >= a), up to the next selected one
     const end = k + 1 < wanted.length ? wanted[k + 1].below : n - 1;
-    let b = a;
-    if (below + 1 <= n - 1) {
-      b = values[below + 1];
-      for (let i = below + 2; i <= end; i++) if (values[i] < b) b = values[i];
-    }
-    out[at + k] = interpolate(a, b, gamma);
+    out[at + k] = interpolate(a, below + 1 <= n - 1 ? smallest(values, below + 1, end) : a, gamma);
   });
+}
+
+/** The smallest of values[from..to], to inclusive (values[from] itself where to < from). */
+function smallest(values, from, to) {
+  let least = values[from];
+  for (let i = from + 1; i <= to; i++) if (values[i] < least) least = values[i];
+  return least;
 }
 
 /**
@@ -146,6 +148,7 @@ export function nearbyPercentiles(n) {
   const width = new Float64Array(count).fill(1 / 64);
   const last = new Float64Array(count).fill(NaN); // the last row's order statistics a (NaN: none yet)
   const found = new Float64Array(2);
+  const results = new Float64Array(count); // (written to out only once every percentile is found)
 
   /** Gather, for each percentile, the values inside its bracket (and count those below it); false
    * where a value is NaN. */
@@ -198,10 +201,8 @@ export function nearbyPercentiles(n) {
     if (rank < 0 || rank + 1 >= size) return false;
     const values = gathered[k];
     select(values, rank, 0, size - 1);
-    let b = values[rank + 1];
-    for (let i = rank + 2; i < size; i++) if (values[i] < b) b = values[i];
     found[0] = values[rank];
-    found[1] = b;
+    found[1] = smallest(values, rank + 1, size - 1);
     return true;
   }
 
@@ -215,7 +216,6 @@ export function nearbyPercentiles(n) {
       percentilesInto(values, out, at);
       return;
     }
-    const results = new Array(count);
     for (let k = 0; k < count; k++) {
       if (!within(k, wanted[k].below - belowBracket[k])) {
         width[k] = Math.min(width[k] * 4, 1);
