@@ -204,9 +204,11 @@ def _any_nan(tensor: Moments) -> bool:
     histogram overflowed)."""
     flat_m, flat_v = tensor.m.detach().reshape(-1), tensor.v.detach().reshape(-1)
     shift = tensor.eps * tensor.correction2_sqrt
+    size = min(CHUNK, flat_m.numel())
+    buffers = [torch.empty(size, dtype=torch.float32, device=flat_m.device) for _ in range(2)]
     for start in range(0, flat_m.numel(), CHUNK):
         m, v = flat_m[start : start + CHUNK], flat_v[start : start + CHUNK]
-        r, d = (torch.empty(m.numel(), dtype=torch.float32, device=m.device) for _ in range(2))
+        r, d = (buffer[: m.numel()] for buffer in buffers)
         _quotient(m, v, r, d, shift, tensor.root)
         if bool(torch.isnan(r).any()):
             return True
