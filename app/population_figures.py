@@ -141,7 +141,8 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
         line_color=None,
         fill_color={"field": "magnitude", "transform": mapper},
     )
-    colour_bar(plot, mapper, text.POPULATION["magnitude_bar"])
+    # a copy for the bar: BokehJS redraws a bar's image whenever its mapper colours data (each change)
+    colour_bar(plot, mapper.clone(), text.POPULATION["magnitude_bar"])
     models = {
         "scatter": scatter,
         "law": law,

@@ -59,6 +59,7 @@ class ValleyModels:
     law_x: Range1d
     law_y: Range1d
     iteration_colours: LinearColorMapper
+    iteration_bar_colours: LinearColorMapper
     readout: Div
     header: Div
     legend: Div
@@ -66,6 +67,13 @@ class ValleyModels:
 
     def browser_models(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _on_overlay(renderers: list[Any]) -> None:
+    """What moves while the loop plays goes on the plot's second canvas, as on the cards: BokehJS then
+    repaints that canvas alone each frame and leaves the loss map, axes and labels beneath painted."""
+    for renderer in renderers:
+        renderer.level = "overlay"
 
 
 def _plot(height: int, **options: Any) -> figure:
@@ -83,13 +91,28 @@ def _map(height: int) -> tuple[figure, dict[str, Any]]:
     heat = ColumnDataSource({"image": [np.zeros((2, 2))], "x": [0.0], "y": [0.0], "dw": [1.0], "dh": [1.0]})
     plot.image(image="image", x="x", y="y", dw="dw", dh="dh", source=heat, color_mapper=bands)
     paths = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": [], "width": []})
-    plot.multi_line("xs", "ys", source=paths, line_color="colour", line_dash="dash", line_width="width")
+    moving = [
+        plot.multi_line("xs", "ys", source=paths, line_color="colour", line_dash="dash", line_width="width")
+    ]
     heads = ColumnDataSource({"x": [], "y": [], "colour": []})
-    plot.scatter("x", "y", source=heads, size=10, fill_color="colour", line_color="white", line_width=1.5)
-    marks = ColumnDataSource({"x": [], "y": [], "marker": [], "size": []})
-    plot.scatter(
-        "x", "y", source=marks, marker="marker", size="size", fill_color=None, line_color=INK, line_width=2
+    moving.append(
+        plot.scatter("x", "y", source=heads, size=10, fill_color="colour", line_color="white", line_width=1.5)
     )
+    marks = ColumnDataSource({"x": [], "y": [], "marker": [], "size": []})
+    # (the start and the minimum keep their place above the paths: on the same canvas, after them)
+    moving.append(
+        plot.scatter(
+            "x",
+            "y",
+            source=marks,
+            marker="marker",
+            size="size",
+            fill_color=None,
+            line_color=INK,
+            line_width=2,
+        )
+    )
+    _on_overlay(moving)
     return plot, {
         "heat": heat,
         "paths": paths,
@@ -108,9 +131,12 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     loss.xaxis.axis_label = "iteration"
     loss.yaxis.axis_label = text.VALLEY["loss_axis"]
     losses = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": [], "width": []})
-    loss.multi_line("xs", "ys", source=losses, line_color="colour", line_dash="dash", line_width="width")
+    moving = [
+        loss.multi_line("xs", "ys", source=losses, line_color="colour", line_dash="dash", line_width="width")
+    ]
     loss_cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
     loss.add_layout(loss_cursor)
+    moving.append(loss_cursor)
 
     iteration_colours = LinearColorMapper(palette=VIRIDIS, low=0, high=200)
     dots = {
@@ -130,7 +156,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     moment.xaxis.axis_label = text.VALLEY["m_axis"]
     moment.yaxis.axis_label = text.VALLEY["step_axis"]
     moments = ColumnDataSource({"x": [], "y": [], "t": [], "marker": []})
-    moment.scatter("x", "y", source=moments, marker="marker", size=5, **dots)
+    moving.append(moment.scatter("x", "y", source=moments, marker="marker", size=5, **dots))
 
     law_x, law_y = Range1d(1e-3, 1e3), Range1d(1e-3, 2)
     law = _plot(
@@ -146,8 +172,11 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     curve = ColumnDataSource({"x": [], "y": []})  # the page draws 1/√(γ² + 1) (AdamViz.lawCurve)
     law.line("x", "y", source=curve, line_color=INK, line_width=2, line_dash="dashed")
     law_dots = ColumnDataSource({"x": [], "y": [], "t": [], "marker": []})
-    law.scatter("x", "y", source=law_dots, marker="marker", size=5, **dots)
-    colour_bar(law, iteration_colours, text.VALLEY["iteration_bar"])
+    moving.append(law.scatter("x", "y", source=law_dots, marker="marker", size=5, **dots))
+    _on_overlay(moving)
+    # the bar reads a copy of the mapper (the page sets both): BokehJS redraws a bar's image whenever its
+    # mapper colours data, so sharing the dots' mapper redrew it twice a frame while the loop plays
+    bar = colour_bar(law, iteration_colours.clone(), text.VALLEY["iteration_bar"])
     for plot in (loss, moment, law):
         plot.title.text_font_size = "13px"
         plot.title.text_font_style = "normal"
@@ -164,6 +193,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
         "law_x": law_x,
         "law_y": law_y,
         "iteration_colours": iteration_colours,
+        "iteration_bar_colours": bar.color_mapper,
     }
     return [loss, moment, law], models
 

@@ -228,3 +228,42 @@ def test_card_texts_are_text_and_follow_the_problem(page, static_url):
     assert texts.nth(1).inner_text() == CARD_TEXT["y@rosenbrock"][1]
     set_params(page, problem="valley", rotated=True)
     assert texts.nth(1).inner_text() == CARD_TEXT["y@valley-rotated"][1]
+
+
+LOOP_PAINTS = """async (iteration) => {
+  const view = window.AdamViz.instances[0].models.valley;
+  const plots = [view.map_figure, ...view.bowl_figures].filter((plot) => plot.visible);
+  const counts = plots.map((plot) => window.AdamViz.bokeh.countPaints(plot));
+  await window.adamviz.set({ iteration });
+  return plots.map((plot, k) => ({ ...counts[k], clip: window.AdamViz.bokeh.overlayInk(plot) }));
+}"""
+
+
+@pytest.mark.parametrize("problem", ["valley", "bowl"])
+def test_a_step_of_the_loop_repaints_only_what_moves(page, static_url, problem):
+    """The paths, where each optimizer is, the bowl's losses, cursor and dots are at level "overlay", as
+    the cards' are: a step through the run (ranges fixed once the loop is computed) repaints that
+    canvas alone, clipped to the frame, and leaves the loss map, axes and colour bar painted beneath."""
+    open_explorer(
+        page, static_url, f"?view=valley&problem={problem}&compare=sgd&iterations=300&iteration=100"
+    )
+    set_params(
+        page, iteration=99
+    )  # (resolves once every figure has painted: the view's first paints are done)
+    painted = page.evaluate(LOOP_PAINTS, 101)
+    assert len(painted) == (1 if problem == "valley" else 3)
+    for plot in painted:
+        assert (plot["primary"], plot["overlays"], plot["sizes"]) == (0, 1, 0)
+        assert plot["clip"] == {"outside": False, "inside": True}
+
+
+def test_the_iteration_bar_has_its_own_mapper_spanning_the_run(page, static_url):
+    """The bowl's colour bar reads a copy of the dots' mapper (sharing it, BokehJS redrew the bar's image
+    on every frame); the page sets both to the run's iterations."""
+    open_explorer(page, static_url, "?view=valley&problem=bowl&iterations=300")
+    set_params(page, iterations=700)
+    mappers = page.evaluate(
+        """() => { const m = window.AdamViz.instances[0].models.valley;
+          return [m.iteration_colours.high, m.iteration_bar_colours.high, m.iteration_colours === m.iteration_bar_colours]; }"""
+    )
+    assert mappers == [699, 699, False]

@@ -198,7 +198,7 @@ class ValleyView {
     [m.law_x.start, m.law_x.end] = ghi > glo ? [glo / 2, ghi * 2] : [1e-3, 1e3];
     const plo = Math.max(plo0, phi * 1e-6);
     [m.law_y.start, m.law_y.end] = phi > 0 ? [plo / 1.5, Math.max(phi, 1) * 1.5] : [1e-3, 2];
-    m.iteration_colours.high = Math.max(1, params.iterations - 1);
+    m.iteration_colours.high = m.iteration_bar_colours.high = Math.max(1, params.iterations - 1);
   }
 
   style(name, k) {
