@@ -83,6 +83,7 @@ const INTERNALS = {
     [[group, "--default"], [input, "--background-color"], [input, "--border-color"]].every(
       ([model, name]) => globalThis.getComputedStyle(viewOf(model).el).getPropertyValue(name).trim() !== ""
     ),
+  "Document.all_models; CustomJS.code, tags (the bundle a worker runs)": ({ plot }) => bundleSource(plot).length > 1000,
   "NDArray(init, shape)": ({ image }) => {
     const made = imageArray(image, new Float64Array(6), 2, 3);
     return made.dimension === 2 && made.shape.join() === "2,3" && made.length === 6;
@@ -445,6 +446,15 @@ function documentWithConfig(root, config) {
   return json;
 }
 
+/** This bundle's source, as the boot callback of `model`'s explorer carries it (without its last line,
+ * the mount): what a worker runs (population_workers.js). */
+function bundleSource(model) {
+  for (const other of model.document.all_models) {
+    if (other.constructor.__name__ === "CustomJS" && other.tags.includes(BOOT)) return other.code.slice(0, other.code.lastIndexOf("\n"));
+  }
+  throw new Error("adamviz: the explorer's boot callback was not found");
+}
+
 /* ---- for the tests: what BokehJS did, read without the tests naming its internals -------------- */
 
 /** Count a plot's paints of its primary canvas, of its overlay canvas, and its size checks. */
@@ -487,6 +497,6 @@ const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 // the wiring and the views: writing, watching and painting
 export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
 export { eventWithin, sameDocument, isGone, modelOf, skipCssLookupsIn, fixFontSize, batchLayout, keepPositions, layerOverlays };
-export { schedulePaints, paintPlot, onRepaint, imageArray };
+export { schedulePaints, paintPlot, onRepaint, imageArray, bundleSource };
 // the tests
 export { countPaints, overlayInk, glyphsOf, slotOf };

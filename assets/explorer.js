@@ -7,7 +7,7 @@
  *                 clip · address · theme: read the state, draw, ask it for changes through its public methods
  *   transport.js  the clock and the paint tracker
  *   state.js      settings, validation, apply, recompute; events (no DOM, no Bokeh)
- *   opening.js · closed_loops.js · many_parameters.js · recordings.js · layer_table.js · trace_files.js · settings.js
+ *   opening.js · closed_loops.js · many_parameters.js · population_workers.js · recordings.js · layer_table.js · trace_files.js · settings.js
  *   engine/       the numbers, bit for bit with adamviz.sim (no DOM)
  *   contract.js (Python's tables, generated) · format.js · registry.js · bokeh_internals.js (every BokehJS private name, listed and tested)
  *
@@ -49,7 +49,7 @@ class Explorer {
     this.models = models;
     this.config = config;
     this.onScreen = true; // off screen (scrolled away, hidden tab) the clock stops: no frames, no work
-    const state = (this.state = new ExplorerState(config, new Recordings(config, models.cards.length)));
+    const state = (this.state = new ExplorerState(config, new Recordings(config, models.cards.length), () => bokeh.bundleSource(models.root)));
     this.paints = new PaintTracker(models.figures, () => this.layout.activeFigures());
     this.clock = new Clock(() => state.params.speed, (steps, fraction) => state.advance(steps, fraction), () => state.gliding(), () => this.paints.queueFlush());
     const actions = { showCards: (k) => this.showCards(k).catch(() => {}), defaultWindow: config.defaults.window || 40, slidePicks: () => this.lecture.picks() };

@@ -1,29 +1,19 @@
 /* adamviz many parameters: the many-parameters view's numbers — a population of parameters stepped at
- * once, r_t's percentiles per step — computed in slices so that the page keeps answering. No DOM.
+ * once, r_t's percentiles per step — computed so that the page keeps answering. No DOM.
  *
- * A computation of 10,000 parameters takes seconds; it runs between frames in slices of SLICE_MS, and
- * a newer computation abandons an older one at its next slice. Until a computation is done the
- * previous result stays (and stays drawn).
+ * The gradients are drawn in slices of SLICE_MS between frames; the runs are stepped by two workers
+ * (population_workers.js) while the page merges their rows, or, where a page may not start workers,
+ * in slices too. A newer computation abandons an older one. Until a computation is done the previous
+ * result stays (and stays drawn).
  */
 import { LOG_GRID, POPULATION_SHAPE, SETTINGS } from "./contract.js";
 import * as engine from "./engine/index.js";
+import { PopulationWorkers, WorkerFailure, nextTask, workerStarter } from "./population_workers.js";
 import { recomputing } from "./settings.js";
 
 const SLICE_MS = 12; // longest stretch of work between frames
 // what the population's gradients depend on (Python's settings.ROLES)
 const GRADIENT_SETTINGS = recomputing(SETTINGS, "gradients", "population");
-
-/** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, so slices follow frames closely. */
-function nextTask() {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 /** Thrown inside an abandoned computation (a newer one replaced it). */
 class Superseded extends Error {}
@@ -31,9 +21,10 @@ class Superseded extends Error {}
 class ManyParameters {
   /**
    * `runSettings`: the settings a run depends on; `scaleOf(k)`: 10^k exactly; `done()`: called when a
-   * computation in slices finished.
+   * computation (on the workers or in slices) finished; `bundleSource()`: this bundle's source, which
+   * the workers run (none: every computation in slices).
    */
-  constructor(runSettings, scaleOf, done) {
+  constructor(runSettings, scaleOf, done, bundleSource = null) {
     this.runSettings = runSettings;
     this.scaleOf = scaleOf;
     this.done = done;
@@ -41,6 +32,8 @@ class ManyParameters {
     this.result = null; // {key, params, parameters, main, compared: {optimizer: run}}
     this.job = 0; // the newest computation's number; older ones stop at their next slice
     this.ready = Promise.resolve();
+    this.startWorker = bundleSource ? workerStarter(bundleSource) : null;
+    this.workers = undefined; // the PopulationWorkers once started; null: none (computing in slices)
   }
 
   gradientKey(params) {
@@ -56,6 +49,19 @@ class ManyParameters {
     return Boolean(this.result) && this.result.key === this.runKey(params);
   }
 
+  /** The workers, started on first use; null where there are none (the page may not start one, or
+   * one failed): then this page computes in slices. */
+  pool() {
+    if (this.workers === undefined && this.startWorker) {
+      try {
+        this.workers = new PopulationWorkers(this.startWorker);
+      } catch {
+        this.workers = null;
+      }
+    }
+    return this.workers || null;
+  }
+
   /** Start computing for `params` unless that is the result already; `ready` settles when done.
    * Returns whether a computation started. */
   update(params) {
@@ -64,28 +70,49 @@ class ManyParameters {
       return false;
     }
     const job = ++this.job;
-    this.ready = this.inSlices(job, { ...params });
+    this.ready = this.pool() ? this.threaded(job, { ...params }) : this.inSlices(job, { ...params });
     return true;
   }
 
-  async inSlices(job, params) {
+  /** Run `generator` to its end in slices between frames; throws Superseded once a newer job started. */
+  async sliced(job, generator) {
     let started = performance.now();
-    const generator = this.computation(params);
-    try {
-      for (let next = generator.next(); ; next = generator.next()) {
-        if (next.done) {
-          this.result = next.value;
-          break;
-        }
-        if (performance.now() - started > SLICE_MS) {
-          await nextTask();
-          if (job !== this.job) throw new Superseded();
-          started = performance.now();
-        }
+    for (let next = generator.next(); ; next = generator.next()) {
+      if (next.done) return next.value;
+      if (performance.now() - started > SLICE_MS) {
+        await nextTask();
+        if (job !== this.job) throw new Superseded();
+        started = performance.now();
       }
+    }
+  }
+
+  async inSlices(job, params) {
+    try {
+      this.result = await this.sliced(job, this.computation(params));
     } catch (error) {
       if (error instanceof Superseded) return;
       throw error;
+    }
+    this.done();
+  }
+
+  /** The gradients in slices here, the runs on the workers. */
+  async threaded(job, params) {
+    try {
+      const { g, parameters } = await this.sliced(job, this.gradientsFor(params));
+      const runs = [params.optimizer, ...params.compare].map((optimizer, k) => ({ optimizer, keep: k === 0 }));
+      const { n_params: n, iterations } = params;
+      const results = await this.workers.run(job, this.gradients.key, g, n, iterations, params, runs);
+      if (!results || job !== this.job) return;
+      const compared = Object.fromEntries(params.compare.map((name, k) => [name, results[k + 1]]));
+      this.result = { key: this.runKey(params), params, parameters, main: results[0], compared };
+    } catch (error) {
+      if (error instanceof Superseded) return;
+      if (!(error instanceof WorkerFailure)) throw error;
+      this.workers.stop();
+      this.workers = null;
+      return this.inSlices(job, params);
     }
     this.done();
   }
@@ -111,11 +138,9 @@ class ManyParameters {
     };
   }
 
-  /**
-   * One computation as a generator (it yields between blocks of rows): the gradients, unless those
-   * of `params` are at hand, then a run per drawn optimizer; returns the result to draw.
-   */
-  *computation(params) {
+  /** The gradients of `params` as a generator (it yields between blocks of rows): drawn unless
+   * those at hand are theirs; returns {key, parameters, g}. */
+  *gradientsFor(params) {
     const key = this.gradientKey(params);
     if (!this.gradients || this.gradients.key !== key) {
       this.gradients = null;
@@ -127,7 +152,15 @@ class ManyParameters {
       }
       this.gradients = { key, ...drawn };
     }
-    const { g, parameters } = this.gradients;
+    return this.gradients;
+  }
+
+  /**
+   * One computation on this thread as a generator (it yields between blocks of rows): the
+   * gradients, then a run per drawn optimizer; returns the result to draw.
+   */
+  *computation(params) {
+    const { g, parameters } = yield* this.gradientsFor(params);
     const run = (optimizer, keep) => engine.populationRun(g, params.n_params, params.iterations, optimizer, params, keep);
     const main = yield* run(params.optimizer, true);
     const compared = {};

@@ -39,7 +39,7 @@ class ExplorerState {
    * `config`: the page's payload (defaults, scenarios, loops, presets); `recordings`: the loaded runs (recordings.js), whose coordinates can be scenarios.
    * @param {import('./contract.js').Config} config
    */
-  constructor(config, recordings) {
+  constructor(config, recordings, bundleSource = null) {
     this.config = config;
     this.recordings = recordings;
     this.params = { ...config.defaults };
@@ -59,7 +59,7 @@ class ExplorerState {
     this.active = []; // the scenarios on screen
     this.loops = new ClosedLoops(PROBLEMS);
     this.loop = null; // the closed-loop view's {params, order, runs}
-    this.many = new ManyParameters(OPTIMIZER_SETTINGS, scaleOf, () => this.manyDone());
+    this.many = new ManyParameters(OPTIMIZER_SETTINGS, scaleOf, () => this.manyDone(), bundleSource);
     this.listeners = [];
   }
 

@@ -215,6 +215,42 @@ def test_the_pages_adam_loop_gives_the_steppers_numbers(optimizer, settings, tmp
         )
 
 
+@pytest.mark.parametrize(
+    "optimizer, settings, widths, rows",
+    [
+        ("adam", {}, [101, 100], 7),  # two blocks as the page splits 201 columns
+        ("adam", {"schedule": "cosine", "warmup": 20}, [60, 141], 150),  # one chunk: one owner
+        ("rmsprop", {}, [100, 101], 13),
+        ("adamw", {"weight_decay": 0.1}, [1, 200], 1),  # a chunk a row
+        ("sgd", {}, [67, 67, 67], 40),  # three blocks
+        ("adam", {}, [201], 16),  # one block: no other to wait for
+    ],
+)
+def test_a_run_split_by_columns_is_the_whole_run(optimizer, settings, widths, rows, tmp_path):
+    """The page's workers step blocks of columns (columnRun) and take each chunk of rows' percentiles
+    over every block's part of it (ChunkPercentiles, chunk c by block c mod B): percentiles, |step|/η,
+    γ̂ (read a row at a time, keptRow) and their extents are populationRun's to the bit; without
+    `keep` (a compared optimizer) the percentiles alone."""
+    base = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.0, "schedule": "constant"}
+    requests = [
+        {
+            **engine_population_request(sum(widths), 150, 5),
+            **{"kind": "column_run", "optimizer": optimizer, "settings": {**base, **settings}},
+            **{"widths": widths, "rows": rows, "keep": keep},
+        }
+        for keep in (True, False)
+    ]
+    for keep, got in zip((True, False), run_engine(requests, tmp_path), strict=True):
+        for key in ("percentiles", "per_lr", "spread_hat"):
+            whole, split = got["whole"][key], got["split"][key]
+            assert (whole is None) == (split is None) == (not keep and key != "percentiles"), key
+            if whole is not None:
+                np.testing.assert_array_equal(
+                    np.array(split, dtype=float), np.array(whole, dtype=float), err_msg=key
+                )
+        assert got["split"]["extent"] == got["whole"]["extent"]
+
+
 # The lecture deck's many-parameters slides (app/text.py DECK) make these claims, each checked over
 # 40 seeds at the slide's settings.
 SEEDS = range(40)

@@ -87,6 +87,68 @@ def test_gradients_are_numpys_with_and_without_webassembly(page, static_url, ini
         assert page.evaluate("window.__webAssemblyModules") == modules
 
 
+RUNS_BOTH_WAYS = """async (ts) => {
+  const many = window.AdamViz.instances[0].state.many;
+  await many.ready;  // (the page opened on this view: its first computation may be under way)
+  const params = window.AdamViz.instances[0].state.params;
+  const rowOf = (run, key, t, n) => {  // (engine keptRow: a whole array or the workers' blocks)
+    if (run[key]) return Array.from(run[key].subarray(t * n, (t + 1) * n));
+    const row = new Float32Array(n);
+    for (const b of run.blocks) row.set(b[key].subarray(t * b.width, (t + 1) * b.width), b.offset);
+    return Array.from(row);
+  };
+  const read = (result) => ({
+    percentiles: [result.main, ...Object.values(result.compared)].map((run) => Array.from(run.percentiles)),
+    rows: ts.map((t) => [rowOf(result.main, "perLr", t, params.n_params), rowOf(result.main, "spreadHat", t, params.n_params)]),
+    extent: result.main.extent,
+  });
+  const threaded = { workers: Boolean(many.workers), blocks: Boolean(many.result.main.blocks), ...read(many.result) };
+  return { threaded, oneThread: read(many.computeNow(params)) };
+}"""
+
+
+def test_the_workers_give_the_one_thread_numbers_to_the_bit(page, static_url):
+    """The view's runs are stepped by two workers (blocks of columns; each chunk of rows' percentiles
+    taken by one of them): percentiles of the main and a compared optimizer, |step|/η and γ̂ at any
+    step, and their extents are those of the same run on the page's own thread (computeNow), to the bit
+    — with an odd count of parameters (blocks of 151 and 150) and after a change that keeps the
+    gradients (the workers keep theirs)."""
+    open_explorer(page, static_url, "?view=population&n_params=301&iterations=150&compare=sgd")
+    for changes in ({}, {"beta1": 0.8, "optimizer": "rmsprop", "compare": ["adam"]}):
+        if changes:
+            set_params(page, **changes)
+        got = page.evaluate(RUNS_BOTH_WAYS, [0, 77, 149])
+        assert got["threaded"]["workers"] and got["threaded"]["blocks"]
+        for key in ("percentiles", "rows", "extent"):
+            assert got["threaded"][key] == got["oneThread"][key], key
+    assert_population_matches(page)
+
+
+def test_changes_faster_than_the_workers_leave_the_last_ones_numbers(page, static_url):
+    """Changes that come before the last computation ended (an arrow key held on β₁) replace it: the
+    page ends on the numbers of the last settings."""
+    open_explorer(page, static_url, "?view=population&n_params=2000&iterations=300")
+    page.evaluate(
+        """() => Promise.all([0.8, 0.85, 0.95, 0.7].map((beta1, k) => window.adamviz.set(k === 2 ? {beta1, seed: 9} : {beta1})))"""
+    )
+    assert state(page)["params"]["beta1"] == 0.7
+    assert_population_matches(page)
+
+
+NO_WORKERS = """
+window.Worker = function () { throw new DOMException("refused, as a Content-Security-Policy without blob: workers would", "SecurityError"); };
+"""
+
+
+def test_a_page_that_may_not_start_workers_computes_in_slices(page, static_url):
+    page.add_init_script(NO_WORKERS)
+    open_explorer(page, static_url, "?view=population&n_params=301&iterations=150&compare=sgd")
+    assert page.evaluate("window.AdamViz.instances[0].state.many.workers") is None
+    assert_population_matches(page)
+    set_params(page, beta1=0.8)
+    assert_population_matches(page)
+
+
 def test_bands_and_scatter_show_what_the_numbers_say(page, static_url):
     open_explorer(page, static_url, "?view=population&n_params=300&iterations=200&compare=sgd")
     set_params(page, iteration=120)

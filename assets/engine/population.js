@@ -304,6 +304,92 @@ export function* populationRun(g, width, iterations, optimizer, settings, keep) 
 }
 
 /**
+ * populationRun split by columns, for threads. Each block of the population's columns is stepped on
+ * its own (`columnRun`, a worker's share); the rows are cut into chunks, and chunk c's percentiles are
+ * taken by block c mod B's owner once it has every block's part of those rows (`ChunkPercentiles`).
+ * Every parameter steps alone and each row's percentiles are those of the same values, so the numbers
+ * are populationRun's to the bit (tests/test_population.py); |step|/η and γ̂ stay in their blocks
+ * (`keptRow` reads a step's row from either form).
+ *
+ * `columnRun`: `g` holds the block's gradients (iterations × width, row-major). Yields each chunk of
+ * `rows` rows as {from, to, r} (r in an array of its own: a page hands it to another thread); returns
+ * {extent, perLr, spreadHat} (the last two with `keep`, the whole block's).
+ */
+export function* columnRun(g, width, iterations, optimizer, settings, keep, rows) {
+  const r = new Float64Array(width);
+  const kept = {
+    perLr: keep ? new Float32Array(iterations * width) : null,
+    spreadHat: keep ? new Float32Array(iterations * width) : null,
+    extent: { perLr: [Infinity, 0], spreadHat: [Infinity, 0] },
+  };
+  const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null);
+  for (let from = 0; from < iterations; from += rows) {
+    const to = Math.min(iterations, from + rows);
+    const chunk = { from, to, r: new Float64Array((to - from) * width) };
+    for (let t = from; t < to; t++) {
+      row(t, g);
+      chunk.r.set(r, (t - from) * width);
+    }
+    yield chunk;
+  }
+  return kept;
+}
+
+/** The percentiles of the chunks one block owns (each chunk's rows put together from every block's
+ * part), in order: later rows look for theirs near the earlier ones' (nearbyPercentiles). */
+export class ChunkPercentiles {
+  /** `widths`: each block's columns, in column order. */
+  constructor(widths) {
+    this.widths = widths;
+    this.offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+    this.row = new Float64Array(widths.reduce((a, w) => a + w, 0));
+    this.percentilesOf = nearbyPercentiles(this.row.length);
+  }
+
+  /** `parts[b]`: block b's r for the same rows (rows × widths[b]); returns their percentiles (rows × 3). */
+  of(parts) {
+    const rows = parts[0].length / this.widths[0];
+    const out = new Float64Array(rows * PERCENTILES.length);
+    for (let t = 0; t < rows; t++) {
+      for (let b = 0; b < parts.length; b++) {
+        const w = this.widths[b];
+        this.row.set(parts[b].subarray(t * w, (t + 1) * w), this.offsets[b]);
+      }
+      this.percentilesOf(this.row, out, t * PERCENTILES.length);
+    }
+    return out;
+  }
+}
+
+/** The blocks' extents (columnRun's) as one, as populationRun finds it over all columns. */
+export function joinedExtent(extents) {
+  const extent = { perLr: [Infinity, 0], spreadHat: [Infinity, 0] };
+  for (const block of extents) {
+    for (const key of ["perLr", "spreadHat"]) {
+      extent[key][0] = Math.min(extent[key][0], block[key][0]);
+      extent[key][1] = Math.max(extent[key][1], block[key][1]);
+    }
+  }
+  return extent;
+}
+
+/** Step t's row (`width` values) of a run's kept `key` ("perLr" or "spreadHat"): populationRun's
+ * whole array, or a run's `blocks` [{offset, width, perLr, spreadHat}] (columnRun's, put together). */
+export function keptRow(run, key, t, width) {
+  if (run[key]) return run[key].subarray(t * width, (t + 1) * width);
+  const row = new Float32Array(width);
+  for (const block of run.blocks) row.set(block[key].subarray(t * block.width, (t + 1) * block.width), block.offset);
+  return row;
+}
+
+/** Columns [start, start + width) of the rows of `g` (rows of `total`), as a block of their own. */
+export function columnBlock(g, total, iterations, start, width) {
+  const block = new Float64Array(iterations * width);
+  for (let t = 0; t < iterations; t++) block.set(g.subarray(t * total + start, t * total + start + width), t * width);
+  return block;
+}
+
+/**
  * `row(t, g)`: step t of `optimizer` over row t of g, writing r_t = |scale| per parameter into `r`
  * and, with `kept`, |step|/η and γ̂ into kept.perLr and kept.spreadHat at row t (widening
  * kept.extent). Adam and AdamW without weight decay (the view's usual case) take a loop of their

@@ -4,7 +4,7 @@
  */
 import { writeSlot } from "../bokeh_internals.js";
 import { OPTIMIZER_STYLE, PALETTE, PERCENTILES, SECOND_MOMENT } from "../contract.js";
-import { percentilesInto } from "../engine/population.js";
+import { keptRow, percentilesInto } from "../engine/population.js";
 import { factor, isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
@@ -172,9 +172,10 @@ class PopulationView {
     const scale = params.grad_scale === 0 ? 1 : scaleOf(params.grad_scale);
     const out = { x: [], y: [], magnitude: [] };
     const every = Math.ceil(n / MAX_DOTS);
+    const [perLr, spreadHat] = [keptRow(main, "perLr", t, n), keptRow(main, "spreadHat", t, n)];
     for (let j = 0; j < n; j += every) {
-      const y = main.perLr[t * n + j];
-      const x = estimated ? Math.max(main.spreadHat[t * n + j], SPREAD_FLOOR) : spread[j];
+      const y = perLr[j];
+      const x = estimated ? Math.max(spreadHat[j], SPREAD_FLOOR) : spread[j];
       if (!(y > 0) || !(x > 0)) continue; // not yet moved (a sparse parameter before its first gradient)
       out.x.push(x);
       out.y.push(y);
@@ -190,9 +191,10 @@ class PopulationView {
     const n = params.n_params;
     const estimated = this.estimatedAxis(params);
     const ratios = new Float64Array(n);
+    const [perLr, spreadHat] = [keptRow(main, "perLr", t, n), keptRow(main, "spreadHat", t, n)];
     for (let j = 0; j < n; j++) {
-      const gamma = estimated ? main.spreadHat[t * n + j] : spread[j];
-      ratios[j] = main.perLr[t * n + j] * Math.sqrt(gamma * gamma + 1);
+      const gamma = estimated ? spreadHat[j] : spread[j];
+      ratios[j] = perLr[j] * Math.sqrt(gamma * gamma + 1);
     }
     const finite = ratios.filter((x) => Number.isFinite(x));
     if (!finite.length) return null;

@@ -47,6 +47,31 @@ const answers = requests.map((request) => {
     const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
     return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
   }
+  if (request.kind === "column_run") {
+    // populationRun beside the same run as the page's workers do it: blocks of columns stepped alone
+    // (columnRun), chunk c's percentiles taken by block c mod B from every block's part of its rows
+    const { n_params: n, iterations, widths, rows, keep } = request;
+    const { g } = engine.population(n, iterations, request.seed, request.shape, request.grid);
+    const whole = engine.finish(engine.populationRun(g, n, iterations, request.optimizer, request.settings, keep));
+    const offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+    const runs = widths.map((w, b) => engine.columnRun(engine.columnBlock(g, n, iterations, offsets[b], w), w, iterations, request.optimizer, request.settings, keep, rows));
+    const owners = widths.map(() => new engine.ChunkPercentiles(widths));
+    const percentiles = new Float64Array(3 * iterations);
+    const kept = [];
+    for (let c = 0; ; c++) {
+      const nexts = runs.map((run) => run.next());
+      if (nexts[0].done) {
+        nexts.forEach((next, b) => (kept[b] = next.value));
+        break;
+      }
+      percentiles.set(owners[c % widths.length].of(nexts.map((next) => next.value.r)), 3 * nexts[0].value.from);
+    }
+    const split = { percentiles, extent: engine.joinedExtent(kept.map((k) => k.extent)) };
+    split.blocks = kept.map((k, b) => ({ offset: offsets[b], width: widths[b], perLr: k.perLr, spreadHat: k.spreadHat }));
+    const rowsOf = (run, key) => (keep ? Array.from({ length: iterations }, (_, t) => plain(engine.keptRow(run, key, t, n))).flat() : null);
+    const out = (run) => ({ percentiles: plain(run.percentiles), per_lr: rowsOf(run, "perLr"), spread_hat: rowsOf(run, "spreadHat"), extent: run.extent });
+    return { whole: out(whole), split: out(split) };
+  }
   if (request.kind === "population_paths") {
     // populationRun beside a plain reference: the stepper's outputs read one by one
     const { n_params: n, iterations } = request;
