@@ -100,10 +100,11 @@ class ManyParameters {
   /** The gradients in slices here, the runs on the workers. */
   async threaded(job, params) {
     try {
-      const { g, parameters } = await this.sliced(job, this.gradientsFor(params));
-      const runs = [params.optimizer, ...params.compare].map((optimizer, k) => ({ optimizer, keep: k === 0 }));
+      const { key, g, parameters } = await this.sliced(job, this.gradientsFor(params));
       const { n_params: n, iterations } = params;
-      const results = await this.workers.run(job, this.gradients.key, g, n, iterations, params, runs);
+      if (!this.workers.holds(key)) await this.sliced(job, this.workers.hold(job, key, g, n, iterations));
+      const runs = [params.optimizer, ...params.compare].map((optimizer, k) => ({ optimizer, keep: k === 0 }));
+      const results = await this.workers.run(job, n, iterations, params, runs);
       if (!results || job !== this.job) return;
       const compared = Object.fromEntries(params.compare.map((name, k) => [name, results[k + 1]]));
       this.result = { key: this.runKey(params), params, parameters, main: results[0], compared };

@@ -11,7 +11,7 @@
  * {job, run, from, percentiles} per chunk it owns, then {job, run, block, kept} (its block's extent,
  * |step|/η and γ̂), or {job, error}. A message with a newer job stops what a worker is doing.
  */
-import { ChunkPercentiles, columnBlock, columnRun, joinedExtent } from "./engine/index.js";
+import { ChunkPercentiles, columnBlocks, columnRun, joinedExtent } from "./engine/index.js";
 
 const BLOCKS = 2; // workers: the machines this is for have two cores
 const CHUNK_WORK = 50000; // parameter-steps a chunk (~1 ms of a worker's time)
@@ -146,23 +146,31 @@ export class PopulationWorkers {
     this.pending = null; // the run under way: {job, runs: [{percentiles, blocks}], left, resolve, reject}
   }
 
+  /** Whether the workers hold the gradients named `key`. */
+  holds(key) {
+    return this.held === key;
+  }
+
+  /** Cut gradients `g` (iterations × width, named `key`) into the workers' blocks of columns, as a
+   * generator that yields between rows (the page runs it in slices), and hand each worker its own. */
+  *hold(job, key, g, width, iterations) {
+    this.held = null;
+    const widths = blockWidths(width);
+    const blocks = yield* columnBlocks(g, width, iterations, widths);
+    blocks.forEach((block, b) => this.workers[b].postMessage({ type: "gradients", job, g: block, width: widths[b], iterations }, [block.buffer]));
+    this.held = key;
+  }
+
   /**
-   * The runs ([{optimizer, keep}]) of `settings` over gradients `g` (iterations × width; `key` names
-   * them: sent to the workers only when it changed), each as {percentiles, extent, blocks} (for
-   * keptRow). Resolves to null when a newer run replaced this one.
+   * The runs ([{optimizer, keep}]) of `settings` over the gradients the workers hold (iterations ×
+   * width), each as {percentiles, extent, blocks} (for keptRow). Resolves to null when a newer run
+   * replaced this one.
    */
-  run(job, key, g, width, iterations, settings, runs) {
+  run(job, width, iterations, settings, runs) {
     if (this.pending) this.pending.resolve(null);
     this.pending = null;
     const widths = blockWidths(width);
     const offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
-    if (this.held !== key) {
-      widths.forEach((w, b) => {
-        const block = columnBlock(g, width, iterations, offsets[b], w);
-        this.workers[b].postMessage({ type: "gradients", job, g: block, width: w, iterations }, [block.buffer]);
-      });
-      this.held = key;
-    }
     const rows = Math.max(1, Math.floor(CHUNK_WORK / width));
     return new Promise((resolve, reject) => {
       const results = runs.map(() => ({ percentiles: new Float64Array(3 * iterations), blocks: widths.map((w, b) => ({ offset: offsets[b], width: w })) }));

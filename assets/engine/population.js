@@ -382,11 +382,16 @@ export function keptRow(run, key, t, width) {
   return row;
 }
 
-/** Columns [start, start + width) of the rows of `g` (rows of `total`), as a block of their own. */
-export function columnBlock(g, total, iterations, start, width) {
-  const block = new Float64Array(iterations * width);
-  for (let t = 0; t < iterations; t++) block.set(g.subarray(t * total + start, t * total + start + width), t * width);
-  return block;
+/** The rows of `g` (rows of `total`) cut into blocks of `widths` columns, each an array of its own;
+ * a generator that yields between blocks of rows (as populationSteps). */
+export function* columnBlocks(g, total, iterations, widths) {
+  const blocks = widths.map((w) => new Float64Array(iterations * w));
+  const rowsPerYield = Math.max(1, Math.floor(ROWS_WORK / total) * 4); // (a copy costs less than a step)
+  for (let t = 0; t < iterations; t++) {
+    for (let b = 0, start = t * total; b < widths.length; start += widths[b], b++) blocks[b].set(g.subarray(start, start + widths[b]), t * widths[b]);
+    if ((t + 1) % rowsPerYield === 0) yield t + 1;
+  }
+  return blocks;
 }
 
 /**

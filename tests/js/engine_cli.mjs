@@ -54,7 +54,8 @@ const answers = requests.map((request) => {
     const { g } = engine.population(n, iterations, request.seed, request.shape, request.grid);
     const whole = engine.finish(engine.populationRun(g, n, iterations, request.optimizer, request.settings, keep));
     const offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
-    const runs = widths.map((w, b) => engine.columnRun(engine.columnBlock(g, n, iterations, offsets[b], w), w, iterations, request.optimizer, request.settings, keep, rows));
+    const blocks = engine.finish(engine.columnBlocks(g, n, iterations, widths));
+    const runs = widths.map((w, b) => engine.columnRun(blocks[b], w, iterations, request.optimizer, request.settings, keep, rows));
     const owners = widths.map(() => new engine.ChunkPercentiles(widths));
     const percentiles = new Float64Array(3 * iterations);
     const kept = [];
