@@ -299,6 +299,48 @@ def test_panel_serve_app_main(page, panel_served_url, tmp_path):
     )
 
 
+NUDGES = """async (changes) => {
+  const m = window.AdamViz.instances[0].models;
+  const counts = m.cards.flatMap((card) => card.figures).map((plot) => window.AdamViz.bokeh.countPaints(plot));
+  const ranges = () => [m.y_step, ...m.cards.map((card) => card.y_moments)].map((r) => [r.start, r.end]);
+  const seen = [];
+  for (const change of changes) {
+    await window.adamviz.set(change);
+    seen.push(ranges());
+  }
+  return { primary: counts.reduce((n, c) => n + c.primary, 0), overlays: counts.reduce((n, c) => n + c.overlays, 0), seen };
+}"""
+
+
+def test_a_nudged_control_moves_the_curves_not_the_axes(page, static_url):
+    """β₁ and ε nudged back and forth: the y-axes keep their ends (round multiples, the data inside),
+    so only the canvases of what moves repaint; a change whose curves leave an axis fits it again,
+    and so does one whose curves shrink far inside it."""
+    open_explorer(page, static_url)
+    set_params(page, iterations=1000, iteration=999)
+    nudges = [{"beta1": 0.9 if k % 2 else 0.95, "eps": 1e-8 if k % 3 else 1e-6} for k in range(12)]
+    got = page.evaluate(NUDGES, nudges)
+    assert got["primary"] == 0 and got["overlays"] == 12 * 6
+    assert all(seen == got["seen"][0] for seen in got["seen"])
+    for lo, hi in got["seen"][
+        0
+    ]:  # multiples of a round step (1, 2 or 5 × 10^k), about a fortieth of the span
+        step = min(m * 10.0**k for k in range(-6, 3) for m in (1, 2, 5) if m * 10.0**k >= (hi - lo) / 48)
+        assert np.isclose(lo / step, round(lo / step)) and np.isclose(hi / step, round(hi / step)), (lo, hi)
+    for changes, grows in (
+        ({"lr": 1.0, "optimizer": "sgd"}, True),
+        ({"lr": 0.01, "optimizer": "adam"}, False),
+    ):
+        before = got["seen"][-1][0]
+        got = page.evaluate(NUDGES, [changes])
+        after = got["seen"][-1][0]
+        per_lr = (
+            np.array(page.evaluate("window.adamviz.trace('consistent')")["step"], dtype=float) / changes["lr"]
+        )
+        assert after[0] <= per_lr.min() and per_lr.max() <= after[1]
+        assert got["primary"] > 0 and (after[1] - after[0] > before[1] - before[0]) == grows
+
+
 def test_off_screen_costs_nothing_and_resumes_where_it_was(page, static_url):
     """Playing, scrolled out of view (a blog post read on), the explorer draws no frames and moves no
     iteration; scrolled back, it goes on from the iteration it stopped at."""

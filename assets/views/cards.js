@@ -8,7 +8,7 @@ import { OPTIMIZER_STYLE, PALETTE, SECOND_MOMENT } from "../contract.js";
 import { ROUNDING } from "../engine/precision.js";
 import { isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
-import { decimate, envelope, frameSize, largest, lollipops, marksAt, niceCeil, span, symlog, symlogTicks } from "./plot_data.js";
+import { decimate, envelope, frameSize, largest, lollipops, marksAt, niceCeil, settleRange, span, symlog, symlogTicks } from "./plot_data.js";
 
 const LECTURE_VIEWPORT_SHARE = 0.55; // a slide's plots together, of the window's height (at least)
 const LECTURE_VIEW_SHARE = 0.85; // the many-parameters and closed-loop views' plots on a slide, of a card's
@@ -132,9 +132,8 @@ class CardsView {
     const shared = own ? null : span(momentsOf(active), [0, 0]);
     const reach = [];
     active.forEach((name, k) => {
-      const range = this.models.cards[k].y_moments;
-      [range.start, range.end] = shared || span(momentsOf([name]), [0, 0]);
-      reach.push(Math.max(Math.abs(range.start), Math.abs(range.end)));
+      const [lo, hi] = settleRange(this.models.cards[k].y_moments, shared || span(momentsOf([name]), [0, 0]));
+      reach.push(Math.max(Math.abs(lo), Math.abs(hi)));
     });
     const most = Math.max(...reach);
     active.forEach((name, k) => {
@@ -310,9 +309,11 @@ class CardsView {
       const c = Math.max(largest(main), smallestC);
       const mainLost = !main.some((values) => values.some(Number.isFinite)); // (a half format's θ = ±∞ from step 1)
       const symlogged = !mainLost && largest(all) > 10 * c;
+      const before = this.axes[axis];
       this.axes[axis] = symlogged ? niceCeil(c) : null;
       const f = symlogged ? symlog(this.axes[axis]) : (y) => y;
-      [range.start, range.end] = span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor);
+      // (a change of scale, linear or symlog or another c, changes what the range's numbers mean)
+      settleRange(range, span(all.map((values) => values.map(f)), symlogged ? [-1, 1] : floor), before !== this.axes[axis]);
       this.setAxis(axis, symlogged ? symlogTicks(range.start, range.end, this.tickRoom()) : null);
     }
   }

@@ -93,8 +93,16 @@ export function frameSize(figure) {
   }
 }
 
-/** [lo, hi] over every finite value of `arrays` and `floor`, padded by 8% (a diverging run's inf and
- * NaN, gradient descent on Rosenbrock at η = 0.01, would take the axis with them). */
+/** How finely an axis's ends snap: a fortieth of its length, rounded up to 1, 2 or 5 × 10^k. */
+const SNAP_DIVISIONS = 40;
+
+/**
+ * [lo, hi] over every finite value of `arrays` and `floor` (a diverging run's inf and NaN, gradient
+ * descent on Rosenbrock at η = 0.01, would take the axis with them), padded by 8% and widened to
+ * the next multiples of a round step of about a fortieth of the span: a control nudged by a step
+ * moves the curves, mostly not the axis (which repaints the plot's axes and labels, not only its
+ * curves: docs/performance.md).
+ */
 export function span(arrays, floor) {
   let [lo, hi] = floor;
   for (const values of arrays) {
@@ -104,7 +112,23 @@ export function span(arrays, floor) {
     }
   }
   const pad = 0.08 * (hi - lo || 1);
-  return [lo - pad, hi + pad];
+  [lo, hi] = [lo - pad, hi + pad];
+  const step = niceCeil((hi - lo) / SNAP_DIVISIONS);
+  return [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
+}
+
+/** How much longer than its data's span an axis may stay (settleRange) before it is fitted again. */
+const LOOSEST = 1.2;
+
+/**
+ * Set `range` to `[lo, hi]` (a span) unless it already holds it and is at most LOOSEST times as
+ * long, or `refit`: a control nudged back and forth then moves the curves and leaves the axis — and
+ * the repaint of the plot's axes, ticks and labels — alone. Returns [lo, hi].
+ */
+export function settleRange(range, [lo, hi], refit = false) {
+  const holds = range.start <= lo && range.end >= hi && range.end - range.start <= LOOSEST * (hi - lo);
+  if (refit || !holds) [range.start, range.end] = [lo, hi];
+  return [lo, hi];
 }
 
 /** The smallest of 1, 2, 5 × 10^k that is >= x (x > 0). */
