@@ -60,17 +60,22 @@ export function descend(name, iterations, { start, seed = 0, noise = 0, optimize
   const rows = Object.fromEntries(keys.map((key) => [key, new Float64Array(iterations * dims)]));
   const loss = new Float64Array(iterations);
   const step = stepper(optimizer, { ...settings, theta0: start, precision: "float64" }, dims, iterations); // (cards only)
-  let theta = Array.from(start);
+  const theta = Array.from(start); // (a plain array, updated in place: the problems destructure it)
   for (let i = 0; i < iterations; i++) {
     const g = problem.gradient(theta, shape);
     for (let j = 0; j < dims; j++) rows.g[i * dims + j] = draws ? g[j] + draws[i * dims + j] : g[j];
     step(i, rows.g, i * dims, rows, i * dims);
-    theta = Array.from(rows.theta.subarray(i * dims, (i + 1) * dims));
+    for (let j = 0; j < dims; j++) theta[j] = rows.theta[i * dims + j];
     loss[i] = problem.loss(theta, shape);
   }
-  const traces = Array.from({ length: dims }, (_, j) =>
-    Object.fromEntries(keys.map((key) => [key, rows[key].filter((_, k) => k % dims === j)]))
-  );
+  // each coordinate's own trace out of the rows (a plain loop: a typed array's filter with a callback
+  // took a third of the time)
+  const column = (values, j) => {
+    const out = new Float64Array(iterations);
+    for (let i = 0; i < iterations; i++) out[i] = values[i * dims + j];
+    return out;
+  };
+  const traces = Array.from({ length: dims }, (_, j) => Object.fromEntries(keys.map((key) => [key, column(rows[key], j)])));
   return { traces, loss };
 }
 
