@@ -54,9 +54,11 @@ EXPORT_CACHE = 8
 
 HEADERS = {
     # BokehJS compiles CustomJS callbacks with `new Function` (unsafe-eval) and the page embeds its
-    # models in an inline script; everything else is locked to this origin, and framing to this site.
+    # models in an inline script; the many-parameters view's workers run the page's own bundle from a
+    # blob: URL (only the page's scripts can make one); everything else is locked to this origin, and
+    # framing to this site.
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+        "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; worker-src blob:; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
     ),

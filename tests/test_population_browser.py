@@ -253,8 +253,11 @@ def test_lecture_slides_show_the_population(page, lecture_static_url):
 
 
 def test_served_page_matches_numpy(page, served_url):
+    """`adamviz serve`'s page, under its Content-Security-Policy (which lets the page's own blob:
+    workers run), computes on the workers."""
     open_explorer(page, served_url, "?view=population&n_params=64&iterations=80&seed=9&beta1=0.99")
     assert_population_matches(page)
+    assert page.evaluate("Boolean(window.AdamViz.instances[0].state.many.workers)")
 
 
 def test_slide_claims_hold_in_the_page(page, static_url):
