@@ -149,6 +149,30 @@ def test_a_page_that_may_not_start_workers_computes_in_slices(page, static_url):
     assert_population_matches(page)
 
 
+def test_nudged_beta1_leaves_the_log_axes_where_they_were(page, static_url):
+    """β₁ nudged back and forth: r's axis (and the scatter's two) keep their ends — quarter decades,
+    10^(k/4), the bands inside — so the axes do not twitch under the changing bands (a range that holds
+    the new span and is at most 1.2× as many decades long stays)."""
+    open_explorer(page, static_url, "?view=population&n_params=300&iterations=200")
+    seen = []
+    for beta1 in (0.92, 0.9, 0.92, 0.9, 0.92):
+        set_params(page, beta1=beta1)
+        seen.append(
+            page.evaluate(
+                """() => { const m = window.AdamViz.instances[0].models.population;
+                  return [m.y_range, m.spread_range, m.scale_range].map((r) => [r.start, r.end]); }"""
+            )
+        )
+        p90 = max(page.evaluate("window.adamviz.population()")["percentiles"]["p90"])
+        assert p90 <= seen[-1][0][1]
+    # (the first nudge back may widen an axis to hold both settings' bands; from then on they stay)
+    assert all(ranges == seen[1] for ranges in seen[1:]), seen
+    for lo, hi in seen[1]:
+        assert np.isclose(4 * np.log10(lo), round(4 * np.log10(lo))) and np.isclose(
+            4 * np.log10(hi), round(4 * np.log10(hi))
+        )
+
+
 def test_bands_and_scatter_show_what_the_numbers_say(page, static_url):
     open_explorer(page, static_url, "?view=population&n_params=300&iterations=200&compare=sgd")
     set_params(page, iteration=120)

@@ -131,6 +131,18 @@ export function settleRange(range, [lo, hi], refit = false) {
   return [lo, hi];
 }
 
+/** [lo, hi] (both > 0) widened to quarter decades, 10^(k/4): a log axis's span (see settleLogRange). */
+export function logSpan(lo, hi) {
+  return [10 ** (Math.floor(Math.log10(lo) * 4) / 4), 10 ** (Math.ceil(Math.log10(hi) * 4) / 4)];
+}
+
+/** settleRange for a log axis: it stays while it holds [lo, hi] and spans at most LOOSEST times as
+ * many decades. */
+export function settleLogRange(range, [lo, hi], refit = false) {
+  const holds = range.start > 0 && range.start <= lo && range.end >= hi && Math.log(range.end / range.start) <= LOOSEST * Math.log(hi / lo);
+  if (refit || !holds) [range.start, range.end] = [lo, hi];
+}
+
 /** The smallest of 1, 2, 5 × 10^k that is >= x (x > 0). */
 export function niceCeil(x) {
   const decade = 10 ** Math.floor(Math.log10(x));

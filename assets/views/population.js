@@ -8,7 +8,7 @@ import { keptRow, percentilesInto } from "../engine/population.js";
 import { factor, isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
 import { scaleOf } from "../state.js";
-import { lawCurve, logTicks, positiveExtent } from "./plot_data.js";
+import { lawCurve, logSpan, logTicks, positiveExtent, settleLogRange } from "./plot_data.js";
 
 const MAX_POINTS = 600; // per band: about one point per pixel
 const MAX_DOTS = 2500; // the scatter draws every k-th parameter beyond this (each dot costs every paint)
@@ -72,19 +72,20 @@ class PopulationView {
     if (!(hi > 0)) [lo, hi] = [1e-3, 1];
     lo = Math.max(lo, hi * 1e-9);
     [m.x_range.start, m.x_range.end] = [0, Math.max(1, params.iterations - 1)];
-    [m.y_range.start, m.y_range.end] = [lo / 1.5, hi * 1.5];
-    [m.step_range.start, m.step_range.end] = [(params.lr * lo) / 1.5, params.lr * hi * 1.5];
+    // (the axes stay while a nudged control's bands fit them: settleLogRange; the step axis is r's times η)
+    settleLogRange(m.y_range, logSpan(lo / 1.5, hi * 1.5));
+    [m.step_range.start, m.step_range.end] = [params.lr * m.y_range.start, params.lr * m.y_range.end];
     m.r_ticker.ticks = logTicks(m.y_range.start, m.y_range.end);
     m.step_ticker.ticks = logTicks(m.step_range.start, m.step_range.end);
     const estimated = this.estimatedAxis(params);
     let [xlo, xhi] = estimated ? main.extent.spreadHat : positiveExtent(this.result.parameters.spread);
     xlo = Math.max(xlo, SPREAD_FLOOR);
     if (!(xhi > xlo)) [xlo, xhi] = [SPREAD_FLOOR, 10];
-    [m.spread_range.start, m.spread_range.end] = [xlo / 2, xhi * 2];
+    settleLogRange(m.spread_range, logSpan(xlo / 2, xhi * 2));
     let [ylo, yhi] = main.extent.perLr;
     ylo = Math.max(ylo, yhi * 1e-9);
     if (!(yhi > 0)) [ylo, yhi] = [1e-3, 1];
-    [m.scale_range.start, m.scale_range.end] = [ylo / 1.5, yhi * 1.5];
+    settleLogRange(m.scale_range, logSpan(ylo / 1.5, yhi * 1.5));
     const labels = this.config.text;
     const label = estimated ? labels.spread_estimated : params.spread_axis === "estimated" ? labels.spread_none : labels.spread_true;
     if (m.spread_axis.axis_label !== label) m.spread_axis.axis_label = label;

@@ -12,7 +12,7 @@ import { SPREAD_FLOOR } from "../closed_loops.js";
 import { OPTIMIZER_STYLE, PALETTE, SETTINGS } from "../contract.js";
 import { problemLoss } from "../engine/index.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
-import { frameSize, lawCurve } from "./plot_data.js";
+import { frameSize, lawCurve, logSpan, settleLogRange } from "./plot_data.js";
 
 const MAP_COLUMNS = 320; // the loss image's columns before the map is laid out (then: one per pixel)
 const MAP_MAX_PIXELS = 2400; // per side: a 4K screen's map, not more
@@ -185,19 +185,19 @@ class ValleyView {
     let [lo, hi] = positiveExtent(all.map((r) => r.loss));
     if (!(hi > 0)) [lo, hi] = [1e-12, 1];
     lo = Math.max(lo, hi * 1e-30);
-    [m.loss_y.start, m.loss_y.end] = [lo / 2, hi * 2];
+    settleLogRange(m.loss_y, logSpan(lo / 2, hi * 2)); // (axes stay while a nudge's curves fit: plot_data.js)
     const [mlo0, mhi] = positiveExtent(all.map((r) => r.traces[0].m_hat));
     const [slo0, shi] = positiveExtent(all.map((r) => r.traces[0].step));
     const [mlo, slo] = [Math.max(mlo0, mhi * 1e-12), Math.max(slo0, shi * 1e-12)];
-    [m.moment_x.start, m.moment_x.end] = mhi > 0 ? [mlo / 2, mhi * 2] : [1e-6, 1];
-    [m.moment_y.start, m.moment_y.end] = shi > 0 ? [slo / 2, shi * 2] : [1e-6, 1];
+    settleLogRange(m.moment_x, mhi > 0 ? logSpan(mlo / 2, mhi * 2) : [1e-6, 1]);
+    settleLogRange(m.moment_y, shi > 0 ? logSpan(slo / 2, shi * 2) : [1e-6, 1]);
     const adamLike = all.filter((r) => r.traces[0].spread_hat);
     const [glo0, ghi] = positiveExtent(adamLike.map((r) => r.traces[0].spread_hat));
     const [plo0, phi] = positiveExtent(adamLike.map((r) => r.traces[0].per_lr));
     const glo = Math.max(glo0, SPREAD_FLOOR);
-    [m.law_x.start, m.law_x.end] = ghi > glo ? [glo / 2, ghi * 2] : [1e-3, 1e3];
+    settleLogRange(m.law_x, ghi > glo ? logSpan(glo / 2, ghi * 2) : [1e-3, 1e3]);
     const plo = Math.max(plo0, phi * 1e-6);
-    [m.law_y.start, m.law_y.end] = phi > 0 ? [plo / 1.5, Math.max(phi, 1) * 1.5] : [1e-3, 2];
+    settleLogRange(m.law_y, phi > 0 ? logSpan(plo / 1.5, Math.max(phi, 1) * 1.5) : [1e-3, 2]);
     m.iteration_colours.high = m.iteration_bar_colours.high = Math.max(1, params.iterations - 1);
   }
 
