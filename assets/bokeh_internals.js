@@ -64,7 +64,7 @@ const INTERNALS = {
   "HasProps.document": ({ plot }) => Boolean(plot.document) && plot.document === viewOf(plot).model.document,
   "PlotView.export(png).canvas": ({ plot }) => picture(plot) instanceof globalThis.HTMLCanvasElement,
   "PlotView._paint_primary (tests)": plotHas("_paint_primary"),
-  "PlotView._invalidate_layout_if_needed (tests)": plotHas("_invalidate_layout_if_needed"),
+  "PlotView._invalidate_layout_if_needed": plotHas("_invalidate_layout_if_needed"),
   "CanvasView.overlays.canvas, pixel_ratio (tests)": ({ plot }) => viewOf(plot).canvas_view.overlays.canvas instanceof globalThis.HTMLCanvasElement,
   "GlyphRendererView.glyph.model (tests)": ({ plot }) => index().all_views().some((v) => v.parent === viewOf(plot) && v.glyph && v.glyph.model),
   "View.is_destroyed": ({ plot }) => viewOf(plot).is_destroyed === false,
@@ -308,6 +308,10 @@ function schedulePaints(plotView, schedule) {
  * its size changed, and each measures its labels to answer; only a change of a
  * range, an axis or a title can change a size, and each of those invalidates the whole plot. So a
  * plot where only some renderers asked (new data, a cursor moved) is painted without asking.
+ * A change of an axis or a title asks for a layout (`_needs_layout`), which repaint() does; of the
+ * ranges, only the y-ranges can change a size — an x-axis's labels lie flat, its height set by its
+ * font — so a plot whose every side panel is an axis is not asked while only its x-range moves (a
+ * card's window gliding, every frame).
  * New data also has BokehJS refit the plot's auto ranges (DataRange1d) and ask the sizes again
  * before painting; a plot whose ranges are all fixed (Range1d, the cards') has none to refit.
  */
@@ -315,13 +319,33 @@ function paintPlot(plotView) {
   if (!fixedRanges.has(plotView)) {
     const { x_ranges: xs, y_ranges: ys } = plotView.frame;
     fixedRanges.set(plotView, [...xs.values(), ...ys.values()].every((range) => range.type === "Range1d"));
+    recordSizeChecks(plotView);
   }
   if (fixedRanges.get(plotView)) plotView._range_manager.invalidate_dataranges = false;
-  if (plotView._invalidate_all || plotView._needs_layout) plotView.repaint();
+  if (plotView._needs_layout || (plotView._invalidate_all && !sizesHold(plotView))) plotView.repaint();
   else plotView.paint();
 }
 
 const fixedRanges = new WeakMap(); // plot view -> whether all its ranges are Range1d
+const checkedAt = new WeakMap(); // plot view -> its y-ranges' ends when its sizes were last checked
+const yEnds = (plotView) => [...plotView.frame.y_ranges.values()].map((range) => `${range.start} ${range.end}`).join();
+
+/** Remember a plot's y-range ends whenever BokehJS checks its sizes (on whatever path). */
+function recordSizeChecks(plotView) {
+  const check = plotView._invalidate_layout_if_needed;
+  plotView._invalidate_layout_if_needed = function (...args) {
+    checkedAt.set(this, yEnds(this));
+    return check.apply(this, args);
+  };
+}
+
+/** Whether a plot's sizes still hold: only axes at its sides (no title), and the y-range ends of its last check. */
+function sizesHold(plotView) {
+  const model = plotView.model;
+  const onlyAxes = [...model.left, ...model.right, ...model.above, ...model.below].every((panel) => panel.constructor.__name__.endsWith("Axis"));
+  const untitled = !(model.title && model.title.text && model.title.text.trim());
+  return onlyAxes && untitled && checkedAt.get(plotView) === yEnds(plotView);
+}
 
 /** Whether a view was taken down (its figure left the page). */
 const isGone = (view) => view.is_destroyed;

@@ -171,14 +171,17 @@ LAYER_PAINTS = """async (changes) => {
 def test_what_moves_paints_on_its_own_canvas_clipped_to_the_frame(page, static_url):
     """The cards' glyphs and cursors are at level "overlay": while only data moves (a step through the
     whole history) BokehJS repaints that canvas alone and nothing asks the axes for their sizes; a
-    range change repaints both; the overlay canvas draws nothing outside the frame (as the window
-    glides, its first lollipop lies up to half an iteration left of it)."""
+    range change repaints both — and only a y-range change asks the axes their sizes (an x-axis's
+    height does not follow its labels); the overlay canvas draws nothing outside the frame (as the
+    window glides, its first lollipop lies up to half an iteration left of it)."""
     open_explorer(page, static_url)
     set_params(page, window=0, iterations=1000, iteration=500)
     only_data = page.evaluate(LAYER_PAINTS, {"iteration": 501})
     assert (only_data["primary"], only_data["overlays"], only_data["sizes"]) == (0, 1, 0)
     set_params(page, window=40, iteration=500)
     moved = page.evaluate(LAYER_PAINTS, {"iteration": 600})
-    assert (moved["primary"], moved["overlays"]) == (1, 1) and moved["sizes"] >= 1
-    for result in (only_data, moved):
+    assert (moved["primary"], moved["overlays"], moved["sizes"]) == (1, 1, 0)
+    rescaled = page.evaluate(LAYER_PAINTS, {"lr": 1.0, "optimizer": "sgd"})  # the step axis widens
+    assert (rescaled["primary"], rescaled["overlays"]) == (1, 1) and rescaled["sizes"] >= 1
+    for result in (only_data, moved, rescaled):
         assert result["clip"] == {"outside": False, "inside": True}
