@@ -43,6 +43,15 @@ def canvas_figure(height: int, border: int, **options: Any) -> figure:
     return plot
 
 
+def on_overlay(renderers: list[Any]) -> None:
+    """Put what moves — while a view plays or a control is nudged — on its plot's second canvas
+    (level "overlay", as the cards' curves): BokehJS then repaints that canvas alone and leaves the
+    axes, labels and anything static painted beneath (bokeh_internals.js layerOverlays clips it to
+    the frame). Renderers keep their order on that canvas."""
+    for renderer in renderers:
+        renderer.level = "overlay"
+
+
 def view_header(title: str, explanation: str = "") -> Div:
     """A view's heading and its explanation (both escaped), full width, in a slot the page may write."""
     words = f"<p class='av-view-text'>{html.escape(explanation)}</p>" if explanation else ""

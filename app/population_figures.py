@@ -27,7 +27,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, view_header
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, on_overlay, view_header
 
 INK = PLOT["ink"]
 
@@ -88,9 +88,13 @@ def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
     step_axis.axis_label_text_font_style = "normal"
     plot.add_layout(step_axis, "right")
     bands = ColumnDataSource({"xs": [], "ys": [], "colour": [], "alpha": []})
-    plot.patches("xs", "ys", source=bands, fill_color="colour", fill_alpha="alpha", line_color=None)
     medians = ColumnDataSource({"xs": [], "ys": [], "colour": [], "dash": [], "width": []})
-    plot.multi_line("xs", "ys", source=medians, line_color="colour", line_dash="dash", line_width="width")
+    moving = [
+        plot.patches("xs", "ys", source=bands, fill_color="colour", fill_alpha="alpha", line_color=None),
+        plot.multi_line(
+            "xs", "ys", source=medians, line_color="colour", line_dash="dash", line_width="width"
+        ),
+    ]
     noise_rms = Span(location=0.229, dimension="width", line_color=INK, line_dash="dashed", line_width=1.5)
     plot.add_layout(noise_rms)
     noise_label = Label(
@@ -106,6 +110,7 @@ def _bands_plot(height: int) -> tuple[figure, dict[str, Any]]:
     plot.add_layout(noise_label)
     cursor = Span(location=0, dimension="height", line_color=INK, line_alpha=0.35, line_width=1)
     plot.add_layout(cursor)
+    on_overlay([*moving, noise_rms, noise_label, cursor])  # (the pure-noise line follows β₁)
     models = {
         "bands": bands,
         "medians": medians,
@@ -132,7 +137,7 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
     plot.line("x", "y", source=law, line_color=INK, line_width=2, line_dash="dashed")
     mapper = LinearColorMapper(palette=VIRIDIS, low=-3, high=3)
     scatter = ColumnDataSource({"x": [], "y": [], "magnitude": []})
-    plot.scatter(
+    dots = plot.scatter(
         "x",
         "y",
         source=scatter,
@@ -141,6 +146,7 @@ def _scatter_plot(height: int) -> tuple[figure, dict[str, Any]]:
         line_color=None,
         fill_color={"field": "magnitude", "transform": mapper},
     )
+    on_overlay([dots])  # (over the law's curve, which stays beneath)
     # a copy for the bar: BokehJS redraws a bar's image whenever its mapper colours data (each change)
     colour_bar(plot, mapper.clone(), text.POPULATION["magnitude_bar"])
     models = {

@@ -25,7 +25,7 @@ from bokeh.plotting import figure
 
 from . import text
 from .palette import LOSS_BANDS, PLOT
-from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, view_header
+from .plots import SLOT, VIRIDIS, WRAP, canvas_figure, colour_bar, on_overlay, view_header
 
 INK = PLOT["ink"]
 
@@ -69,13 +69,6 @@ class ValleyModels:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def _on_overlay(renderers: list[Any]) -> None:
-    """What moves while the loop plays goes on the plot's second canvas, as on the cards: BokehJS then
-    repaints that canvas alone each frame and leaves the loss map, axes and labels beneath painted."""
-    for renderer in renderers:
-        renderer.level = "overlay"
-
-
 def _plot(height: int, **options: Any) -> figure:
     return canvas_figure(height, 56, min_width=280, **options)
 
@@ -112,7 +105,7 @@ def _map(height: int) -> tuple[figure, dict[str, Any]]:
             line_width=2,
         )
     )
-    _on_overlay(moving)
+    on_overlay(moving)
     return plot, {
         "heat": heat,
         "paths": paths,
@@ -173,7 +166,7 @@ def _bowl_panels(height: int) -> tuple[list[figure], dict[str, Any]]:
     law.line("x", "y", source=curve, line_color=INK, line_width=2, line_dash="dashed")
     law_dots = ColumnDataSource({"x": [], "y": [], "t": [], "marker": []})
     moving.append(law.scatter("x", "y", source=law_dots, marker="marker", size=5, **dots))
-    _on_overlay(moving)
+    on_overlay(moving)
     # the bar reads a copy of the mapper (the page sets both): BokehJS redraws a bar's image whenever its
     # mapper colours data, so sharing the dots' mapper redrew it twice a frame while the loop plays
     bar = colour_bar(law, iteration_colours.clone(), text.VALLEY["iteration_bar"])
