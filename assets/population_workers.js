@@ -11,7 +11,7 @@
  * {job, run, from, percentiles} per chunk it owns, then {job, run, block, kept} (its block's extent,
  * |step|/η and γ̂), or {job, error}. A message with a newer job stops what a worker is doing.
  */
-import { ChunkPercentiles, columnBlocks, columnRun, joinedExtent } from "./engine/index.js";
+import { ChunkPercentiles, blockOffsets, columnBlocks, columnRun, joinedExtent } from "./engine/index.js";
 
 const BLOCKS = 2; // workers: the machines this is for have two cores
 const CHUNK_WORK = 50000; // parameter-steps a chunk (~1 ms of a worker's time)
@@ -170,7 +170,7 @@ export class PopulationWorkers {
     if (this.pending) this.pending.resolve(null);
     this.pending = null;
     const widths = blockWidths(width);
-    const offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+    const offsets = blockOffsets(widths);
     const rows = Math.max(1, Math.floor(CHUNK_WORK / width));
     return new Promise((resolve, reject) => {
       const results = runs.map(() => ({ percentiles: new Float64Array(3 * iterations), blocks: widths.map((w, b) => ({ offset: offsets[b], width: w })) }));

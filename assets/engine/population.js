@@ -276,6 +276,16 @@ function select(values, k, lo, hi) {
   }
 }
 
+/** A run's |step|/η and γ̂ per step and parameter (Float32Arrays, with `keep`; else null) and their
+ * extent, none yet: [smallest positive, largest] of each. */
+function keptValues(keep, iterations, width) {
+  return {
+    perLr: keep ? new Float32Array(iterations * width) : null,
+    spreadHat: keep ? new Float32Array(iterations * width) : null,
+    extent: { perLr: [Infinity, 0], spreadHat: [Infinity, 0] },
+  };
+}
+
 /**
  * The r_t diagnostic of `optimizer` over a population's gradients `g` (rows of `width`): per step
  * the PERCENTILES of r_t = |scale| over parameters (a Float64Array of iterations × 3). With
@@ -288,11 +298,7 @@ export function* populationRun(g, width, iterations, optimizer, settings, keep) 
   const r = new Float64Array(width);
   const percentilesOf = nearbyPercentiles(width);
   const percentiles = new Float64Array(iterations * PERCENTILES.length);
-  const kept = {
-    perLr: keep ? new Float32Array(iterations * width) : null,
-    spreadHat: keep ? new Float32Array(iterations * width) : null,
-    extent: { perLr: [Infinity, 0], spreadHat: [Infinity, 0] },
-  };
+  const kept = keptValues(keep, iterations, width);
   const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null);
   const rowsPerYield = Math.max(1, Math.floor(ROWS_WORK / width));
   for (let t = 0; t < iterations; t++) {
@@ -317,11 +323,7 @@ export function* populationRun(g, width, iterations, optimizer, settings, keep) 
  */
 export function* columnRun(g, width, iterations, optimizer, settings, keep, rows) {
   const r = new Float64Array(width);
-  const kept = {
-    perLr: keep ? new Float32Array(iterations * width) : null,
-    spreadHat: keep ? new Float32Array(iterations * width) : null,
-    extent: { perLr: [Infinity, 0], spreadHat: [Infinity, 0] },
-  };
+  const kept = keptValues(keep, iterations, width);
   const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null);
   for (let from = 0; from < iterations; from += rows) {
     const to = Math.min(iterations, from + rows);
@@ -335,13 +337,18 @@ export function* columnRun(g, width, iterations, optimizer, settings, keep, rows
   return kept;
 }
 
+/** Where each block of `widths` columns starts. */
+export function blockOffsets(widths) {
+  return widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+}
+
 /** The percentiles of the chunks one block owns (each chunk's rows put together from every block's
  * part), in order: later rows look for theirs near the earlier ones' (nearbyPercentiles). */
 export class ChunkPercentiles {
   /** `widths`: each block's columns, in column order. */
   constructor(widths) {
     this.widths = widths;
-    this.offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+    this.offsets = blockOffsets(widths);
     this.row = new Float64Array(widths.reduce((a, w) => a + w, 0));
     this.percentilesOf = nearbyPercentiles(this.row.length);
   }
@@ -363,7 +370,7 @@ export class ChunkPercentiles {
 
 /** The blocks' extents (columnRun's) as one, as populationRun finds it over all columns. */
 export function joinedExtent(extents) {
-  const extent = { perLr: [Infinity, 0], spreadHat: [Infinity, 0] };
+  const { extent } = keptValues(false);
   for (const block of extents) {
     for (const key of ["perLr", "spreadHat"]) {
       extent[key][0] = Math.min(extent[key][0], block[key][0]);

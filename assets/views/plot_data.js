@@ -120,16 +120,20 @@ export function span(arrays, floor) {
 /** How much longer than its data's span an axis may stay (settleRange) before it is fitted again. */
 const LOOSEST = 1.2;
 
+/** Set `range` to [lo, hi] unless it holds [lo, hi] and is at most LOOSEST times as long, by
+ * `length(start, end)`, or `refit`. Returns [lo, hi]. */
+function settle(range, [lo, hi], refit, length) {
+  const holds = range.start <= lo && range.end >= hi && length(range.start, range.end) <= LOOSEST * length(lo, hi);
+  if (refit || !holds) [range.start, range.end] = [lo, hi];
+  return [lo, hi];
+}
+
 /**
  * Set `range` to `[lo, hi]` (a span) unless it already holds it and is at most LOOSEST times as
  * long, or `refit`: a control nudged back and forth then moves the curves and leaves the axis — and
  * the repaint of the plot's axes, ticks and labels — alone. Returns [lo, hi].
  */
-export function settleRange(range, [lo, hi], refit = false) {
-  const holds = range.start <= lo && range.end >= hi && range.end - range.start <= LOOSEST * (hi - lo);
-  if (refit || !holds) [range.start, range.end] = [lo, hi];
-  return [lo, hi];
-}
+export const settleRange = (range, span, refit = false) => settle(range, span, refit, (a, b) => b - a);
 
 /** [lo, hi] (both > 0) widened to quarter decades, 10^(k/4): a log axis's span (see settleLogRange). */
 export function logSpan(lo, hi) {
@@ -137,11 +141,8 @@ export function logSpan(lo, hi) {
 }
 
 /** settleRange for a log axis: it stays while it holds [lo, hi] and spans at most LOOSEST times as
- * many decades. */
-export function settleLogRange(range, [lo, hi], refit = false) {
-  const holds = range.start > 0 && range.start <= lo && range.end >= hi && Math.log(range.end / range.start) <= LOOSEST * Math.log(hi / lo);
-  if (refit || !holds) [range.start, range.end] = [lo, hi];
-}
+ * many decades (a range reaching 0 or below never holds: its log-length is infinite or not a number). */
+export const settleLogRange = (range, span, refit = false) => settle(range, span, refit, (a, b) => Math.log(b / a));
 
 /** The smallest of 1, 2, 5 × 10^k that is >= x (x > 0). */
 export function niceCeil(x) {

@@ -53,7 +53,7 @@ const answers = requests.map((request) => {
     const { n_params: n, iterations, widths, rows, keep } = request;
     const { g } = engine.population(n, iterations, request.seed, request.shape, request.grid);
     const whole = engine.finish(engine.populationRun(g, n, iterations, request.optimizer, request.settings, keep));
-    const offsets = widths.map((_, b) => widths.slice(0, b).reduce((a, w) => a + w, 0));
+    const offsets = engine.blockOffsets(widths);
     const blocks = engine.finish(engine.columnBlocks(g, n, iterations, widths));
     const runs = widths.map((w, b) => engine.columnRun(blocks[b], w, iterations, request.optimizer, request.settings, keep, rows));
     const owners = widths.map(() => new engine.ChunkPercentiles(widths));
