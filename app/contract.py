@@ -23,6 +23,7 @@ from adamviz.sim.population import LOG_GRID, population_shapes
 from adamviz.sim.precision import FORMAT_EPS
 
 from .palette import OPTIMIZER_STYLE, PLOT
+from .plots import MOMENTS_SHARE
 from .settings import browser_spec
 from .text import KEYS
 from .traces import trace_limits
@@ -94,6 +95,7 @@ def contract() -> dict[str, Any]:
         "RECORDED_OPTIMIZERS": RECORDED_OPTIMIZERS,
         "EXTRA_SETTINGS": EXTRA_SETTINGS,
         "LAYER_RULES": {"frozenP90": FROZEN_P90, "recentFraction": RECENT_FRACTION},
+        "MOMENTS_SHARE": MOMENTS_SHARE,
     }
 
 

@@ -55,7 +55,7 @@ from . import text
 from .browser_code import explorer_script, stylesheet
 from .layers_figures import layers_view
 from .palette import PLOT
-from .plots import SLOT, WRAP, canvas_figure, canvas_texts, share_axis_rules
+from .plots import SLOT, WRAP, canvas_figure, canvas_texts, panel_heights, share_axis_rules
 from .population_figures import population_view
 from .report import ExplorerReport
 from .settings import (
@@ -165,19 +165,31 @@ def card_header(name: str) -> str:
 
 
 def _card(
-    name: str, x_range: Range1d, y_moments: Range1d, y_step: Range1d, y_theta: Range1d, plain: Any
+    name: str,
+    x_range: Range1d,
+    y_moments: Range1d,
+    y_step: Range1d,
+    y_theta: Range1d,
+    plain: Any,
+    height: int,
+    panels: list[str],
 ) -> Card:
     """One card, first showing scenario ``name``; the page may give it another (a lecture slide's).
-    ``plain``: the explorer's one formatter of linear ticks (PLAIN_TICKS), shared by every card."""
+    ``plain``: the explorer's one formatter of linear ticks (PLAIN_TICKS), shared by every card;
+    ``height`` and ``panels``: the settings its panels are sized and shown by, as the page's mount
+    would (plots.panel_heights)."""
     grad, line, ghost = (
         ColumnDataSource({column: [] for column in ("stem_x", "stem_y", "head_x", "head_y")}),
         _empty("m_hat", "sqrt_v_hat", "step", "theta"),
         _empty("m_hat", "sqrt_v_hat", "step"),
     )
 
-    moments = _figure(210, x_range, y_moments, "g, m̂, √v̂")
+    heights = panel_heights(height, panels)
+    lower = "step" in panels or "theta" in panels
+    moments = _figure(heights[0], x_range, y_moments, "g, m̂, √v̂")
+    moments.visible = "moments" in panels
     moments.yaxis.formatter = plain
-    moments.xaxis.visible = False  # the step panel below carries the shared iteration axis
+    moments.xaxis.visible = not lower  # the step panel below carries the shared iteration axis
     moments.add_layout(Span(location=0, dimension="width", line_color=INK, line_alpha=0.5, line_width=1))
     eps = Span(location=1e-8, dimension="width", line_color=INK, line_dash="dotted", line_width=1.5)
     moments.add_layout(eps)
@@ -196,7 +208,8 @@ def _card(
     moments.line("x", "m_hat", source=line, line_color=BLUE, line_width=2.5)
     moments.line("x", "sqrt_v_hat", source=line, line_color=ORANGE, line_width=2.5, line_dash="dashed")
 
-    step_plot = _figure(170, x_range, y_step, text.STEP_AXIS_LABEL)
+    step_plot = _figure(heights[1], x_range, y_step, text.STEP_AXIS_LABEL)
+    step_plot.visible = lower
     step_plot.yaxis.ticker = BasicTicker()
     step_plot.yaxis.formatter = plain
     step_plot.extra_y_ranges = {"theta": y_theta}
@@ -526,6 +539,9 @@ def _controls(
     widgets["copy_link"] = Button(label="Copy link", css_classes=["av-copy-link"])
     widgets["copy_link"].js_on_event("button_click", _call("address.copy()"))
     widgets["more"] = Toggle(label="⚙ More settings", css_classes=["av-more-toggle"])
+    # μ acts only on momentum (views/controls.js arrange() shows a control while it acts): hidden from
+    # the start unless drawn, so that the mount changes no visibility and lays nothing out again
+    widgets["momentum"].visible = "momentum" in (settings.optimizer, *settings.compare)
     widgets["more"].js_on_change("active", _call("controls.showMore(cb_obj.active)"))
     data = Row(
         *(widgets[name] for name in ("load", "cards_show", "csv", "png", "record", "export")),
@@ -744,11 +760,15 @@ def build_explorer(
     # each card its own moments range: the cards view gives them one span, the closed loop's
     # coordinates and a training run's each their own (x's gradients are not y's)
     plain = CustomJSTickFormatter(code=PLAIN_TICKS)
-    cards = [_card(name, x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain) for name in settings.scenarios]
+    sized = (settings.height, settings.panels)
+    cards = [
+        _card(name, x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain, *sized)
+        for name in settings.scenarios
+    ]
     # the closed-loop view shows a card per coordinate: two for the 2-D problems; a page opening on a
     # trace shows TRACE_CARDS of its coordinates at a time
     while len(cards) < (TRACE_CARDS if settings.trace else 2):
-        cards.append(_card("y", x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain))
+        cards.append(_card("y", x_range, Range1d(-1.5, 1.5), y_step, y_theta, plain, *sized))
         cards[-1].layout.visible = False
     spec = browser_spec()
     widgets, optimizers_row, controls, control_models = _controls(settings, spec, export_url is not None)
@@ -829,6 +849,10 @@ def build_explorer(
         *layers.figures,
     ]
     share_axis_rules(figures)
+    for (
+        plot
+    ) in figures:  # painted first by the explorer's mount, not by BokehJS before it (docs/performance.md)
+        plot.hold_render = True
     browser_models = {
         "cards": [card.browser_models() for card in cards],
         "grid": grid,

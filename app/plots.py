@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 from bokeh.models import ColorBar, CustomJSTickFormatter, Div, Label, LogAxis, NoOverlap
@@ -14,6 +15,21 @@ SLOT = "<div class='av-slot'></div>"
 
 WRAP = {"flex-wrap": "wrap", "column-gap": "16px", "row-gap": "8px"}
 """Rows wrap onto new lines on narrow screens (down to 375 px) instead of overflowing."""
+
+MOMENTS_SHARE = 0.55
+"""A card's moments panel's share of its height (the ``height`` setting) when a lower panel shows too
+(views/cards.js lays the cards out by it; :func:`panel_heights` gives the page the same heights to
+start with, so that its mount lays nothing out again)."""
+
+
+def panel_heights(height: int, panels: list[str]) -> tuple[int, int]:
+    """A card's (moments, lower) panel heights in px, as views/cards.js ``arrange`` makes them: the
+    moments panel ``round(height × MOMENTS_SHARE)`` and the lower one the rest where both show, else
+    each the whole ``height``. (Rounding half up, as JavaScript's Math.round.)"""
+    moments, lower = "moments" in panels, "step" in panels or "theta" in panels
+    upper = math.floor(height * MOMENTS_SHARE + 0.5) if moments and lower else height
+    return upper, height - upper if moments else height
+
 
 VIRIDIS = Viridis256[::8]
 """The colour scale of dots coloured by a number (size, iteration): 32 of viridis' 256 steps, a

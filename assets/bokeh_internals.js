@@ -40,6 +40,7 @@ const INTERNALS = {
   "PlotView.repaint": plotHas("repaint"),
   "PlotView.throttled_paint": plotHas("throttled_paint"),
   "PlotView.paint": plotHas("paint"),
+  "Plot.hold_render (PlotView.paint skips while it is set), HasProps.setv(…, {silent: true})": ({ plot }) => "hold_render" in plot.properties && hasFunction(plot, "setv"),
   "PlotView._invalidate_all": ({ plot }) => typeof viewOf(plot)._invalidate_all === "boolean",
   "PlotView._needs_layout": ({ plot }) => typeof viewOf(plot)._needs_layout === "boolean",
   "PlotView._range_manager.invalidate_dataranges": ({ plot }) => typeof viewOf(plot)._range_manager.invalidate_dataranges === "boolean",
@@ -244,6 +245,15 @@ function skipCssLookupsIn(model) {
   prototype.adamvizDocuments.add(model.document);
   // each plot's base font size, read now (styles are clean) rather than on every text measurement
   fixFontSize(index().all_views().filter((view) => view.model.document === model.document && "base_font_size" in view));
+}
+
+/**
+ * Let the explorer's figures paint. They come held (Plot.hold_render): BokehJS's first render of the
+ * document would paint each once before the mount draws its first state into them and paints again.
+ * Released silently — the change signal would schedule one more paint of each.
+ */
+function releasePaints(figures) {
+  for (const figure of figures) figure.setv({ hold_render: false }, { silent: true });
 }
 
 /** The prototype of `visual` that defines BokehJS's CSS lookup (VisualProperties'), or null. */
@@ -520,7 +530,7 @@ const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 
 // the wiring and the views: writing, watching and painting
 export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
-export { eventWithin, sameDocument, isGone, modelOf, skipCssLookupsIn, fixFontSize, batchLayout, keepPositions, layerOverlays };
+export { eventWithin, sameDocument, isGone, modelOf, skipCssLookupsIn, releasePaints, fixFontSize, batchLayout, keepPositions, layerOverlays };
 export { schedulePaints, paintPlot, onRepaint, imageArray, bundleSource };
 // the tests
 export { countPaints, overlayInk, glyphsOf, slotOf };

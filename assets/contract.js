@@ -185,3 +185,5 @@ export const LAYER_RULES = {
   "frozenP90": 0.01,
   "recentFraction": 0.1,
 };
+
+export const MOMENTS_SHARE = 0.55;

@@ -168,6 +168,7 @@ function mount(models, config) {
   let id = config.id; // a snippet pasted twice brings the same id twice: the second copy gets one of its own
   for (let copy = 2; instances().some((e) => e.config.id === id); copy++) id = `${config.id}-${copy}`;
   bokeh.skipCssLookupsIn(models.root); // before anything of this explorer is drawn
+  bokeh.releasePaints(models.figures);
   return bokeh.batchLayout(models.root, () => build(models, { ...config, id })); // laid out once, at the end
 }
 

@@ -37,12 +37,34 @@ CONTROL_CHANGES = """async (count) => {
 }"""
 
 READY_AT = """
-// The moment the explorer publishes window.adamviz (when it is interactive), kept in __adamvizReadyAt.
+// The moment the explorer publishes window.adamviz (when it is interactive), kept in __adamvizReadyAt,
+// and the end of the first frame after it (its figures painted and on screen) in __adamvizPaintedAt.
+const frameEnd = (key) => requestAnimationFrame(() => setTimeout(() => { window[key] = performance.now(); }, 0));
 Object.defineProperty(window, "adamviz", {
   configurable: true,
   set(value) {
     window.__adamvizReadyAt = performance.now();
+    frameEnd("__adamvizPaintedAt");
     Object.defineProperty(window, "adamviz", { value, writable: true, configurable: true });
+  },
+});
+// The floor page's own: BokehJS has rendered its document (embed_items has resolved), and the frame after.
+let bokeh;
+Object.defineProperty(window, "Bokeh", {
+  configurable: true,
+  get: () => bokeh,
+  set(value) {
+    bokeh = value;
+    const embed = value.embed && value.embed.embed_items;
+    if (embed && !embed.timed) {
+      value.embed.embed_items = async (...args) => {
+        const views = await embed(...args);
+        window.__bokehReadyAt = performance.now();
+        frameEnd("__bokehPaintedAt");
+        return views;
+      };
+      value.embed.embed_items.timed = true;
+    }
   },
 });
 """
@@ -390,29 +412,43 @@ def browser_figures(figures) -> None:
         page.route("https://cdn.bokeh.org/**", from_package)  # no network here: CDN files come from disk
         floor_page = Path(folder) / "floor.html"
         floor_page.write_text(file_html(Div(text="BokehJS only"), INLINE, "floor"))
-        floor = []
+        # each page is interactive when its code says so (the floor: BokehJS's document rendered; the
+        # explorer: window.adamviz), and painted at the end of the frame after that (its figures on screen)
+        floor, floor_painted = [], []
         for _ in range(5):
             page.goto(floor_page.as_uri())
-            page.wait_for_function("window.Bokeh && Bokeh.documents.length > 0")
-            floor.append(page.evaluate("performance.now()"))
-        print(f"floor: BokehJS inline + one Div, ready after {statistics.median(floor):6.0f} ms")
+            page.wait_for_function("window.__bokehPaintedAt !== undefined")
+            floor.append(page.evaluate("window.__bokehReadyAt"))
+            floor_painted.append(page.evaluate("window.__bokehPaintedAt"))
+        floor_ms, floor_painted_ms = statistics.median(floor), statistics.median(floor_painted)
+        print(
+            f"floor: BokehJS inline + one Div, rendered after {floor_ms:6.0f} ms, its first frame {floor_painted_ms:6.0f} ms"
+        )
         for resources in ("inline", "cdn"):
             path = write_export(Path(folder) / f"{resources}.html", resources=resources)
             budget = INLINE_BUDGET if resources == "inline" else CDN_BUDGET  # test_export's, one place
-            loads = []
+            loads, painted = [], []
             for _ in range(5):
                 page.goto(path.as_uri())
-                page.wait_for_function("window.__adamvizReadyAt !== undefined")
+                page.wait_for_function("window.__adamvizPaintedAt !== undefined")
                 loads.append(page.evaluate("window.__adamvizReadyAt"))
+                painted.append(page.evaluate("window.__adamvizPaintedAt"))
+            load_ms, painted_ms = statistics.median(loads), statistics.median(painted)
             print(
                 f"{resources:6s}: {path.stat().st_size:>9,} bytes (budget {budget:,}); "
-                f"load -> interactive {statistics.median(loads):6.0f} ms (target <= 500 ms and 2.5x the floor), "
-                f"{statistics.median(loads) / statistics.median(floor):4.2f}x the floor"
+                f"load -> interactive {load_ms:6.0f} ms ({load_ms / floor_ms:4.2f}x the floor's {floor_ms:.0f}), "
+                f"-> its first frame painted {painted_ms:6.0f} ms ({painted_ms / floor_painted_ms:4.2f}x the floor's "
+                f"{floor_painted_ms:.0f}; target <= 500 ms and 2.5x)"
             )
             figures.add(
                 f"{resources} export: size; load → interactive (BokehJS-only floor)",
-                f"{path.stat().st_size:,} bytes; {statistics.median(loads):.0f} ms ({statistics.median(floor):.0f} ms)",
-                f"≤ {budget:,} bytes; ≤ 500 ms and ≤ 2.5× the floor",
+                f"{path.stat().st_size:,} bytes; {load_ms:.0f} ms ({floor_ms:.0f} ms)",
+                f"≤ {budget:,} bytes",
+            )
+            figures.add(
+                f"{resources} export: load → first frame painted (the floor's: BokehJS + a Div; ratio)",
+                f"{painted_ms:.0f} ms ({floor_painted_ms:.0f} ms; {painted_ms / floor_painted_ms:.2f}×)",
+                "≤ 500 ms and ≤ 2.5× the floor",
             )
 
         print("== served explorer (adamviz serve)")

@@ -421,3 +421,57 @@ def test_a_compared_optimizer_s_theta_carries_circles_its_step_line_lacks(page, 
     assert "amsgrad: step/η, θ" in got["legend"]
     set_params(page, compare=[])
     assert page.evaluate(THETA_MARKS)["marks"]["x"] == []
+
+
+LAYOUT_AS_SENT = """() => {
+  // every layout model's visibility and height as the page's document JSON brought them, against now
+  const sent = new Map();
+  const walk = (value) => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== "object") return;
+    if (value.type === "object" && value.id && value.attributes) sent.set(value.id, value.attributes);
+    Object.values(value).forEach(walk);
+  };
+  walk(JSON.parse(document.querySelector('script[type="application/json"]').textContent));
+  const differ = [];
+  let compared = 0;
+  for (const model of Bokeh.documents[0].all_models) {
+    if (!("sizing_mode" in model.properties) || !sent.has(model.id)) continue;  // LayoutDOMs only
+    compared++;
+    const attributes = sent.get(model.id);
+    const [visible, height] = [attributes.visible ?? true, attributes.height ?? null];
+    if (model.visible !== visible || model.height !== height)
+      differ.push(`${model.type} ${model.id}: visible ${visible} -> ${model.visible}, height ${height} -> ${model.height}`);
+  }
+  const held = window.AdamViz.instances[0].models.figures.filter((plot) => plot.hold_render).length;
+  return {differ, compared, held};
+}"""
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"height": 401, "panels": ["moments", "step"]},
+        {"height": 255, "panels": ["theta"], "compare": ["momentum"]},
+    ],
+    ids=["default", "two-panels", "lower-only-momentum"],
+)
+def test_the_first_layout_is_the_pages_the_mount_changes_no_size_or_visibility(page, tmp_path, settings):
+    # Python sends each card's panel heights and each control's visibility as the page's mount sets
+    # them (plots.panel_heights, views/cards.js arrange; μ only while momentum is drawn): were one
+    # different, the mount would lay the whole page out a second time as it opens (docs/performance.md).
+    # The figures come held (hold_render: BokehJS's own first render does not paint them) and the mount
+    # releases every one.
+    from adamviz.app.export import write_export
+    from adamviz.app.settings import ExplorerSettings
+
+    url = write_export(tmp_path / "page.html", ExplorerSettings(**settings)).as_uri()
+    open_explorer(page, url)
+    result = page.evaluate(LAYOUT_AS_SENT)
+    assert result["compared"] > 50
+    assert result["differ"] == []
+    assert result["held"] == 0
+    # and a setting that does change the layout still does
+    set_params(page, height=300)
+    assert page.evaluate(LAYOUT_AS_SENT)["differ"] != []

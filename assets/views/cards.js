@@ -4,7 +4,7 @@
  * It only draws: what to draw is the state's (state.js), read when the state says it changed.
  */
 import { writeSlot } from "../bokeh_internals.js";
-import { OPTIMIZER_STYLE, PALETTE, SECOND_MOMENT } from "../contract.js";
+import { MOMENTS_SHARE, OPTIMIZER_STYLE, PALETTE, SECOND_MOMENT } from "../contract.js";
 import { ROUNDING } from "../engine/precision.js";
 import { isConstant } from "../engine/schedules.js";
 import { escapeHtml, fmt, swatch } from "../format.js";
@@ -414,7 +414,7 @@ class CardsView {
     const viewport = globalThis.innerHeight || 900;
     const total = lecture ? Math.max(2 * LECTURE_MIN_PANEL + LECTURE_AXIS_PX, Math.ceil(LECTURE_VIEWPORT_SHARE * viewport)) : height;
     // on a slide the lower panel also carries the iteration axis's large ticks and label: the two frames match
-    const upper = moments && lower ? Math.round(lecture ? (total - LECTURE_AXIS_PX) / 2 : total * 0.55) : total;
+    const upper = moments && lower ? Math.round(lecture ? (total - LECTURE_AXIS_PX) / 2 : total * MOMENTS_SHARE) : total;
     for (const card of this.models.cards) {
       const [top, bottom] = card.figures;
       show(top, moments);
