@@ -371,3 +371,20 @@ def test_sliders_speak_values_not_positions(page, static_url):
     set_params(page, lr=0.5, grad_scale=3)
     assert page.locator(".av-lr .noUi-handle").get_attribute("aria-valuetext") == "0.5"
     assert page.locator(".av-grad_scale .noUi-handle").get_attribute("aria-valuetext") == "×1e3"
+
+
+def test_sliders_of_views_that_join_later_speak_once_they_have(page, static_url):
+    # the closed loop's and many-parameters view's sliders have no view until theirs joins the page:
+    # changes before that do not look for them, and once it has they say their values and follow
+    open_explorer(page, static_url)
+    set_params(page, n_params=300, noise=0.25)  # while neither view is on the page
+    noise, n_params = page.locator(".av-noise .noUi-handle"), page.locator(".av-n_params .noUi-handle")
+    assert noise.count() == 0 and n_params.count() == 0
+    set_params(page, view="valley")
+    expect(noise).to_have_attribute("aria-valuetext", "0.25")
+    set_params(page, noise=0.5)
+    expect(noise).to_have_attribute("aria-valuetext", "0.5")
+    set_params(page, view="population")
+    expect(n_params).to_have_attribute("aria-valuetext", "300")
+    set_params(page, n_params=2000)
+    expect(n_params).to_have_attribute("aria-valuetext", "2000")

@@ -20,6 +20,10 @@ class Controls {
     this.widgets = models.widgets;
     this.written = new Map(); // widget -> the value this view last gave it
     this.moreOpen = false; // "More settings": closed until asked
+    // sliders with no view on the page yet (the closed loop's and many-parameters view's, until those
+    // join it): finding a view walks every view of the page, so they are not looked for again on every
+    // change, only once labelControls() runs (on opening, and once a view has joined and painted)
+    this.unseen = new WeakSet();
   }
 
   /** One state event: the controls follow it. */
@@ -104,7 +108,10 @@ class Controls {
 
   /** Tell assistive technology a slider's value in words (noUiSlider would say its position). */
   speak(widget, text) {
-    for (const handle of controlsOf(widget)) if (handle.getAttribute("aria-valuetext") !== text) handle.setAttribute("aria-valuetext", text);
+    if (this.unseen.has(widget)) return;
+    const handles = controlsOf(widget);
+    if (handles.length === 0) this.unseen.add(widget);
+    for (const handle of handles) if (handle.getAttribute("aria-valuetext") !== text) handle.setAttribute("aria-valuetext", text);
   }
 
   showPlaying() {
@@ -169,6 +176,7 @@ class Controls {
 
   /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */
   labelControls() {
+    this.unseen = new WeakSet(); // (views may have joined the page since)
     for (const [name, widget] of Object.entries(this.widgets)) {
       const label = (SETTINGS[name] || {}).label || (name === "iteration" ? this.config.iterationLabel : null);
       if (label) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
