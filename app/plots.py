@@ -38,12 +38,15 @@ thirty-second of the page weight and no visible banding at dot size."""
 
 def canvas_figure(height: int, border: int, **options: Any) -> figure:
     """A full-width canvas figure with no toolbar, faint grid, no outline, transparent background and
-    11/12 px axis text; ``border``: the pixels kept left and right for the axes."""
+    11/12 px axis text; ``border``: the pixels kept left and right for the axes. It never draws a
+    decimated copy of its glyphs (no ``lod_threshold``): with no tools there is no interaction to
+    decimate for, and the page leaves those copies idle (bokeh_internals.js ``idleUndrawnGlyphs``)."""
     plot = figure(
         height=height,
         sizing_mode="stretch_width",
         toolbar_location=None,
         tools="",
+        lod_threshold=None,
         min_border_left=border,
         min_border_right=border,
         output_backend="canvas",

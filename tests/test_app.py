@@ -167,3 +167,18 @@ def test_the_page_payload_is_the_declared_config():
     [boot] = [m for m in built.layout.references() if isinstance(m, CustomJS) and "adamviz-mount" in m.tags]
     assert boot.args["config"] is built.config
     assert set(built.config) == set(CONFIG)
+
+
+def test_no_figure_selects_mutes_or_decimates():
+    # the page leaves each glyph renderer's selected, unselected, muted and decimated copies of its
+    # glyph idle (bokeh_internals.js idleUndrawnGlyphs): right only while no figure has a tool (to
+    # select with), a level-of-detail threshold (to decimate during interaction) or a muted renderer
+    from bokeh.models import GlyphRenderer, Plot
+
+    for view in ("cards", "population", "valley", "layers"):
+        models = build_explorer(ExplorerSettings(view=view)).layout.references()
+        plots = [m for m in models if isinstance(m, Plot)]
+        assert len(plots) >= 2
+        for plot in plots:
+            assert plot.toolbar.tools == [] and plot.lod_threshold is None, plot
+        assert not any(m.muted for m in models if isinstance(m, GlyphRenderer))
