@@ -849,9 +849,8 @@ def build_explorer(
         *layers.figures,
     ]
     share_axis_rules(figures)
-    for (
-        plot
-    ) in figures:  # painted first by the explorer's mount, not by BokehJS before it (docs/performance.md)
+    # painted first by the explorer's mount, not by BokehJS before it (docs/performance.md, Opening)
+    for plot in figures:
         plot.hold_render = True
     browser_models = {
         "cards": [card.browser_models() for card in cards],
