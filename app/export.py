@@ -33,8 +33,10 @@ Resources = Literal["inline", "cdn", "server"]
 
 BOKEHJS_ROUTE = "/bokehjs/"
 
+# (the page's colour on body alone: the root then has none, and the body's paints the whole window,
+# below a short page too)
 PAGE_STYLE = (
-    f"<style>html,body{{margin:0;padding:0;background:{TEXT['light']['page']}}}"
+    f"<style>html,body{{margin:0;padding:0}}body{{background:{TEXT['light']['page']}}}"
     f"body.av-dark{{background:{TEXT['dark']['page']}}}"
     f"@media (prefers-color-scheme: dark){{body.av-auto{{background:{TEXT['dark']['page']}}}}}"
     ".av-page{padding:8px 16px}</style>"

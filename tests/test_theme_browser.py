@@ -4,7 +4,10 @@ follows each host's own switch — MkDocs Material, Quarto, pydata-sphinx-theme,
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import pytest
+from PIL import Image
 
 from adamviz.app.export import explorer_snippet
 from adamviz.app.settings import ExplorerSettings
@@ -91,6 +94,25 @@ def test_a_dark_export_themes_every_widget(page, tmp_path):
     # buttons, the seed box and menus, slider tracks, handles and the value shown while dragging: none is
     # left white on the dark page
     assert len(colours) == 5 and "rgb(255, 255, 255)" not in colours.values(), colours
+
+
+@pytest.mark.parametrize(("theme", "scheme"), [("dark", "light"), ("auto", "dark"), ("light", "dark")])
+def test_an_export_taller_than_its_page_is_its_colour_to_the_bottom(browser, tmp_path, theme, scheme):
+    # below a page shorter than the window, the window shows the page's colour, not the browser's
+    from adamviz.app.export import write_export
+    from adamviz.app.palette import TEXT
+
+    url = write_export(tmp_path / f"{theme}.html", ExplorerSettings(theme=theme)).as_uri()
+    page = browser.new_page(viewport={"width": 1920, "height": 1600}, color_scheme=scheme)
+    page.goto(url)
+    page.wait_for_function("window.adamviz !== undefined")
+    below = page.evaluate("document.body.getBoundingClientRect().bottom")
+    assert below < 1500  # (the page ends above the window's bottom)
+    bottom = page.screenshot(clip={"x": 960, "y": 1590, "width": 1, "height": 1})
+    pixel = Image.open(BytesIO(bottom)).convert("RGB").getpixel((0, 0))
+    shade = "dark" if theme == "dark" or (theme == "auto" and scheme == "dark") else "light"
+    assert pixel == tuple(int(TEXT[shade]["page"][k : k + 2], 16) for k in (1, 3, 5))
+    page.close()
 
 
 BAND_FILL = "() => window.AdamViz.instances[0].models.population.bands.data.alpha[0]"
