@@ -124,6 +124,18 @@ def _caching_cdn(folder: Path):
         server.server_close()
 
 
+def load_times(page, url: str, prefix: str, loads: int = 5) -> tuple[float, float]:
+    """Medians over ``loads`` loads of ``url``: navigation → interactive and → the end of its first
+    frame, as READY_AT records them in ``{prefix}ReadyAt`` and ``{prefix}PaintedAt``."""
+    ready, painted = [], []
+    for _ in range(loads):
+        page.goto(url)
+        page.wait_for_function(f"window.{prefix}PaintedAt !== undefined")
+        ready.append(page.evaluate(f"window.{prefix}ReadyAt"))
+        painted.append(page.evaluate(f"window.{prefix}PaintedAt"))
+    return statistics.median(ready), statistics.median(painted)
+
+
 def main_thread_seconds(cdp) -> float:
     """The page's main-thread task time so far (CDP Performance.getMetrics TaskDuration)."""
     metrics = cdp.send("Performance.getMetrics")["metrics"]
@@ -445,13 +457,7 @@ def browser_figures(figures) -> None:
         floor_page.write_text(file_html(Div(text="BokehJS only"), INLINE, "floor"))
         # each page is interactive when its code says so (the floor: BokehJS's document rendered; the
         # explorer: window.adamviz), and painted at the end of the frame after that (its figures on screen)
-        floor, floor_painted = [], []
-        for _ in range(5):
-            page.goto(floor_page.as_uri())
-            page.wait_for_function("window.__bokehPaintedAt !== undefined")
-            floor.append(page.evaluate("window.__bokehReadyAt"))
-            floor_painted.append(page.evaluate("window.__bokehPaintedAt"))
-        floor_ms, floor_painted_ms = statistics.median(floor), statistics.median(floor_painted)
+        floor_ms, floor_painted_ms = load_times(page, floor_page.as_uri(), "__bokeh")
         print(
             f"floor: BokehJS inline + one Div, rendered after {floor_ms:6.0f} ms, its first frame {floor_painted_ms:6.0f} ms"
         )
@@ -462,15 +468,10 @@ def browser_figures(figures) -> None:
             if resources == "cdn":  # (the same file, its BokehJS from the local server)
                 opened = path.with_name("cdn-local.html")
                 opened.write_text(path.read_text(encoding="utf-8").replace(CDN, cdn_base), encoding="utf-8")
-            page.goto(opened.as_uri())  # once first: the cdn export's BokehJS is cached from here on
-            page.wait_for_function("window.__adamvizPaintedAt !== undefined")
-            loads, painted = [], []
-            for _ in range(5):
-                page.goto(opened.as_uri())
-                page.wait_for_function("window.__adamvizPaintedAt !== undefined")
-                loads.append(page.evaluate("window.__adamvizReadyAt"))
-                painted.append(page.evaluate("window.__adamvizPaintedAt"))
-            load_ms, painted_ms = statistics.median(loads), statistics.median(painted)
+            load_times(
+                page, opened.as_uri(), "__adamviz", 1
+            )  # once first: the cdn export's BokehJS is cached from here on
+            load_ms, painted_ms = load_times(page, opened.as_uri(), "__adamviz")
             print(
                 f"{resources:6s}: {path.stat().st_size:>9,} bytes (budget {budget:,}); "
                 f"load -> interactive {load_ms:6.0f} ms ({load_ms / floor_ms:4.2f}x the floor's {floor_ms:.0f}), "
