@@ -468,9 +468,8 @@ def browser_figures(figures) -> None:
             if resources == "cdn":  # (the same file, its BokehJS from the local server)
                 opened = path.with_name("cdn-local.html")
                 opened.write_text(path.read_text(encoding="utf-8").replace(CDN, cdn_base), encoding="utf-8")
-            load_times(
-                page, opened.as_uri(), "__adamviz", 1
-            )  # once first: the cdn export's BokehJS is cached from here on
+            # once first: the cdn export's BokehJS is cached from here on
+            load_times(page, opened.as_uri(), "__adamviz", 1)
             load_ms, painted_ms = load_times(page, opened.as_uri(), "__adamviz")
             print(
                 f"{resources:6s}: {path.stat().st_size:>9,} bytes (budget {budget:,}); "
