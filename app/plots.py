@@ -40,7 +40,7 @@ def canvas_figure(height: int, border: int, **options: Any) -> figure:
     """A full-width canvas figure with no toolbar, faint grid, no outline, transparent background and
     11/12 px axis text; ``border``: the pixels kept left and right for the axes. It never draws a
     decimated copy of its glyphs (no ``lod_threshold``): with no tools there is no interaction to
-    decimate for, and the page leaves those copies idle (bokeh_internals.js ``idleUndrawnGlyphs``)."""
+    decimate for, and the page leaves those copies idle (bokeh_internals.js ``leanGlyphs``)."""
     plot = figure(
         height=height,
         sizing_mode="stretch_width",

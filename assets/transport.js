@@ -10,7 +10,7 @@
  * the same animation frame and paints every figure that asked — so a frame's data is painted in that
  * frame, each figure once.
  */
-import { fixFontSize, idleUndrawnGlyphs, isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, viewOf } from "./bokeh_internals.js";
+import { fixFontSize, leanGlyphs, isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, viewOf } from "./bokeh_internals.js";
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
 const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -128,7 +128,7 @@ class PaintTracker {
     if (fresh.length) {
       fixFontSize(fresh);
       keepPositions(fresh);
-      idleUndrawnGlyphs(fresh);
+      leanGlyphs(fresh);
       for (const view of fresh) {
         layerOverlays(view);
         schedulePaints(view, (v) => this.request(v));

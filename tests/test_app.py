@@ -171,7 +171,7 @@ def test_the_page_payload_is_the_declared_config():
 
 def test_no_figure_selects_mutes_or_decimates():
     # the page leaves each glyph renderer's selected, unselected, muted and decimated copies of its
-    # glyph idle (bokeh_internals.js idleUndrawnGlyphs): right only while no figure has a tool (to
+    # glyph idle (bokeh_internals.js leanGlyphs): right only while no figure has a tool (to
     # select with), a level-of-detail threshold (to decimate during interaction) or a muted renderer
     from bokeh.models import GlyphRenderer, Plot
 
