@@ -120,12 +120,14 @@ def test_the_bundle_is_built_from_the_current_sources():
     assert bundle(sources) == committed
 
 
-def test_the_webassembly_kernel_is_assembled_from_its_source():
-    """assets/engine/philox_wasm.js is philox.wat as the pinned wabt assembles it now (a stale kernel
+@pytest.mark.parametrize("name", ["philox", "adam_rows"])
+def test_each_webassembly_kernel_is_assembled_from_its_source(name):
+    """assets/engine/NAME_wasm.js is NAME.wat as the pinned wabt assembles it now (a stale kernel
     cannot hide behind a source that says otherwise)."""
-    from build_bundle import WASM_MODULE, wasm_module
+    from build_bundle import KERNELS, wasm_module, wasm_path
 
-    assert WASM_MODULE.read_text(encoding="utf-8") == wasm_module(), (
+    assert name in KERNELS
+    assert wasm_path(name).read_text(encoding="utf-8") == wasm_module(name), (
         "stale: run `python tests/build_bundle.py`"
     )
 

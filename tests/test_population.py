@@ -216,6 +216,29 @@ def test_the_pages_adam_loop_gives_the_steppers_numbers(optimizer, settings, tmp
 
 
 @pytest.mark.parametrize(
+    "n, settings",
+    [
+        (201, {}),  # odd: the kernel's padding parameter
+        (64, {"bias_correction": False}),
+        (300, {"eps": 0.0}),  # 0/0 where a sparse parameter has had no gradient: NaN scale and γ̂
+        (33, {"beta1": 0.99, "beta2": 0.99}),  # β₁ = β₂: γ̂ exactly 0 at t = 1
+        (1, {"schedule": "cosine", "warmup": 20}),
+    ],
+)
+def test_the_adam_kernel_gives_the_javascript_loops_numbers(n, settings, tmp_path):
+    """The many-parameters view steps Adam on adam_rows.wat, two parameters at a time: r_t's
+    percentiles, |step|/η, γ̂ (−0 and NaN included) and their extents are the JavaScript loop's to
+    the bit — and Node runs the kernel, so this compares the two."""
+    base = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "constant"}
+    request = {**engine_population_request(n, 120, 3), "kind": "adam_kernel", "settings": base | settings}
+    [got] = run_engine([request], tmp_path)
+    assert got["kernelRuns"]
+    assert got["kernel"] == got["javascript"]
+    if settings.get("eps") == 0.0:
+        assert "NaN" in got["kernel"]["spreadHat"] and "NaN" in got["kernel"]["perLr"]
+
+
+@pytest.mark.parametrize(
     "optimizer, settings, widths, rows",
     [
         ("adam", {}, [101, 100], 7),  # two blocks as the page splits 201 columns

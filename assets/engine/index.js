@@ -6,6 +6,7 @@ export { optimize, powers, stepper } from "./optimizers.js";
 export { factor, isConstant, learningRates } from "./schedules.js";
 export { ROUNDING } from "./precision.js";
 export { PROBLEMS, descend, problemLoss } from "./problems.js";
+export { adamRowsKernel } from "./adam_rows.js";
 export { ChunkPercentiles, blockOffsets, columnBlocks, columnRun, joinedExtent, keptRow } from "./population.js";
 export { ROWS_WORK, finish, nearbyPercentiles, percentilesInto, population, populationParameters, populationRun, populationSteps } from "./population.js";
 export { OPTIMIZERS, PERCENTILES } from "../contract.js";

@@ -4,6 +4,7 @@
  * can spread the work over frames.
  */
 import { PERCENTILES } from "../contract.js";
+import { adamRowsKernel } from "./adam_rows.js";
 import { powers, stepper } from "./optimizers.js";
 import { learningRates } from "./schedules.js";
 import { uniforms } from "./random.js";
@@ -295,13 +296,14 @@ function keptValues(keep, iterations, width) {
  * (NaN where m̂ = 0 or there is no v̂) as Float32Arrays, for the scatter, and `extent`: the smallest
  * positive and the largest value of each. A generator: it yields between blocks of rows so that a
  * page can spread the work over frames; its return value is {percentiles, perLr, spreadHat, extent}.
+ * `fast`: Adam's rows on adam_rows.wat where it runs (false: in JavaScript, which tests hold it to).
  */
-export function* populationRun(g, width, iterations, optimizer, settings, keep) {
+export function* populationRun(g, width, iterations, optimizer, settings, keep, fast = true) {
   const r = new Float64Array(width);
   const percentilesOf = nearbyPercentiles(width);
   const percentiles = new Float64Array(iterations * PERCENTILES.length);
   const kept = keptValues(keep, iterations, width);
-  const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null);
+  const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null, fast);
   const rowsPerYield = Math.max(1, Math.floor(ROWS_WORK / width));
   for (let t = 0; t < iterations; t++) {
     row(t, g);
@@ -407,10 +409,11 @@ export function* columnBlocks(g, total, iterations, widths) {
  * `row(t, g)`: step t of `optimizer` over row t of g, writing r_t = |scale| per parameter into `r`
  * and, with `kept`, |step|/η and γ̂ into kept.perLr and kept.spreadHat at row t (widening
  * kept.extent). Adam and AdamW without weight decay (the view's usual case) take a loop of their
- * own that forms only these — the same operations as the stepper's, so the same numbers; every
- * other optimizer and setting steps the stepper and reads its outputs.
+ * own that forms only these — the same operations as the stepper's, so the same numbers — on
+ * adam_rows.wat where it runs (`fast`); every other optimizer and setting steps the stepper and
+ * reads its outputs.
  */
-function rowStepper(optimizer, settings, width, iterations, r, kept) {
+function rowStepper(optimizer, settings, width, iterations, r, kept, fast = true) {
   const { lr, weight_decay: decay = 0, switch_at: switchAt = 0, bias_correction: correctOn = true } = settings;
   const plainAdam = (optimizer === "adam" || optimizer === "adamw") && decay === 0 && !(switchAt > 0 && switchAt < iterations);
   if (plainAdam) {
@@ -423,7 +426,7 @@ function rowStepper(optimizer, settings, width, iterations, r, kept) {
       m: new Float64Array(width),
       v: new Float64Array(width),
     };
-    return (t, g) => adamRow(state, t, g);
+    return (fast && adamRowsKernel(state)) || ((t, g) => adamRow(state, t, g));
   }
   const step = stepper(optimizer, { ...settings, precision: "float64" }, width, iterations); // (cards only)
   const out = {

@@ -3,6 +3,8 @@
 import fs from "node:fs";
 import * as engine from "../../assets/engine/index.js";
 
+// a state adamRowsKernel can start a kernel for (whether this Node runs adam_rows.wat at all)
+const ADAM_PROBE = { beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 1, width: 1, correct: false, rates: [1], r: new Float64Array(1), kept: null };
 const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 // JSON has no inf or NaN: they travel as strings
 const plain = (values) => Array.from(values, (x) => (Number.isFinite(x) ? x : String(x)));
@@ -46,6 +48,14 @@ const answers = requests.map((request) => {
     const { g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
     const run = engine.finish(engine.populationRun(g, request.n_params, request.iterations, request.optimizer, request.settings, true));
     return { percentiles: Array.from(run.percentiles), per_lr: Array.from(run.perLr), spread_hat: Array.from(run.spreadHat) };
+  }
+  if (request.kind === "adam_kernel") {
+    // populationRun with Adam's rows on adam_rows.wat and in JavaScript; -0 and NaN as bits, not values
+    const { g } = engine.population(request.n_params, request.iterations, request.seed, request.shape, request.grid);
+    const run = (fast) => engine.finish(engine.populationRun(g, request.n_params, request.iterations, "adam", request.settings, true, fast));
+    const bits = (values) => Array.from(values, (x) => (Number.isNaN(x) ? "NaN" : Object.is(x, -0) ? "-0" : x));
+    const out = (result) => ({ ...Object.fromEntries(["percentiles", "perLr", "spreadHat"].map((key) => [key, bits(result[key])])), extent: result.extent });
+    return { kernel: out(run(true)), javascript: out(run(false)), kernelRuns: engine.adamRowsKernel({ ...ADAM_PROBE }) !== null };
   }
   if (request.kind === "column_run") {
     // populationRun beside the same run as the page's workers do it: blocks of columns stepped alone
