@@ -18,7 +18,7 @@ const MAP_COLUMNS = 320; // the loss image's columns before the map is laid out 
 const MAP_MAX_PIXELS = 2400; // per side: a 4K screen's map, not more
 const BREAK_SAMPLE = 20000; // values sorted for the bands' breaks
 const MAX_PATH_POINTS = 1500; // per path drawn (every k-th step beyond, and the current one)
-const MAX_DOTS = 1200; // per optimizer in the bowl's scatter panels
+const MAX_DOTS = 600; // per optimizer in the bowl's scatter panels (BokehJS paints each dot on its own: 1,000 a run, three runs, two panels took 9.6 ms of a control change)
 const MAIN_COLOUR = PALETTE.theta; // the main optimizer's path: θ's purple, as on the cards
 
 /** [smallest, largest] finite value of several arrays. */
