@@ -107,7 +107,9 @@ class ManyParameters {
       const results = await this.workers.run(job, n, iterations, params, runs);
       if (!results || job !== this.job) return;
       const compared = Object.fromEntries(params.compare.map((name, k) => [name, results[k + 1]]));
+      const replaced = this.result;
       this.result = { key: this.runKey(params), params, parameters, main: results[0], compared };
+      if (replaced && replaced.main.blocks) this.workers.spare(replaced.main.blocks); // (nothing else holds a result)
     } catch (error) {
       if (error instanceof Superseded) return;
       if (!(error instanceof WorkerFailure)) throw error;

@@ -7,13 +7,18 @@
  *
  * Messages, page → worker: {type: "peer", port} (to the other worker, once), {type: "gradients", job,
  * g, width, iterations} (its block, kept until the next), {type: "run", job, settings, runs:
- * [{optimizer, keep}], rows, widths, block}. Worker → worker: {job, run, chunk, r}. Worker → page:
- * {job, run, from, percentiles} per chunk it owns, then {job, run, block, kept} (its block's extent,
- * |step|/η and γ̂), or {job, error}. A message with a newer job stops what a worker is doing.
+ * [{optimizer, keep}], rows, widths, block}, {type: "spare", perLr, spreadHat} (a replaced result's
+ * arrays, to fill again). Worker → worker: {job, run, chunk, r}, and {spare: r} (a part taken, back
+ * to fill again). Worker → page: {job, run, from, percentiles} per chunk it owns, then {job, run,
+ * block, kept} (its block's extent, |step|/η and γ̂), or {job, error}. A message with a newer job
+ * stops what a worker is doing. The arrays go round rather than to the garbage collector: at
+ * 1,000 × 1,000 a β₁ change moved 16 MB of them, and major collections on the two cores slowed the
+ * workers.
  */
 import { ChunkPercentiles, blockOffsets, columnBlocks, columnRun, joinedExtent } from "./engine/index.js";
 
 const BLOCKS = 2; // workers: the machines this is for have two cores
+const SPARE_CHUNKS = 16; // chunk arrays a worker keeps to fill again, at most
 const CHUNK_WORK = 100000; // parameter-steps a chunk (~1 ms of a worker's time with adam_rows.wat)
 
 /** A message-channel tick: a macrotask without setTimeout's 4 ms clamp, on a page or in a worker. */
@@ -38,6 +43,11 @@ export function serveWorker(scope) {
   let peer = null; // the port to the other worker
   const fromPeer = new Map(); // "run/chunk" -> the other worker's part of a chunk this one owns (this job)
   let wake = () => {}; // ends the wait for the other worker's parts
+  const spare = { chunks: [], perLr: null, spreadHat: null }; // arrays to fill again (columnRun)
+  const keepSpare = (chunk) => {
+    if (spare.chunks.length >= SPARE_CHUNKS) spare.chunks.shift();
+    spare.chunks.push(chunk);
+  };
   /** A message of job `job` (a newer one stops the current job: its parts are dropped). */
   const hear = (job) => {
     if (job <= latest) return;
@@ -61,11 +71,13 @@ export function serveWorker(scope) {
         const parts = block === 0 ? [mine.get(next), other] : [other, mine.get(next)];
         const out = percentiles.of(owners === 1 ? [mine.get(next)] : parts);
         scope.postMessage({ job, run: k, from: next * rows, percentiles: out }, [out.buffer]);
+        keepSpare(mine.get(next));
+        if (other) peer.postMessage({ spare: other }, [other.buffer]);
         mine.delete(next);
         fromPeer.delete(`${k}/${next}`);
       }
     };
-    const steps = columnRun(g, width, iterations, optimizer, settings, keep, rows);
+    const steps = columnRun(g, width, iterations, optimizer, settings, keep, rows, spare);
     for (let step = steps.next(), c = 0; ; step = steps.next(), c++) {
       if (step.done) {
         takeReady();
@@ -91,11 +103,16 @@ export function serveWorker(scope) {
     if (data.type === "peer") {
       peer = data.port;
       peer.onmessage = ({ data: part }) => {
+        if (part.spare) return keepSpare(part.spare);
         if (part.job < latest) return; // a replaced job's
         hear(part.job); // (the other worker may have heard of a job before this one)
         fromPeer.set(`${part.run}/${part.chunk}`, part.r);
         wake();
       };
+      return;
+    }
+    if (data.type === "spare") {
+      [spare.perLr, spare.spreadHat] = [data.perLr, data.spreadHat];
       return;
     }
     if (data.job < latest) return;
@@ -190,6 +207,14 @@ export class PopulationWorkers {
     this.pending = null;
     for (const run of pending.results) run.extent = joinedExtent(run.blocks.map((b) => b.extent));
     pending.resolve(pending.results);
+  }
+
+  /** A replaced result's blocks ({perLr, spreadHat} each): back to their workers to fill again. */
+  spare(blocks) {
+    blocks.forEach((block, b) => {
+      const arrays = [block.perLr, block.spreadHat];
+      if (b < this.workers.length && arrays.every(Boolean)) this.workers[b].postMessage({ type: "spare", perLr: arrays[0], spreadHat: arrays[1] }, arrays.map((a) => a.buffer));
+    });
   }
 
   fail(error) {

@@ -238,6 +238,20 @@ def test_the_adam_kernel_gives_the_javascript_loops_numbers(n, settings, tmp_pat
         assert "NaN" in got["kernel"]["spreadHat"] and "NaN" in got["kernel"]["perLr"]
 
 
+def test_a_run_fills_a_finished_runs_arrays_with_its_own_numbers(tmp_path):
+    """A worker hands columnRun the arrays of a run nothing reads any more (its chunks of r, a replaced
+    result's |step|/η and γ̂): the run fills those very arrays (taking them from the spares) with the
+    numbers a run on fresh arrays gives — every entry written, none left from before."""
+    settings = {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "schedule": "constant"}
+    request = {
+        **engine_population_request(101, 90, 2),
+        **{"kind": "column_run_spare", "settings": settings, "beta1": 0.5, "rows": 20},
+    }
+    [got] = run_engine([request], tmp_path)
+    assert got["sameArrays"] and got["taken"]
+    assert got["reused"] == got["fresh"]
+
+
 @pytest.mark.parametrize(
     "optimizer, settings, widths, rows",
     [

@@ -280,11 +280,13 @@ function select(values, k, lo, hi) {
 }
 
 /** A run's |step|/η and γ̂ per step and parameter (Float32Arrays, with `keep`; else null) and their
- * extent, none yet: [smallest positive, largest] of each. */
-function keptValues(keep, iterations, width) {
+ * extent, none yet: [smallest positive, largest] of each. `spare`: arrays of an earlier run that
+ * nothing reads any more, {perLr, spreadHat}, used where their length fits (a run writes every entry). */
+function keptValues(keep, iterations, width, spare = null) {
+  const array = (old) => (old && old.length === iterations * width ? old : new Float32Array(iterations * width));
   return {
-    perLr: keep ? new Float32Array(iterations * width) : null,
-    spreadHat: keep ? new Float32Array(iterations * width) : null,
+    perLr: keep ? array(spare && spare.perLr) : null,
+    spreadHat: keep ? array(spare && spare.spreadHat) : null,
     extent: { perLr: [Infinity, 0], spreadHat: [Infinity, 0] },
   };
 }
@@ -323,15 +325,21 @@ export function* populationRun(g, width, iterations, optimizer, settings, keep, 
  *
  * `columnRun`: `g` holds the block's gradients (iterations × width, row-major). Yields each chunk of
  * `rows` rows as {from, to, r} (r in an array of its own: a page hands it to another thread); returns
- * {extent, perLr, spreadHat} (the last two with `keep`, the whole block's).
+ * {extent, perLr, spreadHat} (the last two with `keep`, the whole block's). `spare`: arrays nothing
+ * reads any more, reused where their length fits — {chunks: [Float64Array], perLr, spreadHat} (a
+ * worker's, so that a control change does not leave megabytes to the garbage collector).
  */
-export function* columnRun(g, width, iterations, optimizer, settings, keep, rows) {
+export function* columnRun(g, width, iterations, optimizer, settings, keep, rows, spare = null) {
   const r = new Float64Array(width);
-  const kept = keptValues(keep, iterations, width);
+  const kept = keptValues(keep, iterations, width, spare);
+  if (keep && spare) [spare.perLr, spare.spreadHat] = [null, null]; // (this run's now)
   const row = rowStepper(optimizer, settings, width, iterations, r, keep ? kept : null);
+  const chunks = spare ? spare.chunks : [];
   for (let from = 0; from < iterations; from += rows) {
     const to = Math.min(iterations, from + rows);
-    const chunk = { from, to, r: new Float64Array((to - from) * width) };
+    const length = (to - from) * width;
+    const k = chunks.findIndex((c) => c.length === length);
+    const chunk = { from, to, r: k >= 0 ? chunks.splice(k, 1)[0] : new Float64Array(length) };
     for (let t = from; t < to; t++) {
       row(t, g);
       chunk.r.set(r, (t - from) * width);

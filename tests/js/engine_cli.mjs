@@ -57,6 +57,31 @@ const answers = requests.map((request) => {
     const out = (result) => ({ ...Object.fromEntries(["percentiles", "perLr", "spreadHat"].map((key) => [key, bits(result[key])])), extent: result.extent });
     return { kernel: out(run(true)), javascript: out(run(false)), kernelRuns: engine.adamRowsKernel({ ...ADAM_PROBE }) !== null };
   }
+  if (request.kind === "column_run_spare") {
+    // columnRun handed a finished run's arrays to fill again (as a worker does): the same numbers as
+    // a run on fresh arrays, in the very arrays handed over
+    const { n_params: n, iterations, rows } = request;
+    const { g } = engine.population(n, iterations, request.seed, request.shape, request.grid);
+    const drain = (run) => {
+      const chunks = [];
+      for (let next = run.next(); ; next = run.next()) {
+        if (next.done) return { chunks, kept: next.value };
+        chunks.push(next.value.r);
+      }
+    };
+    const first = drain(engine.columnRun(g, n, iterations, "adam", request.settings, true, rows));
+    const spare = { chunks: [...first.chunks], perLr: first.kept.perLr, spreadHat: first.kept.spreadHat };
+    const settings = { ...request.settings, beta1: request.beta1 };
+    const reused = drain(engine.columnRun(g, n, iterations, "adam", settings, true, rows, spare));
+    const fresh = drain(engine.columnRun(g, n, iterations, "adam", settings, true, rows));
+    const plainRun = ({ chunks, kept }) => ({ r: chunks.map(plain), perLr: plain(kept.perLr), spreadHat: plain(kept.spreadHat), extent: kept.extent });
+    return {
+      reused: plainRun(reused),
+      fresh: plainRun(fresh),
+      sameArrays: reused.kept.perLr === first.kept.perLr && reused.kept.spreadHat === first.kept.spreadHat && reused.chunks.every((c) => first.chunks.includes(c)),
+      taken: spare.perLr === null && spare.spreadHat === null && spare.chunks.length === 0,
+    };
+  }
   if (request.kind === "column_run") {
     // populationRun beside the same run as the page's workers do it: blocks of columns stepped alone
     // (columnRun), chunk c's percentiles taken by block c mod B from every block's part of its rows
