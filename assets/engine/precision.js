@@ -92,6 +92,9 @@ export function precisionStepper(optimizer, settings, width, rates, power1, powe
     vMax: new Float64Array(width),
     product: 1, // NAdam's μ-product, a float32 tensor in torch
     formatEps: FORMAT_EPS[precision],
+    // what a step reports besides θ — m, v, m̂, v̂, √v̂, the scale — written here, not into new arrays
+    // for every parameter and step (allocating them was most of a float16 change's time)
+    values: new Float64Array(6),
   };
   return (i, g, gAt, out, outAt) => precisionRow(state, i, g, gAt, out, outAt);
 }
@@ -111,23 +114,35 @@ function precisionRow(state, i, g, gAt, out, outAt) {
     let theta = previous;
     const gj = ops.r(g[gAt + j]);
     const grad = coupled ? ops.add(gj, decay, theta) : gj;
-    let values;
     if (optimizer === "adafactor") {
-      [values, theta] = adafactorStep(state, j, i, lr, grad, theta);
+      theta = adafactorStep(state, j, i, lr, grad, theta);
     } else {
       if (decayed && decay > 0) theta = ops.mul(theta, 1 - lr * decay);
-      [values, theta] = STEPS[optimizer](state, j, i, lr, grad, theta);
+      theta = STEPS[optimizer](state, j, i, lr, grad, theta);
     }
     thetas[j] = theta;
-    writeStep(out, outAt + j, ...values, previous, theta);
+    const { values } = state;
+    writeStep(out, outAt + j, values[0], values[1], values[2], values[3], values[4], values[5], previous, theta);
   }
+}
+
+/** A step's six reported values into state.values; returns θ. */
+function report(state, m, v, mHat, vHat, sqrtVHat, scale, theta) {
+  const { values } = state;
+  values[0] = m;
+  values[1] = v;
+  values[2] = mHat;
+  values[3] = vHat;
+  values[4] = sqrtVHat;
+  values[5] = scale;
+  return theta;
 }
 
 /** sgd and momentum: b = b·μ + grad (b₁ = grad), θ += r(−lr)·b. */
 function heavyBallStep(state, j, i, lr, grad, theta) {
   const { ops, m } = state;
   m[j] = state.optimizer === "sgd" || i === 0 ? grad : ops.r(ops.mul(m[j], state.settings.momentum) + grad);
-  return [[m[j], 0, m[j], 0, 0, m[j]], ops.add(theta, -lr, m[j])];
+  return report(state, m[j], 0, m[j], 0, 0, m[j], ops.add(theta, -lr, m[j]));
 }
 
 /** rmsprop, adam, amsgrad and adamw: θ += (−lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε). */
@@ -145,7 +160,7 @@ function adamLikeStep(state, j, i, lr, grad, theta) {
   const sqrtVHat = corrected ? ops.div(root, Math.sqrt(bc2)) : root;
   const denominator = ops.addScalar(sqrtVHat, eps);
   const mHat = m[j] / bc1;
-  return [[m[j], v[j], mHat, used / bc2, sqrtVHat, mHat / denominator], ops.addcdiv(theta, m[j], denominator, -lr / bc1)];
+  return report(state, m[j], v[j], mHat, used / bc2, sqrtVHat, mHat / denominator, ops.addcdiv(theta, m[j], denominator, -lr / bc1));
 }
 
 /** radam: m̂ = m/(1−β₁ᵗ); past ρ_t > 5, m̂·lr·(√(1−β₂ᵗ)·(1/(√v + ε)))·r_t, else m̂·lr; θ −= it. */
@@ -169,7 +184,7 @@ function radamStep(state, j, i, lr, grad, theta) {
     step = ops.mul(ops.times(step, adaptive), rect);
     direction = mHat * adaptive * rect;
   }
-  return [[m[j], v[j], mHat, v[j] / bc2, sqrtVHat, direction], ops.add(theta, -1, step)];
+  return report(state, m[j], v[j], mHat, v[j] / bc2, sqrtVHat, direction, ops.add(theta, -1, step));
 }
 
 /** nadam: d = √(v/(1−β₂ᵗ)) + ε; θ += c₁·g/d, then c₂·m/d (μ_t and Π_t as in float64). */
@@ -184,7 +199,7 @@ function nadamStep(state, j, i, lr, grad, theta) {
   let next = ops.addcdiv(theta, grad, d, (-lr * (1 - mu)) / (1 - product));
   next = ops.addcdiv(next, m[j], d, (-lr * muNext) / (1 - product * muNext));
   const direction = ((1 - mu) / (1 - product)) * (grad / d) + (muNext / (1 - product * muNext)) * (m[j] / d);
-  return [[m[j], v[j], m[j] / (1 - state.power1[i]), v[j] / bc2, sqrtVHat, direction], next];
+  return report(state, m[j], v[j], m[j] / (1 - state.power1[i]), v[j] / bc2, sqrtVHat, direction, next);
 }
 
 /** adamax: u = max(u·β₂, |g| + ε); θ += (−lr/(1−β₁ᵗ))·m/u. */
@@ -195,7 +210,7 @@ function adamaxStep(state, j, i, lr, grad, theta) {
   v[j] = Math.max(ops.mul(v[j], beta2), ops.addScalar(Math.abs(grad), eps));
   const bc1 = 1 - state.power1[i];
   const mHat = m[j] / bc1;
-  return [[m[j], v[j], mHat, v[j], v[j], mHat / v[j]], ops.addcdiv(theta, m[j], v[j], -(lr / bc1))];
+  return report(state, m[j], v[j], mHat, v[j], v[j], mHat / v[j], ops.addcdiv(theta, m[j], v[j], -(lr / bc1)));
 }
 
 /** adagrad: s = s + g·g; θ += (−lr_t/(1 + (t−1)·lr_decay))·g/(√s + ε). */
@@ -205,7 +220,7 @@ function adagradStep(state, j, i, lr, grad, theta) {
   v[j] = ops.addcmul(v[j], grad, grad, 1);
   const root = ops.sqrt(v[j]);
   const std = ops.addScalar(root, eps);
-  return [[grad, v[j], grad, v[j], root, grad / std], ops.addcdiv(theta, grad, std, -(lr / (1 + i * lrDecay)))];
+  return report(state, grad, v[j], grad, v[j], root, grad / std, ops.addcdiv(theta, grad, std, -(lr / (1 + i * lrDecay))));
 }
 
 /** adafactor: v = lerp(v, g·g, t^-0.8); u = rsqrt(max(v, ε₁²))·g (ε₁ the format's eps); α = max(ε₂,
@@ -220,7 +235,7 @@ function adafactorStep(state, j, i, lr, grad, theta) {
   const clamped = ops.r(Math.max(v[j], Math.fround(state.formatEps * state.formatEps)));
   const update = ops.times(ops.rsqrt(clamped), grad);
   const denominator = Math.max(1, Math.abs(update) / ADAFACTOR.d);
-  return [[grad, v[j], grad, v[j], Math.sqrt(clamped), update / denominator], ops.add(shrunk, -alpha / denominator, update)];
+  return report(state, grad, v[j], grad, v[j], Math.sqrt(clamped), update / denominator, ops.add(shrunk, -alpha / denominator, update));
 }
 
 const STEPS = { sgd: heavyBallStep, momentum: heavyBallStep, rmsprop: adamLikeStep, adam: adamLikeStep, amsgrad: adamLikeStep, adamw: adamLikeStep, radam: radamStep, nadam: nadamStep, adamax: adamaxStep, adagrad: adagradStep };
