@@ -23,6 +23,22 @@ function viewOf(model) {
   return view;
 }
 
+/** The views of `models` (null where one has none yet), from one walk over BokehJS's views: viewOf
+ * asks `find_one`, which walks them all for every model that has no view — at opening, the closed
+ * loop's and many-parameters view's nine figures and their controls cost 7 ms of such walks. */
+function viewsOf(models) {
+  const wanted = new Set(models.filter((model) => !(knownViews.get(model) && !knownViews.get(model).is_destroyed)));
+  const views = index();
+  if (wanted.size && views) {
+    for (const view of views.all_views()) {
+      if (!wanted.has(view.model)) continue;
+      knownViews.set(view.model, view);
+      wanted.delete(view.model);
+    }
+  }
+  return models.map((model) => (wanted.has(model) ? null : knownViews.get(model) || null));
+}
+
 /** Whether `path` ("a.b.c") leads from `root` to a function. */
 const hasFunction = (root, path) => typeof path.split(".").reduce((o, key) => (o === null || o === undefined ? undefined : o[key]), root) === "function";
 const plotHas = (path) => ({ plot }) => hasFunction(viewOf(plot), path);
@@ -582,7 +598,7 @@ function glyphsOf(plot, source) {
 const slotOf = (div) => viewOf(div).shadow_el.querySelector(".av-slot");
 
 // the wiring and the views: writing, watching and painting
-export { INTERNALS, missing, viewOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
+export { INTERNALS, missing, viewOf, viewsOf, elementOf, picture, writeSlot, controlsOf, hideButtons, onVisibility, documentWithConfig };
 export { eventWithin, sameDocument, isGone, modelOf, skipCssLookupsIn, releasePaints, fixFontSize, batchLayout, keepPositions, leanGlyphs, layerOverlays };
 export { schedulePaints, paintPlot, onRepaint, imageArray, bundleSource };
 // the tests

@@ -10,7 +10,7 @@
  * the same animation frame and paints every figure that asked — so a frame's data is painted in that
  * frame, each figure once.
  */
-import { fixFontSize, leanGlyphs, isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, viewOf } from "./bokeh_internals.js";
+import { fixFontSize, leanGlyphs, isGone, keepPositions, layerOverlays, modelOf, onRepaint, paintPlot, schedulePaints, viewsOf } from "./bokeh_internals.js";
 
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
 const HIDDEN_PAGE_TIMEOUT_MS = 2000; // a hidden page never paints: give up waiting after this
@@ -113,9 +113,10 @@ class PaintTracker {
    */
   hook() {
     const fresh = [];
-    for (const figure of this.figures) {
-      if (this.hooked.has(figure)) continue;
-      const view = viewOf(figure);
+    const waiting = this.figures.filter((figure) => !this.hooked.has(figure));
+    const views = viewsOf(waiting);
+    for (const [k, figure] of waiting.entries()) {
+      const view = views[k];
       if (!view) continue;
       this.paintedAt.set(view, 0);
       onRepaint(view, (time) => {

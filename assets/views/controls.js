@@ -6,7 +6,7 @@
  * included, so each value written here is remembered per widget, and a callback bringing back exactly
  * that value is the echo of it and stops here.
  */
-import { controlsOf, hideButtons } from "../bokeh_internals.js";
+import { controlsOf, hideButtons, viewsOf } from "../bokeh_internals.js";
 import { PROBLEMS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
 import { sameValue, sliderPosition, sliderValue, spokenValue } from "../settings.js";
@@ -177,9 +177,11 @@ class Controls {
   /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */
   labelControls() {
     this.unseen = new WeakSet(); // (views may have joined the page since)
-    for (const [name, widget] of Object.entries(this.widgets)) {
+    const named = Object.entries(this.widgets);
+    const views = viewsOf(named.map(([, widget]) => widget)); // (one walk; a widget without a view has no controls yet)
+    for (const [k, [name, widget]] of named.entries()) {
       const label = (SETTINGS[name] || {}).label || (name === "iteration" ? this.config.iterationLabel : null);
-      if (label) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
+      if (label && views[k]) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
     }
     this.follow(this.state.params); // and their values in words
   }
