@@ -14,9 +14,13 @@ const index = () => globalThis.Bokeh && globalThis.Bokeh.index;
  * walking every view of the page (4 ms a control change here, asked for each control's value in
  * words), so each model's view is remembered while it lives. */
 const knownViews = new WeakMap(); // (a cache of BokehJS's own facts, not state: keyed by model, dropped with it)
-function viewOf(model) {
+const knownView = (model) => {
   const known = model && knownViews.get(model);
-  if (known && !known.is_destroyed) return known;
+  return known && !known.is_destroyed ? known : null;
+};
+function viewOf(model) {
+  const known = knownView(model);
+  if (known) return known;
   const views = index();
   const view = (views && model && views.find_one(model)) || null;
   if (view) knownViews.set(model, view);
@@ -27,7 +31,7 @@ function viewOf(model) {
  * asks `find_one`, which walks them all for every model that has no view — at opening, the closed
  * loop's and many-parameters view's nine figures and their controls cost 7 ms of such walks. */
 function viewsOf(models) {
-  const wanted = new Set(models.filter((model) => !(knownViews.get(model) && !knownViews.get(model).is_destroyed)));
+  const wanted = new Set(models.filter((model) => !knownView(model)));
   const views = index();
   if (wanted.size && views) {
     for (const view of views.all_views()) {
@@ -36,7 +40,7 @@ function viewsOf(models) {
       wanted.delete(view.model);
     }
   }
-  return models.map((model) => (wanted.has(model) ? null : knownViews.get(model) || null));
+  return models.map((model) => (wanted.has(model) ? null : knownView(model)));
 }
 
 /** Whether `path` ("a.b.c") leads from `root` to a function. */

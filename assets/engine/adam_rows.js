@@ -4,18 +4,13 @@
  * vectors, or a Content-Security-Policy without 'wasm-unsafe-eval' — population.js steps in JavaScript.
  */
 import { ADAM_ROWS_WASM } from "./adam_rows_wasm.js";
+import { compileKernel } from "./kernels.js";
 
 const PAGE = 65536; // a WebAssembly memory page, in bytes
 let compiled; // adam_rows.wat compiled once made (null where this page cannot); each run has its own instance and memory
 
 function adamRowsModule() {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Uint8Array.from(atob(ADAM_ROWS_WASM), (c) => c.charCodeAt(0)));
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileKernel(ADAM_ROWS_WASM);
   return compiled;
 }
 

@@ -5,6 +5,7 @@
  * Pure functions, no DOM: tests/test_engine_node.py runs them in Node against NumPy. Whole blocks are
  * made by the WebAssembly kernel of philox.wat where the page may run it, else here.
  */
+import { compileKernel } from "./kernels.js";
 import { PHILOX_WASM } from "./philox_wasm.js";
 
 const MASK = (1n << 64n) - 1n;
@@ -98,13 +99,16 @@ let kernel; // philox.wat's instance once made (null where WebAssembly is refuse
  * WebAssembly (an old browser, a Content-Security-Policy without 'wasm-unsafe-eval'). */
 function philoxKernel() {
   if (kernel === undefined) {
-    try {
-      const bytes = Uint8Array.from(atob(PHILOX_WASM), (c) => c.charCodeAt(0));
-      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-      const memory = /** @type {WebAssembly.Memory} */ (exports.memory);
-      kernel = { fill: /** @type {Function} */ (exports.fill), doubles: new Float64Array(memory.buffer, 0, 4 * KERNEL_BLOCKS) };
-    } catch {
-      kernel = null;
+    const module = compileKernel(PHILOX_WASM);
+    kernel = null;
+    if (module) {
+      try {
+        const { exports } = new WebAssembly.Instance(module);
+        const memory = /** @type {WebAssembly.Memory} */ (exports.memory);
+        kernel = { fill: /** @type {Function} */ (exports.fill), doubles: new Float64Array(memory.buffer, 0, 4 * KERNEL_BLOCKS) };
+      } catch {
+        // (a module that would not start: the blocks are made in JavaScript)
+      }
     }
   }
   return kernel;

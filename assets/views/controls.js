@@ -176,9 +176,10 @@ class Controls {
 
   /** Give every control an accessible name (Bokeh's slider handles and checkbox have none). */
   labelControls() {
-    this.unseen = new WeakSet(); // (views may have joined the page since)
     const named = Object.entries(this.widgets);
     const views = viewsOf(named.map(([, widget]) => widget)); // (one walk; a widget without a view has no controls yet)
+    // (views may have joined the page since; those still without one are not looked for while speaking)
+    this.unseen = new WeakSet(named.filter((_, k) => !views[k]).map(([, widget]) => widget));
     for (const [k, [name, widget]] of named.entries()) {
       const label = (SETTINGS[name] || {}).label || (name === "iteration" ? this.config.iterationLabel : null);
       if (label && views[k]) for (const control of controlsOf(widget)) control.setAttribute("aria-label", label);
