@@ -136,6 +136,35 @@ def load_times(page, url: str, prefix: str, loads: int = 5) -> tuple[float, floa
     return statistics.median(ready), statistics.median(painted)
 
 
+def bokeh_reference_pages(folder: Path) -> dict[str, Path]:
+    """Pages of BokehJS alone (no adamviz code), to tell how much of an opening BokehJS spends on
+    figures before the explorer's own part: six one-line default figures, and the explorer's own cards
+    row (its six figures, their callbacks removed, painted as BokehJS paints any figure)."""
+    from bokeh.embed import file_html
+    from bokeh.models import Row
+    from bokeh.plotting import figure
+    from bokeh.resources import INLINE
+
+    from adamviz.app.figures import build_explorer
+
+    plain = []
+    for _ in range(6):
+        plot = figure(width=400, height=250, toolbar_location=None)
+        plot.line([1, 2, 3], [1, 3, 2])
+        plain.append(plot)
+    cards = next(
+        child for child in build_explorer(synced=False).layout.children if "av-cards" in child.css_classes
+    )
+    for plot in cards.select({"type": figure}):
+        plot.update(js_property_callbacks={}, js_event_callbacks={}, hold_render=False)
+    pages = {"six one-line figures": Row(children=plain), "the explorer's cards alone": cards}
+    paths = {}
+    for k, (name, root) in enumerate(pages.items()):
+        paths[name] = folder / f"reference-{k}.html"
+        paths[name].write_text(file_html(root, INLINE, name), encoding="utf-8")
+    return paths
+
+
 def main_thread_seconds(cdp) -> float:
     """The page's main-thread task time so far (CDP Performance.getMetrics TaskDuration)."""
     metrics = cdp.send("Performance.getMetrics")["metrics"]
@@ -461,6 +490,17 @@ def browser_figures(figures) -> None:
         print(
             f"floor: BokehJS inline + one Div, rendered after {floor_ms:6.0f} ms, its first frame {floor_painted_ms:6.0f} ms"
         )
+        # what BokehJS alone spends on figures: the explorer's part of an opening is what is left above these
+        for name, reference in bokeh_reference_pages(Path(folder)).items():
+            _, reference_ms = load_times(page, reference.as_uri(), "__bokeh")
+            print(
+                f"BokehJS alone, {name}: its first frame {reference_ms:6.0f} ms ({reference_ms / floor_painted_ms:4.2f}x the floor)"
+            )
+            figures.add(
+                f"BokehJS alone, {name}: load → first frame painted (ratio to the floor)",
+                f"{reference_ms:.0f} ms ({reference_ms / floor_painted_ms:.2f}×)",
+                "reference (no target)",
+            )
         for resources in ("inline", "cdn"):
             path = write_export(Path(folder) / f"{resources}.html", resources=resources)
             budget = INLINE_BUDGET if resources == "inline" else CDN_BUDGET  # test_export's, one place
