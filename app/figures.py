@@ -828,10 +828,10 @@ def build_explorer(
         message,
         lecture_bar,
         controls,
-        # on a phone these two follow the figures (adamviz.css): the figures come first
+        # on a phone the essentials follow the figures (adamviz.css): the figures come first. "More
+        # settings" joins the page after them when first opened, as the closed-loop and many-parameters
+        # views do when first shown: views of what the first screen hides slow every load
         control_models["essentials"],
-        control_models["more"],
-        # the closed-loop and many-parameters views join the page when first shown (views slow every load)
         *([valley.layout] if settings.view == "valley" else []),
         grid,
         *([population.layout] if settings.view == "population" else []),

@@ -9,7 +9,7 @@ import pytest
 from adamviz.app.settings import checked_settings
 from adamviz.sim import simulate, stream
 
-from browser_helpers import open_explorer, page_trace, set_params, state
+from browser_helpers import open_explorer, open_more, page_trace, set_params, state
 from error_bounds import assert_within, trajectory_bounds
 
 pytestmark = pytest.mark.browser
@@ -19,6 +19,7 @@ def test_every_bokeh_internal_is_still_there(page, static_url):
     """Each BokehJS private name the page relies on, as bokeh_internals.js lists it in INTERNALS, is
     present in this BokehJS: an upgrade that drops one fails here, naming it."""
     open_explorer(page, static_url)
+    open_more(page)  # (the compare buttons and the seed box live there: views once it has joined the page)
     assert len(page.evaluate("Object.keys(window.AdamViz.bokeh.INTERNALS)")) > 0
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
@@ -29,6 +30,7 @@ def test_every_bokeh_internal_is_still_there(page, static_url):
 
 def test_a_missing_internal_is_reported_by_name(page, static_url):
     open_explorer(page, static_url)
+    open_more(page)
     missing = page.evaluate(
         """() => { const m = window.AdamViz.instances[0].models;
                    window.AdamViz.bokeh.viewOf(m.figures[0]).repaint = undefined;

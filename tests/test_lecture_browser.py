@@ -355,6 +355,10 @@ def test_a_focused_slider_keeps_its_keys(page, static_url):
 def test_sliders_speak_values_not_positions(page, static_url):
     """Finding 8: a screen reader heard "-2.00" for η = 0.01; now the setting's own value and units."""
     open_explorer(page, static_url, "?iteration=37")
+    # "More settings" joins the page when first opened: until then its sliders have no handles
+    assert page.locator(".av-weight_decay .noUi-handle").count() == 0
+    open_more(page)
+    expect(page.locator(".av-weight_decay .noUi-handle")).to_have_attribute("aria-valuetext", "0 (off)")
     spoken = {
         name: page.locator(f".av-{name} .noUi-handle").get_attribute("aria-valuetext")
         for name in ("lr", "beta2", "weight_decay", "iterations", "eps", "grad_scale", "iteration")

@@ -12,6 +12,8 @@ from PIL import Image
 from adamviz.app.export import explorer_snippet
 from adamviz.app.settings import ExplorerSettings
 
+from browser_helpers import open_more
+
 pytestmark = pytest.mark.browser
 
 # (host, the element and how it says dark, how it says light)
@@ -85,6 +87,7 @@ def test_a_dark_export_themes_every_widget(page, tmp_path):
     url = write_export(tmp_path / "dark.html", ExplorerSettings(theme="dark")).as_uri()
     page.goto(url)
     page.wait_for_function("window.adamviz !== undefined")
+    open_more(page)  # (the seed box and the menus live there)
     colours = page.evaluate(
         """() => { const out = {}; const walk = (r) => { for (const el of r.querySelectorAll('*')) {
              for (const cls of ['bk-btn-default', 'bk-input', 'noUi-target', 'noUi-handle', 'noUi-tooltip'])

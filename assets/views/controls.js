@@ -6,7 +6,7 @@
  * included, so each value written here is remembered per widget, and a callback bringing back exactly
  * that value is the echo of it and stops here.
  */
-import { controlsOf, hideButtons, viewsOf } from "../bokeh_internals.js";
+import { controlsOf, elementOf, hideButtons, viewsOf } from "../bokeh_internals.js";
 import { PROBLEMS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
 import { sameValue, sliderPosition, sliderValue, spokenValue } from "../settings.js";
@@ -162,10 +162,27 @@ class Controls {
       }
       show(container, container.children.some((child) => child.visible));
     }
-    show(more, (this.moreOpen || (picked !== null && picked.length > 0)) && Boolean(anything)); // a slide's named controls show wherever they live
+    const moreShown = (this.moreOpen || (picked !== null && picked.length > 0)) && Boolean(anything); // a slide's named controls show wherever they live
+    if (moreShown) this.joinMore();
+    show(more, moreShown);
     if (this.state.slideScenario !== null && picked !== null) {
       for (const model of [this.models.optimizers_row, this.models.data_row, this.widgets.view, this.models.population.controls, this.models.valley.controls]) show(model, false);
     }
+  }
+
+  /**
+   * "More settings" joins the page, after the essentials, when first shown: until then its widgets
+   * have no views (building them cost 15–18 ms of every opening). Once BokehJS has built them, they
+   * get their accessible names and say their values.
+   */
+  joinMore() {
+    const { root } = this.models;
+    const { more, essentials } = this.models.controls;
+    if (root.children.includes(more)) return;
+    const at = root.children.indexOf(essentials) + 1;
+    root.children = [...root.children.slice(0, at), more, ...root.children.slice(at)];
+    const labelled = () => (elementOf(more) ? this.labelControls() : globalThis.requestAnimationFrame(labelled));
+    globalThis.requestAnimationFrame(labelled);
   }
 
   /** Open or close "More settings" (its toggle's callback). */
