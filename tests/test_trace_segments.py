@@ -192,50 +192,54 @@ def _both_groups(segment: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {key: np.concatenate([value, value]) for key, value in segment.items()}
 
 
+# each case's id is its file's name: the archives' bytes carry the moment they were written (a zip
+# member's time), so ids made of them differ between test workers that collect a second apart
+BROKEN_SEGMENTS = [
+    (
+        "segment-members.npz",
+        chained(valid_arrays(), {"records": np.array([1]), "steps": np.array([13])}),
+        "segment 2 must hold records, steps, g, exp_avg, exp_avg_sq, step, percentiles; it holds records, steps",
+    ),
+    (
+        "segment-counts.npz",
+        chained(valid_arrays(), {**next_records(12, 1), "records": np.array([-1])}),
+        "segment 2: records must be 1 counts from 0 to 10,000, one per group",
+    ),
+    (
+        "segment-dtype.npz",
+        chained(valid_arrays(), {**next_records(12, 1), "g": np.zeros(2)}),
+        "segment 2: g is float64; g0_g is float32",
+    ),
+    (
+        "segment-length.npz",
+        chained(valid_arrays(), {**next_records(12, 1), "step": np.zeros(3)}),
+        "segment 2: step has shape (3,); its records make it (2,)",
+    ),
+    (
+        "segment-steps.npz",
+        chained(valid_arrays(), {**next_records(12, 1), "steps": np.array([12])}),
+        "g0_steps must increase from 1 or more",
+    ),
+    (
+        "segment-gap.npz",
+        chained(valid_arrays(), next_records(12, 1), gap=b"junk"),
+        "a damaged .npz archive (",
+    ),
+    (
+        "segment-unheld.npz",  # group 1 keeps no percentiles; a segment brings them to both
+        chained(_second_group_without("percentiles"), _both_groups(next_records(12, 1))),
+        "segment 2 appends percentiles to group 1, which has none",
+    ),
+    (
+        "segment-name.npz",
+        chained(valid_arrays(), {**next_records(12, 1), "meta": np.zeros(1, np.uint8)}),
+        "segment 2's member 'meta.npy' is not an array of an adamviz trace",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "data", "words"),
-    [
-        (
-            "segment-members.npz",
-            chained(valid_arrays(), {"records": np.array([1]), "steps": np.array([13])}),
-            "segment 2 must hold records, steps, g, exp_avg, exp_avg_sq, step, percentiles; it holds records, steps",
-        ),
-        (
-            "segment-counts.npz",
-            chained(valid_arrays(), {**next_records(12, 1), "records": np.array([-1])}),
-            "segment 2: records must be 1 counts from 0 to 10,000, one per group",
-        ),
-        (
-            "segment-dtype.npz",
-            chained(valid_arrays(), {**next_records(12, 1), "g": np.zeros(2)}),
-            "segment 2: g is float64; g0_g is float32",
-        ),
-        (
-            "segment-length.npz",
-            chained(valid_arrays(), {**next_records(12, 1), "step": np.zeros(3)}),
-            "segment 2: step has shape (3,); its records make it (2,)",
-        ),
-        (
-            "segment-steps.npz",
-            chained(valid_arrays(), {**next_records(12, 1), "steps": np.array([12])}),
-            "g0_steps must increase from 1 or more",
-        ),
-        (
-            "segment-gap.npz",
-            chained(valid_arrays(), next_records(12, 1), gap=b"junk"),
-            "a damaged .npz archive (",
-        ),
-        (
-            "segment-unheld.npz",  # group 1 keeps no percentiles; a segment brings them to both
-            chained(_second_group_without("percentiles"), _both_groups(next_records(12, 1))),
-            "segment 2 appends percentiles to group 1, which has none",
-        ),
-        (
-            "segment-name.npz",
-            chained(valid_arrays(), {**next_records(12, 1), "meta": np.zeros(1, np.uint8)}),
-            "segment 2's member 'meta.npy' is not an array of an adamviz trace",
-        ),
-    ],
+    ("name", "data", "words"), BROKEN_SEGMENTS, ids=[case[0] for case in BROKEN_SEGMENTS]
 )
 def test_a_broken_segment_is_refused_alike_with_its_place_named(name, data, words, tmp_path):
     verdict = python_verdict(name, data, tmp_path)
