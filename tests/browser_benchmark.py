@@ -531,7 +531,7 @@ def browser_figures(figures) -> None:
         # Chromium uses no code cache for the cached BokehJS (a trace's v8.compile shows consumedCacheSize
         # only over HTTP), and compiles its functions afresh as they first run: 30-50 ms more here
         posted = Path(folder) / "cdn" / "post.html"
-        posted.write_text(opened.read_text(encoding="utf-8"), encoding="utf-8")
+        posted.write_text((Path(folder) / "cdn-local.html").read_text(encoding="utf-8"), encoding="utf-8")
         load_times(page, f"{cdn_base}/post.html", "__adamviz", 1)
         _, posted_ms = load_times(page, f"{cdn_base}/post.html", "__adamviz")
         print(f"cdn export served over HTTP, BokehJS cached: its first frame painted {posted_ms:6.0f} ms")

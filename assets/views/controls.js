@@ -10,6 +10,7 @@ import { controlsOf, elementOf, hideButtons, viewsOf } from "../bokeh_internals.
 import { PROBLEMS, SETTINGS } from "../contract.js";
 import { escapeHtml } from "../format.js";
 import { sameValue, sliderPosition, sliderValue, spokenValue } from "../settings.js";
+import { joinPage } from "./layout.js";
 
 
 class Controls {
@@ -176,11 +177,8 @@ class Controls {
    * get their accessible names and say their values.
    */
   joinMore() {
-    const { root } = this.models;
     const { more, essentials } = this.models.controls;
-    if (root.children.includes(more)) return;
-    const at = root.children.indexOf(essentials) + 1;
-    root.children = [...root.children.slice(0, at), more, ...root.children.slice(at)];
+    if (!joinPage(this.models.root, more, essentials, 1)) return;
     const labelled = () => (elementOf(more) ? this.labelControls() : globalThis.requestAnimationFrame(labelled));
     globalThis.requestAnimationFrame(labelled);
   }

@@ -2,6 +2,15 @@
  * loop over its coordinates' cards, or a run's layers — and which figures a paint must reach before a change shows.
  */
 
+/** Put `model` into the page's `root` layout, `offset` places after `anchor` (0: before it), unless it is
+ * there already; whether it joined now. What the first screen hides joins this way when first shown. */
+function joinPage(root, model, anchor, offset) {
+  if (root.children.includes(model)) return false;
+  const at = root.children.indexOf(anchor) + offset;
+  root.children = [...root.children.slice(0, at), model, ...root.children.slice(at)];
+  return true;
+}
+
 class PageLayout {
   /** `parts`: the explorer's {paints, cards, valley, controls}. */
   constructor(models, state, parts) {
@@ -20,10 +29,7 @@ class PageLayout {
     if (this.shownView === view) return;
     this.shownView = view;
     const join = (model, figures, offset) => {
-      if (root.children.includes(model.layout)) return;
-      const at = root.children.indexOf(grid) + offset;
-      root.children = [...root.children.slice(0, at), model.layout, ...root.children.slice(at)];
-      this.parts.paints.painted(performance.now(), figures).then(() => this.parts.controls.labelControls());
+      if (joinPage(root, model.layout, grid, offset)) this.parts.paints.painted(performance.now(), figures).then(() => this.parts.controls.labelControls());
     };
     if (view === "population") join(population, population.figures, 1);
     if (view === "valley") join(valley, this.parts.valley.figures(), 0);
@@ -47,4 +53,4 @@ class PageLayout {
 
 }
 
-export { PageLayout };
+export { PageLayout, joinPage };
