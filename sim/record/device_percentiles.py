@@ -258,9 +258,12 @@ def histogram_percentiles(
 
 def _block_sums(ordered: torch.Tensor) -> torch.Tensor:
     """Each row's counts summed in blocks of :data:`READ_BLOCK` bins (the last block: what is left)."""
-    whole = ordered.shape[1] // READ_BLOCK * READ_BLOCK
-    blocks = ordered[:, :whole].unfold(1, READ_BLOCK, READ_BLOCK).sum(2)
-    return torch.cat([blocks, ordered[:, whole:].sum(1, keepdim=True)], 1)
+    rows, width = ordered.shape
+    whole = width // READ_BLOCK * READ_BLOCK
+    # (summed in the counts' own dtype: a block's sum is at most the tensor's size, which that dtype
+    # holds; int64 sums of int32 counts took five times as long)
+    blocks = ordered[:, :whole].reshape(rows, -1, READ_BLOCK).sum(2, dtype=ordered.dtype)
+    return torch.cat([blocks, ordered[:, whole:].sum(1, keepdim=True, dtype=ordered.dtype)], 1)
 
 
 def _bins_of_ranks(

@@ -222,8 +222,8 @@ class Recorder:
     # ---- hooks ----------------------------------------------------------------------------
 
     def _sampled(self, group: dict, *tensors: torch.Tensor) -> list[np.ndarray]:
-        """``tensors`` (the parameter's size) at the group's sampled coordinates, in float64 — from
-        whichever process holds each under FSDP2."""
+        """``tensors`` (the parameter's size) at the group's sampled coordinates (as :meth:`_at` reads
+        them; in float64 from whichever process holds each under FSDP2)."""
         if group["span"] is not None:
             try:
                 return gather_sampled(group["index"], group["span"], list(tensors), self.shard_timeout)
@@ -233,21 +233,23 @@ class Recorder:
 
     @staticmethod
     def _at(group: dict, tensor: torch.Tensor) -> np.ndarray:
-        """``tensor``'s entries at the group's sampled flat indices, in float64. A contiguous CPU tensor
-        in a dtype NumPy has is read through NumPy's view of it (a few µs against torch's four
-        kernels; 53 tensors a step add up), the view kept for the tensors that stay (the parameter
-        and its state: not a gradient, which a new step replaces and a kept view would hold on to)."""
+        """``tensor``'s entries at the group's sampled flat indices: in the tensor's own dtype where
+        NumPy has it, else in float64 (:meth:`_keep` stores them in the dtype the trace takes, exactly
+        either way). A contiguous CPU tensor in a dtype NumPy has is read through NumPy's view of it (a
+        few µs against torch's four kernels; 53 tensors a step add up), the view kept for the tensors
+        that stay (the parameter and its state: not a gradient, which a new step replaces and a kept
+        view would hold on to)."""
         views = group["views"]
         held = views.get(id(tensor))
         if held is not None and held[0] is tensor and held[1] == tensor.data_ptr():
-            return held[2][group["index"]].astype(np.float64)
+            return held[2][group["index"]]
         if tensor.device.type == "cpu" and tensor.dtype in NUMPY_VIEWED and tensor.is_contiguous():
             view = tensor.detach().numpy().reshape(-1)
             if tensor is not group["param"].grad:
                 if len(views) >= 3:  # (the parameter and two state tensors: a replaced one is let go)
                     views.clear()
                 views[id(tensor)] = (tensor, tensor.data_ptr(), view)
-            return view[group["index"]].astype(np.float64)
+            return view[group["index"]]
         return tensor.detach().reshape(-1).index_select(0, group["where"]).double().cpu().numpy()
 
     def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -358,14 +360,15 @@ class Recorder:
         """Add one record to ``group`` — or, where anything in it is not finite, stop recording it."""
         g, before, rates = pending
         m_sampled, v_sampled, after = sampled
-        # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too)
+        # in the parameter's own precision, exactly as torch holds them (float32 for bf16/fp16 too;
+        # the samples are fresh arrays, so one already in that dtype is kept as it is)
         stored = np.float64 if dtype == torch.float64 else np.float32
         record = (
             t,
-            g.astype(np.float64 if group["param"].dtype == torch.float64 else np.float32),
-            m_sampled.astype(stored),
-            v_sampled.astype(stored),
-            before - after,
+            np.asarray(g, dtype=np.float64 if group["param"].dtype == torch.float64 else np.float32),
+            np.asarray(m_sampled, dtype=stored),
+            np.asarray(v_sampled, dtype=stored),
+            np.subtract(before, after, dtype=np.float64),  # (each exact in float64 first)
             np.asarray(percentiles, dtype=np.float64),
             np.array(rates),
         )
