@@ -298,7 +298,7 @@ class Recorder:
                 due.append((group, pending))
         if due:
             # every group's histogram first, then their percentiles all at once (one all-reduce
-            # under FSDP2, one transfer to the host): per-group reads cost more than the binning
+            # under FSDP2, one reading of all the counts): per-group reads cost more than the binning
             read = [self._read(group) for group, _ in due]
             # (counted in the dtype the whole tensors need: under FSDP2 the shards' counts are added)
             largest = max(group["param"].numel() for group, _ in due)
