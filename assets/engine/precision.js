@@ -10,8 +10,6 @@ import { writeStep } from "./adaptive.js";
 
 const WORDS = new Float32Array(1);
 const BITS = new Uint32Array(WORDS.buffer);
-const HALF_TINY = 2 ** -25; // half of float16's smallest subnormal: at or below it, a value rounds to 0
-const HALF_OVERFLOW = 65520; // 65504 + half an ulp: from here on, float16 rounds to infinity
 
 /** x rounded to float32 (ties to even). */
 export const toFloat32 = Math.fround;
@@ -25,20 +23,22 @@ export function toBfloat16(x) {
   return WORDS[0];
 }
 
-const MAGIC = 2 ** 52; // (q + 2⁵²) − 2⁵² rounds 0 ≤ q < 2⁵¹ to an integer, ties to even
-const UNIT = Float64Array.from({ length: 30 }, (_, k) => 2 ** (k - 24)); // float16's ulp at exponent k − 14
-const PER_UNIT = UNIT.map((unit) => 1 / unit);
+const SPLIT = 2 ** 42 + 1; // Veltkamp's splitter: y·SPLIT − (y·SPLIT − y) is y to 53 − 42 = 11 bits
+const FIXED = 3 * 2 ** 27; // (y + FIXED) − FIXED: |y| < 2²⁷ to a multiple of 2⁻²⁴, ties to even
+const HALF_NORMAL = 2 ** -14; // float16's smallest normal; below it its values are multiples of 2⁻²⁴
+const HALF_MAX = 65504;
 
-/** x rounded to float32, then to IEEE half: ties to even, subnormals kept, past 65504 ±infinity. */
+/** x rounded to float32, then to IEEE half: ties to even, subnormals kept, past 65504 ±infinity. Two
+ * roundings of doubles each (Veltkamp's split to float16's 11 significant bits; a fixed point for the
+ * subnormals), which give round-to-nearest-even here: tests/test_precision.py checks every tie of
+ * float16 and its float32 neighbours against NumPy. */
 export function toFloat16(x) {
   const y = Math.fround(x);
-  const a = Math.abs(y);
-  if (!(a > HALF_TINY)) return a <= HALF_TINY ? (y < 0 || Object.is(y, -0) ? -0 : 0) : NaN;
-  if (a >= HALF_OVERFLOW) return y < 0 ? -Infinity : Infinity;
-  WORDS[0] = a;
-  const k = Math.max(((BITS[0] >>> 23) & 0xff) - 127, -14) + 14; // float16's normal exponents start at -14
-  const units = a * PER_UNIT[k] + MAGIC - MAGIC; // exact scaling by a power of two, then one rounding
-  return y < 0 ? -units * UNIT[k] : units * UNIT[k];
+  if (Math.abs(y) < HALF_NORMAL) return y + FIXED - FIXED || y * 0; // (0 keeps y's sign)
+  const split = y * SPLIT;
+  const rounded = split - (split - y);
+  if (Math.abs(rounded) <= HALF_MAX) return rounded;
+  return y !== y ? NaN : y > 0 ? Infinity : -Infinity; // (65520 and above round to 2¹⁶: overflow)
 }
 
 export const ROUNDING = { float32: toFloat32, bfloat16: toBfloat16, float16: toFloat16 };
