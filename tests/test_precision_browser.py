@@ -57,6 +57,23 @@ def test_float16_readout_says_what_the_format_did(page, static_url):
     assert "float16" not in readout(page, "consistent") and "−∞" not in readout(page, "consistent")
 
 
+def test_a_note_coming_and_going_keeps_the_figures_in_place(page, static_url):
+    """In float16, ε = 1e-8 (0 there) brings a note to each readout and ε = 1e-6 takes it away: the
+    note's line stays, so the figures below stay put while the ε slider crosses float16's reach (they
+    moved by a line with every crossing). float64 has no such line."""
+    open_explorer(page, static_url)
+    card = page.locator(".av-readout[data-scenario='consistent']")
+    said = "is 0 in float16: only √v̂ keeps the denominator above 0."
+    heights = []
+    for eps in (1e-6, 1e-8, 1e-6, 1e-8):
+        set_params(page, precision="float16", eps=eps)
+        assert (said in readout(page, "consistent")) == (eps == 1e-8)
+        heights.append(card.bounding_box()["height"])
+    assert len(set(heights)) == 1, heights
+    set_params(page, precision="float64")
+    assert page.locator(".av-precision-note").count() == 0
+
+
 def test_refused_combinations_keep_the_page(page, explorer_url):
     """Every optimizer steps in every format, but Adam-then-SGD is float64's alone: asked for both, the
     page says why in Python's words and keeps what it had."""

@@ -45,7 +45,8 @@ function formula(optimizer, t, eps, i, scheduled) {
 
 /**
  * What holding the card in `precision` did by iteration i, said only where its numbers show it: θ lost
- * to ±∞ or NaN (and why, when the denominator rounded to 0), ε rounded to 0, v rounded to 0.
+ * to ±∞ or NaN (and why, when the denominator rounded to 0), ε rounded to 0, v rounded to 0. Outside
+ * float64 the note's line is there even when it says nothing.
  */
 function precisionNote(precision, optimizer, eps, heldEps, t, i) {
   if (precision === "float64") return "";
@@ -61,7 +62,8 @@ function precisionNote(precision, optimizer, eps, heldEps, t, i) {
     const moment = { adagrad: "s = s + g²", adamax: "u = max(β₂·u, |g| + ε)" }[optimizer] || "v = β₂·v + (1 − β₂)·g²";
     said.push(`${moment} rounds to 0 in ${precision}, so the denominator's root is 0.`);
   }
-  return said.length ? `<div class="av-precision-note">${said.join(" ")}</div>` : "";
+  // (empty, it still holds its line: a note coming and going with ε would move the figures below)
+  return `<div class="av-precision-note">${said.join(" ")}</div>`;
 }
 
 /** Whether iteration i's step was SGD's, after the switch (switch_at). */
