@@ -392,8 +392,8 @@ def browser_figures(figures) -> None:
             )
         four_others = ["sgd", "momentum", "rmsprop", "amsgrad"]
         # issue 27: emulating float16 costs at most 1.5x. The changes toggle eps between 1e-8, which
-        # float16 rounds to 0 (Adam's theta then leaves the range: the cards' axes change scale every
-        # change), and 1e-6; the second row keeps eps within float16 (1e-6/1e-5): the emulation alone
+        # float16 rounds to 0 (each readout then says so in a note), and 1e-6; the second row keeps
+        # eps within float16 (1e-6/1e-5), so that no note comes or goes: the emulation alone
         finite_eps = CONTROL_CHANGES.replace("eps: i % 3 ? 1e-8 : 1e-6", "eps: i % 3 ? 1e-5 : 1e-6")
         assert finite_eps != CONTROL_CHANGES
         for script, label, target in (
