@@ -4,8 +4,8 @@ Copying a tensor to the host to sort it costs its size in memory and time every 
 embedding of 50,000 × 4,096 is 1.6 GB as float64). Instead, r = |m̂| / (√v̂ + ε) is binned on the
 tensor's own device into a histogram, a chunk of :data:`CHUNK` entries at a time (8 MB of
 temporaries), and the bins holding the percentiles are found in the cumulative counts, also on the
-device: a few integers a tensor reach the host. Several processes (a sharded tensor) add their histograms (an all-reduce)
-before reading them.
+device: a few integers a tensor reach the host. Several processes (a sharded tensor) add their
+histograms (an all-reduce) before reading them.
 
 The bins are float32's own: r is formed in float32 as r′ = |m / (√v + ε·c₂)|, so that r = s·r′ with
 the constant s = c₂ / c₁ (applied to the percentiles at the end; |·| taken in the cache rather than
@@ -239,7 +239,9 @@ def histogram_percentiles(
     found = _bins_of_ranks(ordered, sums, through, torch.from_numpy(ranks).to(rows.device))
     bins, held, before = (x.cpu().numpy() for x in found)
     along = (ranks - before + 0.5) / held
-    first = np.array([first_bin(s) for s in np.reshape(scales, -1).tolist()], dtype=np.int64)[:, None]
+    each = np.reshape(scales, -1).tolist()
+    starts = {s: first_bin(s) for s in set(each)}  # (most rows share one scale)
+    first = np.array([starts[s] for s in each], dtype=np.int64)[:, None]
     shifted = np.clip(first + bins - 1, 0, (1 << (31 - SHIFT)) - 2)  # (under/overflow: replaced below)
     low = (shifted << SHIFT).astype(np.int32).view(np.float32).astype(np.float64)
     high = ((shifted + 1) << SHIFT).astype(np.int32).view(np.float32).astype(np.float64)

@@ -6,8 +6,7 @@ import * as engine from "../../assets/engine/index.js";
 // a state adamRowsKernel can start a kernel for (whether this Node runs adam_rows.wat at all)
 const ADAM_PROBE = { beta1: 0.9, beta2: 0.999, eps: 1e-8, lr: 1, width: 1, correct: false, rates: [1], r: new Float64Array(1), kept: null };
 const requests = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-// JSON has no inf or NaN: they travel as strings
-// (JSON has no -0, NaN or infinities: those travel as strings, which NumPy reads back as floats)
+// JSON has no -0, NaN or infinities: they travel as strings, which NumPy reads back as floats
 const plain = (values) => Array.from(values, (x) => (Object.is(x, -0) ? "-0" : Number.isFinite(x) ? x : String(x)));
 const answers = requests.map((request) => {
   if (request.kind === "stream") return Array.from(engine.stream(request.name, request.n, request.seed, request.shape));
